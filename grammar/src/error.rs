@@ -1,0 +1,40 @@
+//! Syntax errors.
+
+use crate::ast::Span;
+
+/// A syntax error at a span of the original source. The source text itself is attached by the
+/// caller (who knows the file name) when rendering.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(dana::syntax))]
+pub struct SyntaxError {
+    /// One-line summary, e.g. "expected ':' after the if condition".
+    pub message: String,
+    /// Where the error is (byte range of the original source).
+    pub span: Span,
+    /// Label text shown at the span.
+    pub label: String,
+    /// A likely fix, when there is one.
+    #[help]
+    pub help: Option<String>,
+}
+
+impl SyntaxError {
+    pub fn new(message: impl Into<String>, span: Span) -> SyntaxError {
+        let message = message.into();
+        SyntaxError {
+            label: "here".into(),
+            message,
+            span,
+            help: None,
+        }
+    }
+    pub fn with_label(mut self, label: impl Into<String>) -> SyntaxError {
+        self.label = label.into();
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> SyntaxError {
+        self.help = Some(help.into());
+        self
+    }
+}

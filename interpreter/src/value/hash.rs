@@ -1,0 +1,146 @@
+//! Dict and set keys with Python's hashing rules (`1`, `1.0` and `True` are the same key), and
+//! a fast non-cryptographic hasher for them.
+
+use super::Value;
+use crate::error::{type_error, Exc};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// A small, fast hasher (the Fx hash): keys are program data, not attacker-controlled input.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// A hashable value used as a dict key or set element. Construct with [`Key::new`], which
+/// rejects unhashable values (lists, dicts, sets) with Python's `TypeError`.
+#[derive(Clone)]
+pub struct Key(pub Value);
+
+impl Key {
+    pub fn new(v: Value) -> Result<Key, Exc> {
+        check_hashable(&v)?;
+        Ok(Key(v))
+    }
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+}
+
+fn check_hashable(v: &Value) -> Result<(), Exc> {
+    match v {
+        Value::List(_) | Value::Dict(_) | Value::Set(_) => {
+            Err(type_error(format!("unhashable type: '{}'", v.type_name())))
+        }
+        Value::Tuple(t) => t.iter().try_for_each(check_hashable),
+        _ => Ok(()),
+    }
+}
+
+/// Python's hash of a value (consistent with [`key_eq`]: equal keys hash equally).
+pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
+    match v {
+        Value::None => h.write_u8(0),
+        Value::Bool(b) => h.write_u64(*b as u64),
+        Value::Int(i) => h.write_u64(*i as u64),
+        Value::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                h.write_u64(*f as i64 as u64)
+            } else {
+                h.write_u64(f.to_bits())
+            }
+        }
+        Value::BigInt(b) => b.hash(h),
+        Value::Str(s) => s.as_str().hash(h),
+        Value::Tuple(t) => {
+            h.write_usize(t.len());
+            for x in t.iter() {
+                hash_value(x, h);
+            }
+        }
+        Value::Struct(s) => h.write_usize(std::rc::Rc::as_ptr(s) as usize),
+        Value::Type(t) => t.hash(h),
+        Value::ExcType(k) => k.hash(h),
+        other => h.write_u64(other.type_name().len() as u64),
+    }
+}
+
+/// Strict Python equality for keys (no Dana str/number conversion: `"5"` and `5` are two keys).
+pub fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => *x as i64 == *y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Float(x), Value::Int(y)) | (Value::Int(y), Value::Float(x)) => *x == *y as f64,
+        (Value::Float(x), Value::Bool(y)) | (Value::Bool(y), Value::Float(x)) => *x == *y as i64 as f64,
+        (Value::BigInt(x), Value::BigInt(y)) => x == y,
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))
+        }
+        (Value::Struct(x), Value::Struct(y)) => std::rc::Rc::ptr_eq(x, y),
+        _ => a.is_same(b),
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(&self.0, state)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        key_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Key {}

@@ -1,0 +1,458 @@
+//! Runtime values.
+//!
+//! [`Value`] is 16 bytes: small scalars inline, everything else behind one `Rc`. Lists, dicts,
+//! sets and struct instances are shared references (Python semantics); strings are immutable to
+//! programs but mutated in place by the evaluator when it holds the only reference (so `s += x`
+//! in a loop is linear).
+
+pub mod coerce;
+pub mod format;
+pub mod hash;
+pub mod methods;
+pub mod ops;
+pub mod repr;
+pub mod types;
+
+use crate::error::{Exc, ExcKind, RtError};
+use crate::eval::{Function, Interp};
+use dana_grammar::ast::Sym;
+use num_bigint::BigInt;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub use hash::{FxBuild, Key};
+pub use types::TypeAnn;
+
+/// An insertion-ordered dict.
+pub type DictMap = indexmap::IndexMap<Key, Value, FxBuild>;
+/// An insertion-ordered set.
+pub type SetMap = indexmap::IndexSet<Key, FxBuild>;
+
+/// A Dana value.
+#[derive(Clone, Default)]
+pub enum Value {
+    #[default]
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Only for values outside the i64 range (always normalised back to `Int` when they fit).
+    BigInt(Rc<BigInt>),
+    Str(Rc<String>),
+    List(Rc<RefCell<Vec<Value>>>),
+    Tuple(Rc<Vec<Value>>),
+    Dict(Rc<RefCell<DictMap>>),
+    Set(Rc<RefCell<SetMap>>),
+    Struct(Rc<StructInstance>),
+    /// A user-defined function or lambda (a closure).
+    Func(Rc<Function>),
+    /// A function implemented in Rust (builtins, stdlib, host functions).
+    Native(Rc<NativeFn>),
+    /// `obj.method` taken as a value.
+    Method(Rc<BoundMethod>),
+    /// `int`, `str`, `list`, … : types that are also conversion functions.
+    Type(BuiltinType),
+    StructType(Rc<StructType>),
+    Interface(Rc<InterfaceType>),
+    /// `ValueError`, … : exception classes (callable: they build an exception value).
+    ExcType(ExcKind),
+    /// An exception value (`except E as e`, or `ValueError("x")` before it is raised).
+    Exception(Rc<RtError>),
+    Module(Rc<Globals>),
+    /// `range(a, b, step)`.
+    Range(Rc<RangeValue>),
+}
+
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// Built-in types usable as values (`type(5) == int`) and as conversion functions (`int("3")`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BuiltinType {
+    Int,
+    Float,
+    Str,
+    Bool,
+    NoneType,
+    List,
+    Dict,
+    Set,
+    Tuple,
+    Function,
+    Module,
+    Type,
+    Range,
+    Any,
+}
+
+impl BuiltinType {
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltinType::Int => "int",
+            BuiltinType::Float => "float",
+            BuiltinType::Str => "str",
+            BuiltinType::Bool => "bool",
+            BuiltinType::NoneType => "NoneType",
+            BuiltinType::List => "list",
+            BuiltinType::Dict => "dict",
+            BuiltinType::Set => "set",
+            BuiltinType::Tuple => "tuple",
+            BuiltinType::Function => "function",
+            BuiltinType::Module => "module",
+            BuiltinType::Type => "type",
+            BuiltinType::Range => "range",
+            BuiltinType::Any => "any",
+        }
+    }
+}
+
+/// `range(start, stop, step)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeValue {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+}
+
+impl RangeValue {
+    pub fn len(&self) -> usize {
+        let (start, stop, step) = (self.start as i128, self.stop as i128, self.step as i128);
+        let n = if step > 0 {
+            (stop - start + step - 1) / step
+        } else {
+            (start - stop - step - 1) / (-step)
+        };
+        n.max(0) as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn get(&self, i: usize) -> i64 {
+        self.start + (i as i64) * self.step
+    }
+}
+
+/// Positional and keyword arguments handed to a native function.
+#[derive(Clone, Copy)]
+pub struct Args<'a> {
+    pub pos: &'a [Value],
+    pub kw: &'a [(Sym, Value)],
+}
+
+impl<'a> Args<'a> {
+    pub fn new(pos: &'a [Value], kw: &'a [(Sym, Value)]) -> Args<'a> {
+        Args { pos, kw }
+    }
+    pub fn positional(pos: &'a [Value]) -> Args<'a> {
+        Args { pos, kw: &[] }
+    }
+    /// The keyword argument `name`, if given.
+    pub fn kw(&self, name: &str) -> Option<&'a Value> {
+        self.kw.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    }
+    /// Positional argument `i`, else keyword `name`.
+    pub fn get(&self, i: usize, name: &str) -> Option<&'a Value> {
+        self.pos.get(i).or_else(|| self.kw(name))
+    }
+    /// Fails unless the call has between `min` and `max` positional arguments and only the
+    /// keyword arguments in `allowed_kw`.
+    pub fn check(&self, fname: &str, min: usize, max: usize, allowed_kw: &[&str]) -> Result<(), Exc> {
+        let n = self.pos.len();
+        if n < min || n > max {
+            let expected = if min == max {
+                format!("{min}")
+            } else if max == usize::MAX {
+                format!("at least {min}")
+            } else {
+                format!("from {min} to {max}")
+            };
+            return Err(crate::error::type_error(format!(
+                "{fname}() takes {expected} positional argument{} but {n} {} given",
+                if expected == "1" { "" } else { "s" },
+                if n == 1 { "was" } else { "were" }
+            )));
+        }
+        for (k, _) in self.kw {
+            if !allowed_kw.contains(&k.as_str()) {
+                let mut e = crate::error::type_error(format!(
+                    "{fname}() got an unexpected keyword argument '{k}'"
+                ));
+                if let Some(s) = crate::error::did_you_mean(k.as_str(), allowed_kw.iter().copied()) {
+                    e = e.with_help(format!("did you mean '{s}'?"));
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The signature of a native function.
+pub type NativeFnPtr = fn(&mut Interp, Args<'_>) -> Result<Value, Exc>;
+/// A native closure (host functions, partial applications, compositions).
+pub type NativeClosure = dyn Fn(&mut Interp, Args<'_>) -> Result<Value, Exc>;
+
+pub enum NativeImpl {
+    Ptr(NativeFnPtr),
+    Closure(Box<NativeClosure>),
+}
+
+/// A function implemented in Rust.
+pub struct NativeFn {
+    pub name: Sym,
+    pub imp: NativeImpl,
+    /// Shown by `help(f)`.
+    pub doc: Option<&'static str>,
+}
+
+impl NativeFn {
+    pub fn new(name: &str, f: NativeFnPtr) -> Value {
+        Value::Native(Rc::new(NativeFn {
+            name: Sym::intern(name),
+            imp: NativeImpl::Ptr(f),
+            doc: None,
+        }))
+    }
+    pub fn closure(name: &str, f: impl Fn(&mut Interp, Args<'_>) -> Result<Value, Exc> + 'static) -> Value {
+        Value::Native(Rc::new(NativeFn {
+            name: Sym::intern(name),
+            imp: NativeImpl::Closure(Box::new(f)),
+            doc: None,
+        }))
+    }
+    pub fn call(&self, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
+        match &self.imp {
+            NativeImpl::Ptr(f) => f(it, args),
+            NativeImpl::Closure(f) => f(it, args),
+        }
+    }
+}
+
+/// `recv.name` bound for a later call.
+pub struct BoundMethod {
+    pub recv: Value,
+    pub target: MethodTarget,
+}
+
+pub enum MethodTarget {
+    /// A builtin-value method (`"abc".upper`), dispatched by [`methods::call_method`].
+    Builtin(Sym),
+    /// A Dana or native function whose first argument is the receiver.
+    Func(Value),
+}
+
+/// A struct type (also used for the niche `agent`/`resource`/`workflow` kinds).
+pub struct StructType {
+    pub name: Sym,
+    /// `"struct"`, `"agent"`, `"resource"`, `"workflow"`, `"agent_blueprint"`.
+    pub kind: &'static str,
+    pub doc: Option<String>,
+    pub fields: Vec<StructField>,
+    /// Receiver methods registered for this type (by `def (p: T) m(...)` or inside the block).
+    pub methods: RefCell<indexmap::IndexMap<Sym, Value, FxBuild>>,
+}
+
+impl StructType {
+    pub fn field_index(&self, name: Sym) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+pub struct StructField {
+    pub name: Sym,
+    pub ann: Option<TypeAnn>,
+    pub default: Option<Value>,
+    /// The field's trailing comment (describes the field to LLMs).
+    pub comment: Option<String>,
+}
+
+/// An instance of a struct: fields in declaration order.
+pub struct StructInstance {
+    pub ty: Rc<StructType>,
+    pub fields: RefCell<Vec<Value>>,
+}
+
+/// An interface: method signatures, checked structurally.
+pub struct InterfaceType {
+    pub name: Sym,
+    pub doc: Option<String>,
+    /// Method names with their parameter count (excluding the receiver), embedded interfaces
+    /// already flattened in.
+    pub methods: Vec<(Sym, usize)>,
+}
+
+/// The globals of a module: named slots. Compiled code addresses slots by index; the name
+/// index serves imports, `from m import *`, attribute access on modules and the host.
+pub struct Globals {
+    pub name: String,
+    /// The file the module was loaded from (`None` for native modules).
+    pub file: Option<std::sync::Arc<str>>,
+    pub slots: RefCell<Vec<Option<Value>>>,
+    pub index: RefCell<indexmap::IndexMap<Sym, u32, FxBuild>>,
+}
+
+impl Globals {
+    pub fn new(name: impl Into<String>, file: Option<std::sync::Arc<str>>) -> Globals {
+        Globals {
+            name: name.into(),
+            file,
+            slots: RefCell::new(Vec::new()),
+            index: RefCell::new(Default::default()),
+        }
+    }
+    /// The slot of `name`, created (unbound) if missing.
+    pub fn slot_of(&self, name: Sym) -> u32 {
+        if let Some(&i) = self.index.borrow().get(&name) {
+            return i;
+        }
+        let mut slots = self.slots.borrow_mut();
+        let i = slots.len() as u32;
+        slots.push(None);
+        self.index.borrow_mut().insert(name, i);
+        i
+    }
+    pub fn get(&self, name: Sym) -> Option<Value> {
+        let i = *self.index.borrow().get(&name)?;
+        self.slots.borrow()[i as usize].clone()
+    }
+    pub fn set(&self, name: Sym, v: Value) {
+        let i = self.slot_of(name);
+        self.slots.borrow_mut()[i as usize] = Some(v);
+    }
+    /// Bound names in definition order.
+    pub fn names(&self) -> Vec<Sym> {
+        let slots = self.slots.borrow();
+        self.index
+            .borrow()
+            .iter()
+            .filter(|(_, &i)| slots[i as usize].is_some())
+            .map(|(&k, _)| k)
+            .collect()
+    }
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Rc::new(s.into()))
+    }
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(v)))
+    }
+    pub fn tuple(v: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(v))
+    }
+    pub fn dict(d: DictMap) -> Value {
+        Value::Dict(Rc::new(RefCell::new(d)))
+    }
+    pub fn set(s: SetMap) -> Value {
+        Value::Set(Rc::new(RefCell::new(s)))
+    }
+    /// An int from a big integer, normalised to `Int` when it fits.
+    pub fn from_bigint(b: BigInt) -> Value {
+        use num_traits::ToPrimitive;
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::BigInt(Rc::new(b)),
+        }
+    }
+
+    /// The Dana type name (`int`, `str`, `Point`, …).
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::None => "NoneType".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) | Value::BigInt(_) => "int".into(),
+            Value::Float(_) => "float".into(),
+            Value::Str(_) => "str".into(),
+            Value::List(_) => "list".into(),
+            Value::Tuple(_) => "tuple".into(),
+            Value::Dict(_) => "dict".into(),
+            Value::Set(_) => "set".into(),
+            Value::Struct(s) => s.ty.name.as_str().into(),
+            Value::Func(_) | Value::Native(_) | Value::Method(_) => "function".into(),
+            Value::Type(_) | Value::StructType(_) | Value::Interface(_) | Value::ExcType(_) => {
+                "type".into()
+            }
+            Value::Exception(e) => e.kind.name().into(),
+            Value::Module(_) => "module".into(),
+            Value::Range(_) => "range".into(),
+        }
+    }
+
+    /// Python truthiness (used by `if`, `while`, `not`, `and`/`or`, …).
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::BigInt(_) => true,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::Tuple(t) => !t.is_empty(),
+            Value::Dict(d) => !d.borrow().is_empty(),
+            Value::Set(s) => !s.borrow().is_empty(),
+            Value::Range(r) => !r.is_empty(),
+            _ => true,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+
+    pub fn is_callable(&self) -> bool {
+        matches!(
+            self,
+            Value::Func(_)
+                | Value::Native(_)
+                | Value::Method(_)
+                | Value::Type(_)
+                | Value::StructType(_)
+                | Value::ExcType(_)
+        )
+    }
+
+    /// The text of a `str` value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Identity (`is`): same object for references, same value for scalars.
+    pub fn is_same(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::None, Value::None) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || a == b,
+            (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
+            (Value::Tuple(a), Value::Tuple(b)) => Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty()),
+            (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
+            (Value::Set(a), Value::Set(b)) => Rc::ptr_eq(a, b),
+            (Value::Struct(a), Value::Struct(b)) => Rc::ptr_eq(a, b),
+            (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
+            (Value::Native(a), Value::Native(b)) => Rc::ptr_eq(a, b),
+            (Value::Type(a), Value::Type(b)) => a == b,
+            (Value::StructType(a), Value::StructType(b)) => Rc::ptr_eq(a, b),
+            (Value::Interface(a), Value::Interface(b)) => Rc::ptr_eq(a, b),
+            (Value::ExcType(a), Value::ExcType(b)) => a == b,
+            (Value::Exception(a), Value::Exception(b)) => Rc::ptr_eq(a, b),
+            (Value::Module(a), Value::Module(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr::repr(self))
+    }
+}
+
+/// An exception value of `kind` with `message` (what `ValueError("x")` evaluates to).
+pub fn exception_value(kind: ExcKind, message: impl Into<String>) -> Value {
+    Value::Exception(Rc::new(*RtError::new(kind, message)))
+}
