@@ -1,1 +1,66 @@
-fn main() {}
+//! The `dana` command line.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "dana",
+    version,
+    about = "Dana: a small, Python-shaped language for AI-assisted programs",
+    long_about = "Dana: a small, Python-shaped language for AI-assisted programs.\n\n\
+                  Exit codes: 0 ok, 1 runtime error, 2 usage, syntax or type error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a .na file; calls its main(...) afterwards when it defines one.
+    Run {
+        /// The program to run.
+        file: PathBuf,
+        /// Arguments for main(): `key=value` pairs become keyword arguments, other words
+        /// positional ones, each converted to the parameter's annotated type.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Check .na files for syntax and name-resolution errors without running them.
+    Check {
+        /// The files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// The interpreter recurses on the Rust stack; a large thread stack keeps deep (but
+/// limit-respecting) Dana programs far from a native stack overflow.
+const STACK_SIZE: usize = 512 * 1024 * 1024;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let handle = std::thread::Builder::new()
+        .name("dana".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || match cli.command {
+            Command::Run { file, args } => dana::runner::run_file(&file, &args),
+            Command::Check { files } => dana::runner::check_files(&files),
+        });
+    let code = match handle.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: the interpreter thread failed");
+            70
+        }
+    };
+    std::process::exit(code);
+}

@@ -133,7 +133,10 @@ pub enum StmtKind {
     Expr(Expr),
     /// `a = b = value` (targets in source order); targets are Name, Scoped name, Attribute,
     /// Index (including slices), Tuple or List expressions.
-    Assign { targets: Vec<Expr>, value: Expr },
+    Assign {
+        targets: Vec<Expr>,
+        value: Expr,
+    },
     /// `name: T = value` (value optional: `name: T` declares only).
     TypedAssign {
         target: Expr,
@@ -403,7 +406,10 @@ pub enum ExprKind {
     None,
     FString(Vec<FPart>),
     /// A name, optionally scoped (`private:x`). `scope: None` is an unscoped name.
-    Name { scope: Option<ScopeKind>, name: Sym },
+    Name {
+        scope: Option<ScopeKind>,
+        name: Sym,
+    },
     /// `$$` (only valid inside a pipeline stage's arguments).
     Placeholder,
     List(Vec<Expr>),

@@ -1,4 +1,251 @@
-use crate::ast;
-use crate::SyntaxError;
-pub fn parse_module(src: &str) -> Result<ast::Module, SyntaxError> { let _ = src; todo!() }
-pub fn parse_expr(src: &str) -> Result<ast::Expr, SyntaxError> { let _ = src; todo!() }
+//! pest pairs → AST.
+//!
+//! [`layout`](crate::layout) makes the indentation explicit, `dana.pest` parses the rewritten
+//! text, and the [`Builder`] here walks the pairs once to build the AST, converting every pest
+//! offset back to an offset of the original source through the layout's [`OffsetMap`].
+//!
+//! Submodules: `stmt` (statements, definitions), `expr` (operator precedence and every
+//! expression form), `strings` (literals and f-strings), `diagnose` (pest errors → readable
+//! [`SyntaxError`]s).
+//!
+//! Depth is bounded everywhere, because both the interpreter and `Drop` walk the AST
+//! recursively: the layout pass bounds brackets and blocks before pest runs, operator chains are
+//! built iteratively and rejected past [`MAX_EXPR_DEPTH`], and the builder's own recursion
+//! (brackets, lambdas, f-string fields) is bounded by [`MAX_NESTING`].
+
+use pest::Parser as _;
+use pest_derive::Parser;
+
+use crate::ast::{Ident, Module, Span, Sym};
+use crate::error::SyntaxError;
+use crate::layout::{self, OffsetMap};
+
+mod diagnose;
+mod expr;
+mod stmt;
+mod strings;
+
+#[derive(Parser)]
+#[grammar = "../dana.pest"]
+pub(crate) struct DanaParser;
+
+pub(crate) type Pair<'i> = pest::iterators::Pair<'i, Rule>;
+pub(crate) type Result<T> = std::result::Result<T, SyntaxError>;
+
+/// Deepest expression tree accepted (leaf = 1). Statements add at most two levels per block
+/// and blocks are limited to 100 levels, so a whole AST stays within ~1000 levels.
+pub(crate) const MAX_EXPR_DEPTH: u32 = 800;
+/// Deepest recursion of the builder through brackets, lambdas and f-string fields.
+pub(crate) const MAX_NESTING: u32 = 250;
+
+/// Flags that depend on where the builder is.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ctx {
+    /// Inside a `def` body (`return` allowed).
+    in_function: bool,
+    /// Inside a loop body (`break` / `continue` allowed).
+    in_loop: bool,
+    /// Inside a pipeline stage expression (its call arguments may use `$$`).
+    in_stage: bool,
+    /// Inside the arguments of a pipeline stage call.
+    placeholder_ok: bool,
+    /// Current builder recursion through brackets, lambdas and f-strings.
+    nesting: u32,
+}
+
+/// Walks pest pairs and builds the AST.
+pub(crate) struct Builder<'s> {
+    /// The original file text (comments, f-string bodies and error texts are read from it).
+    src: &'s str,
+    /// Maps offsets of the text pest parsed back to `src`.
+    map: OffsetMap<'s>,
+    ctx: Ctx,
+    /// Scratch stacks of the operator-precedence pass, shared by nested expressions so that
+    /// building an expression allocates nothing but its nodes.
+    operands: Vec<expr::Operand>,
+    ops: Vec<expr::OpEntry>,
+}
+
+pub(crate) fn parse_module(src: &str) -> Result<Module> {
+    let lay = layout::layout(src)?;
+    let map = OffsetMap {
+        marks: &lay.marks,
+        base: 0,
+    };
+    let file = match DanaParser::parse(Rule::file, &lay.text) {
+        Ok(mut pairs) => pairs.next(),
+        Err(e) => return Err(diagnose::pest_error(e, Rule::file, &lay.text, map, src)),
+    };
+    let Some(file) = file else {
+        return Err(internal(Span::new(0, 0)));
+    };
+    let mut b = Builder::new(src, map, Ctx::default());
+    let body = b.module(file)?;
+    Ok(Module { body })
+}
+
+pub(crate) fn parse_expr(src: &str) -> Result<crate::ast::Expr> {
+    let mut b = Builder::new(
+        src,
+        OffsetMap {
+            marks: &[],
+            base: 0,
+        },
+        Ctx::default(),
+    );
+    b.sub_expr(src, 0).map(|(e, _)| e)
+}
+
+/// The error for states the grammar rules out; reaching it is a bug, reported instead of
+/// panicking.
+pub(crate) fn internal(span: Span) -> SyntaxError {
+    SyntaxError::new("internal parser error (unexpected syntax tree shape)", span)
+        .with_label("while parsing this")
+}
+
+/// The words of DANA_SPEC §1 that can never be names.
+pub(crate) fn is_reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "True"
+            | "true"
+            | "TRUE"
+            | "False"
+            | "false"
+            | "FALSE"
+            | "None"
+            | "none"
+            | "NONE"
+            | "null"
+            | "NULL"
+            | "private"
+            | "public"
+            | "local"
+            | "system"
+            | "break"
+            | "continue"
+            | "pass"
+            | "return"
+            | "if"
+            | "else"
+            | "elif"
+            | "while"
+            | "for"
+            | "def"
+            | "struct"
+            | "resource"
+            | "workflow"
+            | "interface"
+            | "try"
+            | "except"
+            | "finally"
+            | "raise"
+            | "assert"
+            | "import"
+            | "from"
+            | "with"
+            | "agent"
+            | "agent_blueprint"
+            | "lambda"
+            | "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "as"
+            | "sync"
+    )
+}
+
+pub(crate) fn reserved_error(word: &str, span: Span) -> SyntaxError {
+    SyntaxError::new(
+        format!("'{word}' is a reserved word and cannot be used as a name"),
+        span,
+    )
+    .with_label("reserved word")
+    .with_help(format!("choose another name, e.g. '{word}_'"))
+}
+
+impl<'s> Builder<'s> {
+    fn new(src: &'s str, map: OffsetMap<'s>, ctx: Ctx) -> Builder<'s> {
+        Builder {
+            src,
+            map,
+            ctx,
+            operands: Vec::new(),
+            ops: Vec::new(),
+        }
+    }
+
+    /// The original span of a pair. Only for pairs that end exactly at their last token
+    /// (atomic rules, rules ending with a literal): a non-atomic rule that ends with an
+    /// optional part also covers the whitespace and comments pest skipped before trying it,
+    /// so such spans are computed from the children instead.
+    #[inline]
+    fn span(&self, p: &Pair<'_>) -> Span {
+        let s = p.as_span();
+        self.map.span(s.start(), s.end())
+    }
+
+    /// The original offset where a pair starts.
+    #[inline]
+    fn start(&self, p: &Pair<'_>) -> u32 {
+        self.map.orig(p.as_span().start()) as u32
+    }
+
+    /// An identifier; a reserved word is an error naming the word.
+    fn ident(&self, p: &Pair<'_>) -> Result<Ident> {
+        let span = self.span(p);
+        let text = p.as_str();
+        if is_reserved(text) {
+            return Err(reserved_error(text, span));
+        }
+        Ok(Ident {
+            name: Sym::intern(text),
+            span,
+        })
+    }
+
+    /// Runs `f` one nesting level deeper (brackets, lambda bodies, f-string fields).
+    fn nested<T>(&mut self, span: Span, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.ctx.nesting >= MAX_NESTING {
+            return Err(too_deep(span));
+        }
+        self.ctx.nesting += 1;
+        let r = f(self);
+        self.ctx.nesting -= 1;
+        r
+    }
+
+    /// Parses `text`, a slice of the original source starting at `base`, as an expression
+    /// list (f-string fields and `parse_expr`).
+    fn sub_expr(&mut self, text: &'s str, base: usize) -> Result<(crate::ast::Expr, u32)> {
+        let room = (layout::MAX_BRACKET_DEPTH).saturating_sub(self.ctx.nesting as usize);
+        layout::check_expr_text(text, base, room)?;
+        let map = OffsetMap { marks: &[], base };
+        let entry = match DanaParser::parse(Rule::expr_entry, text) {
+            Ok(mut pairs) => pairs.next(),
+            Err(e) => {
+                return Err(diagnose::pest_error(
+                    e,
+                    Rule::expr_entry,
+                    text,
+                    map,
+                    self.src,
+                ))
+            }
+        };
+        let whole = Span::new(base, base + text.len());
+        let list = entry
+            .and_then(|e| e.into_inner().find(|p| p.as_rule() == Rule::exprlist))
+            .ok_or_else(|| internal(whole))?;
+        let mut sub = Builder::new(self.src, map, self.ctx);
+        sub.exprlist(list)
+    }
+}
+
+pub(crate) fn too_deep(span: Span) -> SyntaxError {
+    SyntaxError::new("expression too deeply nested", span)
+        .with_label("nested too deeply")
+        .with_help("split it into smaller expressions with intermediate variables")
+}

@@ -126,7 +126,7 @@ pub struct Location {
     pub column: u32,
 }
 
-/// One entry of the Dana call stack (innermost last).
+/// One entry of the Dana call stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackEntry {
     /// The function's name (`<module>` for top-level code).
@@ -143,7 +143,7 @@ pub struct RtError {
     pub location: Option<Location>,
     /// A likely fix.
     pub help: Option<String>,
-    /// The Dana call stack, outermost first; filled as the error unwinds.
+    /// The Dana call stack, innermost first (pushed as the error unwinds).
     pub stack: Vec<StackEntry>,
 }
 
@@ -204,7 +204,10 @@ ctor!(timeout_error, TimeoutError);
 
 /// The closest candidate to `name` among `candidates` (edit distance ≤ 1/3 of the length, at
 /// least 1), for "did you mean" help lines.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let max = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
@@ -250,7 +253,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("lenght", ["len", "length", "list"]), Some("length"));
+        assert_eq!(
+            did_you_mean("lenght", ["len", "length", "list"]),
+            Some("length")
+        );
         assert_eq!(did_you_mean("zzz", ["len", "list"]), None);
     }
 }

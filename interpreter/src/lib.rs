@@ -10,3 +10,6 @@ pub mod value;
 
 pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
+pub mod limits;
+pub mod resolve;
+pub mod source;

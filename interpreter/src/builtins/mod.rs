@@ -1,9 +1,194 @@
 //! The builtin functions of DANA_SPEC §10 (`print`, `len`, `range`, `sorted`, …) and the
 //! builtin names bound to types and exception classes.
+//!
+//! Layout: `types` (the type values `int`, `str`, … as conversion functions, `type()`,
+//! `isinstance`, exception classes), `core` (I/O, `len`, `repr`, `hash`, `ord`, `chr`, `help`),
+//! `numeric` (`abs`, `round`, `sum`, `max`, `min`, `divmod`, `pow`, `bin`/`oct`/`hex`), `iter`
+//! (`sorted`, `reversed`, `enumerate`, `zip`, `map`, `filter`, `all`, `any`), `log`
+//! (`log`, `log_level`). Each builtin is a plain `fn(&mut Interp, Args) -> Result<Value, Exc>`;
+//! the logic that needs no interpreter lives in pure helpers so it can be unit-tested.
 
-use crate::value::Value;
+mod core;
+mod iter;
+mod log;
+mod numeric;
+mod types;
+
+pub use iter::sort_values;
+pub use numeric::{round_float, round_half_even_int};
+pub use types::{call_exc_type, call_type, is_instance, type_of};
+
+use crate::error::{type_error, Exc, ExcKind};
+use crate::value::{BuiltinType, NativeFn, NativeFnPtr, Value};
+use dana_grammar::ast::Sym;
+use std::rc::Rc;
+
+/// A native builtin with its `help()` text.
+fn native(name: &str, f: NativeFnPtr, doc: &'static str) -> Value {
+    Value::Native(Rc::new(NativeFn {
+        name: Sym::intern(name),
+        imp: crate::value::NativeImpl::Ptr(f),
+        doc: Some(doc),
+    }))
+}
+
+/// The builtin functions implemented here: name, function, one-paragraph doc.
+const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
+    ("print", core::print, "print(*values, sep=' ', end='\\n')\n\nWrites the str() of each value, separated by sep and followed by end."),
+    ("len", core::len, "len(obj) -> int\n\nThe number of items of a container (code points for a str)."),
+    ("repr", core::repr, "repr(obj) -> str\n\nThe printable representation of obj (strings quoted)."),
+    ("hash", core::hash, "hash(obj) -> int\n\nThe hash of a hashable value (equal values hash equally)."),
+    ("ord", core::ord, "ord(c) -> int\n\nThe code point of a one-character string."),
+    ("chr", core::chr, "chr(i) -> str\n\nThe one-character string of code point i."),
+    ("callable", core::callable, "callable(obj) -> bool\n\nTrue when obj can be called."),
+    ("input", core::input, "input(prompt='') -> str\n\nWrites prompt, then reads one line of standard input (without its newline).\nAt end of input raises RuntimeError('EOF when reading a line')."),
+    ("help", core::help, "help(obj)\n\nShows the documentation of a function, type or module."),
+    ("format", core::format, "format(value, spec='') -> str\n\nFormats value with a format spec, as in f\"{value:spec}\"."),
+    ("abs", numeric::abs, "abs(x)\n\nThe absolute value of a number."),
+    ("round", numeric::round, "round(x, ndigits=None)\n\nRounds half to even. Without ndigits returns an int; with ndigits returns a\nvalue of x's type rounded to that many decimal places."),
+    ("sum", numeric::sum, "sum(iterable, start=0)\n\nThe sum of start and the items of iterable (not for strings: use ''.join)."),
+    ("max", numeric::max, "max(iterable, *, key=None, default=<none>)\nmax(a, b, *rest, key=None)\n\nThe largest item (the first one among equals)."),
+    ("min", numeric::min, "min(iterable, *, key=None, default=<none>)\nmin(a, b, *rest, key=None)\n\nThe smallest item (the first one among equals)."),
+    ("divmod", numeric::divmod, "divmod(a, b) -> (a // b, a % b)"),
+    ("pow", numeric::pow, "pow(base, exp, mod=None)\n\nbase ** exp, or (base ** exp) % mod computed efficiently for ints."),
+    ("bin", numeric::bin, "bin(n) -> str\n\nThe binary text of an int ('0b101')."),
+    ("oct", numeric::oct, "oct(n) -> str\n\nThe octal text of an int ('0o17')."),
+    ("hex", numeric::hex, "hex(n) -> str\n\nThe hexadecimal text of an int ('0x1f')."),
+    ("sorted", iter::sorted, "sorted(iterable, *, key=None, reverse=False) -> list\n\nA new sorted list (stable)."),
+    ("reversed", iter::reversed, "reversed(sequence) -> list\n\nThe items in reverse order, as a list."),
+    ("enumerate", iter::enumerate, "enumerate(iterable, start=0) -> list\n\nA list of (index, item) tuples."),
+    ("zip", iter::zip, "zip(*iterables) -> list\n\nA list of tuples, as long as the shortest iterable."),
+    ("map", iter::map, "map(function, *iterables) -> list\n\nfunction applied to each item (to items in parallel with several iterables)."),
+    ("filter", iter::filter, "filter(function_or_None, iterable) -> list\n\nThe items for which function(item) is truthy (the truthy items when None)."),
+    ("all", iter::all, "all(iterable) -> bool\n\nTrue when every item is truthy (True for an empty iterable)."),
+    ("any", iter::any, "any(iterable) -> bool\n\nTrue when some item is truthy (False for an empty iterable)."),
+    ("isinstance", types::isinstance, "isinstance(obj, type_or_tuple) -> bool\n\nTrue when obj is an instance of the type (structs by identity, interfaces\nstructurally, exception classes with their hierarchy)."),
+    ("log", log::log, "log(message, level='INFO', namespace=None)\n\nWrites 'HH:MM:SS [LEVEL] message' (UTC time) to standard error when level is\nat least the threshold set by log_level (default WARNING)."),
+    ("log_level", log::log_level, "log_level(level=None)\n\nSets the minimum level log() writes: debug, info, warning, error, critical.\nWithout an argument returns the current level name."),
+];
+
+/// The builtin names bound to type values (callable as conversions; see [`call_type`]).
+const TYPE_NAMES: &[(&str, BuiltinType)] = &[
+    ("int", BuiltinType::Int),
+    ("float", BuiltinType::Float),
+    ("str", BuiltinType::Str),
+    ("bool", BuiltinType::Bool),
+    ("list", BuiltinType::List),
+    ("dict", BuiltinType::Dict),
+    ("set", BuiltinType::Set),
+    ("tuple", BuiltinType::Tuple),
+    ("type", BuiltinType::Type),
+    // `range` is a type as in Python, so `type(range(3)) == range` holds.
+    ("range", BuiltinType::Range),
+];
 
 /// Every builtin name with its value, in the order `dir()`-like listings show them.
 pub fn all() -> Vec<(&'static str, Value)> {
-    todo!("builtins::all")
+    let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(FUNCTIONS.len() + 32);
+    for &(name, t) in TYPE_NAMES {
+        out.push((name, Value::Type(t)));
+    }
+    for &(name, f, doc) in FUNCTIONS {
+        out.push((name, native(name, f, doc)));
+    }
+    for kind in ExcKind::ALL {
+        out.push((kind.name(), Value::ExcType(kind)));
+    }
+    out
 }
+
+// ---- argument helpers shared by the builtin files ----
+
+/// An `int` argument as i64 (bools count as ints, as in Python).
+pub(crate) fn arg_i64(fname: &str, v: &Value) -> Result<i64, Exc> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(*b as i64),
+        Value::BigInt(_) => Err(crate::error::overflow_error(format!(
+            "{fname}() argument is too large (does not fit in 64 bits)"
+        ))),
+        other => Err(type_error(format!(
+            "'{}' object cannot be interpreted as an integer",
+            other.type_name()
+        ))),
+    }
+}
+
+/// `true` for int, float, bool and big-int values.
+pub(crate) fn is_number(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_names_are_unique_and_complete() {
+        let names: Vec<&str> = all().iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "duplicate builtin name");
+        for required in [
+            "print",
+            "len",
+            "str",
+            "int",
+            "float",
+            "bool",
+            "type",
+            "range",
+            "list",
+            "dict",
+            "set",
+            "tuple",
+            "sum",
+            "max",
+            "min",
+            "abs",
+            "round",
+            "sorted",
+            "reversed",
+            "enumerate",
+            "zip",
+            "map",
+            "filter",
+            "all",
+            "any",
+            "isinstance",
+            "callable",
+            "repr",
+            "hash",
+            "ord",
+            "chr",
+            "input",
+            "log",
+            "log_level",
+            "help",
+            "format",
+            "divmod",
+            "pow",
+            "ValueError",
+            "Exception",
+            "KeyError",
+        ] {
+            assert!(names.contains(&required), "missing builtin {required}");
+        }
+    }
+
+    #[test]
+    fn every_native_has_a_doc() {
+        for (name, v) in all() {
+            if let Value::Native(n) = v {
+                assert!(n.doc.is_some_and(|d| !d.is_empty()), "{name} has no doc");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests_e2e;

@@ -1,14 +1,41 @@
-//! The tree-walking evaluator over the resolved form.
+//! The tree-walking evaluator over the resolved form ([`ir`]).
+//!
+//! Locals live on one value stack shared by all calls (a frame is a base index), captured
+//! locals in cells, module names in their module's [`Globals`] slots. Statements return a
+//! [`Flow`]; errors are [`Exc`] and carry the Dana call stack as they unwind.
 
-use crate::error::Exc;
-use crate::value::{Args, Globals, Value};
-use dana_grammar::ast::Sym;
+mod attr;
+mod call;
+mod expr;
+mod import;
+pub mod ir;
+mod stmt;
+
+use crate::error::{did_you_mean, Exc, ExcKind, Location, RtError, StackEntry};
+use crate::limits::{LimitHit, Limits, CHECK_EVERY};
+use crate::source::SourceFile;
+use crate::value::{Args, FxBuild, Globals, Value};
+use dana_grammar::ast::{Span, Sym};
+use ir::{FuncCode, Place};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
+
+pub use call::bind_error_name;
+
+/// A captured variable shared between a function and its closures.
+pub type Cell = Rc<RefCell<Option<Value>>>;
 
 /// A user-defined function or lambda: compiled code plus its captured environment.
 pub struct Function {
     pub name: Sym,
-    pub doc: Option<String>,
+    pub code: Rc<FuncCode>,
+    pub defaults: Vec<Value>,
+    pub captures: Vec<Cell>,
+    pub globals: Rc<Globals>,
 }
 
 impl Function {
@@ -16,20 +43,130 @@ impl Function {
         self.name
     }
     pub fn doc(&self) -> Option<&str> {
-        self.doc.as_deref()
+        self.code.doc.as_deref()
     }
 }
 
 /// A factory for a native module (`import math`).
 pub type ModuleFactory = fn() -> Rc<Globals>;
 
+/// Where `print` output goes.
+pub enum Output {
+    /// Buffered standard output (flushed at the end of a run and before reading input).
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    /// Collected in memory (tests, embedding).
+    Capture(String),
+    /// Handed to a host callback.
+    Handler(Box<dyn FnMut(&str)>),
+}
+
+/// What a statement did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Flow {
+    Normal,
+    /// The value is in `Interp::ret`.
+    Return,
+    Break,
+    Continue,
+}
+
+/// The running state of one function call (or of module code).
+pub struct Frame<'a> {
+    pub(crate) base: usize,
+    pub(crate) cells: Vec<Cell>,
+    pub(crate) func: Option<&'a Function>,
+    pub(crate) globals: &'a Rc<Globals>,
+    pub(crate) src: &'a Rc<SourceFile>,
+}
+
 /// The interpreter state for one program run.
 pub struct Interp {
+    pub(crate) stack: Vec<Option<Value>>,
+    pub(crate) builtins: HashMap<Sym, Value, FxBuild>,
+    pub(crate) private: HashMap<Sym, Value, FxBuild>,
+    pub(crate) public: HashMap<Sym, Value, FxBuild>,
+    pub(crate) system: HashMap<Sym, Value, FxBuild>,
+    pub(crate) modules: HashMap<PathBuf, Rc<Globals>>,
+    pub(crate) native_factories: HashMap<String, ModuleFactory>,
+    pub(crate) native_modules: HashMap<String, Rc<Globals>>,
+    pub(crate) loading: Vec<(PathBuf, String)>,
+    pub(crate) sources: HashMap<Arc<str>, Rc<SourceFile>>,
+    /// Extra module search folders (`DANAPATH`).
+    pub search_path: Vec<PathBuf>,
+    pub(crate) depth: usize,
+    pub limits: Limits,
+    fuel: u64,
+    ops_used: u64,
+    /// Exceptions being handled (for bare `raise`).
+    pub(crate) handling: Vec<Value>,
+    pub(crate) ret: Value,
+    /// Where the innermost frame was when the current error left it (builds the stack trace).
+    pub(crate) pending_loc: Option<Location>,
+    out: Output,
     /// Minimum level `log()` writes (0 debug, 1 info, 2 warning, 3 error, 4 critical).
     pub log_threshold: u8,
+    stdin_lines: Option<std::io::StdinLock<'static>>,
+}
+
+impl Default for Interp {
+    fn default() -> Self {
+        Interp::new()
+    }
 }
 
 impl Interp {
+    /// A fresh interpreter with the builtins installed and output to stdout.
+    pub fn new() -> Interp {
+        let mut builtins = HashMap::default();
+        for (name, v) in crate::builtins::all() {
+            builtins.insert(Sym::intern(name), v);
+        }
+        Interp {
+            stack: Vec::with_capacity(1024),
+            builtins,
+            private: HashMap::default(),
+            public: HashMap::default(),
+            system: HashMap::default(),
+            modules: HashMap::new(),
+            native_factories: HashMap::new(),
+            native_modules: HashMap::new(),
+            loading: Vec::new(),
+            sources: HashMap::new(),
+            search_path: Vec::new(),
+            depth: 0,
+            limits: Limits::default(),
+            fuel: CHECK_EVERY,
+            ops_used: 0,
+            handling: Vec::new(),
+            ret: Value::None,
+            pending_loc: None,
+            out: Output::Stdout(std::io::BufWriter::new(std::io::stdout())),
+            log_threshold: 2,
+            stdin_lines: None,
+        }
+    }
+
+    /// Replaces where `print` output goes.
+    pub fn set_output(&mut self, out: Output) {
+        self.flush();
+        self.out = out;
+    }
+
+    /// The captured output (with [`Output::Capture`]), taken.
+    pub fn take_output(&mut self) -> String {
+        match &mut self.out {
+            Output::Capture(s) => std::mem::take(s),
+            _ => String::new(),
+        }
+    }
+
+    /// Flushes buffered standard output.
+    pub fn flush(&mut self) {
+        if let Output::Stdout(w) = &mut self.out {
+            let _ = w.flush();
+        }
+    }
+
     /// Calls any callable value with positional arguments.
     pub fn call(&mut self, f: &Value, args: &[Value]) -> Result<Value, Exc> {
         self.call_with(f, Args::positional(args))
@@ -37,24 +174,241 @@ impl Interp {
 
     /// Calls any callable value with positional and keyword arguments.
     pub fn call_with(&mut self, f: &Value, args: Args<'_>) -> Result<Value, Exc> {
-        let _ = (f, args);
-        todo!("Interp::call_with")
+        self.call_value(f, args.pos.to_vec(), args.kw)
     }
 
     /// Writes program output (`print`).
     pub fn write_stdout(&mut self, s: &str) {
-        let _ = s;
-        todo!("Interp::write_stdout")
+        match &mut self.out {
+            Output::Stdout(w) => {
+                let _ = w.write_all(s.as_bytes());
+            }
+            Output::Capture(c) => c.push_str(s),
+            Output::Handler(h) => h(s),
+        }
     }
 
     /// Reads one line of standard input without its newline (`input`); `None` at end of input.
     pub fn read_line(&mut self) -> Option<String> {
-        todo!("Interp::read_line")
+        use std::io::BufRead;
+        self.flush();
+        let lock = self
+            .stdin_lines
+            .get_or_insert_with(|| std::io::stdin().lock());
+        let mut line = String::new();
+        match lock.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                while line.ends_with('\n') || line.ends_with('\r') {
+                    line.pop();
+                }
+                Some(line)
+            }
+        }
     }
 
     /// Registers a native module importable by `name`.
     pub fn register_module(&mut self, name: &str, factory: ModuleFactory) {
-        let _ = (name, factory);
-        todo!("Interp::register_module")
+        self.native_factories.insert(name.to_string(), factory);
     }
+
+    /// Binds a builtin name (host functions, POET builtins).
+    pub fn set_builtin(&mut self, name: &str, v: Value) {
+        self.builtins.insert(Sym::intern(name), v);
+    }
+
+    /// The value of a `public:` name.
+    pub fn public(&self, name: &str) -> Option<Value> {
+        self.public.get(&Sym::intern(name)).cloned()
+    }
+
+    /// Sets a `public:` name (shared with the host).
+    pub fn set_public(&mut self, name: &str, v: Value) {
+        self.public.insert(Sym::intern(name), v);
+    }
+
+    /// A registered source file by display name (for rendering diagnostics).
+    pub fn source(&self, name: &str) -> Option<Rc<SourceFile>> {
+        self.sources.get(name).cloned()
+    }
+
+    /// Counts one operation; every [`CHECK_EVERY`] operations checks the limits.
+    #[inline(always)]
+    pub(crate) fn tick(&mut self) -> Result<(), Exc> {
+        self.fuel -= 1;
+        if self.fuel == 0 {
+            self.slow_tick()
+        } else {
+            Ok(())
+        }
+    }
+
+    #[cold]
+    fn slow_tick(&mut self) -> Result<(), Exc> {
+        self.ops_used += CHECK_EVERY;
+        self.fuel = CHECK_EVERY;
+        match self.limits.check(self.ops_used) {
+            Ok(()) => Ok(()),
+            Err(LimitHit::Operations(max)) => Err(RtError::new(
+                ExcKind::LimitError,
+                format!("operation budget of {max} exhausted"),
+            )),
+            Err(LimitHit::Deadline) => {
+                Err(RtError::new(ExcKind::TimeoutError, "deadline exceeded"))
+            }
+            Err(LimitHit::Cancelled) => {
+                Err(RtError::new(ExcKind::LimitError, "execution cancelled"))
+            }
+        }
+    }
+
+    /// Operations counted so far (approximate to [`CHECK_EVERY`]).
+    pub fn operations(&self) -> u64 {
+        self.ops_used + (CHECK_EVERY - self.fuel)
+    }
+
+    /// Resets the operation counter (before a run with a fresh budget).
+    pub fn reset_operations(&mut self) {
+        self.ops_used = 0;
+        self.fuel = CHECK_EVERY;
+    }
+
+    /// Attaches the location of `span` in `src` to an error that has none yet.
+    pub(crate) fn locate(&mut self, mut e: Exc, span: Span, src: &SourceFile) -> Exc {
+        if e.location.is_none() && span.start != u32::MAX {
+            let loc = src.location(span);
+            self.pending_loc = Some(loc.clone());
+            e.location = Some(loc);
+        }
+        e
+    }
+
+    /// Reads a name through the global fallback chain: private → public → builtins.
+    pub(crate) fn global_fallback(&self, name: Sym) -> Option<Value> {
+        if !self.private.is_empty() {
+            if let Some(v) = self.private.get(&name) {
+                return Some(v.clone());
+            }
+        }
+        if !self.public.is_empty() {
+            if let Some(v) = self.public.get(&name) {
+                return Some(v.clone());
+            }
+        }
+        self.builtins.get(&name).cloned()
+    }
+
+    pub(crate) fn name_error(&self, name: Sym, fr: &Frame<'_>) -> Exc {
+        let mut candidates: Vec<&'static str> =
+            fr.globals.names().iter().map(|s| s.as_str()).collect();
+        candidates.extend(self.builtins.keys().map(|s| s.as_str()));
+        if let Some(f) = fr.func {
+            candidates.extend(f.code.slot_names.iter().map(|s| s.as_str()));
+            candidates.extend(f.code.cell_names.iter().map(|s| s.as_str()));
+        }
+        let mut e = crate::error::name_error(format!("name '{name}' is not defined"));
+        if let Some(s) = did_you_mean(name.as_str(), candidates) {
+            e = e.with_help(format!("did you mean '{s}'?"));
+        }
+        e
+    }
+
+    #[inline]
+    pub(crate) fn read_place(&self, fr: &Frame<'_>, place: Place, name: Sym) -> Result<Value, Exc> {
+        let v = match place {
+            Place::Local(s) => self.stack[fr.base + s as usize].clone(),
+            Place::Cell(c) => fr.cells[c as usize].borrow().clone(),
+            Place::Free(f) => match fr.func {
+                Some(func) => func.captures[f as usize].borrow().clone(),
+                None => None,
+            },
+            Place::Global(g) => {
+                let v = fr.globals.slots.borrow()[g as usize].clone();
+                match v {
+                    Some(v) => return Ok(v),
+                    None => match self.global_fallback(name) {
+                        Some(v) => return Ok(v),
+                        None => return Err(self.name_error(name, fr)),
+                    },
+                }
+            }
+        };
+        match v {
+            Some(v) => Ok(v),
+            None => Err(crate::error::name_error(format!(
+                "cannot access local variable '{name}' where it is not associated with a value"
+            ))),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn write_place(&mut self, fr: &Frame<'_>, place: Place, v: Value) {
+        match place {
+            Place::Local(s) => self.stack[fr.base + s as usize] = Some(v),
+            Place::Cell(c) => *fr.cells[c as usize].borrow_mut() = Some(v),
+            Place::Free(f) => {
+                if let Some(func) = fr.func {
+                    *func.captures[f as usize].borrow_mut() = Some(v);
+                }
+            }
+            Place::Global(g) => fr.globals.slots.borrow_mut()[g as usize] = Some(v),
+        }
+    }
+
+    /// Parses, resolves and runs source text as the module `globals`.
+    pub fn run_source(&mut self, name: &str, text: &str, globals: &Rc<Globals>) -> Result<(), Exc> {
+        let src = Rc::new(SourceFile::new(name, text));
+        self.sources.insert(src.name.clone(), src.clone());
+        let module = dana_grammar::parse_module(text).map_err(|e| syntax_exc(&e, &src))?;
+        self.run_ast(&module, globals, &src)
+    }
+
+    /// Resolves and runs an already parsed module.
+    pub fn run_ast(
+        &mut self,
+        module: &dana_grammar::ast::Module,
+        globals: &Rc<Globals>,
+        src: &Rc<SourceFile>,
+    ) -> Result<(), Exc> {
+        self.sources.insert(src.name.clone(), src.clone());
+        let code = crate::resolve::Resolver::new(globals.clone(), src.clone()).module(module)?;
+        let base = self.stack.len();
+        self.stack.resize(base + code.n_slots as usize, None);
+        let mut fr = Frame {
+            base,
+            cells: (0..code.n_cells)
+                .map(|_| Rc::new(RefCell::new(None)))
+                .collect(),
+            func: None,
+            globals,
+            src: &code.src,
+        };
+        let r = self.exec_block(&mut fr, &code.body);
+        self.stack.truncate(base);
+        match r {
+            Ok(_) => Ok(()),
+            Err(mut e) => {
+                e.stack.push(StackEntry {
+                    function: "<module>".into(),
+                    location: self.pending_loc.take().or_else(|| e.location.clone()),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// A new module globals table with `__name__` set.
+    pub fn new_globals(&self, name: &str, file: Option<Arc<str>>) -> Rc<Globals> {
+        let g = Rc::new(Globals::new(name, file));
+        g.set(Sym::intern("__name__"), Value::str(name));
+        g
+    }
+}
+
+/// A syntax error as a Dana exception (for imports and `run_source`).
+pub fn syntax_exc(e: &dana_grammar::SyntaxError, src: &SourceFile) -> Exc {
+    let mut x = RtError::new(ExcKind::SyntaxError, e.message.clone());
+    x.location = Some(src.location(e.span));
+    x.help = e.help.clone();
+    x
 }

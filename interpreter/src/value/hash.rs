@@ -25,7 +25,9 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
@@ -121,7 +123,9 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
         (Value::Bool(x), Value::Int(y)) | (Value::Int(y), Value::Bool(x)) => *x as i64 == *y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Float(x), Value::Int(y)) | (Value::Int(y), Value::Float(x)) => *x == *y as f64,
-        (Value::Float(x), Value::Bool(y)) | (Value::Bool(y), Value::Float(x)) => *x == *y as i64 as f64,
+        (Value::Float(x), Value::Bool(y)) | (Value::Bool(y), Value::Float(x)) => {
+            *x == *y as i64 as f64
+        }
         (Value::BigInt(x), Value::BigInt(y)) => x == y,
         (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))

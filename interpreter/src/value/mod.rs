@@ -147,7 +147,10 @@ impl<'a> Args<'a> {
     }
     /// The keyword argument `name`, if given.
     pub fn kw(&self, name: &str) -> Option<&'a Value> {
-        self.kw.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        self.kw
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
     }
     /// Positional argument `i`, else keyword `name`.
     pub fn get(&self, i: usize, name: &str) -> Option<&'a Value> {
@@ -155,7 +158,13 @@ impl<'a> Args<'a> {
     }
     /// Fails unless the call has between `min` and `max` positional arguments and only the
     /// keyword arguments in `allowed_kw`.
-    pub fn check(&self, fname: &str, min: usize, max: usize, allowed_kw: &[&str]) -> Result<(), Exc> {
+    pub fn check(
+        &self,
+        fname: &str,
+        min: usize,
+        max: usize,
+        allowed_kw: &[&str],
+    ) -> Result<(), Exc> {
         let n = self.pos.len();
         if n < min || n > max {
             let expected = if min == max {
@@ -176,7 +185,8 @@ impl<'a> Args<'a> {
                 let mut e = crate::error::type_error(format!(
                     "{fname}() got an unexpected keyword argument '{k}'"
                 ));
-                if let Some(s) = crate::error::did_you_mean(k.as_str(), allowed_kw.iter().copied()) {
+                if let Some(s) = crate::error::did_you_mean(k.as_str(), allowed_kw.iter().copied())
+                {
                     e = e.with_help(format!("did you mean '{s}'?"));
                 }
                 return Err(e);
@@ -212,7 +222,10 @@ impl NativeFn {
             doc: None,
         }))
     }
-    pub fn closure(name: &str, f: impl Fn(&mut Interp, Args<'_>) -> Result<Value, Exc> + 'static) -> Value {
+    pub fn closure(
+        name: &str,
+        f: impl Fn(&mut Interp, Args<'_>) -> Result<Value, Exc> + 'static,
+    ) -> Value {
         Value::Native(Rc::new(NativeFn {
             name: Sym::intern(name),
             imp: NativeImpl::Closure(Box::new(f)),
@@ -429,7 +442,9 @@ impl Value {
             (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
             (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || a == b,
             (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b),
-            (Value::Tuple(a), Value::Tuple(b)) => Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty()),
+            (Value::Tuple(a), Value::Tuple(b)) => {
+                Rc::ptr_eq(a, b) || (a.is_empty() && b.is_empty())
+            }
             (Value::Dict(a), Value::Dict(b)) => Rc::ptr_eq(a, b),
             (Value::Set(a), Value::Set(b)) => Rc::ptr_eq(a, b),
             (Value::Struct(a), Value::Struct(b)) => Rc::ptr_eq(a, b),

@@ -1,79 +1,497 @@
 //! Operators on values: arithmetic (with big-int promotion), Dana's mixed-type rules,
 //! comparisons, membership, indexing and slicing.
 
-use super::Value;
-use crate::error::Exc;
+pub(crate) mod arith;
+mod index;
+
+pub use index::{get_index, get_slice, set_index, set_slice};
+
+use super::coerce::{parse_bool_text, parse_float_text, parse_int_text};
+use super::repr::float_repr;
+use super::{Key, Value};
+use crate::error::{limit_error, type_error, Exc};
+use arith::{as_num, num_binary, num_cmp, num_unary, Num};
 use dana_grammar::ast::{BinOp, CmpOp, UnaryOp};
+use num_traits::{Signed, ToPrimitive};
 use std::cmp::Ordering;
+use std::rc::Rc;
+
+/// Strings built by an operator (`*`, `+`) may not exceed this many bytes.
+pub(crate) const MAX_STR_LEN: usize = 1 << 28;
+/// Lists and tuples built by an operator, or materialised from a range, may not exceed this
+/// many items (16 bytes each).
+pub(crate) const MAX_LIST_LEN: usize = 1 << 25;
+
+/// Equality and ordering recurse into containers; deeper than this, containers compare by
+/// identity only (so a pathological structure cannot overflow the stack).
+const MAX_CMP_DEPTH: usize = 400;
+
+/// The text a number or bool contributes to a Dana string concatenation (`"n=" + 5`).
+fn concat_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Bool(true) => Some("true".into()),
+        Value::Bool(false) => Some("false".into()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::BigInt(b) => Some(b.to_string()),
+        Value::Float(f) => Some(float_repr(*f)),
+        _ => None,
+    }
+}
+
+fn unsupported(op: BinOp, a: &Value, b: &Value) -> Exc {
+    let sym = if op == BinOp::Pow {
+        "** or pow()"
+    } else {
+        op.symbol()
+    };
+    type_error(format!(
+        "unsupported operand type(s) for {sym}: '{}' and '{}'",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
+/// A repetition count (`"ab" * n`): ints and bools; `None` for other types.
+fn repeat_count(v: &Value) -> Option<Result<usize, Exc>> {
+    match v {
+        Value::Int(i) => Some(Ok((*i).max(0) as usize)),
+        Value::Bool(b) => Some(Ok(*b as usize)),
+        Value::BigInt(b) if b.is_negative() => Some(Ok(0)),
+        Value::BigInt(_) => Some(Ok(usize::MAX)),
+        _ => None,
+    }
+}
+
+fn repeat(seq: &Value, n: usize) -> Result<Value, Exc> {
+    match seq {
+        Value::Str(s) => {
+            if s.is_empty() || n == 0 {
+                return Ok(Value::str(""));
+            }
+            if s.len()
+                .checked_mul(n)
+                .is_none_or(|total| total > MAX_STR_LEN)
+            {
+                return Err(limit_error("string too large"));
+            }
+            Ok(Value::str(s.repeat(n)))
+        }
+        Value::List(l) => {
+            let items = l.borrow().clone();
+            Ok(Value::list(repeat_items(&items, n)?))
+        }
+        Value::Tuple(t) => Ok(Value::tuple(repeat_items(t, n)?)),
+        _ => Err(type_error("can't multiply sequence")),
+    }
+}
+
+fn repeat_items(items: &[Value], n: usize) -> Result<Vec<Value>, Exc> {
+    if items.is_empty() || n == 0 {
+        return Ok(Vec::new());
+    }
+    let total = items.len().checked_mul(n).filter(|&t| t <= MAX_LIST_LEN);
+    let total = total.ok_or_else(|| limit_error("list too large"))?;
+    let mut out = Vec::with_capacity(total);
+    for _ in 0..n {
+        out.extend_from_slice(items);
+    }
+    Ok(out)
+}
+
+fn is_seq(v: &Value) -> bool {
+    matches!(v, Value::Str(_) | Value::List(_) | Value::Tuple(_))
+}
+
+fn concat_items(a: &[Value], b: &[Value]) -> Result<Vec<Value>, Exc> {
+    if a.len() + b.len() > MAX_LIST_LEN {
+        return Err(limit_error("list too large"));
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    out.extend_from_slice(a);
+    out.extend_from_slice(b);
+    Ok(out)
+}
 
 /// `a op b` for every operator except callable composition (`f | g`, handled by the evaluator).
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
-    let _ = (op, a, b);
-    todo!("value::ops::binary")
+    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        // `True & False` is a bool, as in Python.
+        if let (Value::Bool(p), Value::Bool(q)) = (a, b) {
+            match op {
+                BinOp::BitAnd => return Ok(Value::Bool(p & q)),
+                BinOp::BitOr => return Ok(Value::Bool(p | q)),
+                BinOp::BitXor => return Ok(Value::Bool(p ^ q)),
+                _ => {}
+            }
+        }
+        return num_binary(op, x, y).map_err(|e| {
+            if e.message.starts_with("unsupported operand") {
+                unsupported(op, a, b)
+            } else {
+                e
+            }
+        });
+    }
+    match op {
+        BinOp::Add => add(a, b),
+        BinOp::Mul => {
+            if is_seq(a) {
+                match repeat_count(b) {
+                    Some(n) => repeat(a, n?),
+                    None => Err(type_error(format!(
+                        "can't multiply sequence by non-int of type '{}'",
+                        b.type_name()
+                    ))),
+                }
+            } else if is_seq(b) {
+                match repeat_count(a) {
+                    Some(n) => repeat(b, n?),
+                    None => Err(type_error(format!(
+                        "can't multiply sequence by non-int of type '{}'",
+                        a.type_name()
+                    ))),
+                }
+            } else {
+                Err(unsupported(op, a, b))
+            }
+        }
+        BinOp::Mod => match a {
+            Value::Str(s) => super::format::percent_format(s, b).map(Value::str),
+            _ => Err(unsupported(op, a, b)),
+        },
+        BinOp::BitOr | BinOp::BitAnd | BinOp::BitXor | BinOp::Sub => match (a, b) {
+            (Value::Set(x), Value::Set(y)) => {
+                let (x, y) = (x.borrow(), y.borrow());
+                let out: super::SetMap = match op {
+                    BinOp::BitOr => x.union(&y).cloned().collect(),
+                    BinOp::BitAnd => x.intersection(&y).cloned().collect(),
+                    BinOp::BitXor => x.symmetric_difference(&y).cloned().collect(),
+                    _ => x.difference(&y).cloned().collect(),
+                };
+                Ok(Value::set(out))
+            }
+            (Value::Dict(x), Value::Dict(y)) if op == BinOp::BitOr => {
+                let mut out = x.borrow().clone();
+                for (k, v) in y.borrow().iter() {
+                    out.insert(k.clone(), v.clone());
+                }
+                Ok(Value::dict(out))
+            }
+            _ => Err(unsupported(op, a, b)),
+        },
+        _ => Err(unsupported(op, a, b)),
+    }
+}
+
+fn add(a: &Value, b: &Value) -> Result<Value, Exc> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => {
+            if x.len() + y.len() > MAX_STR_LEN {
+                return Err(limit_error("string too large"));
+            }
+            let mut s = String::with_capacity(x.len() + y.len());
+            s.push_str(x);
+            s.push_str(y);
+            Ok(Value::str(s))
+        }
+        // Dana rule: text and a number or bool concatenate.
+        (Value::Str(x), other) if concat_text(other).is_some() => Ok(Value::str(format!(
+            "{x}{}",
+            concat_text(other).unwrap_or_default()
+        ))),
+        (other, Value::Str(y)) if concat_text(other).is_some() => Ok(Value::str(format!(
+            "{}{y}",
+            concat_text(other).unwrap_or_default()
+        ))),
+        (Value::List(x), Value::List(y)) => {
+            let joined = concat_items(&x.borrow(), &y.borrow())?;
+            Ok(Value::list(joined))
+        }
+        (Value::Tuple(x), Value::Tuple(y)) => Ok(Value::tuple(concat_items(x, y)?)),
+        (Value::Str(_) | Value::List(_) | Value::Tuple(_), other) => Err(type_error(format!(
+            "can only concatenate {} (not \"{}\") to {}",
+            a.type_name(),
+            other.type_name(),
+            a.type_name()
+        ))),
+        _ => Err(unsupported(BinOp::Add, a, b)),
+    }
 }
 
 /// `-v`, `+v`, `~v`.
 pub fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
-    let _ = (op, v);
-    todo!("value::ops::unary")
+    match as_num(v) {
+        Some(n) => num_unary(op, n),
+        None => {
+            let sym = match op {
+                UnaryOp::Neg => "-",
+                UnaryOp::Pos => "+",
+                UnaryOp::Invert => "~",
+            };
+            Err(type_error(format!(
+                "bad operand type for unary {sym}: '{}'",
+                v.type_name()
+            )))
+        }
+    }
+}
+
+/// Dana's reading of a text compared with a number or bool (`"5" == 5`, `"1" == True`):
+/// the text converted to the other operand's type, or `None` when it does not parse.
+fn text_as(s: &str, like: &Value) -> Option<Value> {
+    match like {
+        Value::Int(_) | Value::BigInt(_) => parse_int_text(s, 10),
+        Value::Float(_) => parse_float_text(s).map(Value::Float),
+        Value::Bool(_) => parse_bool_text(s).map(Value::Bool),
+        _ => None,
+    }
+}
+
+fn type_value_name(v: &Value) -> Option<&str> {
+    match v {
+        Value::Type(t) => Some(t.name()),
+        Value::StructType(t) => Some(t.name.as_str()),
+        Value::Interface(t) => Some(t.name.as_str()),
+        Value::ExcType(k) => Some(k.name()),
+        _ => None,
+    }
 }
 
 /// `a == b` with Dana's rules (`"5" == 5`; structural equality of containers and structs).
 pub fn eq(a: &Value, b: &Value) -> bool {
-    let _ = (a, b);
-    todo!("value::ops::eq")
+    eq_at(a, b, 0)
 }
 
-/// A comparison operator other than `in`/`not in`/`is`/`is not`.
+fn eq_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        return num_cmp(x, y) == Some(Ordering::Equal);
+    }
+    if depth > MAX_CMP_DEPTH {
+        return a.is_same(b);
+    }
+    let items_eq = |x: &[Value], y: &[Value]| {
+        x.len() == y.len()
+            && x.iter()
+                .zip(y)
+                .all(|(p, q)| p.is_same(q) || eq_at(p, q, depth + 1))
+    };
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(s), other) | (other, Value::Str(s)) if as_num(other).is_some() => {
+            text_as(s, other).is_some_and(|t| eq_at(&t, other, depth + 1))
+        }
+        (Value::Str(s), t) | (t, Value::Str(s)) if type_value_name(t).is_some() => {
+            type_value_name(t) == Some(s.as_str())
+        }
+        (Value::None, Value::None) => true,
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || items_eq(&x.borrow(), &y.borrow()),
+        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || items_eq(x, y),
+        (Value::Dict(x), Value::Dict(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.get(k)
+                        .is_some_and(|w| v.is_same(w) || eq_at(v, w, depth + 1))
+                })
+        }
+        (Value::Set(x), Value::Set(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len() && x.iter().all(|k| y.contains(k))
+        }
+        (Value::Struct(x), Value::Struct(y)) => {
+            Rc::ptr_eq(x, y)
+                || (Rc::ptr_eq(&x.ty, &y.ty) && items_eq(&x.fields.borrow(), &y.fields.borrow()))
+        }
+        (Value::Range(x), Value::Range(y)) => {
+            let (n, m) = (x.len(), y.len());
+            n == m && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
+        }
+        (Value::Method(x), Value::Method(y)) => Rc::ptr_eq(x, y),
+        _ => a.is_same(b),
+    }
+}
+
+fn not_supported(op: &str, a: &Value, b: &Value) -> Exc {
+    type_error(format!(
+        "'{op}' not supported between instances of '{}' and '{}'",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
+/// The ordering of `a` and `b` (`None` when unordered, like NaN), or TypeError.
+fn order(op: &str, a: &Value, b: &Value, depth: usize) -> Result<Option<Ordering>, Exc> {
+    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        return Ok(num_cmp(x, y));
+    }
+    if depth > MAX_CMP_DEPTH {
+        return Err(crate::error::recursion_error(
+            "maximum recursion depth exceeded in comparison",
+        ));
+    }
+    let seq = |x: &[Value], y: &[Value]| -> Result<Option<Ordering>, Exc> {
+        for (p, q) in x.iter().zip(y) {
+            if !(p.is_same(q) || eq_at(p, q, depth + 1)) {
+                return order(op, p, q, depth + 1);
+            }
+        }
+        Ok(Some(x.len().cmp(&y.len())))
+    };
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Ok(Some(x.as_str().cmp(y.as_str()))),
+        (Value::Str(s), other) if as_num(other).is_some() => match text_as(s, other) {
+            Some(t) => order(op, &t, other, depth + 1),
+            None => Err(not_supported(op, a, b)),
+        },
+        (other, Value::Str(s)) if as_num(other).is_some() => match text_as(s, other) {
+            Some(t) => order(op, other, &t, depth + 1),
+            None => Err(not_supported(op, a, b)),
+        },
+        (Value::List(x), Value::List(y)) => seq(&x.borrow(), &y.borrow()),
+        (Value::Tuple(x), Value::Tuple(y)) => seq(x, y),
+        _ => Err(not_supported(op, a, b)),
+    }
+}
+
+/// Subset ordering of sets for `<`, `<=`, `>`, `>=`.
+fn set_compare(op: CmpOp, x: &super::SetMap, y: &super::SetMap) -> bool {
+    let sub = |p: &super::SetMap, q: &super::SetMap| {
+        p.len() <= q.len() && p.iter().all(|k| q.contains(k))
+    };
+    match op {
+        CmpOp::Lt => x.len() < y.len() && sub(x, y),
+        CmpOp::LtE => sub(x, y),
+        CmpOp::Gt => x.len() > y.len() && sub(y, x),
+        _ => sub(y, x),
+    }
+}
+
+/// A comparison operator (`in`/`not in`/`is`/`is not` are accepted too, for convenience).
 pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
-    let _ = (op, a, b);
-    todo!("value::ops::compare")
+    let want = |o: Ordering| match op {
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::LtE => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
+    };
+    match op {
+        CmpOp::Eq => Ok(eq(a, b)),
+        CmpOp::NotEq => Ok(!eq(a, b)),
+        CmpOp::In => contains(b, a),
+        CmpOp::NotIn => contains(b, a).map(|r| !r),
+        CmpOp::Is => Ok(a.is_same(b)),
+        CmpOp::IsNot => Ok(!a.is_same(b)),
+        CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE => {
+            if let (Value::Set(x), Value::Set(y)) = (a, b) {
+                return Ok(set_compare(op, &x.borrow(), &y.borrow()));
+            }
+            Ok(order(op.symbol(), a, b, 0)?.is_some_and(want))
+        }
+    }
 }
 
-/// Python ordering for `sorted`, `min`, `max` (TypeError for unorderable pairs).
+/// Python ordering for `sorted`, `min`, `max` (TypeError for unorderable pairs). Unordered
+/// pairs (NaN) compare equal, so sorting stays well defined.
 pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
-    let _ = (a, b);
-    todo!("value::ops::cmp_values")
+    if let (Value::Set(x), Value::Set(y)) = (a, b) {
+        let (x, y) = (x.borrow(), y.borrow());
+        return Ok(if set_compare(CmpOp::Lt, &x, &y) {
+            Ordering::Less
+        } else if set_compare(CmpOp::Gt, &x, &y) {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        });
+    }
+    Ok(order("<", a, b, 0)?.unwrap_or(Ordering::Equal))
 }
 
 /// `item in container`.
 pub fn contains(container: &Value, item: &Value) -> Result<bool, Exc> {
-    let _ = (container, item);
-    todo!("value::ops::contains")
-}
-
-/// `v[index]` (not slices).
-pub fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
-    let _ = (v, index);
-    todo!("value::ops::get_index")
-}
-
-/// `v[index] = new`.
-pub fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc> {
-    let _ = (v, index, new);
-    todo!("value::ops::set_index")
-}
-
-/// `v[lower:upper:step]` (each bound `None` when omitted or `None`).
-pub fn get_slice(v: &Value, lower: &Value, upper: &Value, step: &Value) -> Result<Value, Exc> {
-    let _ = (v, lower, upper, step);
-    todo!("value::ops::get_slice")
-}
-
-/// `v[lower:upper:step] = new` (lists only).
-pub fn set_slice(v: &Value, lower: &Value, upper: &Value, step: &Value, new: Value) -> Result<(), Exc> {
-    let _ = (v, lower, upper, step, new);
-    todo!("value::ops::set_slice")
+    match container {
+        Value::Str(s) => match item {
+            Value::Str(sub) => Ok(s.contains(sub.as_str())),
+            other => Err(type_error(format!(
+                "'in <string>' requires string as left operand, not {}",
+                other.type_name()
+            ))),
+        },
+        Value::List(l) => Ok(l.borrow().iter().any(|x| x.is_same(item) || eq(x, item))),
+        Value::Tuple(t) => Ok(t.iter().any(|x| x.is_same(item) || eq(x, item))),
+        Value::Dict(d) => Ok(d.borrow().contains_key(&Key::new(item.clone())?)),
+        Value::Set(s) => Ok(s.borrow().contains(&Key::new(item.clone())?)),
+        Value::Range(r) => {
+            let n = match as_num(item) {
+                Some(Num::I(i)) => i,
+                Some(Num::F(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => f as i64,
+                _ => return Ok(false),
+            };
+            let (start, stop, step) = (r.start as i128, r.stop as i128, r.step as i128);
+            let n = n as i128;
+            let inside = if step > 0 {
+                start <= n && n < stop
+            } else {
+                stop < n && n <= start
+            };
+            Ok(inside && (n - start) % step == 0)
+        }
+        other => Err(type_error(format!(
+            "argument of type '{}' is not iterable",
+            other.type_name()
+        ))),
+    }
 }
 
 /// The elements of an iterable (list, tuple, str → chars, dict → keys, set, range).
 pub fn iter_to_vec(v: &Value) -> Result<Vec<Value>, Exc> {
-    let _ = v;
-    todo!("value::ops::iter_to_vec")
+    match v {
+        Value::List(l) => Ok(l.borrow().clone()),
+        Value::Tuple(t) => Ok(t.to_vec()),
+        Value::Str(s) => Ok(s.chars().map(|c| Value::str(c.to_string())).collect()),
+        Value::Dict(d) => Ok(d.borrow().keys().map(|k| k.0.clone()).collect()),
+        Value::Set(s) => Ok(s.borrow().iter().map(|k| k.0.clone()).collect()),
+        Value::Range(r) => {
+            let n = r.len();
+            if n > MAX_LIST_LEN {
+                return Err(limit_error("range too large to materialise"));
+            }
+            Ok((0..n).map(|i| Value::Int(r.get(i))).collect())
+        }
+        other => Err(type_error(format!(
+            "'{}' object is not iterable",
+            other.type_name()
+        ))),
+    }
 }
 
 /// `len(v)`.
 pub fn len(v: &Value) -> Result<usize, Exc> {
-    let _ = v;
-    todo!("value::ops::len")
+    match v {
+        Value::Str(s) => Ok(s.chars().count()),
+        Value::List(l) => Ok(l.borrow().len()),
+        Value::Tuple(t) => Ok(t.len()),
+        Value::Dict(d) => Ok(d.borrow().len()),
+        Value::Set(s) => Ok(s.borrow().len()),
+        Value::Range(r) => Ok(r.len()),
+        other => Err(type_error(format!(
+            "object of type '{}' has no len()",
+            other.type_name()
+        ))),
+    }
 }
+
+/// An int value as `i64` (bools count), for callers that need a machine integer.
+pub fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(*b as i64),
+        Value::BigInt(b) => b.to_i64(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

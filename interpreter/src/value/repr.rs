@@ -1,21 +1,473 @@
 //! Python-compatible `str()` and `repr()` of values (float repr, container repr, structs).
 
-use super::Value;
+use super::{MethodTarget, Value};
+use std::fmt::Write;
+
+/// Containers nested deeper than this print as `...`: a deep structure must not overflow the
+/// Rust stack while it is printed (Python raises RecursionError here; printing cannot fail).
+const MAX_DEPTH: usize = 400;
 
 /// `repr(v)`: strings quoted, containers with element reprs, structs as `Point(x=1, y=2)`.
 pub fn repr(v: &Value) -> String {
-    let _ = v;
-    todo!("value::repr::repr")
+    let mut p = Printer::default();
+    p.repr(v);
+    p.out
 }
 
-/// `str(v)`: like `repr` except a string is its own text.
+/// `str(v)`: like `repr` except a string is its own text and an exception is its message.
 pub fn to_str(v: &Value) -> String {
-    let _ = v;
-    todo!("value::repr::to_str")
+    match v {
+        Value::Str(s) => s.as_str().to_owned(),
+        Value::Exception(e) => e.message.clone(),
+        _ => repr(v),
+    }
 }
 
 /// Python's `repr(float)`: shortest round-tripping digits, `1.0`, `1e+16`, `1e-05`, `inf`, `nan`.
 pub fn float_repr(f: f64) -> String {
-    let _ = f;
-    todo!("value::repr::float_repr")
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Python switches to exponent notation when the decimal exponent is < -4 or >= 16.
+    let (neg, digits, exp) = shortest(f);
+    let mut s = String::with_capacity(digits.len() + 8);
+    if neg {
+        s.push('-');
+    }
+    if (-4..16).contains(&exp) {
+        s.push_str(&fixed_from_digits(&digits, exp, 1));
+    } else {
+        s.push_str(&sci_from_digits(&digits, exp, false));
+    }
+    s
+}
+
+/// The shortest decimal digits that round-trip to `f` (finite), as Python's repr picks them:
+/// (negative, digits, decimal exponent). Rust's `{:e}` finds the shortest length, but when two
+/// candidates of that length are equally close it may pick the upper one (`…623.63` for
+/// `…623.625`) where Python picks the even one; the correctly rounded (half-even) form of the
+/// same length is preferred whenever it round-trips.
+pub(crate) fn shortest(f: f64) -> (bool, String, i32) {
+    let short = format!("{f:e}");
+    let (neg, digits, exp) = decompose(&short);
+    if digits.len() > 1 {
+        let exact = format!("{:.*e}", digits.len() - 1, f);
+        if exact != short && exact.parse::<f64>().ok() == Some(f) {
+            return decompose(&exact);
+        }
+    }
+    (neg, digits, exp)
+}
+
+/// Splits Rust's `{:e}` output (`-1.2345e-7`) into (negative, significant digits, exponent).
+pub(crate) fn decompose(e_form: &str) -> (bool, String, i32) {
+    let (neg, body) = match e_form.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, e_form),
+    };
+    let (mant, exp) = body.split_once('e').unwrap_or((body, "0"));
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    (neg, digits, exp.parse().unwrap_or(0))
+}
+
+/// Lays out `d.ddd × 10^exp` in fixed notation with at least `min_frac` fractional digits.
+pub(crate) fn fixed_from_digits(digits: &str, exp: i32, min_frac: usize) -> String {
+    let mut s = String::with_capacity(digits.len() + exp.unsigned_abs() as usize + 4);
+    if exp < 0 {
+        s.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            s.push('0');
+        }
+        s.push_str(digits);
+        let frac = s.len() - 2;
+        for _ in frac..min_frac {
+            s.push('0');
+        }
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            s.push_str(digits);
+            for _ in digits.len()..int_len {
+                s.push('0');
+            }
+            if min_frac > 0 {
+                s.push('.');
+                for _ in 0..min_frac {
+                    s.push('0');
+                }
+            }
+        } else {
+            s.push_str(&digits[..int_len]);
+            s.push('.');
+            s.push_str(&digits[int_len..]);
+            for _ in (digits.len() - int_len)..min_frac {
+                s.push('0');
+            }
+        }
+    }
+    s
+}
+
+/// Lays out `d.ddd × 10^exp` as Python does: `1e+16`, `1.5e-07` (`E` when `upper`).
+pub(crate) fn sci_from_digits(digits: &str, exp: i32, upper: bool) -> String {
+    let mut s = String::with_capacity(digits.len() + 6);
+    s.push_str(&digits[..1.min(digits.len())]);
+    if digits.len() > 1 {
+        s.push('.');
+        s.push_str(&digits[1..]);
+    }
+    s.push(if upper { 'E' } else { 'e' });
+    s.push(if exp < 0 { '-' } else { '+' });
+    let _ = write!(s, "{:02}", exp.unsigned_abs());
+    s
+}
+
+/// Python's `repr(str)`: single quotes unless the text contains `'` and no `"`.
+pub fn str_repr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_str_repr(&mut out, s);
+    out
+}
+
+fn write_str_repr(out: &mut String, s: &str) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_printable(c) => out.push(c),
+            c => {
+                let n = c as u32;
+                let _ = if n < 0x100 {
+                    write!(out, "\\x{n:02x}")
+                } else if n < 0x10000 {
+                    write!(out, "\\u{n:04x}")
+                } else {
+                    write!(out, "\\U{n:08x}")
+                };
+            }
+        }
+    }
+    out.push(quote);
+}
+
+/// An approximation of Python's `str.isprintable` for one character: control characters,
+/// separators other than the ASCII space, format characters and private-use characters are
+/// escaped. (Unassigned code points are not detected: that needs the Unicode tables.)
+fn is_printable(c: char) -> bool {
+    let n = c as u32;
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() {
+        return false;
+    }
+    !matches!(n,
+        // Separators and format characters.
+        0xA0 | 0xAD | 0x1680 | 0x180E | 0x2000..=0x200F | 0x2028..=0x202F | 0x205F..=0x2064
+        | 0x2066..=0x206F | 0x3000 | 0xFEFF | 0xFFF9..=0xFFFB
+        // Noncharacters, private use, and the planes with nothing assigned.
+        | 0xFDD0..=0xFDEF | 0xFFFE | 0xFFFF | 0xE000..=0xF8FF | 0x2FA20..=0x2FFFF
+        | 0x323B0..=0xDFFFF | 0xE0000..=0xE00FF | 0xE01F0..=0x10FFFF)
+}
+
+/// Walks a value writing its repr, remembering the containers being printed so that a
+/// container that contains itself prints as `[...]` instead of recursing forever.
+#[derive(Default)]
+struct Printer {
+    out: String,
+    active: Vec<usize>,
+}
+
+impl Printer {
+    /// Enters the container at `ptr`; `false` when it is already being printed (a cycle) or
+    /// the nesting is too deep.
+    fn enter(&mut self, ptr: usize) -> bool {
+        if self.active.len() >= MAX_DEPTH || self.active.contains(&ptr) {
+            return false;
+        }
+        self.active.push(ptr);
+        true
+    }
+
+    fn leave(&mut self) {
+        self.active.pop();
+    }
+
+    fn seq<'a>(&mut self, items: impl IntoIterator<Item = &'a Value>) {
+        for (i, x) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            self.repr(x);
+        }
+    }
+
+    fn repr(&mut self, v: &Value) {
+        match v {
+            Value::None => self.out.push_str("None"),
+            Value::Bool(true) => self.out.push_str("True"),
+            Value::Bool(false) => self.out.push_str("False"),
+            Value::Int(i) => {
+                let _ = write!(self.out, "{i}");
+            }
+            Value::BigInt(b) => {
+                let _ = write!(self.out, "{b}");
+            }
+            Value::Float(f) => self.out.push_str(&float_repr(*f)),
+            Value::Str(s) => write_str_repr(&mut self.out, s),
+            Value::List(l) => {
+                if !self.enter(std::rc::Rc::as_ptr(l) as *const u8 as usize) {
+                    self.out.push_str("[...]");
+                    return;
+                }
+                self.out.push('[');
+                self.seq(l.borrow().iter());
+                self.out.push(']');
+                self.leave();
+            }
+            Value::Tuple(t) => {
+                if !self.enter(std::rc::Rc::as_ptr(t) as *const u8 as usize) {
+                    self.out.push_str("(...)");
+                    return;
+                }
+                self.out.push('(');
+                self.seq(t.iter());
+                if t.len() == 1 {
+                    self.out.push(',');
+                }
+                self.out.push(')');
+                self.leave();
+            }
+            Value::Dict(d) => {
+                if !self.enter(std::rc::Rc::as_ptr(d) as *const u8 as usize) {
+                    self.out.push_str("{...}");
+                    return;
+                }
+                self.out.push('{');
+                for (i, (k, x)) in d.borrow().iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.repr(k.value());
+                    self.out.push_str(": ");
+                    self.repr(x);
+                }
+                self.out.push('}');
+                self.leave();
+            }
+            Value::Set(s) => {
+                let set = s.borrow();
+                if set.is_empty() {
+                    self.out.push_str("set()");
+                    return;
+                }
+                if !self.enter(std::rc::Rc::as_ptr(s) as *const u8 as usize) {
+                    self.out.push_str("{...}");
+                    return;
+                }
+                self.out.push('{');
+                self.seq(set.iter().map(|k| k.value()));
+                self.out.push('}');
+                self.leave();
+            }
+            Value::Struct(inst) => {
+                let ty = &inst.ty;
+                if !self.enter(std::rc::Rc::as_ptr(inst) as *const u8 as usize) {
+                    // Like a recursive dataclass repr.
+                    self.out.push_str("...");
+                    return;
+                }
+                self.out.push_str(ty.name.as_str());
+                self.out.push('(');
+                for (i, (f, x)) in ty
+                    .fields
+                    .iter()
+                    .zip(inst.fields.borrow().iter())
+                    .enumerate()
+                {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.out.push_str(f.name.as_str());
+                    self.out.push('=');
+                    self.repr(x);
+                }
+                self.out.push(')');
+                self.leave();
+            }
+            Value::Func(f) => {
+                let _ = write!(self.out, "<function {}>", f.name());
+            }
+            Value::Native(n) => {
+                let _ = write!(self.out, "<built-in function {}>", n.name);
+            }
+            Value::Method(m) => {
+                let name = match &m.target {
+                    MethodTarget::Builtin(s) => s.as_str().to_owned(),
+                    MethodTarget::Func(Value::Func(f)) => f.name().as_str().to_owned(),
+                    MethodTarget::Func(Value::Native(n)) => n.name.as_str().to_owned(),
+                    MethodTarget::Func(other) => repr(other),
+                };
+                let _ = write!(self.out, "<bound method {name}>");
+            }
+            Value::Type(t) => self.out.push_str(t.name()),
+            Value::StructType(t) => self.out.push_str(t.name.as_str()),
+            Value::Interface(t) => self.out.push_str(t.name.as_str()),
+            Value::ExcType(k) => self.out.push_str(k.name()),
+            Value::Exception(e) => {
+                self.out.push_str(e.kind.name());
+                self.out.push('(');
+                if !e.message.is_empty() {
+                    write_str_repr(&mut self.out, &e.message);
+                }
+                self.out.push(')');
+            }
+            Value::Module(m) => {
+                let _ = write!(self.out, "<module '{}'>", m.name);
+            }
+            Value::Range(r) => {
+                let _ = if r.step == 1 {
+                    write!(self.out, "range({}, {})", r.start, r.stop)
+                } else {
+                    write!(self.out, "range({}, {}, {})", r.start, r.stop, r.step)
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{DictMap, Key, RangeValue, SetMap};
+    use std::rc::Rc;
+
+    #[test]
+    fn float_reprs_match_python() {
+        // Expected values from python3 -c 'print(repr(x))'.
+        let table: &[(f64, &str)] = &[
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.0, "1.0"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1e-5, "1e-05"),
+            (1e-4, "0.0001"),
+            (1.5e-7, "1.5e-07"),
+            (123456789012345.0, "123456789012345.0"),
+            (1234567890123456789.0, "1.2345678901234568e+18"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (-2.5, "-2.5"),
+            (1e100, "1e+100"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (0.001234, "0.001234"),
+            (12345.678, "12345.678"),
+            (1e22, "1e+22"),
+            (9999999999999998.0, "9999999999999998.0"),
+            // Ties between two shortest candidates go to the even digit, as in Python.
+            (-82_417_527_869_623.63, "-82417527869623.62"),
+            (988_598_592_847_819.3, "988598592847819.2"),
+        ];
+        for (f, want) in table {
+            assert_eq!(float_repr(*f), *want, "repr of {f:e}");
+        }
+    }
+
+    #[test]
+    fn string_reprs() {
+        assert_eq!(str_repr("abc"), "'abc'");
+        assert_eq!(str_repr("it's"), "\"it's\"");
+        assert_eq!(str_repr("both ' and \""), "'both \\' and \"'");
+        assert_eq!(str_repr("a\nb\t\\"), "'a\\nb\\t\\\\'");
+        assert_eq!(str_repr("\x00\x7f\u{a0}"), "'\\x00\\x7f\\xa0'");
+        assert_eq!(str_repr("é日本"), "'é日本'");
+        assert_eq!(str_repr("\u{200b}"), "'\\u200b'");
+    }
+
+    #[test]
+    fn container_reprs() {
+        let l = Value::list(vec![
+            Value::Int(1),
+            Value::str("a"),
+            Value::Bool(true),
+            Value::None,
+        ]);
+        assert_eq!(repr(&l), "[1, 'a', True, None]");
+        assert_eq!(to_str(&l), "[1, 'a', True, None]");
+        assert_eq!(repr(&Value::tuple(vec![Value::Int(1)])), "(1,)");
+        assert_eq!(repr(&Value::tuple(vec![])), "()");
+        assert_eq!(repr(&Value::set(SetMap::default())), "set()");
+        let mut s = SetMap::default();
+        s.insert(Key(Value::Int(1)));
+        s.insert(Key(Value::Int(2)));
+        assert_eq!(repr(&Value::set(s)), "{1, 2}");
+        let mut d = DictMap::default();
+        d.insert(Key(Value::str("k")), Value::str("v"));
+        assert_eq!(repr(&Value::dict(d)), "{'k': 'v'}");
+        assert_eq!(repr(&Value::dict(DictMap::default())), "{}");
+        let r = Value::Range(Rc::new(RangeValue {
+            start: 0,
+            stop: 5,
+            step: 1,
+        }));
+        assert_eq!(repr(&r), "range(0, 5)");
+        let r = Value::Range(Rc::new(RangeValue {
+            start: 0,
+            stop: 5,
+            step: 2,
+        }));
+        assert_eq!(repr(&r), "range(0, 5, 2)");
+        assert_eq!(to_str(&Value::str("x")), "x");
+        assert_eq!(repr(&Value::Float(2.0)), "2.0");
+    }
+
+    #[test]
+    fn recursive_containers() {
+        let l = Value::list(vec![Value::Int(1)]);
+        if let Value::List(inner) = &l {
+            inner.borrow_mut().push(l.clone());
+        }
+        assert_eq!(repr(&l), "[1, [...]]");
+        let d = Value::dict(DictMap::default());
+        if let Value::Dict(inner) = &d {
+            inner.borrow_mut().insert(Key(Value::str("me")), d.clone());
+        }
+        assert_eq!(repr(&d), "{'me': {...}}");
+        // Break the cycles so the test does not leak.
+        if let Value::List(inner) = &l {
+            inner.borrow_mut().clear();
+        }
+        if let Value::Dict(inner) = &d {
+            inner.borrow_mut().clear();
+        }
+    }
+
+    #[test]
+    fn exceptions_and_types() {
+        use crate::error::ExcKind;
+        let e = crate::value::exception_value(ExcKind::ValueError, "bad");
+        assert_eq!(repr(&e), "ValueError('bad')");
+        assert_eq!(to_str(&e), "bad");
+        assert_eq!(repr(&Value::ExcType(ExcKind::KeyError)), "KeyError");
+        assert_eq!(repr(&Value::Type(crate::value::BuiltinType::Int)), "int");
+    }
 }

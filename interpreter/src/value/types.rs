@@ -51,7 +51,8 @@ impl TypeAnn {
                         TypeAnn::Dict(Some(Box::new((a[0].clone(), a[1].clone()))))
                     }
                     ("tuple" | "Tuple", _) => {
-                        let variadic = matches!(a.last(), Some(TypeAnn::Named(s)) if s.as_str() == "...");
+                        let variadic =
+                            matches!(a.last(), Some(TypeAnn::Named(s)) if s.as_str() == "...");
                         let mut a = a;
                         if variadic {
                             a.pop();
@@ -65,7 +66,9 @@ impl TypeAnn {
                     _ => TypeAnn::Named(*n),
                 }
             }
-            TypeExprKind::Union(parts) => TypeAnn::Union(parts.iter().map(TypeAnn::from_ast).collect()),
+            TypeExprKind::Union(parts) => {
+                TypeAnn::Union(parts.iter().map(TypeAnn::from_ast).collect())
+            }
         }
     }
 

@@ -1,0 +1,276 @@
+//! Attribute access and method calls: struct fields and methods, `_` delegation, dict keys as
+//! attributes, builtin-value methods and uniform call syntax (`x.m(a)` → `m(x, a)`).
+
+use super::ir::{Arg, MethodCall, Place};
+use super::{Frame, Interp};
+use crate::error::{attribute_error, did_you_mean, Exc};
+use crate::value::{
+    coerce, methods, Args, BoundMethod, Key, MethodTarget, StructInstance, TypeAnn, Value,
+};
+use dana_grammar::ast::Sym;
+use std::rc::Rc;
+
+enum Found {
+    /// A value (a field, a dict entry, a module member): called as is.
+    Plain(Value),
+    /// A function taking the receiver first.
+    Method(Value, Value),
+    /// A builtin-value method on this receiver.
+    Builtin(Value),
+}
+
+impl Interp {
+    /// Looks `name` up on `obj` without uniform call syntax.
+    fn lookup_attr(&self, obj: &Value, name: Sym, depth: usize) -> Option<Found> {
+        match obj {
+            Value::Struct(inst) => {
+                if let Some(i) = inst.ty.field_index(name) {
+                    return Some(Found::Plain(inst.fields.borrow()[i].clone()));
+                }
+                if let Some(m) = inst.ty.methods.borrow().get(&name) {
+                    return Some(Found::Method(m.clone(), obj.clone()));
+                }
+                if depth < 32 {
+                    // Composition: misses are delegated, in order, to `_`-prefixed fields.
+                    for (i, f) in inst.ty.fields.iter().enumerate() {
+                        if f.name.as_str().starts_with('_') {
+                            let inner = inst.fields.borrow()[i].clone();
+                            if let Some(found) = self.lookup_attr(&inner, name, depth + 1) {
+                                return Some(found);
+                            }
+                        }
+                    }
+                }
+                None
+            }
+            Value::Dict(d) => {
+                if let Some(v) = d.borrow().get(&Key(Value::str(name.as_str()))) {
+                    return Some(Found::Plain(v.clone()));
+                }
+                methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone()))
+            }
+            Value::Module(g) => {
+                if name.as_str().starts_with('_') && name.as_str() != "__name__" {
+                    return None;
+                }
+                g.get(name).map(Found::Plain)
+            }
+            Value::StructType(st) => st.methods.borrow().get(&name).cloned().map(Found::Plain),
+            Value::Exception(e) => {
+                let v = match name.as_str() {
+                    "type" => Value::str(e.kind.name()),
+                    "message" => Value::str(e.message.clone()),
+                    "args" => Value::tuple(vec![Value::str(e.message.clone())]),
+                    "line" => e
+                        .location
+                        .as_ref()
+                        .map_or(Value::None, |l| Value::Int(l.line as i64)),
+                    "column" => e
+                        .location
+                        .as_ref()
+                        .map_or(Value::None, |l| Value::Int(l.column as i64)),
+                    "file" => e
+                        .location
+                        .as_ref()
+                        .map_or(Value::None, |l| Value::str(l.file.to_string())),
+                    _ => return None,
+                };
+                Some(Found::Plain(v))
+            }
+            _ => methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone())),
+        }
+    }
+
+    /// Uniform call syntax: a function `name` in scope whose first parameter accepts `obj`.
+    fn ufcs(&self, fr: &Frame<'_>, fallback: Option<(Place, Sym)>, obj: &Value) -> Option<Value> {
+        let (place, name) = fallback?;
+        let f = self.read_place(fr, place, name).ok()?;
+        let accepts = match &f {
+            Value::Func(func) => match func.code.params.first() {
+                None => false,
+                Some(p) => match &p.ann {
+                    None => true,
+                    Some(ann) => {
+                        let g = fr.globals.clone();
+                        coerce::matches(obj, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
+                    }
+                },
+            },
+            Value::Native(_) => true,
+            _ => false,
+        };
+        accepts.then_some(f)
+    }
+
+    fn attr_error(&self, obj: &Value, name: Sym) -> Exc {
+        let mut candidates: Vec<&'static str> = Vec::new();
+        let what = match obj {
+            Value::Module(g) => {
+                candidates.extend(g.names().iter().map(|s| s.as_str()));
+                format!("module '{}' has no attribute '{name}'", g.name)
+            }
+            Value::Struct(inst) if inst.ty.kind.starts_with("agent") => {
+                return crate::error::RtError::new(
+                    crate::ExcKind::NotImplementedError,
+                    format!("{} '{}' has no method '{name}'", inst.ty.kind, inst.ty.name),
+                )
+                .with_help("LLM-backed agent methods are not supported yet; define the method in the agent block");
+            }
+            Value::Struct(inst) => {
+                candidates.extend(inst.ty.fields.iter().map(|f| f.name.as_str()));
+                candidates.extend(inst.ty.methods.borrow().keys().map(|k| k.as_str()));
+                format!("'{}' object has no attribute '{name}'", inst.ty.name)
+            }
+            other => {
+                candidates.extend(methods::method_names(&other.type_name()).iter().copied());
+                format!("'{}' object has no attribute '{name}'", other.type_name())
+            }
+        };
+        let mut e = attribute_error(what);
+        if let Some(s) = did_you_mean(name.as_str(), candidates) {
+            e = e.with_help(format!("did you mean '{s}'?"));
+        }
+        e
+    }
+
+    /// `obj.name` as a value.
+    pub(crate) fn get_attr(
+        &mut self,
+        fr: &Frame<'_>,
+        obj: &Value,
+        name: Sym,
+    ) -> Result<Value, Exc> {
+        match self.lookup_attr(obj, name, 0) {
+            Some(Found::Plain(v)) => Ok(v),
+            Some(Found::Method(f, recv)) => Ok(Value::Method(Rc::new(BoundMethod {
+                recv,
+                target: MethodTarget::Func(f),
+            }))),
+            Some(Found::Builtin(recv)) => Ok(Value::Method(Rc::new(BoundMethod {
+                recv,
+                target: MethodTarget::Builtin(name),
+            }))),
+            None => {
+                let fallback = fr
+                    .globals
+                    .index
+                    .borrow()
+                    .get(&name)
+                    .map(|&g| (Place::Global(g), name));
+                match self.ufcs(fr, fallback, obj) {
+                    Some(f) => Ok(Value::Method(Rc::new(BoundMethod {
+                        recv: obj.clone(),
+                        target: MethodTarget::Func(f),
+                    }))),
+                    None => Err(self.attr_error(obj, name)),
+                }
+            }
+        }
+    }
+
+    /// `obj.name = v`.
+    pub(crate) fn set_attr(&mut self, obj: &Value, name: Sym, v: Value) -> Result<(), Exc> {
+        match obj {
+            Value::Struct(inst) => {
+                set_field(inst, name, v).ok_or_else(|| self.attr_error(obj, name))?
+            }
+            Value::Dict(d) => {
+                d.borrow_mut().insert(Key(Value::str(name.as_str())), v);
+                Ok(())
+            }
+            Value::Module(g) => {
+                g.set(name, v);
+                Ok(())
+            }
+            other => Err(attribute_error(format!(
+                "'{}' object attribute '{name}' cannot be assigned",
+                other.type_name()
+            ))),
+        }
+    }
+
+    pub(crate) fn eval_method_call(
+        &mut self,
+        fr: &mut Frame<'_>,
+        m: &MethodCall,
+    ) -> Result<Value, Exc> {
+        let recv = self.eval(fr, &m.recv)?;
+        let (pos, kw) = if m.simple {
+            let mut pos = Vec::with_capacity(m.args.len() + 1);
+            for a in &m.args {
+                if let Arg::Pos(e) = a {
+                    pos.push(self.eval(fr, e)?);
+                }
+            }
+            (pos, Vec::new())
+        } else {
+            self.eval_args(fr, &m.args)?
+        };
+        let r = self.dispatch_method(fr, &recv, m, pos, &kw);
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let e = self.locate(e, m.span, fr.src);
+                self.pending_loc = Some(fr.src.location(m.span));
+                Err(e)
+            }
+        }
+    }
+
+    fn dispatch_method(
+        &mut self,
+        fr: &Frame<'_>,
+        recv: &Value,
+        m: &MethodCall,
+        pos: Vec<Value>,
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, Exc> {
+        // Builtin-value methods first for the builtin containers (the common case), except that
+        // a dict key shadows a method of the same name.
+        match recv {
+            Value::Struct(_) | Value::Module(_) | Value::StructType(_) | Value::Exception(_) => {}
+            Value::Dict(d) if d.borrow().contains_key(&Key(Value::str(m.name.as_str()))) => {}
+            _ => {
+                if let Some(r) = methods::call_method(self, recv, m.name, Args::new(&pos, kw)) {
+                    return r;
+                }
+            }
+        }
+        match self.lookup_attr(recv, m.name, 0) {
+            Some(Found::Plain(f)) => self.call_value(&f, pos, kw),
+            Some(Found::Method(f, r)) => {
+                let mut all = Vec::with_capacity(pos.len() + 1);
+                all.push(r);
+                all.extend(pos);
+                self.call_value(&f, all, kw)
+            }
+            Some(Found::Builtin(r)) => {
+                match methods::call_method(self, &r, m.name, Args::new(&pos, kw)) {
+                    Some(res) => res,
+                    None => Err(self.attr_error(&r, m.name)),
+                }
+            }
+            None => match self.ufcs(fr, m.fallback, recv) {
+                Some(f) => {
+                    let mut all = Vec::with_capacity(pos.len() + 1);
+                    all.push(recv.clone());
+                    all.extend(pos);
+                    self.call_value(&f, all, kw)
+                }
+                None => Err(self.attr_error(recv, m.name)),
+            },
+        }
+    }
+}
+
+/// Assigns a struct field with re-validation; `None` when the struct has no such field.
+fn set_field(inst: &StructInstance, name: Sym, v: Value) -> Option<Result<(), Exc>> {
+    let i = inst.ty.field_index(name)?;
+    let checked = match &inst.ty.fields[i].ann {
+        None | Some(TypeAnn::Any) => Ok(v),
+        Some(_) => coerce::check_field_assign(&inst.ty, i, v, &|_| None),
+    };
+    Some(checked.map(|v| {
+        inst.fields.borrow_mut()[i] = v;
+    }))
+}

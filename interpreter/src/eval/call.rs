@@ -1,0 +1,466 @@
+//! Calls: argument evaluation, binding to parameters, Dana functions, natives, pipelines.
+
+use super::ir::{Arg, Body, Call, FuncCode, Pipeline, Stage, StageKind};
+use super::{Flow, Frame, Function, Interp};
+use crate::error::{did_you_mean, type_error, Exc, ExcKind, RtError, StackEntry};
+use crate::value::{coerce, methods, ops, Args, DictMap, Key, MethodTarget, TypeAnn, Value};
+use dana_grammar::ast::{ParamKind, Sym};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+type Kw = Vec<(Sym, Value)>;
+
+/// The name a binding error should use for a function value.
+pub fn bind_error_name(f: &Value) -> String {
+    match f {
+        Value::Func(f) => f.name.as_str().to_string(),
+        Value::Native(n) => n.name.as_str().to_string(),
+        other => other.type_name(),
+    }
+}
+
+impl Interp {
+    pub(crate) fn eval_call(&mut self, fr: &mut Frame<'_>, c: &Call) -> Result<Value, Exc> {
+        let f = self.eval(fr, &c.func)?;
+        let r = if c.simple {
+            if let Value::Func(func) = &f {
+                // Fast path: arguments go straight into the callee's frame slots.
+                let base = self.stack.len();
+                for a in &c.args {
+                    if let Arg::Pos(e) = a {
+                        match self.eval(fr, e) {
+                            Ok(v) => self.stack.push(Some(v)),
+                            Err(err) => {
+                                self.stack.truncate(base);
+                                return Err(err);
+                            }
+                        }
+                    }
+                }
+                self.call_function(func, base, &[])
+            } else {
+                let mut pos = Vec::with_capacity(c.args.len());
+                for a in &c.args {
+                    if let Arg::Pos(e) = a {
+                        pos.push(self.eval(fr, e)?);
+                    }
+                }
+                self.call_value(&f, pos, &[])
+            }
+        } else {
+            let (pos, kw) = self.eval_args(fr, &c.args)?;
+            self.call_value(&f, pos, &kw)
+        };
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let e = self.locate(e, c.span, fr.src);
+                self.pending_loc = Some(fr.src.location(c.span));
+                Err(e)
+            }
+        }
+    }
+
+    /// Evaluates call arguments, expanding `*xs` and `**kw`.
+    pub(crate) fn eval_args(
+        &mut self,
+        fr: &mut Frame<'_>,
+        args: &[Arg],
+    ) -> Result<(Vec<Value>, Kw), Exc> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut kw = Vec::new();
+        for a in args {
+            match a {
+                Arg::Pos(e) => pos.push(self.eval(fr, e)?),
+                Arg::Kw(n, e) => {
+                    let v = self.eval(fr, e)?;
+                    if kw.iter().any(|(k, _)| k == n) {
+                        return Err(type_error(format!("keyword argument repeated: {n}")));
+                    }
+                    kw.push((*n, v));
+                }
+                Arg::Star(e) => {
+                    let v = self.eval(fr, e)?;
+                    pos.extend(ops::iter_to_vec(&v)?);
+                }
+                Arg::StarStar(e) => match self.eval(fr, e)? {
+                    Value::Dict(d) => {
+                        for (k, v) in d.borrow().iter() {
+                            match k.value() {
+                                Value::Str(s) => kw.push((Sym::intern(s), v.clone())),
+                                _ => return Err(type_error("keywords must be strings")),
+                            }
+                        }
+                    }
+                    other => {
+                        return Err(type_error(format!(
+                            "argument after ** must be a dict, not {}",
+                            other.type_name()
+                        )))
+                    }
+                },
+            }
+        }
+        Ok((pos, kw))
+    }
+
+    /// Calls any callable value.
+    pub fn call_value(
+        &mut self,
+        f: &Value,
+        pos: Vec<Value>,
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, Exc> {
+        match f {
+            Value::Func(func) => {
+                let base = self.stack.len();
+                self.stack.extend(pos.into_iter().map(Some));
+                self.call_function(func, base, kw)
+            }
+            Value::Native(n) => {
+                self.tick()?;
+                n.call(self, Args::new(&pos, kw))
+            }
+            Value::Method(bm) => match &bm.target {
+                MethodTarget::Builtin(name) => {
+                    let recv = bm.recv.clone();
+                    match methods::call_method(self, &recv, *name, Args::new(&pos, kw)) {
+                        Some(r) => r,
+                        None => Err(crate::error::attribute_error(format!(
+                            "'{}' object has no attribute '{name}'",
+                            recv.type_name()
+                        ))),
+                    }
+                }
+                MethodTarget::Func(g) => {
+                    let mut all = Vec::with_capacity(pos.len() + 1);
+                    all.push(bm.recv.clone());
+                    all.extend(pos);
+                    self.call_value(g, all, kw)
+                }
+            },
+            Value::Type(t) => crate::builtins::call_type(self, *t, Args::new(&pos, kw)),
+            Value::ExcType(k) => crate::builtins::call_exc_type(*k, Args::new(&pos, kw)),
+            Value::StructType(st) => coerce::construct_struct(st, &pos, kw, &|_| None),
+            other => Err(type_error(format!(
+                "'{}' object is not callable",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// Runs a Dana function whose positional arguments are already on the stack at `base`.
+    pub(crate) fn call_function(
+        &mut self,
+        func: &Rc<Function>,
+        base: usize,
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, Exc> {
+        let code = &func.code;
+        if self.depth >= self.limits.max_call_depth {
+            self.stack.truncate(base);
+            return Err(
+                RtError::new(ExcKind::RecursionError, "maximum recursion depth exceeded")
+                    .with_help(format!(
+                        "the call depth limit is {}; check the recursion's base case",
+                        self.limits.max_call_depth
+                    )),
+            );
+        }
+        if let Err(e) = self.tick() {
+            self.stack.truncate(base);
+            return Err(e);
+        }
+        let nargs = self.stack.len() - base;
+        let fast =
+            kw.is_empty() && nargs == code.params.len() && !code.has_varargs && !code.has_kwargs;
+        if !fast {
+            if let Err(e) = self.bind_slow(func, base, kw) {
+                self.stack.truncate(base);
+                return Err(e);
+            }
+        }
+        // Parameter annotations are checked, not coerced (DANA_SPEC §5.3).
+        for (i, p) in code.params.iter().enumerate() {
+            if let Some(ann) = &p.ann {
+                if p.kind != ParamKind::Normal {
+                    continue;
+                }
+                let ok = match &self.stack[base + i] {
+                    Some(v) => quick_match(v, ann).unwrap_or_else(|| {
+                        let g = func.globals.clone();
+                        coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
+                    }),
+                    None => true,
+                };
+                if !ok {
+                    let v = self.stack[base + i].clone().unwrap_or_default();
+                    self.stack.truncate(base);
+                    return Err(type_error(format!(
+                        "{}() argument '{}' must be {}, got {}",
+                        code.name,
+                        p.name,
+                        ann,
+                        describe(&v)
+                    )));
+                }
+            }
+        }
+        self.stack.resize(base + code.n_slots as usize, None);
+        let mut cells: Vec<super::Cell> = Vec::new();
+        if code.n_cells > 0 {
+            cells = (0..code.n_cells)
+                .map(|_| Rc::new(RefCell::new(None)))
+                .collect();
+            for (i, p) in code.params.iter().enumerate() {
+                if let super::ir::Place::Cell(c) = p.place {
+                    *cells[c as usize].borrow_mut() = self.stack[base + i].take();
+                }
+            }
+        }
+        self.depth += 1;
+        let mut fr = Frame {
+            base,
+            cells,
+            func: Some(func),
+            globals: &func.globals,
+            src: &code.src,
+        };
+        let r = match &code.body {
+            Body::Block(b) => match self.exec_block(&mut fr, b) {
+                Ok(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
+                Ok(_) => Ok(Value::None),
+                Err(e) => Err(e),
+            },
+            Body::Expr(e) => self.eval(&mut fr, e),
+            Body::Pipeline(p) => self.run_pipeline(&mut fr, code, p),
+        };
+        self.depth -= 1;
+        self.stack.truncate(base);
+        match r {
+            Ok(v) => {
+                if let Some(ann) = &code.returns {
+                    let ok = quick_match(&v, ann).unwrap_or_else(|| {
+                        let g = func.globals.clone();
+                        coerce::matches(&v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
+                    });
+                    if !ok {
+                        let mut e = type_error(format!(
+                            "{}() must return {}, got {}",
+                            code.name,
+                            ann,
+                            describe(&v)
+                        ));
+                        e.location = Some(code.src.location(code.span));
+                        return Err(e);
+                    }
+                }
+                Ok(v)
+            }
+            Err(mut e) => {
+                e.stack.push(StackEntry {
+                    function: code.name.as_str().to_string(),
+                    location: self.pending_loc.take().or_else(|| e.location.clone()),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// Binds keyword arguments, defaults, `*args` and `**kwargs`: rewrites the stack above
+    /// `base` so that it holds exactly one value per parameter.
+    fn bind_slow(&mut self, func: &Function, base: usize, kw: &[(Sym, Value)]) -> Result<(), Exc> {
+        let code = &func.code;
+        let given: Vec<Value> = self
+            .stack
+            .drain(base..)
+            .map(|v| v.unwrap_or_default())
+            .collect();
+        let mut slots: Vec<Option<Value>> = vec![None; code.params.len()];
+        let mut extra_pos = Vec::new();
+        let mut pi = 0;
+        for v in given {
+            // Find the next Normal parameter.
+            while pi < code.params.len() && code.params[pi].kind != ParamKind::Normal {
+                pi += 1;
+            }
+            if pi < code.params.len() {
+                slots[pi] = Some(v);
+                pi += 1;
+            } else if code.has_varargs {
+                extra_pos.push(v);
+            } else {
+                let n = code.n_positional;
+                let got = slots.iter().filter(|s| s.is_some()).count() + extra_pos.len() + 1;
+                return Err(type_error(format!(
+                    "{}() takes {n} positional argument{} but {} were given",
+                    code.name,
+                    if n == 1 { "" } else { "s" },
+                    got.max(n + 1)
+                )));
+            }
+        }
+        let mut extra_kw = DictMap::default();
+        for (k, v) in kw {
+            match code
+                .params
+                .iter()
+                .position(|p| p.name == *k && p.kind == ParamKind::Normal)
+            {
+                Some(i) => {
+                    if slots[i].is_some() {
+                        return Err(type_error(format!(
+                            "{}() got multiple values for argument '{k}'",
+                            code.name
+                        )));
+                    }
+                    slots[i] = Some(v.clone());
+                }
+                None if code.has_kwargs => {
+                    extra_kw.insert(Key(Value::str(k.as_str())), v.clone());
+                }
+                None => {
+                    let mut e = type_error(format!(
+                        "{}() got an unexpected keyword argument '{k}'",
+                        code.name
+                    ));
+                    let names: Vec<&str> = code.params.iter().map(|p| p.name.as_str()).collect();
+                    if let Some(s) = did_you_mean(k.as_str(), names) {
+                        e = e.with_help(format!("did you mean '{s}'?"));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for (i, p) in code.params.iter().enumerate() {
+            match p.kind {
+                ParamKind::VarArgs => slots[i] = Some(Value::tuple(std::mem::take(&mut extra_pos))),
+                ParamKind::KwArgs => slots[i] = Some(Value::dict(std::mem::take(&mut extra_kw))),
+                ParamKind::Normal => {
+                    if slots[i].is_none() {
+                        match p.default {
+                            Some(d) => slots[i] = Some(func.defaults[d].clone()),
+                            None => missing.push(p.name),
+                        }
+                    }
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+            return Err(type_error(format!(
+                "{}() missing {} required argument{}: {}",
+                code.name,
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                names.join(" and ")
+            )));
+        }
+        self.stack.extend(slots);
+        Ok(())
+    }
+
+    fn run_pipeline(
+        &mut self,
+        fr: &mut Frame<'_>,
+        code: &FuncCode,
+        p: &Pipeline,
+    ) -> Result<Value, Exc> {
+        // The first stage receives all the arguments.
+        let args: Vec<Value> = (0..code.params.len())
+            .map(|i| self.stack[fr.base + i].clone().unwrap_or_default())
+            .collect();
+        let mut value = Value::None;
+        for (i, st) in p.stages.iter().enumerate() {
+            let input = if i == 0 {
+                args.clone()
+            } else {
+                vec![value.clone()]
+            };
+            self.stack[fr.base + p.value_slot as usize] =
+                Some(input.first().cloned().unwrap_or_default());
+            value = self
+                .run_stage(fr, st, input)
+                .map_err(|e| self.locate(e, st.span, fr.src))?;
+        }
+        Ok(value)
+    }
+
+    fn run_stage(
+        &mut self,
+        fr: &mut Frame<'_>,
+        st: &Stage,
+        input: Vec<Value>,
+    ) -> Result<Value, Exc> {
+        let v = match &st.kind {
+            StageKind::Callee(e) => {
+                let f = self.eval(fr, e)?;
+                self.call_stage(&f, input, &[])?
+            }
+            StageKind::Partial { func, args, insert } => {
+                let f = self.eval(fr, func)?;
+                let (mut pos, kw) = self.eval_args(fr, args)?;
+                if *insert {
+                    let mut all = input;
+                    all.append(&mut pos);
+                    pos = all;
+                }
+                self.call_stage(&f, pos, &kw)?
+            }
+            StageKind::FanOut(stages) => {
+                let mut out = Vec::with_capacity(stages.len());
+                for s in stages {
+                    out.push(self.run_stage(fr, s, input.clone())?);
+                }
+                Value::list(out)
+            }
+        };
+        if let Some(place) = st.capture {
+            self.write_place(fr, place, v.clone());
+        }
+        Ok(v)
+    }
+
+    /// A pipeline stage call: a Dana function that takes fewer positional parameters than it
+    /// is handed receives only what it takes (DANA_SPEC §6.4).
+    fn call_stage(
+        &mut self,
+        f: &Value,
+        mut pos: Vec<Value>,
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, Exc> {
+        if let Value::Func(func) = f {
+            if !func.code.has_varargs && pos.len() > func.code.n_positional {
+                pos.truncate(func.code.n_positional);
+            }
+        }
+        self.call_value(f, pos, kw)
+    }
+}
+
+/// A fast type check for the common scalar annotations; `None` when the full check is needed.
+#[inline]
+fn quick_match(v: &Value, ann: &TypeAnn) -> Option<bool> {
+    Some(match (ann, v) {
+        (TypeAnn::Any, _) => true,
+        (TypeAnn::Int, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) => true,
+        (TypeAnn::Float, Value::Float(_) | Value::Int(_) | Value::Bool(_)) => true,
+        (TypeAnn::Str, Value::Str(_)) => true,
+        (TypeAnn::Bool, Value::Bool(_)) => true,
+        (TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool, _) => false,
+        _ => return None,
+    })
+}
+
+/// `str 'abc'` style description of a value for type errors.
+fn describe(v: &Value) -> String {
+    let r = crate::value::repr::repr(v);
+    let r = if r.chars().count() > 40 {
+        let s: String = r.chars().take(37).collect();
+        format!("{s}...")
+    } else {
+        r
+    };
+    format!("{} {}", v.type_name(), r)
+}

@@ -1,0 +1,541 @@
+//! Expressions.
+
+use super::ir::{Comp, CompKind, Ex, FPart, FuncCode, Target};
+use super::{Frame, Function, Interp};
+use crate::error::{type_error, value_error, Exc};
+use crate::value::{format, ops, repr, DictMap, Key, NativeFn, SetMap, Value};
+use dana_grammar::ast::{BinOp, CmpOp, ScopeKind, UnaryOp};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A running iteration (for loops and comprehensions). Lists are walked by index so that a
+/// loop sees appends made by its body, as in Python.
+pub(crate) enum Iter {
+    Range { cur: i64, stop: i64, step: i64 },
+    List(Rc<RefCell<Vec<Value>>>, usize),
+    Tuple(Rc<Vec<Value>>, usize),
+    Items(std::vec::IntoIter<Value>),
+}
+
+impl Iter {
+    pub(crate) fn new(v: &Value) -> Result<Iter, Exc> {
+        Ok(match v {
+            Value::Range(r) => Iter::Range {
+                cur: r.start,
+                stop: r.stop,
+                step: r.step,
+            },
+            Value::List(l) => Iter::List(l.clone(), 0),
+            Value::Tuple(t) => Iter::Tuple(t.clone(), 0),
+            Value::Str(_) | Value::Dict(_) | Value::Set(_) => {
+                Iter::Items(ops::iter_to_vec(v)?.into_iter())
+            }
+            other => {
+                return Err(type_error(format!(
+                    "'{}' object is not iterable",
+                    other.type_name()
+                )))
+            }
+        })
+    }
+
+    #[inline]
+    pub(crate) fn next_value(&mut self) -> Option<Value> {
+        match self {
+            Iter::Range { cur, stop, step } => {
+                if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
+                    let v = *cur;
+                    *cur = cur.saturating_add(*step);
+                    if *cur == v {
+                        // Saturated at the i64 edge: stop after this element.
+                        *stop = v;
+                    }
+                    Some(Value::Int(v))
+                } else {
+                    None
+                }
+            }
+            Iter::List(l, i) => {
+                let v = l.borrow().get(*i).cloned();
+                *i += 1;
+                v
+            }
+            Iter::Tuple(t, i) => {
+                let v = t.get(*i).cloned();
+                *i += 1;
+                v
+            }
+            Iter::Items(it) => it.next(),
+        }
+    }
+}
+
+impl Interp {
+    pub(crate) fn eval(&mut self, fr: &mut Frame<'_>, e: &Ex) -> Result<Value, Exc> {
+        match e {
+            Ex::Const(v) => Ok(v.clone()),
+            Ex::Name(place, name, span) => match self.read_place(fr, *place, *name) {
+                Ok(v) => Ok(v),
+                Err(err) => Err(self.locate(err, *span, fr.src)),
+            },
+            Ex::Scoped(scope, name, span) => {
+                let map = match scope {
+                    ScopeKind::Private => &self.private,
+                    ScopeKind::Public => &self.public,
+                    ScopeKind::System => &self.system,
+                    ScopeKind::Local => unreachable!("local: names resolve to places"),
+                };
+                match map.get(name) {
+                    Some(v) => Ok(v.clone()),
+                    None => {
+                        let scope_name = match scope {
+                            ScopeKind::Private => "private",
+                            ScopeKind::Public => "public",
+                            _ => "system",
+                        };
+                        let e = crate::error::name_error(format!(
+                            "name '{scope_name}:{name}' is not defined"
+                        ));
+                        Err(self.locate(e, *span, fr.src))
+                    }
+                }
+            }
+            Ex::Binary(op, ab, span) => {
+                let a = self.eval(fr, &ab.0)?;
+                let b = self.eval(fr, &ab.1)?;
+                match self.binary(*op, a, b) {
+                    Ok(v) => Ok(v),
+                    Err(err) => Err(self.locate(err, *span, fr.src)),
+                }
+            }
+            Ex::Compare(left, ops_, span) => {
+                let mut a = self.eval(fr, left)?;
+                let n = ops_.len();
+                for (i, (op, rhs)) in ops_.iter().enumerate() {
+                    let b = self.eval(fr, rhs)?;
+                    let ok = match compare(*op, &a, &b) {
+                        Ok(ok) => ok,
+                        Err(err) => return Err(self.locate(err, *span, fr.src)),
+                    };
+                    if !ok {
+                        return Ok(Value::Bool(false));
+                    }
+                    if i + 1 < n {
+                        a = b;
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            Ex::Call(c) => self.eval_call(fr, c),
+            Ex::MethodCall(m) => self.eval_method_call(fr, m),
+            Ex::Attr(obj, name, span) => {
+                let o = self.eval(fr, obj)?;
+                match self.get_attr(fr, &o, *name) {
+                    Ok(v) => Ok(v),
+                    Err(err) => Err(self.locate(err, *span, fr.src)),
+                }
+            }
+            Ex::Index(ab, span) => {
+                let v = self.eval(fr, &ab.0)?;
+                let i = self.eval(fr, &ab.1)?;
+                let r = match (&v, &i) {
+                    (Value::List(l), Value::Int(ix)) => {
+                        let l = l.borrow();
+                        let n = l.len() as i64;
+                        let k = if *ix < 0 { ix + n } else { *ix };
+                        if k >= 0 && k < n {
+                            return Ok(l[k as usize].clone());
+                        }
+                        ops::get_index(&v, &i)
+                    }
+                    _ => ops::get_index(&v, &i),
+                };
+                r.map_err(|err| self.locate(err, *span, fr.src))
+            }
+            Ex::Slice(s, span) => {
+                let v = self.eval(fr, &s.value)?;
+                let lo = self.eval_opt(fr, &s.lower)?;
+                let hi = self.eval_opt(fr, &s.upper)?;
+                let st = self.eval_opt(fr, &s.step)?;
+                ops::get_slice(&v, &lo, &hi, &st).map_err(|err| self.locate(err, *span, fr.src))
+            }
+            Ex::And(ab) => {
+                let a = self.eval(fr, &ab.0)?;
+                if !a.truthy() {
+                    return Ok(Value::Bool(false));
+                }
+                Ok(Value::Bool(self.eval(fr, &ab.1)?.truthy()))
+            }
+            Ex::Or(ab) => {
+                let a = self.eval(fr, &ab.0)?;
+                if a.truthy() {
+                    return Ok(Value::Bool(true));
+                }
+                Ok(Value::Bool(self.eval(fr, &ab.1)?.truthy()))
+            }
+            Ex::Not(a) => Ok(Value::Bool(!self.eval(fr, a)?.truthy())),
+            Ex::Unary(op, a, span) => {
+                let v = self.eval(fr, a)?;
+                match (op, &v) {
+                    (UnaryOp::Neg, Value::Int(i)) if *i != i64::MIN => Ok(Value::Int(-i)),
+                    (UnaryOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+                    _ => ops::unary(*op, &v).map_err(|err| self.locate(err, *span, fr.src)),
+                }
+            }
+            Ex::IfExp(t) => {
+                if self.eval(fr, &t.0)?.truthy() {
+                    self.eval(fr, &t.1)
+                } else {
+                    self.eval(fr, &t.2)
+                }
+            }
+            Ex::List(items) => Ok(Value::list(self.eval_items(fr, items)?)),
+            Ex::Tuple(items) => Ok(Value::tuple(self.eval_items(fr, items)?)),
+            Ex::Set(items) => {
+                let mut s = SetMap::default();
+                for v in self.eval_items(fr, items)? {
+                    s.insert(Key::new(v)?);
+                }
+                Ok(Value::set(s))
+            }
+            Ex::Dict(items) => {
+                let mut d = DictMap::default();
+                for (k, v) in items {
+                    let k = self.eval(fr, k)?;
+                    let v = self.eval(fr, v)?;
+                    d.insert(Key::new(k)?, v);
+                }
+                Ok(Value::dict(d))
+            }
+            Ex::Starred(_) => Err(type_error("can't use starred expression here")),
+            Ex::FString(parts) => Ok(Value::str(self.fstring(fr, parts)?)),
+            Ex::Comp(c) => self.comprehension(fr, c),
+            Ex::MakeFunction(code, defaults) => {
+                let mut ds = Vec::with_capacity(defaults.len());
+                for d in defaults {
+                    ds.push(self.eval(fr, d)?);
+                }
+                Ok(self.make_function(fr, code, ds))
+            }
+        }
+    }
+
+    pub(crate) fn eval_opt(&mut self, fr: &mut Frame<'_>, e: &Option<Ex>) -> Result<Value, Exc> {
+        match e {
+            Some(e) => self.eval(fr, e),
+            None => Ok(Value::None),
+        }
+    }
+
+    /// Evaluates display items, expanding `*xs`.
+    fn eval_items(&mut self, fr: &mut Frame<'_>, items: &[Ex]) -> Result<Vec<Value>, Exc> {
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            if let Ex::Starred(inner) = it {
+                let v = self.eval(fr, inner)?;
+                out.extend(ops::iter_to_vec(&v)?);
+            } else {
+                out.push(self.eval(fr, it)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Builds a closure over the current frame.
+    pub(crate) fn make_function(
+        &mut self,
+        fr: &Frame<'_>,
+        code: &Rc<FuncCode>,
+        defaults: Vec<Value>,
+    ) -> Value {
+        let captures = code
+            .captures
+            .iter()
+            .map(|p| match p {
+                super::ir::Place::Cell(c) => fr.cells[*c as usize].clone(),
+                super::ir::Place::Free(f) => match fr.func {
+                    Some(func) => func.captures[*f as usize].clone(),
+                    None => Rc::new(RefCell::new(None)),
+                },
+                // The resolver only captures cells and free variables.
+                _ => Rc::new(RefCell::new(None)),
+            })
+            .collect();
+        Value::Func(Rc::new(Function {
+            name: code.name,
+            code: code.clone(),
+            defaults,
+            captures,
+            globals: fr.globals.clone(),
+        }))
+    }
+
+    /// `a op b`, with integer fast paths and callable composition.
+    #[inline]
+    pub(crate) fn binary(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, Exc> {
+        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+            let r = match op {
+                BinOp::Add => x.checked_add(*y),
+                BinOp::Sub => x.checked_sub(*y),
+                BinOp::Mul => x.checked_mul(*y),
+                BinOp::Mod if *y > 0 && *x >= 0 => Some(x % y),
+                BinOp::FloorDiv if *y > 0 && *x >= 0 => Some(x / y),
+                BinOp::BitAnd => Some(x & y),
+                BinOp::BitXor => Some(x ^ y),
+                BinOp::BitOr => Some(x | y),
+                _ => None,
+            };
+            if let Some(r) = r {
+                return Ok(Value::Int(r));
+            }
+        }
+        if let (Value::Float(x), Value::Float(y)) = (&a, &b) {
+            match op {
+                BinOp::Add => return Ok(Value::Float(x + y)),
+                BinOp::Sub => return Ok(Value::Float(x - y)),
+                BinOp::Mul => return Ok(Value::Float(x * y)),
+                _ => {}
+            }
+        }
+        if op == BinOp::BitOr && a.is_callable() && b.is_callable() {
+            return Ok(compose(a, b));
+        }
+        ops::binary(op, &a, &b)
+    }
+
+    fn fstring(&mut self, fr: &mut Frame<'_>, parts: &[FPart]) -> Result<String, Exc> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                FPart::Lit(s) => out.push_str(s),
+                FPart::Expr {
+                    expr,
+                    conversion,
+                    spec,
+                    debug_text,
+                    span,
+                } => {
+                    let v = self.eval(fr, expr)?;
+                    if let Some(t) = debug_text {
+                        out.push_str(t);
+                    }
+                    let spec_text = match spec {
+                        Some(s) => self.fstring(fr, s)?,
+                        None => String::new(),
+                    };
+                    let conv = conversion.or(if debug_text.is_some() && spec.is_none() {
+                        Some('r')
+                    } else {
+                        None
+                    });
+                    let v = match conv {
+                        Some('r') | Some('a') => Value::str(repr::repr(&v)),
+                        Some('s') => Value::str(repr::to_str(&v)),
+                        _ => v,
+                    };
+                    if spec_text.is_empty() {
+                        match &v {
+                            Value::Str(s) => out.push_str(s),
+                            other => out.push_str(&repr::to_str(other)),
+                        }
+                    } else {
+                        let s = format::format_spec(&v, &spec_text)
+                            .map_err(|e| self.locate(e, *span, fr.src))?;
+                        out.push_str(&s);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn comprehension(&mut self, fr: &mut Frame<'_>, c: &Comp) -> Result<Value, Exc> {
+        let mut acc = match &c.kind {
+            CompKind::List(_) => Acc::List(Vec::new()),
+            CompKind::Set(_) => Acc::Set(SetMap::default()),
+            CompKind::Dict(..) => Acc::Dict(DictMap::default()),
+        };
+        self.comp_level(fr, c, 0, &mut acc)
+            .map_err(|e| self.locate(e, c.span, fr.src))?;
+        Ok(match acc {
+            Acc::List(v) => Value::list(v),
+            Acc::Set(s) => Value::set(s),
+            Acc::Dict(d) => Value::dict(d),
+        })
+    }
+
+    fn comp_level(
+        &mut self,
+        fr: &mut Frame<'_>,
+        c: &Comp,
+        level: usize,
+        acc: &mut Acc,
+    ) -> Result<(), Exc> {
+        let g = &c.gens[level];
+        let iterable = self.eval(fr, &g.iter)?;
+        let mut it = Iter::new(&iterable)?;
+        'outer: while let Some(v) = it.next_value() {
+            self.tick()?;
+            self.assign(fr, &g.target, v)?;
+            for cond in &g.ifs {
+                if !self.eval(fr, cond)?.truthy() {
+                    continue 'outer;
+                }
+            }
+            if level + 1 < c.gens.len() {
+                self.comp_level(fr, c, level + 1, acc)?;
+            } else {
+                match (&c.kind, &mut *acc) {
+                    (CompKind::List(e), Acc::List(v)) => {
+                        let x = self.eval(fr, e)?;
+                        v.push(x);
+                    }
+                    (CompKind::Set(e), Acc::Set(s)) => {
+                        let x = self.eval(fr, e)?;
+                        s.insert(Key::new(x)?);
+                    }
+                    (CompKind::Dict(k, e), Acc::Dict(d)) => {
+                        let k = self.eval(fr, k)?;
+                        let x = self.eval(fr, e)?;
+                        d.insert(Key::new(k)?, x);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores `v` into an assignment target.
+    pub(crate) fn assign(&mut self, fr: &mut Frame<'_>, t: &Target, v: Value) -> Result<(), Exc> {
+        match t {
+            Target::Name(place, _) => {
+                self.write_place(fr, *place, v);
+                Ok(())
+            }
+            Target::Scoped(scope, name) => {
+                match scope {
+                    ScopeKind::Private => self.private.insert(*name, v),
+                    ScopeKind::Public => self.public.insert(*name, v),
+                    ScopeKind::System => self.system.insert(*name, v),
+                    ScopeKind::Local => unreachable!("local: names resolve to places"),
+                };
+                Ok(())
+            }
+            Target::Attr(obj, name, span) => {
+                let o = self.eval(fr, obj)?;
+                self.set_attr(&o, *name, v)
+                    .map_err(|e| self.locate(e, *span, fr.src))
+            }
+            Target::Index(obj, idx, span) => {
+                let o = self.eval(fr, obj)?;
+                let i = self.eval(fr, idx)?;
+                if let (Value::List(l), Value::Int(ix)) = (&o, &i) {
+                    let mut l = l.borrow_mut();
+                    let n = l.len() as i64;
+                    let k = if *ix < 0 { ix + n } else { *ix };
+                    if k >= 0 && k < n {
+                        l[k as usize] = v;
+                        return Ok(());
+                    }
+                }
+                ops::set_index(&o, &i, v).map_err(|e| self.locate(e, *span, fr.src))
+            }
+            Target::Slice(s, span) => {
+                let o = self.eval(fr, &s.value)?;
+                let lo = self.eval_opt(fr, &s.lower)?;
+                let hi = self.eval_opt(fr, &s.upper)?;
+                let st = self.eval_opt(fr, &s.step)?;
+                ops::set_slice(&o, &lo, &hi, &st, v).map_err(|e| self.locate(e, *span, fr.src))
+            }
+            Target::Unpack(targets, star, span) => {
+                let items = match &v {
+                    Value::Tuple(t) => t.as_ref().clone(),
+                    Value::List(l) => l.borrow().clone(),
+                    other => ops::iter_to_vec(other).map_err(|e| self.locate(e, *span, fr.src))?,
+                };
+                let n = targets.len();
+                match star {
+                    None => {
+                        if items.len() != n {
+                            let e = if items.len() > n {
+                                value_error(format!("too many values to unpack (expected {n})"))
+                            } else {
+                                value_error(format!(
+                                    "not enough values to unpack (expected {n}, got {})",
+                                    items.len()
+                                ))
+                            };
+                            return Err(self.locate(e, *span, fr.src));
+                        }
+                        for (t, x) in targets.iter().zip(items) {
+                            self.assign(fr, t, x)?;
+                        }
+                    }
+                    Some(si) => {
+                        let si = *si;
+                        if items.len() < n - 1 {
+                            let e = value_error(format!(
+                                "not enough values to unpack (expected at least {}, got {})",
+                                n - 1,
+                                items.len()
+                            ));
+                            return Err(self.locate(e, *span, fr.src));
+                        }
+                        let after = n - 1 - si;
+                        let mut items = items;
+                        let tail = items.split_off(items.len() - after);
+                        let middle = items.split_off(si);
+                        for (t, x) in targets[..si].iter().zip(items) {
+                            self.assign(fr, t, x)?;
+                        }
+                        self.assign(fr, &targets[si], Value::list(middle))?;
+                        for (t, x) in targets[si + 1..].iter().zip(tail) {
+                            self.assign(fr, t, x)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+enum Acc {
+    List(Vec<Value>),
+    Set(SetMap),
+    Dict(DictMap),
+}
+
+/// A comparison with integer and float fast paths.
+#[inline]
+pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        return Ok(match op {
+            CmpOp::Eq | CmpOp::Is => x == y,
+            CmpOp::NotEq | CmpOp::IsNot => x != y,
+            CmpOp::Lt => x < y,
+            CmpOp::LtE => x <= y,
+            CmpOp::Gt => x > y,
+            CmpOp::GtE => x >= y,
+            CmpOp::In | CmpOp::NotIn => return ops::contains(b, a).map(|r| r == (op == CmpOp::In)),
+        });
+    }
+    match op {
+        CmpOp::In => ops::contains(b, a),
+        CmpOp::NotIn => ops::contains(b, a).map(|r| !r),
+        CmpOp::Is => Ok(a.is_same(b)),
+        CmpOp::IsNot => Ok(!a.is_same(b)),
+        CmpOp::Eq => Ok(ops::eq(a, b)),
+        CmpOp::NotEq => Ok(!ops::eq(a, b)),
+        _ => ops::compare(op, a, b),
+    }
+}
+
+/// `f | g`: a function that calls `f` with its arguments and `g` with the result.
+fn compose(f: Value, g: Value) -> Value {
+    NativeFn::closure("<composed>", move |it, args| {
+        let v = it.call_with(&f, args)?;
+        it.call(&g, &[v])
+    })
+}

@@ -1,0 +1,280 @@
+//! `.na` modules and imports (DANA_SPEC §8): search order, packages, caching, cycles.
+
+use super::ir::ImportSt;
+use super::{Frame, Interp};
+use crate::error::{import_error, Exc};
+use crate::source::SourceFile;
+use crate::value::{Globals, Value};
+use dana_grammar::ast::Sym;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+impl Interp {
+    pub(crate) fn exec_import(&mut self, fr: &mut Frame<'_>, i: &ImportSt) -> Result<(), Exc> {
+        let (r, span) = match i {
+            ImportSt::Module {
+                path,
+                bind,
+                leaf,
+                span,
+            } => (
+                self.resolve_module(fr, 0, path).map(|chain| {
+                    let v = if *leaf { chain.last() } else { chain.first() };
+                    if let Some(m) = v {
+                        self.write_place(fr, *bind, Value::Module(m.clone()));
+                    }
+                }),
+                *span,
+            ),
+            ImportSt::From {
+                level,
+                path,
+                names,
+                span,
+            } => (self.import_from(fr, *level, path, names), *span),
+            ImportSt::Star { level, path, span } => (
+                self.resolve_module(fr, *level, path).map(|chain| {
+                    if let Some(m) = chain.last() {
+                        for (name, v) in exports(m) {
+                            fr.globals.set(name, v);
+                        }
+                    }
+                }),
+                *span,
+            ),
+        };
+        r.map_err(|e| self.locate(e, span, fr.src))
+    }
+
+    fn import_from(
+        &mut self,
+        fr: &mut Frame<'_>,
+        level: u32,
+        path: &[Sym],
+        names: &[(Sym, super::ir::Place, dana_grammar::ast::Span)],
+    ) -> Result<(), Exc> {
+        let chain = self.resolve_module(fr, level, path)?;
+        let Some(m) = chain.last().cloned() else {
+            return Err(import_error("empty module path"));
+        };
+        for (name, place, span) in names {
+            if name.as_str().starts_with('_') {
+                let e = import_error(format!(
+                    "cannot import private name '{name}' from '{}'",
+                    m.name
+                ))
+                .with_help("names starting with '_' are private to their module");
+                return Err(self.locate(e, *span, fr.src));
+            }
+            let v = match m.get(*name) {
+                Some(v) => v,
+                None => {
+                    // `from pkg import sub` imports a submodule.
+                    let mut sub = path.to_vec();
+                    sub.push(*name);
+                    match self.resolve_module(fr, level, &sub) {
+                        Ok(c) => match c.last() {
+                            Some(g) => Value::Module(g.clone()),
+                            None => return Err(import_error("empty module path")),
+                        },
+                        Err(_) => {
+                            let e = import_error(format!(
+                                "cannot import name '{name}' from '{}'",
+                                m.name
+                            ));
+                            let e = match crate::error::did_you_mean(
+                                name.as_str(),
+                                m.names().iter().map(|s| s.as_str()),
+                            ) {
+                                Some(s) => e.with_help(format!("did you mean '{s}'?")),
+                                None => e,
+                            };
+                            return Err(self.locate(e, *span, fr.src));
+                        }
+                    }
+                }
+            };
+            self.write_place(fr, *place, v);
+        }
+        Ok(())
+    }
+
+    /// Finds and loads `path` (relative with `level` leading dots); returns the module of each
+    /// component (packages first, the leaf last).
+    fn resolve_module(
+        &mut self,
+        fr: &Frame<'_>,
+        level: u32,
+        path: &[Sym],
+    ) -> Result<Vec<Rc<Globals>>, Exc> {
+        let dotted = format!(
+            "{}{}",
+            ".".repeat(level as usize),
+            path.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(".")
+        );
+        let here: PathBuf = match &fr.globals.file {
+            Some(f) => Path::new(&**f)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            None => std::env::current_dir().unwrap_or_default(),
+        };
+        let here = if here.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            here
+        };
+        let bases: Vec<PathBuf> = if level > 0 {
+            let mut d = here.clone();
+            for _ in 1..level {
+                d = d.parent().map(Path::to_path_buf).unwrap_or(d);
+            }
+            vec![d]
+        } else {
+            let mut v = vec![here];
+            v.extend(self.search_path.iter().cloned());
+            v
+        };
+        for base in &bases {
+            if let Some(chain) = self.try_load_from(base, path)? {
+                return Ok(chain);
+            }
+        }
+        if level == 0 {
+            let name = path
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            if let Some(m) = self.native_module(&name) {
+                return Ok(vec![m]);
+            }
+        }
+        let searched: Vec<String> = bases.iter().map(|b| b.display().to_string()).collect();
+        Err(
+            import_error(format!("No module named '{dotted}'")).with_help(format!(
+                "searched {} and the standard modules; set DANAPATH to add folders",
+                searched.join(", ")
+            )),
+        )
+    }
+
+    fn native_module(&mut self, name: &str) -> Option<Rc<Globals>> {
+        if let Some(m) = self.native_modules.get(name) {
+            return Some(m.clone());
+        }
+        let f = *self.native_factories.get(name)?;
+        let m = f();
+        self.native_modules.insert(name.to_string(), m.clone());
+        Some(m)
+    }
+
+    fn try_load_from(
+        &mut self,
+        base: &Path,
+        path: &[Sym],
+    ) -> Result<Option<Vec<Rc<Globals>>>, Exc> {
+        let mut chain = Vec::new();
+        let mut dir = base.to_path_buf();
+        if path.is_empty() {
+            // `from . import x`: the package folder itself.
+            let name = dir
+                .file_name()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            return Ok(Some(vec![self.load_package(&dir, &name)?]));
+        }
+        let mut modname = String::new();
+        for (i, comp) in path.iter().enumerate() {
+            if !modname.is_empty() {
+                modname.push('.');
+            }
+            modname.push_str(comp.as_str());
+            let last = i + 1 == path.len();
+            let file = dir.join(format!("{}.na", comp.as_str()));
+            let pkg = dir.join(comp.as_str());
+            let m = if last && file.is_file() {
+                self.load_file(&file, &modname)?
+            } else if pkg.is_dir() {
+                self.load_package(&pkg, &modname)?
+            } else {
+                return Ok(None);
+            };
+            if let Some(parent) = chain.last() {
+                let parent: &Rc<Globals> = parent;
+                parent.set(*comp, Value::Module(m.clone()));
+            }
+            chain.push(m);
+            dir = pkg;
+        }
+        Ok(Some(chain))
+    }
+
+    fn load_package(&mut self, dir: &Path, modname: &str) -> Result<Rc<Globals>, Exc> {
+        let init = dir.join("__init__.na");
+        if init.is_file() {
+            return self.load_file(&init, modname);
+        }
+        let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        if let Some(m) = self.modules.get(&key) {
+            return Ok(m.clone());
+        }
+        let g = self.new_globals(modname, Some(Arc::from(init.to_string_lossy().as_ref())));
+        self.modules.insert(key, g.clone());
+        Ok(g)
+    }
+
+    fn load_file(&mut self, file: &Path, modname: &str) -> Result<Rc<Globals>, Exc> {
+        let key = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+        if let Some(pos) = self.loading.iter().position(|(p, _)| *p == key) {
+            let mut cycle: Vec<String> =
+                self.loading[pos..].iter().map(|(_, n)| n.clone()).collect();
+            cycle.push(self.loading[pos].1.clone());
+            return Err(
+                import_error(format!("circular import: {}", cycle.join(" -> ")))
+                    .with_help("move the shared definitions into a third module that both import"),
+            );
+        }
+        if let Some(m) = self.modules.get(&key) {
+            return Ok(m.clone());
+        }
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            import_error(format!(
+                "cannot read module '{modname}' ({}): {e}",
+                file.display()
+            ))
+        })?;
+        let display: Arc<str> = Arc::from(file.to_string_lossy().as_ref());
+        let g = self.new_globals(modname, Some(display.clone()));
+        let src = Rc::new(SourceFile::new(display, text.as_str()));
+        self.sources.insert(src.name.clone(), src.clone());
+        let module = dana_grammar::parse_module(&text).map_err(|e| super::syntax_exc(&e, &src))?;
+        self.loading.push((key.clone(), modname.to_string()));
+        let r = self.run_ast(&module, &g, &src);
+        self.loading.pop();
+        r?;
+        self.modules.insert(key, g.clone());
+        Ok(g)
+    }
+}
+
+/// The names `from m import *` binds: `__exports__` when set, else every public name.
+fn exports(m: &Globals) -> Vec<(Sym, Value)> {
+    if let Some(Value::List(l)) = m.get(Sym::intern("__exports__")) {
+        return l
+            .borrow()
+            .iter()
+            .filter_map(|n| n.as_str().map(Sym::intern))
+            .filter_map(|n| m.get(n).map(|v| (n, v)))
+            .collect();
+    }
+    m.names()
+        .into_iter()
+        .filter(|n| !n.as_str().starts_with('_'))
+        .filter_map(|n| m.get(n).map(|v| (n, v)))
+        .collect()
+}

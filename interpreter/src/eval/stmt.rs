@@ -1,0 +1,459 @@
+//! Statements.
+
+use super::expr::Iter;
+use super::ir::{FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
+use super::{Flow, Frame, Interp};
+use crate::error::{assertion_error, runtime_error, type_error, Exc, ExcKind, RtError};
+use crate::value::{coerce, repr, FxBuild, InterfaceType, StructField, StructType, Value};
+use dana_grammar::ast::{BinOp, ScopeKind, Sym};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+impl Interp {
+    pub(crate) fn exec_block(&mut self, fr: &mut Frame<'_>, body: &[St]) -> Result<Flow, Exc> {
+        for s in body {
+            let f = self.exec(fr, s)?;
+            if f != Flow::Normal {
+                return Ok(f);
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec(&mut self, fr: &mut Frame<'_>, s: &St) -> Result<Flow, Exc> {
+        match s {
+            St::Expr(e, span) => {
+                self.eval(fr, e)
+                    .map_err(|err| self.locate(err, *span, fr.src))?;
+            }
+            St::Assign(t, e, span) => {
+                let v = self.eval(fr, e)?;
+                self.assign(fr, t, v)
+                    .map_err(|err| self.locate(err, *span, fr.src))?;
+            }
+            St::AssignMany(ts, e, span) => {
+                let v = self.eval(fr, e)?;
+                for t in ts {
+                    self.assign(fr, t, v.clone())
+                        .map_err(|err| self.locate(err, *span, fr.src))?;
+                }
+            }
+            St::TypedAssign(t, ann, e, display, span) => {
+                if let Some(e) = e {
+                    let v = self.eval(fr, e)?;
+                    let v = {
+                        let globals = fr.globals.clone();
+                        let lookup = |s: Sym| globals.get(s).or_else(|| self.global_fallback(s));
+                        coerce::coerce(v, ann, display, &lookup)
+                    }
+                    .map_err(|err| self.locate(err, *span, fr.src))?;
+                    self.assign(fr, t, v)
+                        .map_err(|err| self.locate(err, *span, fr.src))?;
+                }
+            }
+            St::AugAssign(t, op, e, span) => {
+                self.aug_assign(fr, t, *op, e)
+                    .map_err(|err| self.locate(err, *span, fr.src))?;
+            }
+            St::If(cond, body, orelse) => {
+                return if self.eval(fr, cond)?.truthy() {
+                    self.exec_block(fr, body)
+                } else {
+                    self.exec_block(fr, orelse)
+                };
+            }
+            St::While(cond, body, orelse) => {
+                loop {
+                    self.tick()?;
+                    if !self.eval(fr, cond)?.truthy() {
+                        break;
+                    }
+                    match self.exec_block(fr, body)? {
+                        Flow::Break => return Ok(Flow::Normal),
+                        Flow::Return => return Ok(Flow::Return),
+                        _ => {}
+                    }
+                }
+                return self.exec_block(fr, orelse);
+            }
+            St::For(f) => {
+                let iterable = self.eval(fr, &f.iter)?;
+                let mut it =
+                    Iter::new(&iterable).map_err(|err| self.locate(err, f.span, fr.src))?;
+                while let Some(v) = it.next_value() {
+                    self.tick()?;
+                    match &f.target {
+                        Target::Name(Place::Local(s), _) => {
+                            self.stack[fr.base + *s as usize] = Some(v)
+                        }
+                        t => self.assign(fr, t, v)?,
+                    }
+                    match self.exec_block(fr, &f.body)? {
+                        Flow::Break => return Ok(Flow::Normal),
+                        Flow::Return => return Ok(Flow::Return),
+                        _ => {}
+                    }
+                }
+                return self.exec_block(fr, &f.orelse);
+            }
+            St::Return(e) => {
+                self.ret = match e {
+                    Some(e) => self.eval(fr, e)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return);
+            }
+            St::Break => return Ok(Flow::Break),
+            St::Continue => return Ok(Flow::Continue),
+            St::Pass => {}
+            St::Try(t) => return self.exec_try(fr, t),
+            St::Raise(exc, cause, span) => {
+                if let Some(c) = cause {
+                    self.eval(fr, c)?;
+                }
+                let err = self.raise_value(fr, exc)?;
+                return Err(self.locate(err, *span, fr.src));
+            }
+            St::Assert(test, msg, span) => {
+                if !self.eval(fr, test)?.truthy() {
+                    let m = match msg {
+                        Some(m) => repr::to_str(&self.eval(fr, m)?),
+                        None => String::new(),
+                    };
+                    return Err(self.locate(assertion_error(m), *span, fr.src));
+                }
+            }
+            St::FuncDef(d) => {
+                let f = self.define_function(fr, d)?;
+                if let Some(place) = d.bind {
+                    self.write_place(fr, place, f);
+                }
+            }
+            St::StructDef(d) => self.define_struct(fr, d)?,
+            St::InterfaceDef(d) => self.define_interface(fr, d)?,
+            St::Import(i) => self.exec_import(fr, i)?,
+            St::With(w) => {
+                let v = self.eval(fr, &w.items[0].0)?;
+                let e = type_error(format!(
+                    "'{}' object does not support the context manager protocol",
+                    v.type_name()
+                ))
+                .with_help("`with` works with host objects that implement enter/exit");
+                return Err(self.locate(e, w.span, fr.src));
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn aug_assign(
+        &mut self,
+        fr: &mut Frame<'_>,
+        t: &Target,
+        op: BinOp,
+        e: &super::ir::Ex,
+    ) -> Result<(), Exc> {
+        match t {
+            Target::Name(place, name) => {
+                let rhs = self.eval(fr, e)?;
+                // Take the current value out of its slot so a single-owner string or list can
+                // be extended in place (this makes `s += x` in a loop linear).
+                let cur = match *place {
+                    Place::Local(s) => match self.stack[fr.base + s as usize].take() {
+                        Some(v) => v,
+                        None => {
+                            return Err(self
+                                .read_place(fr, *place, *name)
+                                .err()
+                                .unwrap_or_else(|| runtime_error("unbound")))
+                        }
+                    },
+                    _ => self.read_place(fr, *place, *name)?,
+                };
+                let backup = match (&cur, op) {
+                    (Value::Str(_), BinOp::Add) | (Value::List(_), BinOp::Add) => None,
+                    _ => Some(cur.clone()),
+                };
+                match self.inplace(op, cur, rhs) {
+                    Ok(v) => {
+                        self.write_place(fr, *place, v);
+                        Ok(())
+                    }
+                    Err((err, orig)) => {
+                        if let Some(v) = orig.or(backup) {
+                            self.write_place(fr, *place, v);
+                        }
+                        Err(err)
+                    }
+                }
+            }
+            Target::Scoped(scope, name) => {
+                let rhs = self.eval(fr, e)?;
+                let map = match scope {
+                    ScopeKind::Private => &mut self.private,
+                    ScopeKind::Public => &mut self.public,
+                    _ => &mut self.system,
+                };
+                let cur = map.get(name).cloned().ok_or_else(|| {
+                    crate::error::name_error(format!("name '{name}' is not defined"))
+                })?;
+                let v = self.binary(op, cur, rhs)?;
+                let map = match scope {
+                    ScopeKind::Private => &mut self.private,
+                    ScopeKind::Public => &mut self.public,
+                    _ => &mut self.system,
+                };
+                map.insert(*name, v);
+                Ok(())
+            }
+            Target::Attr(obj, name, _) => {
+                let o = self.eval(fr, obj)?;
+                let cur = self.get_attr(fr, &o, *name)?;
+                let rhs = self.eval(fr, e)?;
+                let v = self.binary(op, cur, rhs)?;
+                self.set_attr(&o, *name, v)
+            }
+            Target::Index(obj, idx, _) => {
+                let o = self.eval(fr, obj)?;
+                let i = self.eval(fr, idx)?;
+                let cur = crate::value::ops::get_index(&o, &i)?;
+                let rhs = self.eval(fr, e)?;
+                let v = self.binary(op, cur, rhs)?;
+                crate::value::ops::set_index(&o, &i, v)
+            }
+            Target::Slice(..) | Target::Unpack(..) => Err(crate::error::RtError::new(
+                ExcKind::SyntaxError,
+                "illegal expression for augmented assignment",
+            )),
+        }
+    }
+
+    /// `cur op= rhs`; strings and lists owned only by the variable grow in place. On failure
+    /// the original value is handed back when it was consumed.
+    fn inplace(
+        &mut self,
+        op: BinOp,
+        cur: Value,
+        rhs: Value,
+    ) -> Result<Value, (Exc, Option<Value>)> {
+        match (op, cur, rhs) {
+            (BinOp::Add, Value::Str(mut s), Value::Str(r)) => {
+                match Rc::get_mut(&mut s) {
+                    Some(owned) => owned.push_str(&r),
+                    None => {
+                        let mut n = String::with_capacity(s.len() + r.len());
+                        n.push_str(&s);
+                        n.push_str(&r);
+                        s = Rc::new(n);
+                    }
+                }
+                Ok(Value::Str(s))
+            }
+            (BinOp::Add, Value::List(l), rhs) => {
+                // Python: `xs += iterable` extends the same list object.
+                let items = match crate::value::ops::iter_to_vec(&rhs) {
+                    Ok(items) => items,
+                    Err(_) => {
+                        let e = type_error(format!(
+                            "can only concatenate list (not \"{}\") to list",
+                            rhs.type_name()
+                        ));
+                        return Err((e, Some(Value::List(l))));
+                    }
+                };
+                l.borrow_mut().extend(items);
+                Ok(Value::List(l))
+            }
+            (op, cur @ Value::Str(_), rhs) => {
+                let keep = cur.clone();
+                self.binary(op, cur, rhs).map_err(|e| (e, Some(keep)))
+            }
+            (op, cur, rhs) => self.binary(op, cur, rhs).map_err(|e| (e, None)),
+        }
+    }
+
+    fn exec_try(&mut self, fr: &mut Frame<'_>, t: &TrySt) -> Result<Flow, Exc> {
+        let result = match self.exec_block(fr, &t.body) {
+            Ok(Flow::Normal) => self.exec_block(fr, &t.orelse),
+            Ok(flow) => Ok(flow),
+            Err(e) => match self.find_handler(fr, &t.handlers, &e) {
+                Ok(Some(h)) => {
+                    let exc_value = Value::Exception(Rc::new(*e));
+                    if let Some(place) = h.name {
+                        self.write_place(fr, place, exc_value.clone());
+                    }
+                    self.handling.push(exc_value);
+                    let r = self.exec_block(fr, &h.body);
+                    self.handling.pop();
+                    r
+                }
+                Ok(None) => Err(e),
+                Err(e2) => Err(e2),
+            },
+        };
+        if t.finalbody.is_empty() {
+            return result;
+        }
+        let ret = self.ret.clone();
+        match self.exec_block(fr, &t.finalbody)? {
+            Flow::Normal => {
+                self.ret = ret;
+                result
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn find_handler<'h>(
+        &mut self,
+        fr: &mut Frame<'_>,
+        hs: &'h [Handler],
+        e: &RtError,
+    ) -> Result<Option<&'h Handler>, Exc> {
+        for h in hs {
+            let Some(types) = &h.types else {
+                return Ok(Some(h));
+            };
+            let tv = self.eval(fr, types)?;
+            if exc_matches(&tv, e.kind).map_err(|err| self.locate(err, h.span, fr.src))? {
+                return Ok(Some(h));
+            }
+        }
+        Ok(None)
+    }
+
+    fn raise_value(&mut self, fr: &mut Frame<'_>, exc: &Option<super::ir::Ex>) -> Result<Exc, Exc> {
+        let Some(exc) = exc else {
+            return Ok(match self.handling.last() {
+                Some(Value::Exception(rc)) => Box::new((**rc).clone()),
+                _ => runtime_error("No active exception to reraise"),
+            });
+        };
+        let v = self.eval(fr, exc)?;
+        Ok(match v {
+            Value::Exception(rc) => {
+                let mut e = (*rc).clone();
+                e.stack.clear();
+                Box::new(e)
+            }
+            Value::ExcType(k) => RtError::new(k, ""),
+            Value::Str(s) => runtime_error(s.as_str()),
+            other => type_error(format!(
+                "exceptions must be an exception class, an exception or a string, not '{}'",
+                other.type_name()
+            )),
+        })
+    }
+
+    pub(crate) fn define_function(
+        &mut self,
+        fr: &mut Frame<'_>,
+        d: &FuncDef,
+    ) -> Result<Value, Exc> {
+        let mut defaults = Vec::with_capacity(d.defaults.len());
+        for e in &d.defaults {
+            defaults.push(self.eval(fr, e)?);
+        }
+        let mut f = self.make_function(fr, &d.code, defaults);
+        for deco in d.decorators.iter().rev() {
+            let dv = self.eval(fr, &deco.func)?;
+            let r = match &deco.args {
+                None => self.call_value(&dv, vec![f], &[]),
+                Some(args) => match self.eval_args(fr, args) {
+                    Ok((pos, kw)) => self
+                        .call_value(&dv, pos, &kw)
+                        .and_then(|made| self.call_value(&made, vec![f], &[])),
+                    Err(e) => Err(e),
+                },
+            };
+            f = r.map_err(|e| self.locate(e, deco.span, fr.src))?;
+        }
+        for (_, ex) in &d.receivers {
+            let tv = self
+                .eval(fr, ex)
+                .map_err(|e| self.locate(e, d.span, fr.src))?;
+            if let Value::StructType(st) = tv {
+                st.methods.borrow_mut().insert(d.code.name, f.clone());
+            }
+        }
+        Ok(f)
+    }
+
+    fn define_struct(&mut self, fr: &mut Frame<'_>, d: &StructDefIr) -> Result<(), Exc> {
+        let mut fields = Vec::with_capacity(d.fields.len());
+        for f in &d.fields {
+            let default = match &f.default {
+                Some(e) => Some(self.eval(fr, e)?),
+                None => None,
+            };
+            fields.push(StructField {
+                name: f.name,
+                ann: f.ann.clone(),
+                default,
+                comment: f.comment.clone(),
+            });
+        }
+        let kind = match d.kind {
+            None => "struct",
+            Some(dana_grammar::ast::NicheKind::Agent) => "agent",
+            Some(dana_grammar::ast::NicheKind::AgentBlueprint) => "agent_blueprint",
+            Some(dana_grammar::ast::NicheKind::Resource) => "resource",
+            Some(dana_grammar::ast::NicheKind::Workflow) => "workflow",
+        };
+        let st = Rc::new(StructType {
+            name: d.name,
+            kind,
+            doc: d.doc.clone(),
+            fields,
+            methods: RefCell::new(indexmap::IndexMap::with_hasher(FxBuild::default())),
+        });
+        // Bind first so methods can mention the type.
+        self.write_place(fr, d.bind, Value::StructType(st.clone()));
+        for m in &d.methods {
+            let f = self.define_function(fr, m)?;
+            st.methods.borrow_mut().insert(m.code.name, f);
+        }
+        Ok(())
+    }
+
+    fn define_interface(&mut self, fr: &mut Frame<'_>, d: &InterfaceDefIr) -> Result<(), Exc> {
+        let mut methods = d.methods.clone();
+        for (e, span) in &d.embeds {
+            match self.eval(fr, e)? {
+                Value::Interface(i) => methods.extend(i.methods.iter().copied()),
+                other => {
+                    let err = type_error(format!(
+                        "an interface can only embed interfaces, not '{}'",
+                        other.type_name()
+                    ));
+                    return Err(self.locate(err, *span, fr.src));
+                }
+            }
+        }
+        let it = InterfaceType {
+            name: d.name,
+            doc: d.doc.clone(),
+            methods,
+        };
+        self.write_place(fr, d.bind, Value::Interface(Rc::new(it)));
+        Ok(())
+    }
+}
+
+/// Does an `except` clause's type value catch `kind`?
+fn exc_matches(tv: &Value, kind: ExcKind) -> Result<bool, Exc> {
+    match tv {
+        Value::ExcType(k) => Ok(kind.is_subclass_of(*k)),
+        Value::Tuple(items) => {
+            for t in items.iter() {
+                if exc_matches(t, kind)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        other => Err(type_error(format!(
+            "catching '{}' is not allowed: except clauses take exception classes",
+            repr::repr(other)
+        ))),
+    }
+}

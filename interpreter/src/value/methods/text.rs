@@ -1,0 +1,696 @@
+//! `str` methods with Python semantics (indices count code points).
+
+use super::{bind, given, int_arg};
+use crate::error::{limit_error, type_error, value_error, Exc};
+use crate::value::coerce::is_py_space;
+use crate::value::format::str_format;
+use crate::value::ops::{iter_to_vec, MAX_STR_LEN};
+use crate::value::{Args, Value};
+
+pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
+    if name == "format" {
+        return str_format(s, args.pos, args.kw).map(Value::str);
+    }
+    let (params, required): (&[&str], usize) = match name {
+        "strip" | "lstrip" | "rstrip" => (&["chars"], 0),
+        "split" | "rsplit" => (&["sep", "maxsplit"], 0),
+        "splitlines" => (&["keepends"], 0),
+        "join" | "zfill" | "partition" | "rpartition" | "removeprefix" | "removesuffix" => {
+            (&["x"], 1)
+        }
+        "replace" => (&["old", "new", "count"], 2),
+        "startswith" | "endswith" | "find" | "rfind" | "index" | "rindex" | "count" => {
+            (&["sub", "start", "end"], 1)
+        }
+        "center" | "ljust" | "rjust" => (&["width", "fillchar"], 1),
+        _ => (&[], 0),
+    };
+    let a = bind(name, args, params, required)?;
+    let arg = |i: usize| a.get(i).copied().flatten();
+    let first = arg(0).cloned().unwrap_or_default();
+    Ok(match name {
+        "upper" => Value::str(s.to_uppercase()),
+        "lower" => Value::str(s.to_lowercase()),
+        "casefold" => Value::str(s.to_lowercase().replace('ß', "ss")),
+        "swapcase" => Value::str(swapcase(s)),
+        "title" => Value::str(title(s)),
+        "capitalize" => Value::str(capitalize(s)),
+        "strip" | "lstrip" | "rstrip" => Value::str(strip(s, name, given(arg(0)))?),
+        "split" | "rsplit" => split(s, name == "rsplit", given(arg(0)), given(arg(1)))?,
+        "splitlines" => splitlines(s, arg(0).is_some_and(Value::truthy)),
+        "join" => Value::str(join(s, &first)?),
+        "replace" => {
+            let (old, new) = (
+                str_arg(name, &first)?,
+                str_arg(name, arg(1).unwrap_or(&first))?,
+            );
+            let count = given(arg(2)).map(int_arg).transpose()?.unwrap_or(-1);
+            replace(s, old, new, count)?
+        }
+        "startswith" | "endswith" => {
+            let (lo, hi) = char_bounds(s, arg(1), arg(2))?;
+            let Some((b0, b1)) = byte_range(s, lo, hi) else {
+                return Ok(Value::Bool(false));
+            };
+            let hay = &s[b0..b1];
+            let test = |p: &str| {
+                if name == "startswith" {
+                    hay.starts_with(p)
+                } else {
+                    hay.ends_with(p)
+                }
+            };
+            let ok = match &first {
+                Value::Str(p) => test(p),
+                Value::Tuple(ps) if ps.iter().all(|p| matches!(p, Value::Str(_))) => {
+                    ps.iter().any(|p| test(p.as_str().unwrap_or_default()))
+                }
+                other => {
+                    return Err(type_error(format!(
+                        "{name} first arg must be str or a tuple of str, not {}",
+                        other.type_name()
+                    )))
+                }
+            };
+            Value::Bool(ok)
+        }
+        "find" | "rfind" | "index" | "rindex" => {
+            let sub = str_arg(name, &first)?;
+            let found = find(s, sub, name.starts_with('r'), arg(1), arg(2))?;
+            match found {
+                Some(i) => Value::Int(i as i64),
+                None if name.contains("index") => return Err(value_error("substring not found")),
+                None => Value::Int(-1),
+            }
+        }
+        "count" => {
+            let sub = str_arg(name, &first)?;
+            let (lo, hi) = char_bounds(s, arg(1), arg(2))?;
+            let n = match byte_range(s, lo, hi) {
+                None => 0,
+                Some((b0, b1)) if sub.is_empty() => s[b0..b1].chars().count() + 1,
+                Some((b0, b1)) => s[b0..b1].matches(sub).count(),
+            };
+            Value::Int(n as i64)
+        }
+        "isdigit" | "isnumeric" | "isdecimal" => {
+            let pred: fn(char) -> bool = if name == "isnumeric" {
+                char::is_numeric
+            } else {
+                is_decimal
+            };
+            Value::Bool(!s.is_empty() && s.chars().all(pred))
+        }
+        "isalpha" => Value::Bool(!s.is_empty() && s.chars().all(char::is_alphabetic)),
+        "isalnum" => Value::Bool(!s.is_empty() && s.chars().all(char::is_alphanumeric)),
+        "isspace" => Value::Bool(!s.is_empty() && s.chars().all(is_py_space)),
+        "isascii" => Value::Bool(s.is_ascii()),
+        "isupper" => {
+            Value::Bool(s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase))
+        }
+        "islower" => {
+            Value::Bool(s.chars().any(char::is_lowercase) && !s.chars().any(char::is_uppercase))
+        }
+        "istitle" => Value::Bool(istitle(s)),
+        "zfill" => Value::str(zfill(s, width_arg(&first)?)),
+        "center" | "ljust" | "rjust" => {
+            let fill = match given(arg(1)) {
+                None => ' ',
+                Some(Value::Str(f)) if f.chars().count() == 1 => f.chars().next().unwrap_or(' '),
+                Some(_) => {
+                    return Err(type_error(
+                        "The fill character must be exactly one character long",
+                    ))
+                }
+            };
+            Value::str(justify(s, name, width_arg(&first)?, fill))
+        }
+        "partition" | "rpartition" => {
+            let sep = str_arg(name, &first)?;
+            if sep.is_empty() {
+                return Err(value_error("empty separator"));
+            }
+            let found = if name == "partition" {
+                s.find(sep)
+            } else {
+                s.rfind(sep)
+            };
+            let parts = match found {
+                Some(i) => [&s[..i], sep, &s[i + sep.len()..]],
+                None if name == "partition" => [s, "", ""],
+                None => ["", "", s],
+            };
+            Value::tuple(parts.iter().map(|p| Value::str(*p)).collect())
+        }
+        "removeprefix" => Value::str(s.strip_prefix(str_arg(name, &first)?).unwrap_or(s)),
+        "removesuffix" => Value::str(s.strip_suffix(str_arg(name, &first)?).unwrap_or(s)),
+        _ => return Err(type_error(format!("'str' object has no method '{name}'"))),
+    })
+}
+
+fn str_arg<'v>(name: &str, v: &'v Value) -> Result<&'v str, Exc> {
+    v.as_str().ok_or_else(|| {
+        type_error(format!(
+            "{name}() argument must be str, not {}",
+            v.type_name()
+        ))
+    })
+}
+
+/// A width for padding methods (huge widths are refused rather than allocated).
+fn width_arg(v: &Value) -> Result<usize, Exc> {
+    let w = int_arg(v)?.max(0) as u64;
+    if w > MAX_STR_LEN as u64 {
+        return Err(limit_error("string too large"));
+    }
+    Ok(w as usize)
+}
+
+/// Decimal digits (`str.isdigit` / `isdecimal`): characters with a decimal digit value.
+fn is_decimal(c: char) -> bool {
+    // ASCII, Arabic-Indic, extended Arabic-Indic, Devanagari and full-width digits (an
+    // approximation of Unicode category Nd without the full tables).
+    c.is_ascii_digit()
+        || matches!(c as u32, 0x660..=0x669 | 0x6F0..=0x6F9 | 0x966..=0x96F | 0xFF10..=0xFF19)
+}
+
+/// The title-case form of a character (Python uses it for the first letter of a word):
+/// the digraphs `ǆ`/`ǉ`/`ǌ`/`ǳ` have their own title forms, and a character whose upper
+/// case is several characters (`ß` → `SS`, `ﬁ` → `FI`) keeps only the first one upper-case
+/// (`Ss`, `Fi`).
+fn push_title(out: &mut String, c: char) {
+    match c {
+        'Ǆ' | 'ǅ' | 'ǆ' => out.push('ǅ'),
+        'Ǉ' | 'ǈ' | 'ǉ' => out.push('ǈ'),
+        'Ǌ' | 'ǋ' | 'ǌ' => out.push('ǋ'),
+        'Ǳ' | 'ǲ' | 'ǳ' => out.push('ǲ'),
+        'ŉ' => out.push_str("ʼN"),
+        c => {
+            let mut up = c.to_uppercase();
+            if let Some(first) = up.next() {
+                out.push(first);
+                out.extend(up.flat_map(char::to_lowercase));
+            }
+        }
+    }
+}
+
+fn is_cased(c: char) -> bool {
+    c.is_uppercase() || c.is_lowercase()
+}
+
+/// Python's `title()`: a letter is upper-cased after an uncased character and lower-cased
+/// after a cased one (`"hello world's"` → `"Hello World'S"`).
+fn title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if prev_cased {
+            out.extend(c.to_lowercase());
+        } else {
+            push_title(&mut out, c);
+        }
+        prev_cased = is_cased(c);
+    }
+    out
+}
+
+fn istitle(s: &str) -> bool {
+    let mut prev_cased = false;
+    let mut any = false;
+    for c in s.chars() {
+        if c.is_uppercase() {
+            if prev_cased {
+                return false;
+            }
+            prev_cased = true;
+            any = true;
+        } else if c.is_lowercase() {
+            if !prev_cased {
+                return false;
+            }
+            prev_cased = true;
+            any = true;
+        } else {
+            prev_cased = false;
+        }
+    }
+    any
+}
+
+fn capitalize(s: &str) -> String {
+    let mut cs = s.chars();
+    let mut out = String::with_capacity(s.len());
+    if let Some(c) = cs.next() {
+        push_title(&mut out, c);
+        out.push_str(&cs.as_str().to_lowercase());
+    }
+    out
+}
+
+fn swapcase(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_uppercase() {
+            out.extend(c.to_lowercase());
+        } else if c.is_lowercase() {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn strip(s: &str, name: &str, chars: Option<&Value>) -> Result<String, Exc> {
+    let set: Option<Vec<char>> = match chars {
+        None => None,
+        Some(Value::Str(c)) => Some(c.chars().collect()),
+        Some(_) => return Err(type_error(format!("{name} arg must be None or str"))),
+    };
+    let pred = |c: char| match &set {
+        None => is_py_space(c),
+        Some(cs) => cs.contains(&c),
+    };
+    Ok(match name {
+        "lstrip" => s.trim_start_matches(pred),
+        "rstrip" => s.trim_end_matches(pred),
+        _ => s.trim_matches(pred),
+    }
+    .to_owned())
+}
+
+fn split(
+    s: &str,
+    from_right: bool,
+    sep: Option<&Value>,
+    maxsplit: Option<&Value>,
+) -> Result<Value, Exc> {
+    let max = maxsplit.map(int_arg).transpose()?.unwrap_or(-1);
+    let max = if max < 0 { usize::MAX } else { max as usize };
+    let parts: Vec<String> = match sep {
+        None => split_whitespace(s, from_right, max),
+        Some(Value::Str(sep)) => {
+            if sep.is_empty() {
+                return Err(value_error("empty separator"));
+            }
+            let n = max.saturating_add(1);
+            if from_right {
+                let mut v: Vec<String> = s.rsplitn(n, sep.as_str()).map(str::to_owned).collect();
+                v.reverse();
+                v
+            } else {
+                s.splitn(n, sep.as_str()).map(str::to_owned).collect()
+            }
+        }
+        Some(other) => {
+            return Err(type_error(format!(
+                "must be str or None, not {}",
+                other.type_name()
+            )))
+        }
+    };
+    Ok(Value::list(parts.into_iter().map(Value::str).collect()))
+}
+
+/// `split()` without a separator: runs of whitespace separate words; leading and trailing
+/// whitespace is ignored, except that the unsplit remainder after `max` splits keeps it on
+/// its far side.
+fn split_whitespace(s: &str, from_right: bool, max: usize) -> Vec<String> {
+    let cs: Vec<char> = if from_right {
+        s.chars().rev().collect()
+    } else {
+        s.chars().collect()
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < cs.len() && is_py_space(cs[i]) {
+            i += 1;
+        }
+        if i >= cs.len() {
+            break;
+        }
+        if out.len() == max {
+            out.push(cs[i..].iter().collect());
+            break;
+        }
+        let start = i;
+        while i < cs.len() && !is_py_space(cs[i]) {
+            i += 1;
+        }
+        out.push(cs[start..i].iter().collect());
+    }
+    if from_right {
+        out.reverse();
+        for w in &mut out {
+            *w = w.chars().rev().collect();
+        }
+    }
+    out
+}
+
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+fn splitlines(s: &str, keepends: bool) -> Value {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if !is_line_break(c) {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        if c == '\r' {
+            if let Some(&(_, '\n')) = it.peek() {
+                it.next();
+                end += 1;
+            }
+        }
+        out.push(Value::str(if keepends {
+            &s[start..end]
+        } else {
+            &s[start..i]
+        }));
+        start = end;
+    }
+    if start < s.len() {
+        out.push(Value::str(&s[start..]));
+    }
+    Value::list(out)
+}
+
+fn join(sep: &str, items: &Value) -> Result<String, Exc> {
+    let items = iter_to_vec(items)?;
+    let mut out = String::new();
+    for (i, x) in items.iter().enumerate() {
+        let Value::Str(t) = x else {
+            return Err(type_error(format!(
+                "sequence item {i}: expected str instance, {} found",
+                x.type_name()
+            )));
+        };
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(t);
+        if out.len() > MAX_STR_LEN {
+            return Err(limit_error("string too large"));
+        }
+    }
+    Ok(out)
+}
+
+fn replace(s: &str, old: &str, new: &str, count: i64) -> Result<Value, Exc> {
+    let n = if count < 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
+    let hits = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    }
+    .min(n);
+    let grow = new.len().saturating_sub(old.len()).saturating_mul(hits);
+    if s.len().saturating_add(grow) > MAX_STR_LEN {
+        return Err(limit_error("string too large"));
+    }
+    Ok(Value::str(if n == usize::MAX {
+        s.replace(old, new)
+    } else {
+        s.replacen(old, new, n)
+    }))
+}
+
+/// Python's slice-style `start`/`end` arguments, in code points: `(start, end)` after
+/// negative indices and clamping (start may exceed the length: then nothing matches).
+fn char_bounds(s: &str, start: Option<&Value>, end: Option<&Value>) -> Result<(i64, i64), Exc> {
+    let len = s.chars().count() as i64;
+    let fix = |v: Option<&Value>, default: i64| -> Result<i64, Exc> {
+        match given(v) {
+            None => Ok(default),
+            Some(v) => {
+                let i = int_arg(v)?;
+                Ok(if i < 0 {
+                    (i.saturating_add(len)).max(0)
+                } else {
+                    i.min(len + 1)
+                })
+            }
+        }
+    };
+    Ok((fix(start, 0)?, fix(end, len)?.min(len)))
+}
+
+/// Byte offsets of the code-point range `lo..hi`; `None` when `lo` is past the end or past `hi`.
+fn byte_range(s: &str, lo: i64, hi: i64) -> Option<(usize, usize)> {
+    let len = s.chars().count() as i64;
+    if lo > len || lo > hi {
+        return None;
+    }
+    let at = |k: i64| {
+        s.char_indices()
+            .nth(k as usize)
+            .map(|(b, _)| b)
+            .unwrap_or(s.len())
+    };
+    Some((at(lo), at(hi)))
+}
+
+fn find(
+    s: &str,
+    sub: &str,
+    from_right: bool,
+    start: Option<&Value>,
+    end: Option<&Value>,
+) -> Result<Option<usize>, Exc> {
+    let (lo, hi) = char_bounds(s, start, end)?;
+    let Some((b0, b1)) = byte_range(s, lo, hi) else {
+        return Ok(None);
+    };
+    let hay = &s[b0..b1];
+    let found = if from_right {
+        hay.rfind(sub)
+    } else {
+        hay.find(sub)
+    };
+    Ok(found.map(|b| lo as usize + hay[..b].chars().count()))
+}
+
+fn zfill(s: &str, width: usize) -> String {
+    let len = s.chars().count();
+    if len >= width {
+        return s.to_owned();
+    }
+    let zeros = "0".repeat(width - len);
+    match s.chars().next() {
+        Some(c @ ('+' | '-')) => format!("{c}{zeros}{}", &s[1..]),
+        _ => format!("{zeros}{s}"),
+    }
+}
+
+fn justify(s: &str, name: &str, width: usize, fill: char) -> String {
+    let len = s.chars().count();
+    if len >= width {
+        return s.to_owned();
+    }
+    let marg = width - len;
+    // CPython's centering rounds the odd padding character to the left for odd widths.
+    let left = match name {
+        "ljust" => 0,
+        "rjust" => marg,
+        _ => marg / 2 + (marg & width & 1),
+    };
+    let mut out = String::with_capacity(s.len() + marg);
+    out.extend(std::iter::repeat_n(fill, left));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(fill, marg - left));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::repr::repr;
+
+    fn m(s: &str, name: &str, pos: &[Value]) -> String {
+        match call(s, name, Args::positional(pos)) {
+            Ok(v) => repr(&v),
+            Err(e) => format!("!{}: {}", e.kind, e.message),
+        }
+    }
+
+    fn v(s: &str) -> Value {
+        Value::str(s)
+    }
+
+    #[test]
+    fn case_methods_match_python() {
+        assert_eq!(m("hello world's", "title", &[]), "\"Hello World'S\"");
+        assert_eq!(
+            m("they're bill's friends from the UK", "title", &[]),
+            "\"They'Re Bill'S Friends From The Uk\""
+        );
+        assert_eq!(m("1st 2nd", "title", &[]), "'1St 2Nd'");
+        assert_eq!(m("hELLO wORLD", "capitalize", &[]), "'Hello world'");
+        assert_eq!(m("Hello", "swapcase", &[]), "'hELLO'");
+        assert_eq!(m("ABC", "isupper", &[]), "True");
+        assert_eq!(m("A1", "isupper", &[]), "True");
+        assert_eq!(m("1", "isupper", &[]), "False");
+        assert_eq!(m("Hello World", "istitle", &[]), "True");
+        assert_eq!(m("Hello world", "istitle", &[]), "False");
+        assert_eq!(m("123", "isdigit", &[]), "True");
+        assert_eq!(m("", "isdigit", &[]), "False");
+        assert_eq!(m(" \t\x1c", "isspace", &[]), "True");
+        assert_eq!(m("Straße", "casefold", &[]), "'strasse'");
+        assert_eq!(m("ÄÖü ß ǆemal ﬁsh", "title", &[]), "'Äöü Ss ǅemal Fish'");
+        assert_eq!(m("ßa", "capitalize", &[]), "'Ssa'");
+    }
+
+    #[test]
+    fn split_family_matches_python() {
+        let k = |s: &str, name: &str, pos: &[Value]| m(s, name, pos);
+        assert_eq!(
+            k("a b  c  ", "split", &[Value::None, Value::Int(1)]),
+            "['a', 'b  c  ']"
+        );
+        assert_eq!(
+            k("  a b  c ", "rsplit", &[Value::None, Value::Int(1)]),
+            "['  a b', 'c']"
+        );
+        assert_eq!(k("  a\tb\n c ", "split", &[]), "['a', 'b', 'c']");
+        assert_eq!(k("a,b,,c", "split", &[v(",")]), "['a', 'b', '', 'c']");
+        assert_eq!(
+            k("a,b,,c", "split", &[v(","), Value::Int(1)]),
+            "['a', 'b,,c']"
+        );
+        assert_eq!(
+            k("a,b,,c", "rsplit", &[v(","), Value::Int(1)]),
+            "['a,b,', 'c']"
+        );
+        assert_eq!(k("", "split", &[]), "[]");
+        assert_eq!(k("", "split", &[v(",")]), "['']");
+        assert_eq!(k("  ", "split", &[v(" ")]), "['', '', '']");
+        assert_eq!(k("a", "split", &[v("")]), "!ValueError: empty separator");
+        assert_eq!(
+            k("ab\ncd\r\nef\rgh\x0bij\x1ck\u{2028}l\n", "splitlines", &[]),
+            "['ab', 'cd', 'ef', 'gh', 'ij', 'k', 'l']"
+        );
+        assert_eq!(
+            k("a\nb\n", "splitlines", &[Value::Bool(true)]),
+            "['a\\n', 'b\\n']"
+        );
+        assert_eq!(k("\n", "splitlines", &[]), "['']");
+        assert_eq!(k("a b", "partition", &[v(" ")]), "('a', ' ', 'b')");
+        assert_eq!(k("abc", "partition", &[v("x")]), "('abc', '', '')");
+        assert_eq!(k("abc", "rpartition", &[v("x")]), "('', '', 'abc')");
+        let kw = [(dana_grammar::ast::Sym::intern("maxsplit"), Value::Int(1))];
+        let r = call("a b c", "split", Args::new(&[], &kw)).unwrap();
+        assert_eq!(repr(&r), "['a', 'b c']");
+    }
+
+    #[test]
+    fn search_methods_match_python() {
+        assert_eq!(m("abc", "find", &[v(""), Value::Int(4)]), "-1");
+        assert_eq!(m("abc", "find", &[v(""), Value::Int(3)]), "3");
+        assert_eq!(
+            m("abc", "find", &[v(""), Value::Int(2), Value::Int(1)]),
+            "-1"
+        );
+        assert_eq!(m("abcabc", "find", &[v("c"), Value::Int(-2)]), "5");
+        assert_eq!(
+            m("abcabc", "rfind", &[v("c"), Value::Int(0), Value::Int(4)]),
+            "2"
+        );
+        assert_eq!(m("héllo", "find", &[v("l")]), "2");
+        assert_eq!(
+            m("abc", "index", &[v("z")]),
+            "!ValueError: substring not found"
+        );
+        assert_eq!(m("aaa", "count", &[v("a")]), "3");
+        assert_eq!(m("aaaa", "count", &[v("aa")]), "2");
+        assert_eq!(m("abc", "count", &[v("")]), "4");
+        assert_eq!(m("abc", "count", &[v(""), Value::Int(1)]), "3");
+        assert_eq!(m("abc", "count", &[v(""), Value::Int(5)]), "0");
+        assert_eq!(
+            m("abc", "startswith", &[Value::tuple(vec![v("x"), v("a")])]),
+            "True"
+        );
+        assert_eq!(
+            m("abc", "endswith", &[v("bc"), Value::Int(0), Value::Int(2)]),
+            "False"
+        );
+        assert_eq!(m("abc", "startswith", &[v("b"), Value::Int(1)]), "True");
+        assert_eq!(
+            m("a", "startswith", &[Value::Int(1)]),
+            "!TypeError: startswith first arg must be str or a tuple of str, not int"
+        );
+    }
+
+    #[test]
+    fn editing_methods_match_python() {
+        assert_eq!(m("-42", "zfill", &[Value::Int(6)]), "'-00042'");
+        assert_eq!(m("+x", "zfill", &[Value::Int(4)]), "'+00x'");
+        assert_eq!(m("abc", "zfill", &[Value::Int(2)]), "'abc'");
+        assert_eq!(m("ab", "ljust", &[Value::Int(5), v("*")]), "'ab***'");
+        assert_eq!(m("ab", "rjust", &[Value::Int(5)]), "'   ab'");
+        assert_eq!(m("ab", "center", &[Value::Int(5)]), "'  ab '");
+        assert_eq!(m("ab", "center", &[Value::Int(6)]), "'  ab  '");
+        assert_eq!(m("abc", "center", &[Value::Int(6)]), "' abc  '");
+        assert_eq!(m("a", "center", &[Value::Int(4)]), "' a  '");
+        assert_eq!(
+            m("a", "center", &[Value::Int(5), v("ab")]),
+            "!TypeError: The fill character must be exactly one character long"
+        );
+        assert_eq!(m("xxhixx", "strip", &[v("x")]), "'hi'");
+        assert_eq!(m("  hi  ", "lstrip", &[]), "'hi  '");
+        assert_eq!(m("abcba", "rstrip", &[v("ab")]), "'abc'");
+        assert_eq!(
+            m("a", "join", &[Value::list(vec![v("x"), v("y"), v("z")])]),
+            "'xayaz'"
+        );
+        assert_eq!(m(", ", "join", &[v("abc")]), "'a, b, c'");
+        assert_eq!(
+            m("", "join", &[Value::list(vec![Value::Int(1)])]),
+            "!TypeError: sequence item 0: expected str instance, int found"
+        );
+        assert_eq!(m("abc", "replace", &[v(""), v("-")]), "'-a-b-c-'");
+        assert_eq!(
+            m("aaa", "replace", &[v("a"), v("b"), Value::Int(2)]),
+            "'bba'"
+        );
+        assert_eq!(
+            m("abc", "replace", &[v("a")]),
+            "!TypeError: replace() takes at least 2 arguments (1 given)"
+        );
+        assert_eq!(
+            m("a", "zfill", &[]),
+            "!TypeError: zfill() takes exactly one argument (0 given)"
+        );
+        assert_eq!(m("prefix-x", "removeprefix", &[v("prefix-")]), "'x'");
+        assert_eq!(m("x.txt", "removesuffix", &[v(".txt")]), "'x'");
+        assert_eq!(
+            m("{} and {name}", "format", &[Value::Int(1)]),
+            "!KeyError: 'name'"
+        );
+        assert_eq!(
+            m("a", "upper", &[Value::Int(1)]),
+            "!TypeError: upper() takes no arguments (1 given)"
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Rendering syntax and runtime errors as miette reports: a one-line summary, the source
+//! snippet with a label at the span (`file.na:line:col`), a help line, then the Dana stack.
+
+use dana_interpreter::error::{ExcKind, RtError};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+use std::fmt::Write as _;
+
+/// One error, ready to render.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{summary}")]
+pub struct Report {
+    summary: String,
+    #[source_code]
+    src: Option<NamedSource<String>>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+    label: String,
+    #[help]
+    help: Option<String>,
+    /// The Dana call stack, rendered after the snippet.
+    stack: Option<String>,
+}
+
+fn label_for(kind: ExcKind) -> &'static str {
+    match kind {
+        ExcKind::SyntaxError => "syntax error here",
+        ExcKind::NameError => "not defined",
+        ExcKind::TypeError => "wrong type here",
+        ExcKind::AssertionError => "assertion failed",
+        ExcKind::ZeroDivisionError => "division by zero",
+        ExcKind::KeyError => "key not found",
+        ExcKind::IndexError => "index out of range",
+        ExcKind::AttributeError => "no such attribute",
+        ExcKind::RecursionError => "too deep",
+        ExcKind::ImportError => "import failed",
+        _ => "raised here",
+    }
+}
+
+/// Builds the report of a runtime (or import-time syntax) error.
+/// `source_of` returns the text of a file by display name (for the snippet).
+pub fn runtime_report(e: &RtError, source_of: impl Fn(&str) -> Option<String>) -> Report {
+    let summary = e.to_string();
+    let mut src = None;
+    let mut span = None;
+    if let Some(loc) = &e.location {
+        if let Some(text) = source_of(&loc.file) {
+            src = Some(NamedSource::new(loc.file.to_string(), text));
+            span = Some(SourceSpan::from(loc.span));
+        }
+    }
+    let stack = (e.stack.len() > 1).then(|| stack_text(e));
+    // Without a snippet, still say where.
+    let summary = match (&e.location, &src) {
+        (Some(l), None) => format!("{summary}\n  at {}:{}:{}", l.file, l.line, l.column),
+        _ => summary,
+    };
+    Report {
+        summary,
+        src,
+        span,
+        label: label_for(e.kind).to_string(),
+        help: e.help.clone(),
+        stack,
+    }
+}
+
+/// The call stack, innermost last, with runs of the same frame (deep recursion) folded.
+fn stack_text(e: &RtError) -> String {
+    let mut s = String::from("Dana call stack (innermost last):");
+    let lines: Vec<String> = e
+        .stack
+        .iter()
+        .rev()
+        .map(|entry| match &entry.location {
+            Some(l) => format!(
+                "  in {} at {}:{}:{}",
+                entry.function, l.file, l.line, l.column
+            ),
+            None => format!("  in {}", entry.function),
+        })
+        .collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i + 1;
+        while j < lines.len() && lines[j] == lines[i] {
+            j += 1;
+        }
+        let _ = write!(s, "\n{}", lines[i]);
+        if j - i > 2 {
+            let _ = write!(
+                s,
+                "\n{}\n  [the line above repeated {} more times]",
+                lines[i],
+                j - i - 2
+            );
+        } else if j - i == 2 {
+            let _ = write!(s, "\n{}", lines[i]);
+        }
+        i = j;
+    }
+    s.push('\n');
+    s
+}
+
+/// Builds the report of a syntax error in `file`.
+pub fn syntax_report(e: &dana_grammar::SyntaxError, file: &str, text: &str) -> Report {
+    Report {
+        summary: format!("SyntaxError: {}", e.message),
+        src: Some(NamedSource::new(file, text.to_string())),
+        span: Some(SourceSpan::from(e.span)),
+        label: e.label.clone(),
+        help: e.help.clone(),
+        stack: None,
+    }
+}
+
+/// Renders a report as text (colours only when `color`).
+pub fn render(r: &Report, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, r).is_err() {
+        out = format!("{r}\n");
+    }
+    if let Some(stack) = &r.stack {
+        out.push_str(stack);
+    }
+    out
+}

@@ -1,0 +1,283 @@
+//! The `Match` and `Pattern` values of `re`: struct instances (so they print, compare and
+//! carry fields like any struct) whose methods are native functions in the struct type's method
+//! table, called with the instance first (`m.group(1)`, `p.search(text)`).
+//!
+//! Match fields: `match` (the matched text), `string` (the searched text), `regs` (a tuple of
+//! `(start, end)` per group, group 0 first, `(-1, -1)` for a group that did not take part) and
+//! `groupindex` (group name → number). Offsets count code points, as Python's do.
+
+use dana_grammar::ast::Sym;
+use dana_interpreter::error::{index_error, type_error, Exc};
+use dana_interpreter::eval::Interp;
+use dana_interpreter::value::{
+    Args, DictMap, FxBuild, Key, NativeFnPtr, StructField, StructInstance, StructType, Value,
+};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Field indices of a Match instance.
+const F_MATCH: usize = 0;
+const F_STRING: usize = 1;
+const F_REGS: usize = 2;
+const F_GROUPINDEX: usize = 3;
+
+fn field(name: &str, comment: &str) -> StructField {
+    StructField {
+        name: Sym::intern(name),
+        ann: None,
+        default: None,
+        comment: Some(comment.into()),
+    }
+}
+
+fn make_type(
+    name: &str,
+    doc: &str,
+    fields: Vec<StructField>,
+    methods: &[(&str, NativeFnPtr, &'static str)],
+) -> Rc<StructType> {
+    let mut table = indexmap::IndexMap::with_hasher(FxBuild::default());
+    for &(m, f, d) in methods {
+        table.insert(Sym::intern(m), crate::native(m, f, d));
+    }
+    Rc::new(StructType {
+        name: Sym::intern(name),
+        kind: "struct",
+        doc: Some(doc.into()),
+        fields,
+        methods: RefCell::new(table),
+    })
+}
+
+thread_local! {
+    static MATCH_TYPE: Rc<StructType> = make_type(
+        "Match",
+        "The result of a successful re.match/search/fullmatch/finditer.",
+        vec![
+            field("match", "the matched text (group 0)"),
+            field("string", "the text that was searched"),
+            field("regs", "(start, end) of each group, group 0 first; (-1, -1) when unmatched"),
+            field("groupindex", "group name -> group number"),
+        ],
+        &[
+            ("group", group, "group(*groups)\n\nThe text of a group (0 = the whole match) by number or name; several\ngroups give a tuple. None for a group that did not take part."),
+            ("groups", groups, "groups(default=None) -> tuple\n\nThe texts of all groups from 1."),
+            ("groupdict", groupdict, "groupdict(default=None) -> dict\n\nThe texts of the named groups."),
+            ("start", start, "start(group=0) -> int\n\nWhere a group starts (-1 when unmatched)."),
+            ("end", end, "end(group=0) -> int\n\nWhere a group ends (-1 when unmatched)."),
+            ("span", span, "span(group=0) -> (int, int)\n\n(start, end) of a group."),
+        ],
+    );
+    static PATTERN_TYPE: Rc<StructType> = make_type(
+        "Pattern",
+        "A compiled regular expression (re.compile).",
+        vec![
+            field("pattern", "the pattern text"),
+            field("flags", "the flags it was compiled with"),
+            field("groups", "the number of capturing groups"),
+            field("groupindex", "group name -> group number"),
+        ],
+        &super::PATTERN_METHODS,
+    );
+}
+
+/// A new Match value.
+pub(crate) fn new_match(
+    matched: String,
+    string: Value,
+    regs: Vec<(i64, i64)>,
+    groupindex: Value,
+) -> Value {
+    let regs = regs
+        .into_iter()
+        .map(|(s, e)| Value::tuple(vec![Value::Int(s), Value::Int(e)]))
+        .collect();
+    let fields = vec![Value::str(matched), string, Value::tuple(regs), groupindex];
+    MATCH_TYPE.with(|t| {
+        Value::Struct(Rc::new(StructInstance {
+            ty: t.clone(),
+            fields: RefCell::new(fields),
+        }))
+    })
+}
+
+/// A new Pattern value.
+pub(crate) fn new_pattern(pattern: &str, flags: i64, groups: usize, groupindex: Value) -> Value {
+    let fields = vec![
+        Value::str(pattern),
+        Value::Int(flags),
+        Value::Int(groups as i64),
+        groupindex,
+    ];
+    PATTERN_TYPE.with(|t| {
+        Value::Struct(Rc::new(StructInstance {
+            ty: t.clone(),
+            fields: RefCell::new(fields),
+        }))
+    })
+}
+
+/// The pattern text and flags of a Pattern value.
+pub(crate) fn pattern_parts(v: &Value) -> Option<(String, i64)> {
+    let Value::Struct(s) = v else { return None };
+    if !PATTERN_TYPE.with(|t| Rc::ptr_eq(t, &s.ty)) {
+        return None;
+    }
+    let f = s.fields.borrow();
+    match (f.first(), f.get(1)) {
+        (Some(Value::Str(p)), Some(Value::Int(fl))) => Some((p.to_string(), *fl)),
+        _ => None,
+    }
+}
+
+/// A group-name → number dict.
+pub(crate) fn groupindex_dict(names: &[(String, usize)]) -> Value {
+    let mut d = DictMap::default();
+    for (n, i) in names {
+        d.insert(Key(Value::str(n.as_str())), Value::Int(*i as i64));
+    }
+    Value::dict(d)
+}
+
+/// The receiver of a Match method and its fields.
+fn recv(args: &Args, method: &str) -> Result<Vec<Value>, Exc> {
+    match args.pos.first() {
+        Some(Value::Struct(s)) if MATCH_TYPE.with(|t| Rc::ptr_eq(t, &s.ty)) => {
+            Ok(s.fields.borrow().clone())
+        }
+        _ => Err(type_error(format!("Match.{method}() needs a Match object"))),
+    }
+}
+
+fn regs_of(fields: &[Value]) -> Vec<(i64, i64)> {
+    let Some(Value::Tuple(regs)) = fields.get(F_REGS) else {
+        return Vec::new();
+    };
+    regs.iter()
+        .map(|r| match r {
+            Value::Tuple(p) => match (p.first(), p.get(1)) {
+                (Some(Value::Int(s)), Some(Value::Int(e))) => (*s, *e),
+                _ => (-1, -1),
+            },
+            _ => (-1, -1),
+        })
+        .collect()
+}
+
+/// The group number of a group argument (an int or a group name).
+fn group_number(fields: &[Value], g: &Value, n_groups: usize) -> Result<usize, Exc> {
+    let n = match g {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(*b as i64),
+        Value::Str(name) => {
+            let Some(Value::Dict(d)) = fields.get(F_GROUPINDEX) else {
+                return Err(index_error("no such group"));
+            };
+            match d.borrow().get(&Key(Value::str(name.as_str()))) {
+                Some(Value::Int(i)) => Some(*i),
+                _ => return Err(index_error("no such group")),
+            }
+        }
+        _ => None,
+    };
+    match n {
+        Some(i) if i >= 0 && (i as usize) < n_groups => Ok(i as usize),
+        _ => Err(index_error("no such group")),
+    }
+}
+
+/// The text of group `i`, or `default` when it did not take part.
+fn group_text(fields: &[Value], regs: &[(i64, i64)], i: usize, default: &Value) -> Value {
+    let (s, e) = regs.get(i).copied().unwrap_or((-1, -1));
+    if s < 0 {
+        return default.clone();
+    }
+    if i == 0 {
+        return fields.get(F_MATCH).cloned().unwrap_or(Value::None);
+    }
+    let Some(text) = fields.get(F_STRING).and_then(Value::as_str) else {
+        return default.clone();
+    };
+    Value::str(char_slice(text, s as usize, e as usize))
+}
+
+/// `text[start:end]` in code points.
+pub(crate) fn char_slice(text: &str, start: usize, end: usize) -> String {
+    if text.is_ascii() {
+        return text.get(start..end).unwrap_or("").to_string();
+    }
+    text.chars()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect()
+}
+
+fn group(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    let f = recv(&args, "group")?;
+    let regs = regs_of(&f);
+    let wanted = &args.pos[1..];
+    if wanted.is_empty() {
+        return Ok(group_text(&f, &regs, 0, &Value::None));
+    }
+    let texts: Vec<Value> = wanted
+        .iter()
+        .map(|g| group_number(&f, g, regs.len()).map(|i| group_text(&f, &regs, i, &Value::None)))
+        .collect::<Result<_, _>>()?;
+    Ok(if texts.len() == 1 {
+        texts.into_iter().next().unwrap_or(Value::None)
+    } else {
+        Value::tuple(texts)
+    })
+}
+
+fn groups(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    args.check("groups", 1, 2, &["default"])?;
+    let f = recv(&args, "groups")?;
+    let regs = regs_of(&f);
+    let default = args.get(1, "default").cloned().unwrap_or(Value::None);
+    Ok(Value::tuple(
+        (1..regs.len())
+            .map(|i| group_text(&f, &regs, i, &default))
+            .collect(),
+    ))
+}
+
+fn groupdict(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    args.check("groupdict", 1, 2, &["default"])?;
+    let f = recv(&args, "groupdict")?;
+    let regs = regs_of(&f);
+    let default = args.get(1, "default").cloned().unwrap_or(Value::None);
+    let mut out = DictMap::default();
+    if let Some(Value::Dict(d)) = f.get(F_GROUPINDEX) {
+        for (k, v) in d.borrow().iter() {
+            if let Value::Int(i) = v {
+                out.insert(k.clone(), group_text(&f, &regs, *i as usize, &default));
+            }
+        }
+    }
+    Ok(Value::dict(out))
+}
+
+fn span_of(args: &Args, method: &str) -> Result<(i64, i64), Exc> {
+    args.check(method, 1, 2, &[])?;
+    let f = recv(args, method)?;
+    let regs = regs_of(&f);
+    let i = match args.pos.get(1) {
+        Some(g) => group_number(&f, g, regs.len())?,
+        None => 0,
+    };
+    Ok(regs.get(i).copied().unwrap_or((-1, -1)))
+}
+
+fn start(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    Ok(Value::Int(span_of(&args, "start")?.0))
+}
+
+fn end(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    Ok(Value::Int(span_of(&args, "end")?.1))
+}
+
+fn span(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    let (s, e) = span_of(&args, "span")?;
+    Ok(Value::tuple(vec![Value::Int(s), Value::Int(e)]))
+}

@@ -1,0 +1,217 @@
+use super::*;
+
+fn tr(p: &str) -> String {
+    translate_pattern(p, false).unwrap_or_else(|e| format!("ERR {e}"))
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    let Value::List(l) = v else {
+        return vec!["<not a list>".into()];
+    };
+    l.borrow()
+        .iter()
+        .map(|x| match x {
+            Value::Str(s) => s.to_string(),
+            Value::None => "None".into(),
+            Value::Tuple(t) => format!(
+                "({})",
+                t.iter()
+                    .map(|y| y.as_str().unwrap_or("None").to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            _ => "?".into(),
+        })
+        .collect()
+}
+
+fn t(p: &str) -> (String, i64) {
+    (p.to_string(), 0)
+}
+
+fn s(x: &str) -> Value {
+    Value::str(x)
+}
+
+#[test]
+fn translates_python_syntax() {
+    assert_eq!(tr(r"\d+\Z"), r"\d+\z");
+    assert_eq!(tr(r"a{2}b{1,3}c{2,}d{,4}"), r"a{2}b{1,3}c{2,}d{0,4}");
+    assert_eq!(tr(r"{x}"), r"\{x\}");
+    assert_eq!(tr(r"[[a]"), r"[\[a]");
+    assert_eq!(tr(r"[]a]"), r"[\]a]");
+    assert_eq!(tr(r"[^]a]"), r"[^\]a]");
+    assert_eq!(tr(r"[a&&b~~c]"), r"[a\x{26}\x{26}b\x{7E}\x{7E}c]");
+    assert_eq!(tr(r"a(?#note)b"), "ab");
+    assert_eq!(tr(r"(?P<year>\d{4})"), r"(?P<year>\d{4})");
+    assert_eq!(tr(r"\0\012"), r"\x{0}\x{A}");
+    assert_eq!(tr(r"\ \#\<"), r"\x{20}\x{23}\x{3C}");
+    assert_eq!(tr(r"\u00e9\x41"), "éA");
+    assert_eq!(tr(r"[\b]"), r"[\x08]");
+    assert!(tr(r"(a)\1").contains("backreferences"));
+    assert!(tr(r"(?P<a>x)(?P=a)").contains("backreferences"));
+    assert!(tr(r"a(?=b)").contains("look-around"));
+    assert!(tr(r"(?<!a)b").contains("look-around"));
+    assert!(tr(r"\q").contains("bad escape \\q"));
+    assert!(tr(r"abc\").contains("end of pattern"));
+    assert!(tr(r"[abc").contains("unterminated"));
+    assert_eq!(
+        translate_pattern(r"\w+\s[\d]", true).unwrap_or_default(),
+        r"[0-9A-Za-z_]+[\t\n\x0B\x0C\r ][0-9]"
+    );
+}
+
+#[test]
+fn translated_patterns_compile_and_escape_round_trips() {
+    for p in [
+        r"\d+\Z",
+        r"{x}",
+        r"[[a]",
+        r"[]a]",
+        r"[a&&b~~c]",
+        r"\ \#\<",
+        r"[\b]",
+        r"a{,4}",
+        r"[+--]",
+    ] {
+        let src = regex_source(p, 0, None);
+        assert!(
+            src.as_ref().is_ok_and(|s| regex::Regex::new(s).is_ok()),
+            "{p} → {src:?}"
+        );
+    }
+    let text = "a.b*c d-e#f&~(x)[y]{z}^$|?+\\";
+    let escaped = escape(text);
+    assert_eq!(escape("a.b*c d-e#f&~"), r"a\.b\*c\ d\-e\#f\&\~");
+    let m = find(Mode::Full, t(&escaped), &s(text));
+    assert!(
+        matches!(m, Ok(Value::Struct(_))),
+        "escape must produce a pattern matching the text"
+    );
+    let v = find(Mode::Full, (escaped, VERBOSE), &s(text));
+    assert!(
+        matches!(v, Ok(Value::Struct(_))),
+        "escaped text works in verbose mode too"
+    );
+}
+
+#[test]
+fn translates_replacements() {
+    let r = |x: &str| {
+        translate_repl(x)
+            .map(|(s, _)| s)
+            .unwrap_or_else(|e| format!("ERR {e}"))
+    };
+    assert_eq!(r(r"\2 \1"), "${2} ${1}");
+    assert_eq!(r(r"\g<1>0\g<name>"), "${1}0${name}");
+    assert_eq!(r(r"cost: $5\n"), "cost: $$5\n");
+    assert_eq!(r(r"a\\b"), "a\\b");
+    assert_eq!(r(r"\12"), "${12}");
+    assert_eq!(r(r"\0"), "\0");
+    assert_eq!(r(r"\."), r"\.");
+    assert!(r(r"\q").starts_with("ERR bad escape"));
+    assert!(r(r"\g<1").starts_with("ERR"));
+    let refs = translate_repl(r"\1\g<x>")
+        .map(|(_, r)| r)
+        .unwrap_or_default();
+    assert_eq!(refs, vec![GroupRef::Index(1), GroupRef::Name("x".into())]);
+}
+
+#[test]
+fn findall_split_and_sub_like_python() {
+    let ok = |r: Result<Value, Exc>| r.unwrap_or(Value::None);
+    assert_eq!(strs(&ok(findall_in(t("x*"), &s("axb")))), ["", "x", "", ""]);
+    assert_eq!(
+        strs(&ok(findall_in(t(r"(\w)(\d)?"), &s("a1 b")))),
+        ["(a,1)", "(b,)"]
+    );
+    assert_eq!(strs(&ok(findall_in(t(r"(\w+)@"), &s("x@ y@")))), ["x", "y"]);
+    assert_eq!(
+        strs(&ok(split_in(t(r"\b"), &s("a b"), None))),
+        ["", "a", " ", "b", ""]
+    );
+    assert_eq!(
+        strs(&ok(split_in(t(r"(,)"), &s("a,b,c"), Some(&Value::Int(1))))),
+        ["a", ",", "b,c"]
+    );
+    assert_eq!(
+        strs(&ok(split_in(t(r"\s+"), &s(" a b  c "), None))),
+        ["", "a", "b", "c", ""]
+    );
+    let sub = |p: &str, r: &str, x: &str| {
+        sub_in(None, t(p), &s(r), &s(x), None)
+            .map(|(o, _)| o)
+            .unwrap_or_else(|e| format!("ERR {e}"))
+    };
+    assert_eq!(sub("x*", "-", "abxd"), "-a-b--d-");
+    assert_eq!(sub(r"(\w+) (\w+)", r"\2 \1", "hello world"), "world hello");
+    assert_eq!(sub(r"a|(b)", r"[\1]", "ab"), "[][b]");
+    assert_eq!(sub(r"(?P<n>\d)", r"<\g<n>>$", "a1b2"), "a<1>$b<2>$");
+    assert!(sub(r"(a)", r"\2", "a").contains("invalid group reference 2"));
+    assert!(sub(r"(a)", r"\g<zz>", "a").contains("unknown group name 'zz'"));
+    let counted = sub_in(None, t("a"), &s("b"), &s("aaa"), Some(&Value::Int(2))).ok();
+    assert_eq!(counted, Some(("bba".to_string(), 2)));
+}
+
+#[test]
+fn match_values_carry_code_point_offsets() {
+    let m = find(Mode::Search, t(r"(?P<k>\w+)=(?P<v>\d+)?"), &s("é k=")).unwrap_or(Value::None);
+    let Value::Struct(inst) = &m else {
+        panic!("no match")
+    };
+    let f = inst.fields.borrow();
+    assert_eq!(f[0].as_str(), Some("k="));
+    let regs = matchobj_regs(&f[2]);
+    assert_eq!(regs, vec![(2, 4), (2, 3), (-1, -1)]);
+    assert!(matches!(
+        find(Mode::Match, t("b"), &s("ab")),
+        Ok(Value::None)
+    ));
+    assert!(matches!(
+        find(Mode::Match, t("a"), &s("ab")),
+        Ok(Value::Struct(_))
+    ));
+    assert!(matches!(
+        find(Mode::Full, t("a|ab"), &s("ab")),
+        Ok(Value::Struct(_))
+    ));
+    assert!(matches!(
+        find(Mode::Full, t("a"), &s("ab")),
+        Ok(Value::None)
+    ));
+    assert!(matches!(
+        find(Mode::Search, (r"^b".into(), MULTILINE), &s("a\nb")),
+        Ok(Value::Struct(_))
+    ));
+    assert!(matches!(
+        find(Mode::Search, ("A".into(), IGNORECASE), &s("a")),
+        Ok(Value::Struct(_))
+    ));
+    assert!(matches!(
+        find(Mode::Match, ("a # letter".into(), VERBOSE), &s("a")),
+        Ok(Value::Struct(_))
+    ));
+    assert!(find(Mode::Search, t("(a"), &s("a")).is_err());
+    assert!(find(Mode::Search, t("a"), &Value::Int(1)).is_err());
+    assert!(find(Mode::Search, ("a".into(), 1 << 20), &s("a")).is_err());
+}
+
+fn matchobj_regs(v: &Value) -> Vec<(i64, i64)> {
+    let Value::Tuple(t) = v else { return vec![] };
+    t.iter()
+        .map(|p| match p {
+            Value::Tuple(p) => match (&p[0], &p[1]) {
+                (Value::Int(a), Value::Int(b)) => (*a, *b),
+                _ => (0, 0),
+            },
+            _ => (0, 0),
+        })
+        .collect()
+}
+
+#[test]
+fn char_slices() {
+    assert_eq!(matchobj::char_slice("héllo", 1, 3), "él");
+    assert_eq!(matchobj::char_slice("hello", 1, 3), "el");
+    assert_eq!(matchobj::char_slice("hi", 5, 9), "");
+}
