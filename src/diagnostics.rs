@@ -129,6 +129,9 @@ pub fn render(r: &Report, color: bool) -> String {
     if handler.render_report(&mut out, r).is_err() {
         out = format!("{r}\n");
     }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     if let Some(stack) = &r.stack {
         out.push_str(stack);
     }

@@ -34,6 +34,10 @@ pub(crate) struct Layout {
     pub text: String,
     /// Offsets in `text` of the inserted marker bytes, ascending.
     pub marks: Vec<u32>,
+    /// An upper bound of how deeply building the AST will recurse: deepest brackets + deepest
+    /// blocks + every `lambda` + every bracket inside f-strings. Normal code stays far below
+    /// the threshold at which the parser moves to a thread with a large stack.
+    pub nesting_hint: usize,
 }
 
 /// Maps offsets of a text handed to pest back to offsets of the original file.
@@ -97,6 +101,7 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
     let mut at_line_start = true;
     let mut line_has_tokens = false;
     let mut last_tok_end = 0usize;
+    let mut hint = Hint::default();
     let mut i = if src.starts_with('\u{FEFF}') { 3 } else { 0 };
 
     while i < n {
@@ -141,6 +146,7 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                     .with_help("move the inner blocks into separate functions"));
                 }
                 indents.push(col);
+                hint.indent = hint.indent.max(indents.len());
                 sc.mark(INDENT, i);
             } else if col < top {
                 while indents.last().is_some_and(|&c| c > col) {
@@ -190,6 +196,7 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                 if brackets.len() > MAX_BRACKET_DEPTH {
                     return Err(too_many_brackets(i));
                 }
+                hint.brackets = hint.brackets.max(brackets.len());
                 i += 1;
                 line_has_tokens = true;
                 last_tok_end = i;
@@ -212,7 +219,11 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                     && (bytes[i] == b'"' || bytes[i] == b'\'')
                     && is_string_prefix(&src[start..i])
                 {
-                    i = scan_string(bytes, start, i)?;
+                    let q = i;
+                    i = scan_string(bytes, start, q)?;
+                    hint.note_string(&bytes[start..i], q - start);
+                } else {
+                    hint.note_word(&bytes[start..i]);
                 }
                 line_has_tokens = true;
                 last_tok_end = i;
@@ -242,17 +253,51 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
     Ok(Layout {
         text: out,
         marks: sc.marks,
+        nesting_hint: hint.total(),
     })
+}
+
+/// Counters behind [`Layout::nesting_hint`].
+#[derive(Default)]
+struct Hint {
+    brackets: usize,
+    indent: usize,
+    lambdas: usize,
+    fstring_brackets: usize,
+}
+
+impl Hint {
+    fn note_word(&mut self, word: &[u8]) {
+        if word == b"lambda" {
+            self.lambdas += 1;
+        }
+    }
+
+    /// `token` is a whole string literal whose prefix is `plen` bytes long.
+    fn note_string(&mut self, token: &[u8], plen: usize) {
+        if token[..plen].iter().any(|c| matches!(c, b'f' | b'F')) {
+            self.fstring_brackets += token
+                .iter()
+                .filter(|c| matches!(c, b'(' | b'[' | b'{'))
+                .count();
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.brackets + self.indent + self.lambdas + self.fstring_brackets
+    }
 }
 
 /// Checks a text that is parsed as a bare expression (`parse_expr`, f-string fields): brackets
 /// must balance, strings must be terminated, nesting must stay under `max_depth`. Such texts
-/// need no markers: newlines in them are whitespace.
+/// need no markers: newlines in them are whitespace. Returns the nesting hint of the text
+/// (see [`Layout::nesting_hint`]).
 pub(crate) fn check_expr_text(
     text: &str,
     base: usize,
     max_depth: usize,
-) -> Result<(), SyntaxError> {
+) -> Result<usize, SyntaxError> {
+    let mut hint = Hint::default();
     let bytes = text.as_bytes();
     let n = bytes.len();
     let mut brackets: Vec<(u8, usize)> = Vec::new();
@@ -271,6 +316,7 @@ pub(crate) fn check_expr_text(
                 if brackets.len() > max_depth {
                     return Err(shift(too_many_brackets(i)));
                 }
+                hint.brackets = hint.brackets.max(brackets.len());
                 i += 1;
             }
             b')' | b']' | b'}' => {
@@ -287,7 +333,11 @@ pub(crate) fn check_expr_text(
                     && (bytes[i] == b'"' || bytes[i] == b'\'')
                     && is_string_prefix(&text[start..i])
                 {
-                    i = scan_string(bytes, start, i).map_err(shift)?;
+                    let q = i;
+                    i = scan_string(bytes, start, q).map_err(shift)?;
+                    hint.note_string(&bytes[start..i], q - start);
+                } else {
+                    hint.note_word(&bytes[start..i]);
                 }
             }
             _ => i += 1,
@@ -296,7 +346,7 @@ pub(crate) fn check_expr_text(
     if let Some(&(open, at)) = brackets.last() {
         return Err(shift(unclosed_bracket(open, at)));
     }
-    Ok(())
+    Ok(hint.total())
 }
 
 /// The string prefixes Dana accepts (raw, f-string, both), any letter case.

@@ -66,8 +66,41 @@ pub(crate) struct Builder<'s> {
     ops: Vec<expr::OpEntry>,
 }
 
+/// Inputs whose [`nesting_hint`](layout::Layout::nesting_hint) exceeds this are parsed on a
+/// thread with a [`DEEP_STACK`] stack: building the AST recurses once per bracket, block,
+/// lambda and f-string level, and unoptimised builds use several KiB per level.
+const INLINE_NESTING: usize = 32;
+const DEEP_STACK: usize = 64 << 20;
+
+/// Runs `f` here, or on a helper thread with a large stack when `deep` (falling back to this
+/// thread if no thread can be started).
+fn on_stack<T: Send>(deep: bool, f: impl Fn() -> T + Sync) -> T {
+    if !deep {
+        return f();
+    }
+    std::thread::scope(|s| {
+        let spawned = std::thread::Builder::new()
+            .name("dana-parse".into())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(s, &f);
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => f(),
+        }
+    })
+}
+
 pub(crate) fn parse_module(src: &str) -> Result<Module> {
     let lay = layout::layout(src)?;
+    on_stack(lay.nesting_hint > INLINE_NESTING, || {
+        build_module(src, &lay)
+    })
+}
+
+fn build_module(src: &str, lay: &layout::Layout) -> Result<Module> {
     let map = OffsetMap {
         marks: &lay.marks,
         base: 0,

@@ -99,48 +99,11 @@ impl<'s> Builder<'s> {
         let pb = self.ops.len();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::prefix => {
-                    let (kind, prec) = match c.as_str() {
-                        "-" => (OpKind::Unary(UnaryOp::Neg), P_UNARY),
-                        "+" => (OpKind::Unary(UnaryOp::Pos), P_UNARY),
-                        "~" => (OpKind::Unary(UnaryOp::Invert), P_UNARY),
-                        _ => (OpKind::Not, P_NOT),
-                    };
-                    let start = self.start(&c);
-                    self.ops.push(OpEntry { kind, prec, start });
-                }
-                Rule::binop => {
-                    let (kind, prec) = classify_binop(c.as_str());
-                    self.reduce_while(pb, prec, prec == P_POW)?;
-                    self.ops.push(OpEntry {
-                        kind,
-                        prec,
-                        start: 0,
-                    });
-                }
-                Rule::ternary_op => {
-                    let test = c
-                        .into_inner()
-                        .find(|t| t.as_rule() == Rule::test)
-                        .ok_or_else(|| internal(whole))?;
-                    let (test, td) = self.stream(test)?;
-                    self.reduce_while(pb, P_TERNARY, true)?;
-                    self.ops.push(OpEntry {
-                        kind: OpKind::Ternary(boxed(test), td),
-                        prec: P_TERNARY,
-                        start: 0,
-                    });
-                }
+                Rule::prefix => self.push_prefix(&c),
+                Rule::binop => self.push_binop(&c, pb)?,
+                Rule::ternary_op => self.push_ternary(c, pb, whole)?,
                 Rule::call | Rule::index | Rule::attr => self.postfix(c, ob)?,
-                Rule::kw_if | Rule::kw_else => {}
-                _ => {
-                    let (expr, depth) = self.primary(c)?;
-                    self.operands.push(Operand {
-                        expr,
-                        depth,
-                        chain: false,
-                    });
-                }
+                _ => self.push_primary(c)?,
             }
         }
         while self.ops.len() > pb {
@@ -151,6 +114,53 @@ impl<'s> Builder<'s> {
         }
         let top = self.operands.pop().ok_or_else(|| internal(whole))?;
         Ok((top.expr, top.depth))
+    }
+
+    fn push_prefix(&mut self, c: &Pair<'_>) {
+        let (kind, prec) = match c.as_str() {
+            "-" => (OpKind::Unary(UnaryOp::Neg), P_UNARY),
+            "+" => (OpKind::Unary(UnaryOp::Pos), P_UNARY),
+            "~" => (OpKind::Unary(UnaryOp::Invert), P_UNARY),
+            _ => (OpKind::Not, P_NOT),
+        };
+        let start = self.start(c);
+        self.ops.push(OpEntry { kind, prec, start });
+    }
+
+    fn push_binop(&mut self, c: &Pair<'_>, pb: usize) -> Result<()> {
+        let (kind, prec) = classify_binop(c.as_str());
+        self.reduce_while(pb, prec, prec == P_POW)?;
+        self.ops.push(OpEntry {
+            kind,
+            prec,
+            start: 0,
+        });
+        Ok(())
+    }
+
+    fn push_ternary(&mut self, c: Pair<'_>, pb: usize, whole: Span) -> Result<()> {
+        let test = c
+            .into_inner()
+            .find(|t| t.as_rule() == Rule::test)
+            .ok_or_else(|| internal(whole))?;
+        let (test, td) = self.stream(test)?;
+        self.reduce_while(pb, P_TERNARY, true)?;
+        self.ops.push(OpEntry {
+            kind: OpKind::Ternary(boxed(test), td),
+            prec: P_TERNARY,
+            start: 0,
+        });
+        Ok(())
+    }
+
+    fn push_primary(&mut self, c: Pair<'_>) -> Result<()> {
+        let (expr, depth) = self.primary(c)?;
+        self.operands.push(Operand {
+            expr,
+            depth,
+            chain: false,
+        });
+        Ok(())
     }
 
     /// Reduces the operators above `base` that bind tighter than an incoming operator of
@@ -324,8 +334,21 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
+    /// A thin dispatcher: nested brackets recurse through here.
     fn primary(&mut self, p: Pair<'_>) -> Result<Built> {
-        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::strings => self.strings(p),
+            Rule::lambda_expr => self.lambda(p),
+            Rule::paren => self.paren(p),
+            Rule::list_disp => self.list_disp(p),
+            Rule::brace_disp => self.brace_disp(p),
+            _ => Ok((self.leaf(&p)?, 1)),
+        }
+    }
+
+    /// Names, literal keywords, numbers, scoped names and `$$`.
+    fn leaf(&self, p: &Pair<'_>) -> Result<Expr> {
+        let span = self.span(p);
         let kind = match p.as_rule() {
             Rule::ident => match p.as_str() {
                 "True" | "true" | "TRUE" => ExprKind::Bool(true),
@@ -338,7 +361,6 @@ impl<'s> Builder<'s> {
                 },
             },
             Rule::number => super::strings::number(p.as_str(), span)?,
-            Rule::strings => return self.strings(p),
             Rule::scoped_name => self.scoped_name(p.as_str(), span)?,
             Rule::placeholder => {
                 if !self.ctx.placeholder_ok {
@@ -353,13 +375,9 @@ impl<'s> Builder<'s> {
                 }
                 ExprKind::Placeholder
             }
-            Rule::lambda_expr => return self.lambda(p),
-            Rule::paren => return self.paren(p),
-            Rule::list_disp => return self.list_disp(p),
-            Rule::brace_disp => return self.brace_disp(p),
             _ => return Err(internal(span)),
         };
-        Ok((Expr { kind, span }, 1))
+        Ok(Expr { kind, span })
     }
 
     fn scoped_name(&self, text: &str, span: Span) -> Result<ExprKind> {

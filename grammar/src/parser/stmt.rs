@@ -25,8 +25,80 @@ impl<'s> Builder<'s> {
         Ok(body)
     }
 
-    /// Builds one statement pair into `out` (`import a, b` gives two statements).
+    /// Builds one statement pair into `out` (`import a, b` gives two statements). A thin
+    /// dispatcher: blocks recurse through here, so it keeps its stack frame small.
     fn stmt_into(&mut self, p: Pair<'_>, out: &mut Vec<Stmt>) -> Result<()> {
+        let s = match p.as_rule() {
+            Rule::if_stmt => self.if_stmt(p)?,
+            Rule::while_stmt => self.while_stmt(p)?,
+            Rule::for_stmt => self.for_stmt(p)?,
+            Rule::try_stmt => self.try_stmt(p)?,
+            Rule::with_stmt => self.with_stmt(p)?,
+            Rule::funcdef => self.funcdef_stmt(p)?,
+            Rule::struct_def | Rule::niche_def => self.struct_stmt(p)?,
+            Rule::interface_def => self.interface_stmt(p)?,
+            Rule::import_stmt => return self.import_stmt(p, out),
+            _ => self.simple_stmt(p)?,
+        };
+        out.push(s);
+        Ok(())
+    }
+
+    fn funcdef_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
+        let start = self.start(&p);
+        let def = self.funcdef(p)?;
+        let end = def_end(&def);
+        Ok(Stmt {
+            kind: StmtKind::FunctionDef(Box::new(def)),
+            span: Span { start, end },
+        })
+    }
+
+    fn struct_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
+        let start = self.start(&p);
+        let (kind, end) = self.struct_like(p)?;
+        Ok(Stmt {
+            kind,
+            span: Span { start, end },
+        })
+    }
+
+    fn interface_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
+        let start = self.start(&p);
+        let (kind, end) = self.interface(p)?;
+        Ok(Stmt {
+            kind,
+            span: Span { start, end },
+        })
+    }
+
+    fn import_stmt(&mut self, p: Pair<'_>, out: &mut Vec<Stmt>) -> Result<()> {
+        let span = self.span(&p);
+        let start = span.start;
+        for item in p.into_inner().filter(|c| c.as_rule() == Rule::import_item) {
+            let mut path = Vec::new();
+            let mut alias = None;
+            for c in item.into_inner() {
+                match c.as_rule() {
+                    Rule::dotted_name => path = self.dotted(c)?,
+                    Rule::ident => alias = Some(self.ident(&c)?),
+                    _ => {}
+                }
+            }
+            let end = alias
+                .map(|a| a.span.end)
+                .or_else(|| path.last().map(|i| i.span.end))
+                .unwrap_or(span.end);
+            out.push(Stmt {
+                kind: StmtKind::Import { path, alias },
+                span: Span { start, end },
+            });
+        }
+        Ok(())
+    }
+
+    /// The statements without blocks.
+    fn simple_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
         let span = self.span(&p);
         let start = span.start;
         let stmt = |kind, end: u32| Stmt {
@@ -99,45 +171,12 @@ impl<'s> Builder<'s> {
                     end,
                 )
             }
-            Rule::import_stmt => {
-                for item in p.into_inner().filter(|c| c.as_rule() == Rule::import_item) {
-                    let mut path = Vec::new();
-                    let mut alias = None;
-                    for c in item.into_inner() {
-                        match c.as_rule() {
-                            Rule::dotted_name => path = self.dotted(c)?,
-                            Rule::ident => alias = Some(self.ident(&c)?),
-                            _ => {}
-                        }
-                    }
-                    let end = alias
-                        .map(|a| a.span.end)
-                        .or_else(|| path.last().map(|i| i.span.end))
-                        .unwrap_or(span.end);
-                    out.push(stmt(StmtKind::Import { path, alias }, end));
-                }
-                return Ok(());
-            }
             Rule::from_stmt => {
                 let (kind, end) = self.from_import(p, start)?;
                 stmt(kind, end)
             }
             Rule::expr_stmt => {
                 let (kind, end) = self.expr_stmt(p)?;
-                stmt(kind, end)
-            }
-            Rule::if_stmt => self.if_stmt(p)?,
-            Rule::while_stmt => self.while_stmt(p)?,
-            Rule::for_stmt => self.for_stmt(p)?,
-            Rule::try_stmt => self.try_stmt(p)?,
-            Rule::with_stmt => self.with_stmt(p)?,
-            Rule::funcdef => {
-                let def = self.funcdef(p)?;
-                let end = def_end(&def);
-                stmt(StmtKind::FunctionDef(Box::new(def)), end)
-            }
-            Rule::struct_def | Rule::niche_def => {
-                let (kind, end) = self.struct_like(p)?;
                 stmt(kind, end)
             }
             Rule::stray_clause => {
@@ -157,14 +196,9 @@ impl<'s> Builder<'s> {
                     "'{word}' must directly follow its block (if / for / while / try), at the same indentation"
                 )));
             }
-            Rule::interface_def => {
-                let (kind, end) = self.interface(p)?;
-                stmt(kind, end)
-            }
             _ => return Err(internal(span)),
         };
-        out.push(s);
-        Ok(())
+        Ok(s)
     }
 
     fn opt_child_exprlist(&mut self, p: Pair<'_>) -> Result<Option<Expr>> {

@@ -163,11 +163,13 @@ fn general_help() -> String {
 pub fn clean_doc(doc: &str) -> String {
     let doc = doc.replace('\t', "        ");
     let lines: Vec<&str> = doc.lines().collect();
+    // Indentation counted in characters, so odd whitespace cannot split a UTF-8 sequence.
+    let lead = |l: &str| l.chars().take_while(|c| c.is_whitespace()).count();
     let indent = lines
         .iter()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
+        .map(|l| lead(l))
         .min()
         .unwrap_or(0);
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
@@ -175,7 +177,14 @@ pub fn clean_doc(doc: &str) -> String {
         if i == 0 {
             out.push(l.trim().to_string());
         } else {
-            out.push(l.get(indent..).unwrap_or("").trim_end().to_string());
+            let drop = lead(l).min(indent);
+            out.push(
+                l.chars()
+                    .skip(drop)
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string(),
+            );
         }
     }
     while out.first().is_some_and(|l| l.is_empty()) {
@@ -210,7 +219,9 @@ pub fn help_text(v: &Value) -> String {
                 .map(clean_doc)
                 .unwrap_or_else(|| "(no documentation)".into());
             format!(
-                "Help on function {name}:\n\n{name}(...)\n{}",
+                "Help on function {name} in module {}:\n\n{}\n{}\n",
+                f.globals.name,
+                f.signature(),
                 indented(&doc)
             )
         }
@@ -386,6 +397,7 @@ mod tests {
         );
         assert_eq!(clean_doc("\n    Only body.\n"), "Only body.");
         assert_eq!(clean_doc(""), "");
+        assert_eq!(clean_doc("x\n\u{3000}  a\n   b"), "x\na\nb");
     }
 
     #[test]

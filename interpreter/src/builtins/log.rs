@@ -67,7 +67,8 @@ pub(super) fn log(it: &mut Interp, args: Args) -> Result<Value, Exc> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        eprintln!("{}", log_line(now, level, &repr::to_str(msg)));
+        let line = log_line(now, level, &repr::to_str(msg));
+        it.write_stderr(&format!("{line}\n"));
     }
     Ok(Value::None)
 }

@@ -181,8 +181,19 @@ pub fn round_float(x: f64, ndigits: i64) -> Result<f64, Exc> {
 pub(super) fn sum(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("sum", 1, 2, &["start"])?;
     let start = args.get(1, "start").cloned().unwrap_or(Value::Int(0));
+    // `sum(range(n))` is common and n may be large: use the closed form, not a list of n ints.
+    if let (Value::Range(r), Value::Int(s0)) = (&args.pos[0], &start) {
+        return Ok(Value::from_bigint(range_sum(r.start, r.len(), r.step) + s0));
+    }
     let items = ops::iter_to_vec(&args.pos[0])?;
     sum_values(start, &items)
+}
+
+/// `start + (start + step) + …` over `n` terms: `n*start + step*n*(n-1)/2`.
+pub fn range_sum(start: i64, n: usize, step: i64) -> BigInt {
+    let n = BigInt::from(n);
+    let pairs: BigInt = &n * (&n - 1) / 2;
+    n * start + pairs * step
 }
 
 const SUM_STRINGS: &str = "sum() can't sum strings [use ''.join(seq) instead]";
@@ -491,6 +502,15 @@ mod tests {
         assert!(sum_values(Value::str("a"), &[]).is_err());
         assert!(sum_values(Value::Int(0), &[Value::str("a")]).is_err());
         assert!(matches!(sum_values(Value::Int(5), &[]), Ok(Value::Int(5))));
+    }
+
+    #[test]
+    fn range_sums() {
+        assert_eq!(range_sum(0, 10, 1), BigInt::from(45));
+        assert_eq!(range_sum(10, 4, -3), BigInt::from(10 + 7 + 4 + 1));
+        assert_eq!(range_sum(5, 0, 1), BigInt::from(0));
+        let big = range_sum(i64::MAX - 1, 2, 1);
+        assert_eq!(big, BigInt::from(i64::MAX) * 2 - 1);
     }
 
     #[test]

@@ -143,6 +143,10 @@ fn numbers() {
         "6 1.0 [1, 2] 5"
     );
     assert_eq!(
+        show("sum(range(10 ** 7)), sum(range(10, 0, -3), 100), sum(range(3), 0.5)"),
+        "49999995000000 122 3.5"
+    );
+    assert_eq!(
         show("sum(['a', 'b'])"),
         "TypeError: sum() can't sum strings [use ''.join(seq) instead]"
     );

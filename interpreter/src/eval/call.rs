@@ -196,13 +196,19 @@ impl Interp {
                 if !ok {
                     let v = self.stack[base + i].clone().unwrap_or_default();
                     self.stack.truncate(base);
-                    return Err(type_error(format!(
+                    let mut e = type_error(format!(
                         "{}() argument '{}' must be {}, got {}",
                         code.name,
                         p.name,
                         ann,
                         describe(&v)
-                    )));
+                    ));
+                    if let TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool = ann {
+                        e = e.with_help(format!(
+                            "arguments are checked, not converted: pass a {ann} or convert with {ann}(...)"
+                        ));
+                    }
+                    return Err(e);
                 }
             }
         }

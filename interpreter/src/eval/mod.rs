@@ -45,6 +45,40 @@ impl Function {
     pub fn doc(&self) -> Option<&str> {
         self.code.doc.as_deref()
     }
+
+    /// The signature as Python's `help()` shows it: `area(w: float, h: float = 1.0) -> float`.
+    pub fn signature(&self) -> String {
+        use dana_grammar::ast::ParamKind;
+        let params: Vec<String> = self
+            .code
+            .params
+            .iter()
+            .map(|p| {
+                let star = match p.kind {
+                    ParamKind::Normal => "",
+                    ParamKind::VarArgs => "*",
+                    ParamKind::KwArgs => "**",
+                };
+                let default = p
+                    .default
+                    .and_then(|d| self.defaults.get(d))
+                    .map(crate::value::repr::repr);
+                match (&p.ann, default) {
+                    (Some(a), Some(d)) => format!("{star}{}: {a} = {d}", p.name),
+                    (Some(a), None) => format!("{star}{}: {a}", p.name),
+                    (None, Some(d)) => format!("{star}{}={d}", p.name),
+                    (None, None) => format!("{star}{}", p.name),
+                }
+            })
+            .collect();
+        let ret = self
+            .code
+            .returns
+            .as_ref()
+            .map(|r| format!(" -> {r}"))
+            .unwrap_or_default();
+        format!("{}({}){ret}", self.name, params.join(", "))
+    }
 }
 
 /// A factory for a native module (`import math`).
@@ -105,7 +139,8 @@ pub struct Interp {
     out: Output,
     /// Minimum level `log()` writes (0 debug, 1 info, 2 warning, 3 error, 4 critical).
     pub log_threshold: u8,
-    stdin_lines: Option<std::io::StdinLock<'static>>,
+    /// Where `input()` reads from (`None`: standard input).
+    input: Option<Box<dyn FnMut() -> Option<String>>>,
 }
 
 impl Default for Interp {
@@ -142,7 +177,7 @@ impl Interp {
             pending_loc: None,
             out: Output::Stdout(std::io::BufWriter::new(std::io::stdout())),
             log_threshold: 2,
-            stdin_lines: None,
+            input: None,
         }
     }
 
@@ -188,15 +223,22 @@ impl Interp {
         }
     }
 
+    /// Writes diagnostics (`log`) to standard error, after flushing buffered program output so
+    /// the two streams stay in order on a terminal.
+    pub fn write_stderr(&mut self, s: &str) {
+        self.flush();
+        let _ = std::io::stderr().write_all(s.as_bytes());
+    }
+
     /// Reads one line of standard input without its newline (`input`); `None` at end of input.
     pub fn read_line(&mut self) -> Option<String> {
         use std::io::BufRead;
         self.flush();
-        let lock = self
-            .stdin_lines
-            .get_or_insert_with(|| std::io::stdin().lock());
+        if let Some(f) = &mut self.input {
+            return f();
+        }
         let mut line = String::new();
-        match lock.read_line(&mut line) {
+        match std::io::stdin().lock().read_line(&mut line) {
             Ok(0) | Err(_) => None,
             Ok(_) => {
                 while line.ends_with('\n') || line.ends_with('\r') {
@@ -205,6 +247,11 @@ impl Interp {
                 Some(line)
             }
         }
+    }
+
+    /// Replaces where `input()` reads lines from (tests, embedding).
+    pub fn set_input(&mut self, f: impl FnMut() -> Option<String> + 'static) {
+        self.input = Some(Box::new(f));
     }
 
     /// Registers a native module importable by `name`.

@@ -215,6 +215,8 @@ pub struct NativeFn {
 }
 
 impl NativeFn {
+    // Returns the wrapping `Value`: that is what every caller needs.
+    #[allow(clippy::new_ret_no_self)]
     pub fn new(name: &str, f: NativeFnPtr) -> Value {
         Value::Native(Rc::new(NativeFn {
             name: Sym::intern(name),
