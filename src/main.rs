@@ -27,11 +27,15 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Check .na files for syntax and name-resolution errors without running them.
+    /// Check .na files without running them: syntax, names and types (gradual: unannotated
+    /// values are never an error). Exit code 2 when a file has an error; warnings do not count.
     Check {
         /// The files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print all diagnostics as one JSON array on stdout (for editors and CI).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -53,7 +57,7 @@ fn main() {
         .stack_size(STACK_SIZE)
         .spawn(move || match cli.command {
             Command::Run { file, args } => dana::runner::run_file(&file, &args),
-            Command::Check { files } => dana::runner::check_files(&files),
+            Command::Check { files, json } => dana::runner::check_files(&files, json),
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -6,7 +6,10 @@ use dana_interpreter::error::RtError;
 use dana_interpreter::eval::Interp;
 use dana_interpreter::resolve::Resolver;
 use dana_interpreter::source::SourceFile;
+use dana_interpreter::types;
+use dana_interpreter::types::serde_json;
 use dana_interpreter::value::{coerce, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -106,7 +109,10 @@ fn call_main(
         let mut v = Value::str(text);
         if let Some(p) = param {
             if let Some(ann) = &p.ann {
-                v = coerce::coerce(v, ann, p.name.as_str(), &lookup)?;
+                v = coerce::coerce(v, ann, p.name.as_str(), &lookup).map_err(|mut e| {
+                    e.location = Some(f.code.src.location(f.code.span));
+                    e
+                })?;
             }
         }
         match name {
@@ -114,7 +120,13 @@ fn call_main(
             None => pos.push(v),
         }
     }
-    it.call_value(&main, pos, &kw).map(|_| ())
+    let at_main = |mut e: Box<RtError>| {
+        if e.location.is_none() {
+            e.location = Some(f.code.src.location(f.code.span));
+        }
+        e
+    };
+    it.call_value(&main, pos, &kw).map(|_| ()).map_err(at_main)
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -123,39 +135,236 @@ fn is_identifier(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
-/// Parses and resolves files without running them; prints diagnostics; returns the exit code.
-pub fn check_files(paths: &[PathBuf]) -> i32 {
+/// Checks files without running them: syntax, name resolution, then the static type checker
+/// (`dana_interpreter::types`). Prints every diagnostic as a miette report on stderr (or, with
+/// `json`, one JSON array of all diagnostics on stdout); returns 2 when any file has an error.
+pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
     let mut code = EXIT_OK;
+    let mut all_json: Vec<serde_json::Value> = Vec::new();
+    let mut stdlib: Option<HashMap<String, types::ModuleInfo>> = None;
     for path in paths {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", path.display());
+                if json {
+                    all_json.push(serde_json::json!({
+                        "file": path.to_string_lossy(), "severity": "error", "code": "io",
+                        "message": format!("cannot read {}: {e}", path.display()),
+                        "line": 0, "column": 0, "end_line": 0, "end_column": 0,
+                        "label": "", "help": null,
+                    }));
+                } else {
+                    eprintln!("error: cannot read {}: {e}", path.display());
+                }
                 code = EXIT_USAGE;
                 continue;
             }
         };
         let name = path.to_string_lossy().to_string();
-        match dana_grammar::parse_module(&text) {
+        let m = match dana_grammar::parse_module(&text) {
+            Ok(m) => m,
             Err(e) => {
-                eprint!("{}", render(&syntax_report(&e, &name, &text), use_color()));
-                code = EXIT_USAGE;
-            }
-            Ok(m) => {
-                let it = new_interp();
-                let file: Arc<str> = Arc::from(name.as_str());
-                let globals = it.new_globals("__main__", Some(file.clone()));
-                let src = Rc::new(SourceFile::new(file, text.as_str()));
-                match Resolver::new(globals, src.clone()).module(&m) {
-                    Ok(_) => println!("{}: ok", path.display()),
-                    Err(e) => {
-                        let report = runtime_report(&e, |f| (f == name).then(|| text.clone()));
-                        eprint!("{}", render(&report, use_color()));
-                        code = EXIT_USAGE;
-                    }
+                if json {
+                    all_json.push(fatal_json(&name, &text, "syntax", &e.message, e.span));
+                } else {
+                    eprint!("{}", render(&syntax_report(&e, &name, &text), use_color()));
                 }
+                code = EXIT_USAGE;
+                continue;
+            }
+        };
+        {
+            let it = new_interp();
+            let file: Arc<str> = Arc::from(name.as_str());
+            let globals = it.new_globals("__main__", Some(file.clone()));
+            let src = Rc::new(SourceFile::new(file, text.as_str()));
+            if let Err(e) = Resolver::new(globals, src.clone()).module(&m) {
+                if json {
+                    let span = e.location.as_ref().map(|l| l.span).unwrap_or_default();
+                    all_json.push(fatal_json(&name, &text, "syntax", &e.message, span));
+                } else {
+                    let report = runtime_report(&e, |f| (f == name).then(|| text.clone()));
+                    eprint!("{}", render(&report, use_color()));
+                }
+                code = EXIT_USAGE;
+                continue;
             }
         }
+        let stdlib = stdlib.get_or_insert_with(|| {
+            let mut it = new_interp();
+            types::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
+        });
+        let opts = check_options(path, &m, stdlib);
+        let diags = types::check_module(&m, &opts);
+        if types::has_errors(&diags) {
+            code = EXIT_USAGE;
+        }
+        if json {
+            all_json.extend(types::diagnostics_json(&name, &text, &diags));
+            continue;
+        }
+        for d in &diags {
+            eprint!(
+                "{}",
+                render_diagnostic(&d.with_source(&name, &text), use_color())
+            );
+        }
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.len() - errors;
+        match (errors, warnings) {
+            (0, 0) => println!("{}: ok", path.display()),
+            (0, w) => println!("{}: ok ({w} warning{})", path.display(), plural(w)),
+            (e, w) => eprintln!(
+                "{}: {e} error{}, {w} warning{}",
+                path.display(),
+                plural(e),
+                plural(w)
+            ),
+        }
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::Value::Array(all_json))
+                .unwrap_or_else(|_| "[]".into())
+        );
     }
     code
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn fatal_json(
+    file: &str,
+    text: &str,
+    code: &str,
+    message: &str,
+    span: dana_grammar::ast::Span,
+) -> serde_json::Value {
+    let (line, column) = types::line_col(text, span.start as usize);
+    let (end_line, end_column) = types::line_col(text, span.end as usize);
+    serde_json::json!({
+        "file": file, "severity": "error", "code": code, "message": message,
+        "line": line, "column": column, "end_line": end_line, "end_column": end_column,
+        "label": "", "help": null,
+    })
+}
+
+/// Renders a checker diagnostic like the runtime errors are rendered (warnings get miette's
+/// warning style).
+pub fn render_diagnostic(d: &dyn miette::Diagnostic, color: bool) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, d).is_err() {
+        out = format!("{d}\n");
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// The checker's view of the world for one file: the standard modules, and a summary of each
+/// `.na` module the file imports (found beside it, then on `DANAPATH`), recursively.
+fn check_options(
+    path: &Path,
+    m: &dana_grammar::ast::Module,
+    stdlib: &HashMap<String, types::ModuleInfo>,
+) -> types::CheckOptions {
+    let mut opts = types::CheckOptions::default();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut visiting = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
+    add_imports(&dir, m, stdlib, &mut opts.modules, &mut visiting);
+    opts
+}
+
+fn add_imports(
+    dir: &Path,
+    m: &dana_grammar::ast::Module,
+    stdlib: &HashMap<String, types::ModuleInfo>,
+    out: &mut HashMap<String, types::ModuleInfo>,
+    visiting: &mut Vec<PathBuf>,
+) {
+    for name in types::imported_modules(m) {
+        if out.contains_key(&name) {
+            continue;
+        }
+        if let Some(info) = stdlib.get(&name) {
+            out.insert(name, info.clone());
+            continue;
+        }
+        let Some(file) = find_module(dir, &name) else {
+            continue;
+        };
+        let canon = file.canonicalize().unwrap_or_else(|_| file.clone());
+        // A cycle or a very deep chain: the module stays unknown (`any`).
+        if visiting.contains(&canon) || visiting.len() > 16 {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(sub) = dana_grammar::parse_module(&text) else {
+            continue;
+        };
+        visiting.push(canon);
+        let sub_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut sub_opts = types::CheckOptions::default();
+        add_imports(&sub_dir, &sub, stdlib, &mut sub_opts.modules, visiting);
+        visiting.pop();
+        out.insert(name, types::summarize_module(&sub, &sub_opts));
+    }
+}
+
+/// The `.na` file of a module path (`a.b` → `a/b.na` or `a/b/__init__.na`; leading dots go up
+/// from `dir`).
+fn find_module(dir: &Path, name: &str) -> Option<PathBuf> {
+    let level = name.chars().take_while(|c| *c == '.').count();
+    let rest = &name[level..];
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if level > 0 {
+        let mut d = dir.to_path_buf();
+        for _ in 1..level {
+            d = d.parent()?.to_path_buf();
+        }
+        roots.push(d);
+    } else {
+        roots.push(dir.to_path_buf());
+        if let Some(p) = std::env::var_os("DANAPATH") {
+            roots.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
+        }
+    }
+    let parts: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() {
+        return None;
+    }
+    for root in roots {
+        let mut base = root.clone();
+        for p in &parts {
+            base.push(p);
+        }
+        let file = base.with_extension("na");
+        if file.is_file() {
+            return Some(file);
+        }
+        let init = base.join("__init__.na");
+        if init.is_file() {
+            return Some(init);
+        }
+    }
+    None
 }

@@ -73,6 +73,17 @@ struct Scanner<'s> {
 }
 
 impl Scanner<'_> {
+    /// Replaces the comment starting at `at` with spaces (same byte length, so offsets are
+    /// unchanged) and returns where it ends. The grammar then never sees comments; the
+    /// builder reads field comments from the original text.
+    fn blank_comment(&mut self, at: usize) -> usize {
+        let end = skip_comment(self.src.as_bytes(), at);
+        self.out.push_str(&self.src[self.copied..at]);
+        self.out.extend(std::iter::repeat_n(' ', end - at));
+        self.copied = end;
+        end
+    }
+
     /// Inserts `marker` at original offset `at` (which is always on a char boundary: it is
     /// either the start of a token or the end of one).
     fn mark(&mut self, marker: u8, at: usize) {
@@ -129,7 +140,7 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                     continue;
                 }
                 b'#' => {
-                    i = skip_comment(bytes, i);
+                    i = sc.blank_comment(i);
                     continue;
                 }
                 _ => {}
@@ -177,7 +188,14 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                     at_line_start = true;
                 }
             }
-            b'#' => i = skip_comment(bytes, i),
+            b'#' => {
+                // The NEWLINE marker goes before the comment, which is blanked now.
+                if brackets.is_empty() && line_has_tokens {
+                    sc.mark(NEWLINE, last_tok_end);
+                    line_has_tokens = false;
+                }
+                i = sc.blank_comment(i);
+            }
             b'\\' => {
                 return Err(SyntaxError::new(
                     "unexpected '\\': line continuation is not supported",
@@ -288,16 +306,17 @@ impl Hint {
     }
 }
 
-/// Checks a text that is parsed as a bare expression (`parse_expr`, f-string fields): brackets
-/// must balance, strings must be terminated, nesting must stay under `max_depth`. Such texts
-/// need no markers: newlines in them are whitespace. Returns the nesting hint of the text
-/// (see [`Layout::nesting_hint`]).
-pub(crate) fn check_expr_text(
+/// Prepares a text that is parsed as a bare expression (`parse_expr`, f-string fields):
+/// brackets must balance, strings must be terminated, nesting must stay under `max_depth`.
+/// Such texts need no markers (newlines in them are whitespace); comments are blanked as in
+/// [`layout`]. Returns the nesting hint (see [`Layout::nesting_hint`]) and the text to parse.
+pub(crate) fn prepare_expr_text(
     text: &str,
     base: usize,
     max_depth: usize,
-) -> Result<usize, SyntaxError> {
+) -> Result<(usize, std::borrow::Cow<'_, str>), SyntaxError> {
     let mut hint = Hint::default();
+    let mut comments: Vec<(usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
     let n = bytes.len();
     let mut brackets: Vec<(u8, usize)> = Vec::new();
@@ -309,7 +328,11 @@ pub(crate) fn check_expr_text(
     while i < n {
         let c = bytes[i];
         match c {
-            b'#' => i = skip_comment(bytes, i),
+            b'#' => {
+                let end = skip_comment(bytes, i);
+                comments.push((i, end));
+                i = end;
+            }
             b'"' | b'\'' => i = scan_string(bytes, i, i).map_err(shift)?,
             b'(' | b'[' | b'{' => {
                 brackets.push((c, i));
@@ -346,7 +369,18 @@ pub(crate) fn check_expr_text(
     if let Some(&(open, at)) = brackets.last() {
         return Err(shift(unclosed_bracket(open, at)));
     }
-    Ok(hint.total())
+    if comments.is_empty() {
+        return Ok((hint.total(), std::borrow::Cow::Borrowed(text)));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (from, to) in comments {
+        out.push_str(&text[copied..from]);
+        out.extend(std::iter::repeat_n(' ', to - from));
+        copied = to;
+    }
+    out.push_str(&text[copied..]);
+    Ok((hint.total(), std::borrow::Cow::Owned(out)))
 }
 
 /// The string prefixes Dana accepts (raw, f-string, both), any letter case.
@@ -506,15 +540,15 @@ mod tests {
             show("if x:\n    y\nz\n"),
             "if x:<NL>\n    <I>y<NL>\n<D>z<NL>\n"
         );
-        assert_eq!(show("a # c\n"), "a<NL> # c\n");
-        assert_eq!(show("if a:\n  b # c"), "if a:<NL>\n  <I>b<NL> # c<D>");
+        assert_eq!(show("a # c\n"), "a<NL>    \n");
+        assert_eq!(show("if a:\n  b # c"), "if a:<NL>\n  <I>b<NL>    <D>");
     }
 
     #[test]
     fn blank_and_comment_lines_are_ignored() {
         assert_eq!(
             show("if x:\n\n  # c\n      \n  y\n"),
-            "if x:<NL>\n\n  # c\n      \n  <I>y<NL>\n"
+            "if x:<NL>\n\n     \n      \n  <I>y<NL>\n"
         );
     }
 
@@ -522,7 +556,7 @@ mod tests {
     fn newlines_inside_brackets_are_whitespace() {
         assert_eq!(show("f(1,\n  2)\nx"), "f(1,\n  2)<NL>\nx<NL>");
         assert_eq!(show("s = '''a\n(b'''\n"), "s = '''a\n(b'''<NL>\n");
-        assert_eq!(show("s = '(' # )\n"), "s = '('<NL> # )\n");
+        assert_eq!(show("s = '(' # )\n"), "s = '('<NL>    \n");
     }
 
     #[test]

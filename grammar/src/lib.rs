@@ -21,3 +21,5 @@ pub fn parse_module(src: &str) -> Result<ast::Module, SyntaxError> {
 pub fn parse_expr(src: &str) -> Result<ast::Expr, SyntaxError> {
     parser::parse_expr(src)
 }
+#[doc(hidden)]
+pub use parser::timings as __timings;

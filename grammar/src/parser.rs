@@ -13,6 +13,10 @@
 //! built iteratively and rejected past [`MAX_EXPR_DEPTH`], and the builder's own recursion
 //! (brackets, lambdas, f-string fields) is bounded by [`MAX_NESTING`].
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use pest::Parser as _;
 use pest_derive::Parser;
 
@@ -64,6 +68,12 @@ pub(crate) struct Builder<'s> {
     /// building an expression allocates nothing but its nodes.
     operands: Vec<expr::Operand>,
     ops: Vec<expr::OpEntry>,
+    /// How many markers precede the last position mapped: pairs are visited roughly in
+    /// order, so the next lookup usually starts right there instead of a binary search.
+    mark_hint: Cell<usize>,
+    /// Names already interned by this parse (the global interner takes a lock and hashes
+    /// with SipHash; most names repeat).
+    names: RefCell<HashMap<&'s str, Sym, BuildHasherDefault<FxHasher>>>,
 }
 
 /// Inputs whose [`nesting_hint`](layout::Layout::nesting_hint) exceeds this are parsed on a
@@ -207,7 +217,42 @@ impl<'s> Builder<'s> {
             ctx,
             operands: Vec::new(),
             ops: Vec::new(),
+            mark_hint: Cell::new(0),
+            names: RefCell::new(HashMap::default()),
         }
+    }
+
+    /// The original offset of `pos`, a position in the text pest parsed.
+    #[inline]
+    fn orig(&self, pos: usize) -> usize {
+        let marks = self.map.marks;
+        let n = marks.len();
+        // `k` = number of markers before `pos`: marks[k-1] < pos <= marks[k].
+        let mut k = self.mark_hint.get().min(n);
+        let before_ok = k == 0 || (marks[k - 1] as usize) < pos;
+        let after_ok = k == n || (marks[k] as usize) >= pos;
+        if !(before_ok && after_ok) {
+            if !before_ok && k >= 2 && (marks[k - 2] as usize) < pos {
+                k -= 1;
+            } else if !after_ok && (k + 1 == n || (marks[k + 1] as usize) >= pos) {
+                k += 1;
+            } else {
+                k = marks.partition_point(|&m| (m as usize) < pos);
+            }
+            self.mark_hint.set(k);
+        }
+        self.map.base + pos - k
+    }
+
+    /// Interns a name taken from the original source.
+    fn sym(&self, text: &'s str) -> Sym {
+        let mut names = self.names.borrow_mut();
+        if let Some(&s) = names.get(text) {
+            return s;
+        }
+        let s = Sym::intern(text);
+        names.insert(text, s);
+        s
     }
 
     /// The original span of a pair. Only for pairs that end exactly at their last token
@@ -217,24 +262,30 @@ impl<'s> Builder<'s> {
     #[inline]
     fn span(&self, p: &Pair<'_>) -> Span {
         let s = p.as_span();
-        self.map.span(s.start(), s.end())
+        Span::new(self.orig(s.start()), self.orig(s.end()))
     }
 
     /// The original offset where a pair starts.
     #[inline]
     fn start(&self, p: &Pair<'_>) -> u32 {
-        self.map.orig(p.as_span().start()) as u32
+        self.orig(p.as_span().start()) as u32
+    }
+
+    /// The original text of a token pair (tokens contain no layout markers).
+    #[inline]
+    fn token_text(&self, span: Span) -> &'s str {
+        self.src.get(span.range()).unwrap_or("")
     }
 
     /// An identifier; a reserved word is an error naming the word.
     fn ident(&self, p: &Pair<'_>) -> Result<Ident> {
         let span = self.span(p);
-        let text = p.as_str();
+        let text = self.token_text(span);
         if is_reserved(text) {
             return Err(reserved_error(text, span));
         }
         Ok(Ident {
-            name: Sym::intern(text),
+            name: self.sym(text),
             span,
         })
     }
@@ -252,9 +303,10 @@ impl<'s> Builder<'s> {
 
     /// Parses `text`, a slice of the original source starting at `base`, as an expression
     /// list (f-string fields and `parse_expr`).
-    fn sub_expr(&mut self, text: &'s str, base: usize) -> Result<(crate::ast::Expr, u32)> {
+    fn sub_expr(&mut self, text: &str, base: usize) -> Result<(crate::ast::Expr, u32)> {
         let room = (layout::MAX_BRACKET_DEPTH).saturating_sub(self.ctx.nesting as usize);
-        layout::check_expr_text(text, base, room)?;
+        let (_, text) = layout::prepare_expr_text(text, base, room)?;
+        let text: &str = &text;
         let map = OffsetMap { marks: &[], base };
         let entry = match DanaParser::parse(Rule::expr_entry, text) {
             Ok(mut pairs) => pairs.next(),
@@ -277,8 +329,51 @@ impl<'s> Builder<'s> {
     }
 }
 
+/// A small, fast, non-cryptographic hasher for the per-parse name cache (the FxHash mix used
+/// by rustc). Collisions only cost time, and the keys come from one source file.
+#[derive(Default)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 pub(crate) fn too_deep(span: Span) -> SyntaxError {
     SyntaxError::new("expression too deeply nested", span)
         .with_label("nested too deeply")
         .with_help("split it into smaller expressions with intermediate variables")
+}
+#[doc(hidden)]
+pub fn timings(src: &str) -> [std::time::Duration; 3] {
+    let t0 = std::time::Instant::now();
+    let lay = layout::layout(src).unwrap();
+    let t1 = std::time::Instant::now();
+    let pairs = DanaParser::parse(Rule::file, &lay.text).unwrap();
+    let t2 = std::time::Instant::now();
+    let map = OffsetMap {
+        marks: &lay.marks,
+        base: 0,
+    };
+    let mut b = Builder::new(src, map, Ctx::default());
+    let m = b.module(pairs.into_iter().next().unwrap());
+    let t3 = std::time::Instant::now();
+    drop(m);
+    [t1 - t0, t2 - t1, t3 - t2]
 }

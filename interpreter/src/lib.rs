@@ -1,7 +1,4 @@
-//! dana-interpreter: resolves and evaluates Dana programs.
-//!
-//! The interpreter knows nothing of LLMs, POET, files beyond `.na` imports, or the network: it
-//! offers hooks, limits and an embedding API; the facade wires the rest in.
+#![doc = include_str!("../README.md")]
 
 pub mod builtins;
 pub mod error;
@@ -13,3 +10,4 @@ pub use value::Value;
 pub mod limits;
 pub mod resolve;
 pub mod source;
+pub mod types;

@@ -234,12 +234,12 @@ impl Resolver {
                     span,
                 }))
             }
-            StmtKind::FunctionDef(f) => St::FuncDef(Box::new(self.func_def(f, true)?)),
+            StmtKind::FunctionDef(f) => St::FuncDef(Box::new(self.func_def(f, None)?)),
             StmtKind::Return(e) => {
                 if self.scopes.len() == 1 {
                     return Err(syntax_error(&self.src, span, "'return' outside function"));
                 }
-                St::Return(e.as_ref().map(|e| self.expr(e)).transpose()?)
+                St::Return(e.as_ref().map(|e| self.expr(e)).transpose()?, span)
             }
             StmtKind::Pass => St::Pass,
             StmtKind::Break => St::Break,
@@ -398,7 +398,7 @@ impl Resolver {
         }
         let mut ms = Vec::new();
         for m in methods {
-            ms.push(self.func_def(m, false)?);
+            ms.push(self.func_def(m, Some(name))?);
         }
         Ok(StructDefIr {
             name: name.name,
@@ -411,7 +411,8 @@ impl Resolver {
         })
     }
 
-    fn func_def(&mut self, f: &ast::FunctionDef, bind: bool) -> R<FuncDef> {
+    /// A `def`; `block_of` is the struct whose block contains it (its implicit receiver type).
+    fn func_def(&mut self, f: &ast::FunctionDef, block_of: Option<ast::Ident>) -> R<FuncDef> {
         // Decorators, defaults and receiver types are evaluated in the defining scope.
         let mut decorators = Vec::new();
         for d in &f.decorators {
@@ -443,12 +444,11 @@ impl Resolver {
                     receivers.push((n, Ex::Name(self.lookup(n), n, t.span)));
                 }
             }
+        } else if let Some(s) = block_of {
+            receivers.push((s.name, Ex::Name(self.lookup(s.name), s.name, s.span)));
         }
-        let bind_place = if bind {
-            Some(self.store_place(f.name.name))
-        } else {
-            None
-        };
+        // Methods are also plain functions in the enclosing scope (`move(pt, 1)`).
+        let bind_place = Some(self.store_place(f.name.name));
         let code = match &f.body {
             ast::FuncBody::Block(body) => self.function_code(
                 f.name.name,
@@ -520,7 +520,10 @@ impl Resolver {
             } else {
                 None
             };
-            if p.kind == ParamKind::Normal {
+            // Parameters after `*args` are keyword-only.
+            if p.kind == ParamKind::Normal
+                && !ps.iter().any(|q: &ParamIr| q.kind == ParamKind::VarArgs)
+            {
                 n_positional += 1;
             }
             ps.push(ParamIr {

@@ -350,18 +350,18 @@ impl<'s> Builder<'s> {
     fn leaf(&self, p: &Pair<'_>) -> Result<Expr> {
         let span = self.span(p);
         let kind = match p.as_rule() {
-            Rule::ident => match p.as_str() {
+            Rule::ident => match self.token_text(span) {
                 "True" | "true" | "TRUE" => ExprKind::Bool(true),
                 "False" | "false" | "FALSE" => ExprKind::Bool(false),
                 "None" | "none" | "NONE" | "null" | "NULL" => ExprKind::None,
                 w if is_reserved(w) => return Err(reserved_error(w, span)),
                 w => ExprKind::Name {
                     scope: None,
-                    name: Sym::intern(w),
+                    name: self.sym(w),
                 },
             },
             Rule::number => super::strings::number(p.as_str(), span)?,
-            Rule::scoped_name => self.scoped_name(p.as_str(), span)?,
+            Rule::scoped_name => self.scoped_name(self.token_text(span), span)?,
             Rule::placeholder => {
                 if !self.ctx.placeholder_ok {
                     return Err(SyntaxError::new(
@@ -380,7 +380,7 @@ impl<'s> Builder<'s> {
         Ok(Expr { kind, span })
     }
 
-    fn scoped_name(&self, text: &str, span: Span) -> Result<ExprKind> {
+    fn scoped_name(&self, text: &'s str, span: Span) -> Result<ExprKind> {
         let Some((scope, name)) = text.split_once(':') else {
             return Err(internal(span));
         };
@@ -396,7 +396,7 @@ impl<'s> Builder<'s> {
         }
         Ok(ExprKind::Name {
             scope: Some(scope),
-            name: Sym::intern(name),
+            name: self.sym(name),
         })
     }
 

@@ -12,6 +12,7 @@ mod core;
 mod iter;
 mod log;
 mod numeric;
+pub mod signatures;
 mod types;
 
 pub use iter::sort_values;
@@ -34,7 +35,7 @@ fn native(name: &str, f: NativeFnPtr, doc: &'static str) -> Value {
 
 /// The builtin functions implemented here: name, function, one-paragraph doc.
 const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
-    ("print", core::print, "print(*values, sep=' ', end='\\n')\n\nWrites the str() of each value, separated by sep and followed by end."),
+    ("print", core::print, "print(*values, sep=' ', end='\\n', flush=False) -> None\n\nWrites the str() of each value, separated by sep and followed by end."),
     ("len", core::len, "len(obj) -> int\n\nThe number of items of a container (code points for a str)."),
     ("repr", core::repr, "repr(obj) -> str\n\nThe printable representation of obj (strings quoted)."),
     ("hash", core::hash, "hash(obj) -> int\n\nThe hash of a hashable value (equal values hash equally)."),
@@ -43,7 +44,7 @@ const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
     ("callable", core::callable, "callable(obj) -> bool\n\nTrue when obj can be called."),
     ("input", core::input, "input(prompt='') -> str\n\nWrites prompt, then reads one line of standard input (without its newline).\nAt end of input raises RuntimeError('EOF when reading a line')."),
     ("help", core::help, "help(obj)\n\nShows the documentation of a function, type or module."),
-    ("format", core::format, "format(value, spec='') -> str\n\nFormats value with a format spec, as in f\"{value:spec}\"."),
+    ("format", core::format, "format(value, format_spec='') -> str\n\nFormats value with a format spec, as in f\"{value:format_spec}\"."),
     ("abs", numeric::abs, "abs(x)\n\nThe absolute value of a number."),
     ("round", numeric::round, "round(x, ndigits=None)\n\nRounds half to even. Without ndigits returns an int; with ndigits returns a\nvalue of x's type rounded to that many decimal places."),
     ("sum", numeric::sum, "sum(iterable, start=0)\n\nThe sum of start and the items of iterable (not for strings: use ''.join)."),
@@ -57,14 +58,14 @@ const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
     ("sorted", iter::sorted, "sorted(iterable, *, key=None, reverse=False) -> list\n\nA new sorted list (stable)."),
     ("reversed", iter::reversed, "reversed(sequence) -> list\n\nThe items in reverse order, as a list."),
     ("enumerate", iter::enumerate, "enumerate(iterable, start=0) -> list\n\nA list of (index, item) tuples."),
-    ("zip", iter::zip, "zip(*iterables) -> list\n\nA list of tuples, as long as the shortest iterable."),
+    ("zip", iter::zip, "zip(*iterables, strict=False) -> list\n\nA list of tuples, as long as the shortest iterable."),
     ("map", iter::map, "map(function, *iterables) -> list\n\nfunction applied to each item (to items in parallel with several iterables)."),
     ("filter", iter::filter, "filter(function_or_None, iterable) -> list\n\nThe items for which function(item) is truthy (the truthy items when None)."),
     ("all", iter::all, "all(iterable) -> bool\n\nTrue when every item is truthy (True for an empty iterable)."),
     ("any", iter::any, "any(iterable) -> bool\n\nTrue when some item is truthy (False for an empty iterable)."),
     ("isinstance", types::isinstance, "isinstance(obj, type_or_tuple) -> bool\n\nTrue when obj is an instance of the type (structs by identity, interfaces\nstructurally, exception classes with their hierarchy)."),
-    ("log", log::log, "log(message, level='INFO', namespace=None)\n\nWrites 'HH:MM:SS [LEVEL] message' (UTC time) to standard error when level is\nat least the threshold set by log_level (default WARNING)."),
-    ("log_level", log::log_level, "log_level(level=None)\n\nSets the minimum level log() writes: debug, info, warning, error, critical.\nWithout an argument returns the current level name."),
+    ("log", log::log, "log(message, level='INFO', namespace=None) -> None\nlog(*, msg, level='INFO', namespace=None) -> None\n\nWrites 'HH:MM:SS [LEVEL] message' (UTC time) to standard error when level is\nat least the threshold set by log_level (default WARNING)."),
+    ("log_level", log::log_level, "log_level(level=None, namespace=None)\n\nSets the minimum level log() writes: debug, info, warning, error, critical.\nWithout an argument returns the current level name."),
 ];
 
 /// The builtin names bound to type values (callable as conversions; see [`call_type`]).

@@ -5,7 +5,8 @@ use super::ir::{Arg, MethodCall, Place};
 use super::{Frame, Interp};
 use crate::error::{attribute_error, did_you_mean, Exc};
 use crate::value::{
-    coerce, methods, Args, BoundMethod, Key, MethodTarget, StructInstance, TypeAnn, Value,
+    coerce, methods, Args, BoundMethod, BuiltinType, Key, MethodTarget, NativeFn, StructInstance,
+    TypeAnn, Value,
 };
 use dana_grammar::ast::Sym;
 use std::rc::Rc;
@@ -56,6 +57,38 @@ impl Interp {
                 g.get(name).map(Found::Plain)
             }
             Value::StructType(st) => st.methods.borrow().get(&name).cloned().map(Found::Plain),
+            // `str.lower`: the method as a function taking the receiver first.
+            Value::Type(t) => {
+                let sample = match t {
+                    BuiltinType::Str => Value::str(""),
+                    BuiltinType::List => Value::list(Vec::new()),
+                    BuiltinType::Dict => Value::dict(Default::default()),
+                    BuiltinType::Set => Value::set(Default::default()),
+                    BuiltinType::Tuple => Value::tuple(Vec::new()),
+                    _ => return None,
+                };
+                if !methods::has_method(&sample, name.as_str()) {
+                    return None;
+                }
+                let tname = t.name();
+                Some(Found::Plain(NativeFn::closure(
+                    name.as_str(),
+                    move |it, args| {
+                        let Some((recv, rest)) = args.pos.split_first() else {
+                            return Err(crate::error::type_error(format!(
+                                "{tname}.{name}() needs a receiver argument"
+                            )));
+                        };
+                        match methods::call_method(it, recv, name, Args::new(rest, args.kw)) {
+                            Some(r) => r,
+                            None => Err(crate::error::type_error(format!(
+                                "{tname}.{name}() does not apply to '{}'",
+                                recv.type_name()
+                            ))),
+                        }
+                    },
+                )))
+            }
             Value::Exception(e) => {
                 let v = match name.as_str() {
                     "type" => Value::str(e.kind.name()),

@@ -232,9 +232,13 @@ impl Interp {
             globals: &func.globals,
             src: &code.src,
         };
+        let mut ret_span = code.span;
         let r = match &code.body {
             Body::Block(b) => match self.exec_block(&mut fr, b) {
-                Ok(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
+                Ok(Flow::Return) => {
+                    ret_span = self.ret_span;
+                    Ok(std::mem::take(&mut self.ret))
+                }
                 Ok(_) => Ok(Value::None),
                 Err(e) => Err(e),
             },
@@ -257,7 +261,8 @@ impl Interp {
                             ann,
                             describe(&v)
                         ));
-                        e.location = Some(code.src.location(code.span));
+                        e.location = Some(code.src.location(ret_span));
+                        self.pending_loc = e.location.clone();
                         return Err(e);
                     }
                 }
@@ -283,27 +288,22 @@ impl Interp {
             .map(|v| v.unwrap_or_default())
             .collect();
         let mut slots: Vec<Option<Value>> = vec![None; code.params.len()];
+        // Positional arguments fill the Normal parameters before `*args`, in order.
+        let positional: Vec<usize> = code
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == ParamKind::Normal)
+            .map(|(i, _)| i)
+            .take(code.n_positional)
+            .collect();
+        let n_given = given.len();
         let mut extra_pos = Vec::new();
-        let mut pi = 0;
-        for v in given {
-            // Find the next Normal parameter.
-            while pi < code.params.len() && code.params[pi].kind != ParamKind::Normal {
-                pi += 1;
-            }
-            if pi < code.params.len() {
-                slots[pi] = Some(v);
-                pi += 1;
-            } else if code.has_varargs {
-                extra_pos.push(v);
-            } else {
-                let n = code.n_positional;
-                let got = slots.iter().filter(|s| s.is_some()).count() + extra_pos.len() + 1;
-                return Err(type_error(format!(
-                    "{}() takes {n} positional argument{} but {} were given",
-                    code.name,
-                    if n == 1 { "" } else { "s" },
-                    got.max(n + 1)
-                )));
+        for (k, v) in given.into_iter().enumerate() {
+            match positional.get(k) {
+                Some(&i) => slots[i] = Some(v),
+                None if code.has_varargs => extra_pos.push(v),
+                None => return Err(self.too_many_positional(func, n_given)),
             }
         }
         let mut extra_kw = DictMap::default();
@@ -338,7 +338,8 @@ impl Interp {
                 }
             }
         }
-        let mut missing = Vec::new();
+        let mut missing_pos = Vec::new();
+        let mut missing_kw = Vec::new();
         for (i, p) in code.params.iter().enumerate() {
             match p.kind {
                 ParamKind::VarArgs => slots[i] = Some(Value::tuple(std::mem::take(&mut extra_pos))),
@@ -347,24 +348,57 @@ impl Interp {
                     if slots[i].is_none() {
                         match p.default {
                             Some(d) => slots[i] = Some(func.defaults[d].clone()),
-                            None => missing.push(p.name),
+                            None if positional.contains(&i) => missing_pos.push(p.name),
+                            None => missing_kw.push(p.name),
                         }
                     }
                 }
             }
         }
-        if !missing.is_empty() {
+        for (missing, what) in [(missing_pos, "positional"), (missing_kw, "keyword-only")] {
+            if missing.is_empty() {
+                continue;
+            }
             let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+            let list = match names.len() {
+                1 => names[0].clone(),
+                n => format!("{} and {}", names[..n - 1].join(", "), names[n - 1]),
+            };
             return Err(type_error(format!(
-                "{}() missing {} required argument{}: {}",
+                "{}() missing {} required {what} argument{}: {list}",
                 code.name,
                 missing.len(),
                 if missing.len() == 1 { "" } else { "s" },
-                names.join(" and ")
             )));
         }
         self.stack.extend(slots);
         Ok(())
+    }
+
+    /// Python's "takes N positional arguments but M were given".
+    fn too_many_positional(&self, func: &Function, given: usize) -> Exc {
+        let code = &func.code;
+        let max = code.n_positional;
+        let min = code
+            .params
+            .iter()
+            .take_while(|p| p.kind == ParamKind::Normal)
+            .take(max)
+            .filter(|p| p.default.is_none())
+            .count();
+        let takes = if min == max {
+            format!(
+                "{max} positional argument{}",
+                if max == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("from {min} to {max} positional arguments")
+        };
+        type_error(format!(
+            "{}() takes {takes} but {given} {} given",
+            code.name,
+            if given == 1 { "was" } else { "were" }
+        ))
     }
 
     fn run_pipeline(

@@ -11,9 +11,15 @@ use std::rc::Rc;
 /// A running iteration (for loops and comprehensions). Lists are walked by index so that a
 /// loop sees appends made by its body, as in Python.
 pub(crate) enum Iter {
-    Range { cur: i64, stop: i64, step: i64 },
+    Range {
+        cur: i64,
+        stop: i64,
+        step: i64,
+    },
     List(Rc<RefCell<Vec<Value>>>, usize),
     Tuple(Rc<Vec<Value>>, usize),
+    /// Keys by position; a change of size while iterating is an error (as in Python).
+    Dict(Rc<RefCell<DictMap>>, usize, usize),
     Items(std::vec::IntoIter<Value>),
 }
 
@@ -27,9 +33,8 @@ impl Iter {
             },
             Value::List(l) => Iter::List(l.clone(), 0),
             Value::Tuple(t) => Iter::Tuple(t.clone(), 0),
-            Value::Str(_) | Value::Dict(_) | Value::Set(_) => {
-                Iter::Items(ops::iter_to_vec(v)?.into_iter())
-            }
+            Value::Dict(d) => Iter::Dict(d.clone(), 0, d.borrow().len()),
+            Value::Str(_) | Value::Set(_) => Iter::Items(ops::iter_to_vec(v)?.into_iter()),
             other => {
                 return Err(type_error(format!(
                     "'{}' object is not iterable",
@@ -40,8 +45,8 @@ impl Iter {
     }
 
     #[inline]
-    pub(crate) fn next_value(&mut self) -> Option<Value> {
-        match self {
+    pub(crate) fn next_value(&mut self) -> Result<Option<Value>, Exc> {
+        Ok(match self {
             Iter::Range { cur, stop, step } => {
                 if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
                     let v = *cur;
@@ -65,8 +70,19 @@ impl Iter {
                 *i += 1;
                 v
             }
+            Iter::Dict(d, i, len) => {
+                let d = d.borrow();
+                if d.len() != *len {
+                    return Err(crate::error::runtime_error(
+                        "dictionary changed size during iteration",
+                    ));
+                }
+                let k = d.get_index(*i).map(|(k, _)| k.0.clone());
+                *i += 1;
+                k
+            }
             Iter::Items(it) => it.next(),
-        }
+        })
     }
 }
 
@@ -374,7 +390,7 @@ impl Interp {
         let g = &c.gens[level];
         let iterable = self.eval(fr, &g.iter)?;
         let mut it = Iter::new(&iterable)?;
-        'outer: while let Some(v) = it.next_value() {
+        'outer: while let Some(v) = it.next_value()? {
             self.tick()?;
             self.assign(fr, &g.target, v)?;
             for cond in &g.ifs {

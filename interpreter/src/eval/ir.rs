@@ -137,7 +137,7 @@ pub enum St {
     If(Ex, Vec<St>, Vec<St>),
     While(Ex, Vec<St>, Vec<St>),
     For(Box<ForSt>),
-    Return(Option<Ex>),
+    Return(Option<Ex>, Span),
     Break,
     Continue,
     Pass,
@@ -244,7 +244,8 @@ pub enum StageKind {
 pub struct FuncCode {
     pub name: Sym,
     pub params: Vec<ParamIr>,
-    /// Number of positional (Normal) parameters.
+    /// Number of parameters that take positional arguments (the Normal ones before `*args`;
+    /// those after it are keyword-only).
     pub n_positional: usize,
     pub has_varargs: bool,
     pub has_kwargs: bool,

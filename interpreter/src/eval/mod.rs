@@ -134,6 +134,8 @@ pub struct Interp {
     /// Exceptions being handled (for bare `raise`).
     pub(crate) handling: Vec<Value>,
     pub(crate) ret: Value,
+    /// The span of the `return` that produced `ret` (for return-type errors).
+    pub(crate) ret_span: Span,
     /// Where the innermost frame was when the current error left it (builds the stack trace).
     pub(crate) pending_loc: Option<Location>,
     out: Output,
@@ -174,6 +176,7 @@ impl Interp {
             ops_used: 0,
             handling: Vec::new(),
             ret: Value::None,
+            ret_span: Span::default(),
             pending_loc: None,
             out: Output::Stdout(std::io::BufWriter::new(std::io::stdout())),
             log_threshold: 2,
@@ -399,6 +402,19 @@ impl Interp {
                 }
             }
             Place::Global(g) => fr.globals.slots.borrow_mut()[g as usize] = Some(v),
+        }
+    }
+
+    pub(crate) fn unbind_place(&mut self, fr: &Frame<'_>, place: Place) {
+        match place {
+            Place::Local(s) => self.stack[fr.base + s as usize] = None,
+            Place::Cell(c) => *fr.cells[c as usize].borrow_mut() = None,
+            Place::Free(f) => {
+                if let Some(func) = fr.func {
+                    *func.captures[f as usize].borrow_mut() = None;
+                }
+            }
+            Place::Global(g) => fr.globals.slots.borrow_mut()[g as usize] = None,
         }
     }
 

@@ -4,7 +4,9 @@ use super::expr::Iter;
 use super::ir::{FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
 use super::{Flow, Frame, Interp};
 use crate::error::{assertion_error, runtime_error, type_error, Exc, ExcKind, RtError};
-use crate::value::{coerce, repr, FxBuild, InterfaceType, StructField, StructType, Value};
+use crate::value::{
+    coerce, repr, FxBuild, InterfaceType, NativeFn, StructField, StructType, Value,
+};
 use dana_grammar::ast::{BinOp, ScopeKind, Sym};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -80,7 +82,10 @@ impl Interp {
                 let iterable = self.eval(fr, &f.iter)?;
                 let mut it =
                     Iter::new(&iterable).map_err(|err| self.locate(err, f.span, fr.src))?;
-                while let Some(v) = it.next_value() {
+                while let Some(v) = it
+                    .next_value()
+                    .map_err(|err| self.locate(err, f.span, fr.src))?
+                {
                     self.tick()?;
                     match &f.target {
                         Target::Name(Place::Local(s), _) => {
@@ -96,11 +101,12 @@ impl Interp {
                 }
                 return self.exec_block(fr, &f.orelse);
             }
-            St::Return(e) => {
+            St::Return(e, span) => {
                 self.ret = match e {
                     Some(e) => self.eval(fr, e)?,
                     None => Value::None,
                 };
+                self.ret_span = *span;
                 return Ok(Flow::Return);
             }
             St::Break => return Ok(Flow::Break),
@@ -124,10 +130,7 @@ impl Interp {
                 }
             }
             St::FuncDef(d) => {
-                let f = self.define_function(fr, d)?;
-                if let Some(place) = d.bind {
-                    self.write_place(fr, place, f);
-                }
+                self.define_function(fr, d)?;
             }
             St::StructDef(d) => self.define_struct(fr, d)?,
             St::InterfaceDef(d) => self.define_interface(fr, d)?,
@@ -284,6 +287,10 @@ impl Interp {
                     self.handling.push(exc_value);
                     let r = self.exec_block(fr, &h.body);
                     self.handling.pop();
+                    // As in Python, the `as` name is unbound when the handler ends.
+                    if let Some(place) = h.name {
+                        self.unbind_place(fr, place);
+                    }
                     r
                 }
                 Ok(None) => Err(e),
@@ -367,13 +374,30 @@ impl Interp {
             };
             f = r.map_err(|e| self.locate(e, deco.span, fr.src))?;
         }
+        let mut types = Vec::with_capacity(d.receivers.len());
         for (_, ex) in &d.receivers {
             let tv = self
                 .eval(fr, ex)
                 .map_err(|e| self.locate(e, d.span, fr.src))?;
-            if let Value::StructType(st) = tv {
+            if let Value::StructType(st) = &tv {
                 st.methods.borrow_mut().insert(d.code.name, f.clone());
             }
+            types.push(tv);
+        }
+        if let Some(place) = d.bind {
+            let bound = if types.is_empty() {
+                f.clone()
+            } else {
+                // Receiver methods of several types may share a name (`area` of Circle and of
+                // Rect), and may share it with a builtin (`len`): the name dispatches on the
+                // receiver and falls back to what it named before.
+                let prev = self
+                    .read_place(fr, place, d.code.name)
+                    .ok()
+                    .filter(Value::is_callable);
+                receiver_dispatch(d.code.name, types, f.clone(), prev)
+            };
+            self.write_place(fr, place, bound);
         }
         Ok(f)
     }
@@ -409,8 +433,7 @@ impl Interp {
         // Bind first so methods can mention the type.
         self.write_place(fr, d.bind, Value::StructType(st.clone()));
         for m in &d.methods {
-            let f = self.define_function(fr, m)?;
-            st.methods.borrow_mut().insert(m.code.name, f);
+            self.define_function(fr, m)?;
         }
         Ok(())
     }
@@ -437,6 +460,26 @@ impl Interp {
         self.write_place(fr, d.bind, Value::Interface(Rc::new(it)));
         Ok(())
     }
+}
+
+/// A function value that calls `f` when the first argument is of one of `types`, else `prev`
+/// (or `f` itself, which then reports the type mismatch).
+fn receiver_dispatch(name: Sym, types: Vec<Value>, f: Value, prev: Option<Value>) -> Value {
+    let Some(prev) = prev else {
+        return f;
+    };
+    NativeFn::closure(name.as_str(), move |it, args| {
+        let mine = args.pos.first().is_some_and(|v| {
+            types
+                .iter()
+                .any(|t| crate::builtins::is_instance(v, t).unwrap_or(false))
+        });
+        if mine {
+            it.call_with(&f, args)
+        } else {
+            it.call_with(&prev, args)
+        }
+    })
 }
 
 /// Does an `except` clause's type value catch `kind`?

@@ -58,6 +58,10 @@ pub(crate) fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
+/// Longer integer texts are refused: converting text to a big integer takes quadratic time
+/// (Python refuses beyond 4300 digits by default for the same reason).
+const MAX_INT_TEXT: usize = 400_000;
+
 /// Digits with single underscores between them (`1_000`), in `radix`.
 fn valid_digits(s: &str, radix: u32) -> bool {
     !s.is_empty()
@@ -70,6 +74,9 @@ fn valid_digits(s: &str, radix: u32) -> bool {
 /// Parses integer text as `int(text, base)` does (whitespace, sign, `0x`/`0o`/`0b` prefixes,
 /// underscores); `None` when it is not an integer literal.
 pub(crate) fn parse_int_text(s: &str, base: u32) -> Option<Value> {
+    if s.len() > MAX_INT_TEXT {
+        return None;
+    }
     let t = s.trim_matches(is_py_space);
     let (negative, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -146,6 +153,13 @@ pub(crate) fn parse_bool_text(s: &str) -> Option<bool> {
 
 /// `int(v)` (also `int(text, base)` through `base`).
 pub fn to_int(v: &Value, base: Option<u32>) -> Result<Value, Exc> {
+    if let Value::Str(s) = v {
+        if s.len() > MAX_INT_TEXT {
+            return Err(value_error(format!(
+                "Exceeds the limit ({MAX_INT_TEXT} digits) for integer string conversion"
+            )));
+        }
+    }
     if let Some(b) = base {
         if b == 1 || b > 36 {
             return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
@@ -337,9 +351,8 @@ fn matches_at(v: &Value, ann: &TypeAnn, lookup: TypeLookup<'_>, depth: usize) ->
 ///
 /// Choices where §5.3 is silent: `None` stays `None` for every annotation (also inside
 /// containers); a text holding `FINAL_ANSWER:` is replaced by what follows the last marker
-/// (for every annotation but `any`); a union keeps a non-text value that already matches one
-/// of its members, and otherwise (and always for text) takes the first conversion that
-/// succeeds in the order written; text converts to a list, dict,
+/// (for every annotation but `any`); a union takes the first member, in the order written,
+/// whose conversion succeeds (`str | int` turns 5 into "5"); text converts to a list, dict,
 /// tuple or set only when it is JSON (not character by character); a struct converted from a
 /// dict or JSON object has its field values converted to the field types.
 pub fn coerce(v: Value, ann: &TypeAnn, target: &str, lookup: TypeLookup<'_>) -> Result<Value, Exc> {
@@ -508,22 +521,9 @@ pub(crate) fn convert(
             }
             Some(if changed { Value::dict(out) } else { src })
         }
-        TypeAnn::Union(ts) => {
-            // A non-text value that already is one of the members stays as it is (3.7 stays
-            // 3.7 for `int | float`; `x: float | None = 1` still gives 1.0). Text (typically
-            // an LLM answer) takes the first conversion that succeeds, in the order written:
-            // `int | str` reads "5" as 5, `str | int` keeps "5".
-            let exact = |t: &TypeAnn| match (t, v) {
-                (_, Value::Str(_)) => false,
-                (TypeAnn::Float, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)) => false,
-                (TypeAnn::Int, Value::Bool(_)) => false,
-                _ => matches_at(v, t, lookup, depth + 1),
-            };
-            if ts.iter().any(exact) {
-                return Some(v.clone());
-            }
-            ts.iter().find_map(|t| convert(v, t, lookup, depth + 1))
-        }
+        // §5.3 literally: the first member, in the order written, whose conversion succeeds
+        // (`str | int` turns 5 into "5"; `int | float` truncates 3.7 to 3).
+        TypeAnn::Union(ts) => ts.iter().find_map(|t| convert(v, t, lookup, depth + 1)),
         TypeAnn::Callable => v.is_callable().then(|| v.clone()),
         TypeAnn::Named(sym) => match lookup(*sym) {
             Some(Value::StructType(st)) => structs::struct_from_value(v, &st, lookup, depth),

@@ -183,39 +183,46 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
     }
 }
 
+/// `x + y` for texts, within the size limit.
+fn join2(x: &str, y: &str) -> Result<Value, Exc> {
+    if x.len() + y.len() > MAX_STR_LEN {
+        return Err(limit_error("string too large"));
+    }
+    let mut s = String::with_capacity(x.len() + y.len());
+    s.push_str(x);
+    s.push_str(y);
+    Ok(Value::str(s))
+}
+
 fn add(a: &Value, b: &Value) -> Result<Value, Exc> {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => {
-            if x.len() + y.len() > MAX_STR_LEN {
-                return Err(limit_error("string too large"));
-            }
-            let mut s = String::with_capacity(x.len() + y.len());
-            s.push_str(x);
-            s.push_str(y);
-            Ok(Value::str(s))
-        }
-        // Dana rule: text and a number or bool concatenate.
-        (Value::Str(x), other) if concat_text(other).is_some() => Ok(Value::str(format!(
-            "{x}{}",
-            concat_text(other).unwrap_or_default()
-        ))),
-        (other, Value::Str(y)) if concat_text(other).is_some() => Ok(Value::str(format!(
-            "{}{y}",
-            concat_text(other).unwrap_or_default()
-        ))),
+        (Value::Str(x), Value::Str(y)) => join2(x, y),
         (Value::List(x), Value::List(y)) => {
             let joined = concat_items(&x.borrow(), &y.borrow())?;
             Ok(Value::list(joined))
         }
         (Value::Tuple(x), Value::Tuple(y)) => Ok(Value::tuple(concat_items(x, y)?)),
-        (Value::Str(_) | Value::List(_) | Value::Tuple(_), other) => Err(type_error(format!(
-            "can only concatenate {} (not \"{}\") to {}",
-            a.type_name(),
-            other.type_name(),
-            a.type_name()
-        ))),
+        // Dana rule: text and a number or bool concatenate (`"n=" + 5`, `5 + " items"`).
+        (Value::Str(x), other) => match concat_text(other) {
+            Some(t) => join2(x, &t),
+            None => Err(cannot_concat(a, b)),
+        },
+        (Value::List(_) | Value::Tuple(_), _) => Err(cannot_concat(a, b)),
+        (other, Value::Str(y)) => match concat_text(other) {
+            Some(t) => join2(&t, y),
+            None => Err(unsupported(BinOp::Add, a, b)),
+        },
         _ => Err(unsupported(BinOp::Add, a, b)),
     }
+}
+
+fn cannot_concat(a: &Value, b: &Value) -> Exc {
+    type_error(format!(
+        "can only concatenate {} (not \"{}\") to {}",
+        a.type_name(),
+        b.type_name(),
+        a.type_name()
+    ))
 }
 
 /// `-v`, `+v`, `~v`.
@@ -257,12 +264,20 @@ fn type_value_name(v: &Value) -> Option<&str> {
     }
 }
 
-/// `a == b` with Dana's rules (`"5" == 5`; structural equality of containers and structs).
+/// `a == b` with Dana's rules: a str compared with a number or bool is converted when it
+/// parses (`"5" == 5`, §5.4). The rule is for the operator itself: elements of containers,
+/// dict values and struct fields compare as in Python (`[5] == ["5"]` is False), and
+/// containers and structs compare structurally.
 pub fn eq(a: &Value, b: &Value) -> bool {
-    eq_at(a, b, 0)
+    eq_at(a, b, 0, true)
 }
 
-fn eq_at(a: &Value, b: &Value, depth: usize) -> bool {
+/// Python's `==` (no str/number conversion): membership, `list.index`, `count`, `remove`.
+pub fn eq_python(a: &Value, b: &Value) -> bool {
+    eq_at(a, b, 0, false)
+}
+
+fn eq_at(a: &Value, b: &Value, depth: usize, dana: bool) -> bool {
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
         return num_cmp(x, y) == Some(Ordering::Equal);
     }
@@ -273,12 +288,12 @@ fn eq_at(a: &Value, b: &Value, depth: usize) -> bool {
         x.len() == y.len()
             && x.iter()
                 .zip(y)
-                .all(|(p, q)| p.is_same(q) || eq_at(p, q, depth + 1))
+                .all(|(p, q)| p.is_same(q) || eq_at(p, q, depth + 1, false))
     };
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Str(s), other) | (other, Value::Str(s)) if as_num(other).is_some() => {
-            text_as(s, other).is_some_and(|t| eq_at(&t, other, depth + 1))
+        (Value::Str(s), other) | (other, Value::Str(s)) if dana && as_num(other).is_some() => {
+            text_as(s, other).is_some_and(|t| eq_at(&t, other, depth + 1, false))
         }
         (Value::Str(s), t) | (t, Value::Str(s)) if type_value_name(t).is_some() => {
             type_value_name(t) == Some(s.as_str())
@@ -294,7 +309,7 @@ fn eq_at(a: &Value, b: &Value, depth: usize) -> bool {
             x.len() == y.len()
                 && x.iter().all(|(k, v)| {
                     y.get(k)
-                        .is_some_and(|w| v.is_same(w) || eq_at(v, w, depth + 1))
+                        .is_some_and(|w| v.is_same(w) || eq_at(v, w, depth + 1, false))
                 })
         }
         (Value::Set(x), Value::Set(y)) => {
@@ -322,8 +337,16 @@ fn not_supported(op: &str, a: &Value, b: &Value) -> Exc {
     ))
 }
 
-/// The ordering of `a` and `b` (`None` when unordered, like NaN), or TypeError.
-fn order(op: &str, a: &Value, b: &Value, depth: usize) -> Result<Option<Ordering>, Exc> {
+/// The ordering of `a` and `b` (`None` when unordered, like NaN), or TypeError. With `dana`,
+/// a str compared with a number converts when it parses (§5.4); elements of lists and tuples
+/// compare as in Python.
+fn order(
+    op: &str,
+    a: &Value,
+    b: &Value,
+    depth: usize,
+    dana: bool,
+) -> Result<Option<Ordering>, Exc> {
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
         return Ok(num_cmp(x, y));
     }
@@ -334,20 +357,20 @@ fn order(op: &str, a: &Value, b: &Value, depth: usize) -> Result<Option<Ordering
     }
     let seq = |x: &[Value], y: &[Value]| -> Result<Option<Ordering>, Exc> {
         for (p, q) in x.iter().zip(y) {
-            if !(p.is_same(q) || eq_at(p, q, depth + 1)) {
-                return order(op, p, q, depth + 1);
+            if !(p.is_same(q) || eq_at(p, q, depth + 1, false)) {
+                return order(op, p, q, depth + 1, false);
             }
         }
         Ok(Some(x.len().cmp(&y.len())))
     };
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Ok(Some(x.as_str().cmp(y.as_str()))),
-        (Value::Str(s), other) if as_num(other).is_some() => match text_as(s, other) {
-            Some(t) => order(op, &t, other, depth + 1),
+        (Value::Str(s), other) if dana && as_num(other).is_some() => match text_as(s, other) {
+            Some(t) => order(op, &t, other, depth + 1, false),
             None => Err(not_supported(op, a, b)),
         },
-        (other, Value::Str(s)) if as_num(other).is_some() => match text_as(s, other) {
-            Some(t) => order(op, other, &t, depth + 1),
+        (other, Value::Str(s)) if dana && as_num(other).is_some() => match text_as(s, other) {
+            Some(t) => order(op, other, &t, depth + 1, false),
             None => Err(not_supported(op, a, b)),
         },
         (Value::List(x), Value::List(y)) => seq(&x.borrow(), &y.borrow()),
@@ -388,7 +411,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
             if let (Value::Set(x), Value::Set(y)) = (a, b) {
                 return Ok(set_compare(op, &x.borrow(), &y.borrow()));
             }
-            Ok(order(op.symbol(), a, b, 0)?.is_some_and(want))
+            Ok(order(op.symbol(), a, b, 0, true)?.is_some_and(want))
         }
     }
 }
@@ -406,7 +429,7 @@ pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
             Ordering::Equal
         });
     }
-    Ok(order("<", a, b, 0)?.unwrap_or(Ordering::Equal))
+    Ok(order("<", a, b, 0, true)?.unwrap_or(Ordering::Equal))
 }
 
 /// `item in container`.
@@ -419,8 +442,11 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, Exc> {
                 other.type_name()
             ))),
         },
-        Value::List(l) => Ok(l.borrow().iter().any(|x| x.is_same(item) || eq(x, item))),
-        Value::Tuple(t) => Ok(t.iter().any(|x| x.is_same(item) || eq(x, item))),
+        Value::List(l) => Ok(l
+            .borrow()
+            .iter()
+            .any(|x| x.is_same(item) || eq_python(x, item))),
+        Value::Tuple(t) => Ok(t.iter().any(|x| x.is_same(item) || eq_python(x, item))),
         Value::Dict(d) => Ok(d.borrow().contains_key(&Key::new(item.clone())?)),
         Value::Set(s) => Ok(s.borrow().contains(&Key::new(item.clone())?)),
         Value::Range(r) => {

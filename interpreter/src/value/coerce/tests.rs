@@ -151,8 +151,10 @@ fn coercion_table_of_spec_5_3() {
         (s("5"), T::Union(vec![T::Int, T::Str]), "5"),
         (s("5"), T::Union(vec![T::Str, T::Int]), "'5'"),
         (Value::Int(1), T::Union(vec![T::Float, T::None]), "1.0"),
-        (Value::Float(3.7), T::Union(vec![T::Int, T::Float]), "3.7"),
-        (Value::Int(1), T::Union(vec![T::Float, T::Int]), "1"),
+        (Value::Float(3.7), T::Union(vec![T::Float, T::Int]), "3.7"),
+        (Value::Int(5), T::Union(vec![T::Str, T::Int]), "'5'"),
+        (Value::Int(5), T::Union(vec![T::Int, T::Str]), "5"),
+        (s("3"), T::Union(vec![T::Float, T::Int]), "3.0"),
         (
             s("abc"),
             T::Union(vec![T::Int, T::Float]),

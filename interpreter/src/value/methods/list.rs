@@ -3,7 +3,7 @@
 use super::{bind, given, int_arg};
 use crate::error::{index_error, limit_error, type_error, value_error, Exc};
 use crate::eval::Interp;
-use crate::value::ops::{cmp_values, eq, iter_to_vec, MAX_LIST_LEN};
+use crate::value::ops::{cmp_values, eq_python, iter_to_vec, MAX_LIST_LEN};
 use crate::value::repr::repr;
 use crate::value::{Args, Value};
 use std::cmp::Ordering;
@@ -104,7 +104,7 @@ pub(super) fn call_list(
         "count" => Value::Int(
             list.borrow()
                 .iter()
-                .filter(|x| x.is_same(&first) || eq(x, &first))
+                .filter(|x| x.is_same(&first) || eq_python(x, &first))
                 .count() as i64,
         ),
         "reverse" => {
@@ -139,7 +139,7 @@ pub(super) fn call_tuple(items: &[Value], name: &str, args: Args<'_>) -> Result<
         _ => Value::Int(
             items
                 .iter()
-                .filter(|x| x.is_same(&first) || eq(x, &first))
+                .filter(|x| x.is_same(&first) || eq_python(x, &first))
                 .count() as i64,
         ),
     })
@@ -169,7 +169,7 @@ fn position(items: &[Value], x: &Value, lo: usize, hi: usize) -> Option<usize> {
     }
     items[lo..hi]
         .iter()
-        .position(|y| y.is_same(x) || eq(y, x))
+        .position(|y| y.is_same(x) || eq_python(y, x))
         .map(|i| i + lo)
 }
 

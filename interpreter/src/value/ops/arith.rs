@@ -11,9 +11,9 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-/// Integers larger than this many bits are refused (`2 ** 10**10` would need gigabytes and
-/// minutes); about 5 million decimal digits.
-pub(crate) const MAX_INT_BITS: u64 = 1 << 24;
+/// Integers larger than this many bits (about 315,000 decimal digits) are refused: `2 **
+/// 10**10` would need gigabytes, and printing a big integer takes quadratic time.
+pub(crate) const MAX_INT_BITS: u64 = 1 << 20;
 
 /// A number operand: bools count as the ints 0 and 1.
 #[derive(Clone, Copy)]
@@ -108,7 +108,14 @@ fn small_binary(op: BinOp, x: i64, y: i64) -> Result<Value, Exc> {
         BinOp::Add => x.checked_add(y),
         BinOp::Sub => x.checked_sub(y),
         BinOp::Mul => x.checked_mul(y),
-        BinOp::Div => return int_true_div(&BigInt::from(x), &BigInt::from(y)).map(Value::Float),
+        BinOp::Div => {
+            // Ints within 2**53 convert exactly, so one IEEE division rounds correctly.
+            const EXACT: u64 = 1 << 53;
+            if y != 0 && x.unsigned_abs() <= EXACT && y.unsigned_abs() <= EXACT {
+                return Ok(Value::Float(x as f64 / y as f64));
+            }
+            return int_true_div(&BigInt::from(x), &BigInt::from(y)).map(Value::Float);
+        }
         BinOp::FloorDiv => {
             if y == 0 {
                 return Err(int_zero_div());

@@ -204,6 +204,9 @@ fn dana_equality() {
         (ints(&[1]), Value::tuple(vec![I(1)])),
         (Value::None, I(0)),
         (Value::Type(crate::value::BuiltinType::Int), s("str")),
+        // The str/number rule is for `==` itself; elements compare as in Python.
+        (ints(&[5]), Value::list(vec![s("5")])),
+        (Value::tuple(vec![s("5")]), Value::tuple(vec![I(5)])),
     ];
     for (a, b) in no {
         assert!(!eq(a, b), "{a:?} != {b:?}");
@@ -239,6 +242,12 @@ fn ordering() {
     use Value::{Float as F, Int as I};
     let table: &[(CmpOp, Value, Value, &str)] = &[
         (CmpOp::Gt, s("10"), I(9), "true"),
+        (
+            CmpOp::Gt,
+            Value::list(vec![s("10")]),
+            ints(&[9]),
+            "!TypeError: '>' not supported between instances of 'str' and 'int'",
+        ),
         (CmpOp::Lt, I(9), s("10"), "true"),
         (
             CmpOp::Lt,
@@ -307,6 +316,8 @@ fn membership() {
         "!TypeError: 'in <string>' requires string as left operand, not int"
     );
     assert_eq!(c(&ints(&[1, 2]), &F(2.0)), "true");
+    assert_eq!(c(&ints(&[5]), &s("5")), "false");
+    assert_eq!(c(&Value::list(vec![s("5")]), &I(5)), "false");
     assert_eq!(c(&Value::list(vec![F(f64::NAN)]), &F(f64::NAN)), "true");
     assert_eq!(c(&set(&[1]), &F(1.0)), "true");
     assert_eq!(

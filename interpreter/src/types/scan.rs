@@ -1,0 +1,298 @@
+//! Syntactic pre-passes: which names a scope binds (Python rules), which modules a module
+//! imports, which statements can fall through.
+
+use dana_grammar::ast::{self, Expr, ExprKind, FuncBody, ScopeKind, Span, Stmt, StmtKind, Sym};
+
+/// How a name got bound (decides which unused names are worth a warning).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BindKind {
+    /// `x = …`, `x: T = …`, `x += …` with a plain name target.
+    Assign,
+    /// Everything else: unpacking, loop targets, defs, imports, `except … as e`, `with … as x`.
+    Other,
+}
+
+/// Names bound by an assignment target.
+pub(crate) fn target_names(t: &Expr, kind: BindKind, out: &mut Vec<(Sym, Span, BindKind)>) {
+    match &t.kind {
+        ExprKind::Name {
+            scope: None | Some(ScopeKind::Local),
+            name,
+        } => out.push((*name, t.span, kind)),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            for i in items {
+                target_names(i, BindKind::Other, out);
+            }
+        }
+        ExprKind::Starred(inner) => target_names(inner, BindKind::Other, out),
+        _ => {}
+    }
+}
+
+/// The names a body binds, not descending into nested functions (their locals are theirs).
+pub(crate) fn assigned_names(body: &[Stmt], out: &mut Vec<(Sym, Span, BindKind)>) {
+    for s in body {
+        match &s.kind {
+            StmtKind::Assign { targets, .. } => {
+                for t in targets {
+                    target_names(t, BindKind::Assign, out);
+                }
+            }
+            StmtKind::TypedAssign { target, .. } | StmtKind::AugAssign { target, .. } => {
+                target_names(target, BindKind::Assign, out)
+            }
+            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
+                assigned_names(body, out);
+                assigned_names(orelse, out);
+            }
+            StmtKind::For {
+                target,
+                body,
+                orelse,
+                ..
+            } => {
+                target_names(target, BindKind::Other, out);
+                assigned_names(body, out);
+                assigned_names(orelse, out);
+            }
+            StmtKind::FunctionDef(f) => out.push((f.name.name, f.name.span, BindKind::Other)),
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                assigned_names(body, out);
+                for h in handlers {
+                    if let Some(n) = h.name {
+                        out.push((n.name, n.span, BindKind::Other));
+                    }
+                    assigned_names(&h.body, out);
+                }
+                assigned_names(orelse, out);
+                assigned_names(finalbody, out);
+            }
+            StmtKind::Import { path, alias } => {
+                let id = alias.unwrap_or(path[0]);
+                out.push((id.name, id.span, BindKind::Other))
+            }
+            StmtKind::FromImport { names, .. } => {
+                for n in names {
+                    let id = n.alias.unwrap_or(n.name);
+                    out.push((id.name, id.span, BindKind::Other));
+                }
+            }
+            StmtKind::Struct(d) => out.push((d.name.name, d.name.span, BindKind::Other)),
+            StmtKind::Niche(d) => out.push((d.name.name, d.name.span, BindKind::Other)),
+            StmtKind::Interface(d) => out.push((d.name.name, d.name.span, BindKind::Other)),
+            StmtKind::With { items, body } => {
+                for it in items {
+                    if let Some(t) = &it.target {
+                        target_names(t, BindKind::Other, out);
+                    }
+                }
+                assigned_names(body, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` for every statement of `body`, at any depth, including function and method bodies.
+pub(crate) fn walk_stmts<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
+    for s in body {
+        f(s);
+        match &s.kind {
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => {
+                walk_stmts(body, f);
+                walk_stmts(orelse, f);
+            }
+            StmtKind::FunctionDef(d) => walk_fn(d, f),
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                walk_stmts(body, f);
+                for h in handlers {
+                    walk_stmts(&h.body, f);
+                }
+                walk_stmts(orelse, f);
+                walk_stmts(finalbody, f);
+            }
+            StmtKind::Struct(d) => {
+                for m in &d.methods {
+                    walk_fn(m, f);
+                }
+            }
+            StmtKind::Niche(d) => {
+                for m in &d.methods {
+                    walk_fn(m, f);
+                }
+            }
+            StmtKind::With { body, .. } => walk_stmts(body, f),
+            _ => {}
+        }
+    }
+}
+
+fn walk_fn<'a>(d: &'a ast::FunctionDef, f: &mut dyn FnMut(&'a Stmt)) {
+    if let FuncBody::Block(b) = &d.body {
+        walk_stmts(b, f);
+    }
+}
+
+/// Every expression directly held by a statement (not those of nested statements).
+pub(crate) fn stmt_exprs<'a>(s: &'a Stmt, f: &mut dyn FnMut(&'a Expr)) {
+    match &s.kind {
+        StmtKind::Expr(e) | StmtKind::Return(Some(e)) => f(e),
+        StmtKind::Assign { targets, value } => {
+            targets.iter().for_each(&mut *f);
+            f(value);
+        }
+        StmtKind::TypedAssign { target, value, .. } => {
+            f(target);
+            value.iter().for_each(f);
+        }
+        StmtKind::AugAssign { target, value, .. } => {
+            f(target);
+            f(value);
+        }
+        StmtKind::If { cond, .. } | StmtKind::While { cond, .. } => f(cond),
+        StmtKind::For { target, iter, .. } => {
+            f(target);
+            f(iter);
+        }
+        StmtKind::Raise { exc, cause } => {
+            exc.iter().for_each(&mut *f);
+            cause.iter().for_each(f);
+        }
+        StmtKind::Assert { test, msg } => {
+            f(test);
+            msg.iter().for_each(f);
+        }
+        StmtKind::With { items, .. } => {
+            for it in items {
+                f(&it.context);
+                it.target.iter().for_each(&mut *f);
+            }
+        }
+        StmtKind::FunctionDef(d) => {
+            for p in d.receiver.iter().chain(d.params.iter()) {
+                p.default.iter().for_each(&mut *f);
+            }
+            for dec in &d.decorators {
+                f(&dec.func);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `private:`/`public:`/`system:` names a module mentions anywhere (an unscoped read
+/// falls back to them at run time).
+pub(crate) fn scoped_names(m: &ast::Module) -> Vec<Sym> {
+    let mut out = Vec::new();
+    walk_stmts(&m.body, &mut |s| {
+        stmt_exprs(s, &mut |e| {
+            crate::resolve::visit_expr(e, &mut |x| {
+                if let ExprKind::Name {
+                    scope: Some(ScopeKind::Private | ScopeKind::Public | ScopeKind::System),
+                    name,
+                } = &x.kind
+                {
+                    out.push(*name);
+                }
+            })
+        })
+    });
+    out
+}
+
+/// The modules a module imports, as dotted paths (relative ones keep their leading dots).
+pub(crate) fn imported_modules(m: &ast::Module) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    walk_stmts(&m.body, &mut |s| match &s.kind {
+        StmtKind::Import { path, .. } => {
+            let full = dotted(0, path);
+            // `import a.b` binds `a`, and `a.b` is reached through it: both are needed.
+            let mut prefix = String::new();
+            for (i, p) in path.iter().enumerate() {
+                if i > 0 {
+                    prefix.push('.');
+                }
+                prefix.push_str(p.name.as_str());
+                if !out.contains(&prefix) {
+                    out.push(prefix.clone());
+                }
+            }
+            if !out.contains(&full) {
+                out.push(full);
+            }
+        }
+        StmtKind::FromImport { level, path, .. } => {
+            let full = dotted(*level, path);
+            if !out.contains(&full) {
+                out.push(full);
+            }
+        }
+        _ => {}
+    });
+    out
+}
+
+pub(crate) fn dotted(level: u32, path: &[ast::Ident]) -> String {
+    let mut s = ".".repeat(level as usize);
+    for (i, p) in path.iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        s.push_str(p.name.as_str());
+    }
+    s
+}
+
+/// `true` when a loop body contains a `break` that leaves this loop.
+pub(crate) fn has_break(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::If { body, orelse, .. } => has_break(body) || has_break(orelse),
+        StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+        } => {
+            has_break(body)
+                || handlers.iter().any(|h| has_break(&h.body))
+                || has_break(orelse)
+                || has_break(finalbody)
+        }
+        StmtKind::With { body, .. } => has_break(body),
+        _ => false,
+    })
+}
+
+/// `true` for a body that only documents or stubs (`pass`, `...`, a docstring, `raise …`):
+/// its unused parameters are not worth a warning.
+pub(crate) fn is_stub_body(body: &[Stmt]) -> bool {
+    body.iter().all(|s| match &s.kind {
+        StmtKind::Pass | StmtKind::Raise { .. } => true,
+        StmtKind::Expr(e) => matches!(e.kind, ExprKind::Str(_) | ExprKind::Name { .. }),
+        StmtKind::Return(None) => true,
+        StmtKind::Return(Some(e)) => matches!(
+            e.kind,
+            ExprKind::None
+                | ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Str(_)
+                | ExprKind::Bool(_)
+                | ExprKind::Dict(_)
+                | ExprKind::List(_)
+        ),
+        _ => false,
+    })
+}
