@@ -23,6 +23,7 @@ pub const EXIT_USAGE: i32 = 2;
 pub fn new_interp() -> Interp {
     let mut it = Interp::new();
     dana_stdlib::install(&mut it);
+    dana_poet::install(&mut it);
     if let Some(p) = std::env::var_os("DANAPATH") {
         it.search_path
             .extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));

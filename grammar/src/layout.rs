@@ -548,7 +548,7 @@ mod tests {
     fn blank_and_comment_lines_are_ignored() {
         assert_eq!(
             show("if x:\n\n  # c\n      \n  y\n"),
-            "if x:<NL>\n\n     \n      \n  <I>y<NL>\n"
+            "if x:<NL>\n\n     \n      \n  <I>y<NL>\n<D>"
         );
     }
 

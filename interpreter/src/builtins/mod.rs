@@ -15,7 +15,6 @@ mod numeric;
 pub mod signatures;
 mod types;
 
-pub use iter::sort_values;
 pub use numeric::{round_float, round_half_even_int};
 pub use types::{call_exc_type, call_type, is_instance, type_of};
 

@@ -301,7 +301,11 @@ fn set_field(inst: &StructInstance, name: Sym, v: Value) -> Option<Result<(), Ex
     let i = inst.ty.field_index(name)?;
     let checked = match &inst.ty.fields[i].ann {
         None | Some(TypeAnn::Any) => Ok(v),
-        Some(_) => coerce::check_field_assign(&inst.ty, i, v, &|_| None),
+        Some(_) => {
+            let g = inst.ty.globals.as_ref().and_then(std::rc::Weak::upgrade);
+            let lookup = |s: Sym| g.as_ref().and_then(|g| g.get(s));
+            coerce::check_field_assign(&inst.ty, i, v, &lookup)
+        }
     };
     Some(checked.map(|v| {
         inst.fields.borrow_mut()[i] = v;

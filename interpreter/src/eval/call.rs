@@ -141,7 +141,15 @@ impl Interp {
             },
             Value::Type(t) => crate::builtins::call_type(self, *t, Args::new(&pos, kw)),
             Value::ExcType(k) => crate::builtins::call_exc_type(*k, Args::new(&pos, kw)),
-            Value::StructType(st) => coerce::construct_struct(st, &pos, kw, &|_| None),
+            Value::StructType(st) => {
+                let g = st.globals.as_ref().and_then(std::rc::Weak::upgrade);
+                let lookup = |s: Sym| {
+                    g.as_ref()
+                        .and_then(|g| g.get(s))
+                        .or_else(|| self.global_fallback(s))
+                };
+                coerce::construct_struct(st, &pos, kw, &lookup)
+            }
             other => Err(type_error(format!(
                 "'{}' object is not callable",
                 other.type_name()

@@ -429,6 +429,7 @@ impl Interp {
             doc: d.doc.clone(),
             fields,
             methods: RefCell::new(indexmap::IndexMap::with_hasher(FxBuild::default())),
+            globals: Some(Rc::downgrade(fr.globals)),
         });
         // Bind first so methods can mention the type.
         self.write_place(fr, d.bind, Value::StructType(st.clone()));

@@ -1029,7 +1029,13 @@ impl<'o, 'a> Checker<'o, 'a> {
         // overload to what the name already means (another receiver def, a builtin).
         if f.receiver.is_some() {
             if let Type::Func(new) = &t {
-                t = match self.lookup(f.name.name, false) {
+                let prior = self
+                    .scopes
+                    .last()
+                    .and_then(|sc| sc.vars.get(&f.name.name))
+                    .and_then(|v| v.cur.clone())
+                    .or_else(|| self.builtins.get(&f.name.name).cloned());
+                t = match prior {
                     Some(Type::Func(old)) => {
                         let mut merged = (*old).clone();
                         merged.sigs.extend(new.sigs.iter().cloned());

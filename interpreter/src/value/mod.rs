@@ -264,6 +264,9 @@ pub struct StructType {
     pub fields: Vec<StructField>,
     /// Receiver methods registered for this type (by `def (p: T) m(...)` or inside the block).
     pub methods: RefCell<indexmap::IndexMap<Sym, Value, FxBuild>>,
+    /// The module that defines the type: field annotations naming other structs or
+    /// interfaces are looked up there.
+    pub globals: Option<std::rc::Weak<Globals>>,
 }
 
 impl StructType {

@@ -46,6 +46,7 @@ fn make_type(
         doc: Some(doc.into()),
         fields,
         methods: RefCell::new(table),
+        globals: None,
     })
 }
 

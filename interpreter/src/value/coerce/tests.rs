@@ -289,6 +289,7 @@ fn point_type() -> Rc<StructType> {
             field("tags", TypeAnn::List(None), Some(Value::list(vec![]))),
         ],
         methods: RefCell::new(Default::default()),
+        globals: None,
     })
 }
 
