@@ -279,6 +279,18 @@ pub fn render_diagnostic(d: &dyn miette::Diagnostic, color: bool) -> String {
     out
 }
 
+/// Type-checks one file as `dana check` does (standard modules and imported `.na` modules
+/// known); returns its text and diagnostics, or the syntax error's message.
+pub fn typecheck_file(path: &Path) -> Result<(String, Vec<types::Diagnostic>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let m = dana_grammar::parse_module(&text).map_err(|e| e.message.clone())?;
+    let mut it = new_interp();
+    let stdlib = types::stdlib_module_infos(&mut it, dana_stdlib::MODULES);
+    let opts = check_options(path, &m, &stdlib);
+    let diags = types::check_module(&m, &opts);
+    Ok((text, diags))
+}
+
 /// The checker's view of the world for one file: the standard modules, and a summary of each
 /// `.na` module the file imports (found beside it, then on `DANAPATH`), recursively.
 fn check_options(

@@ -183,6 +183,7 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                 if brackets.is_empty() {
                     if line_has_tokens {
                         sc.mark(NEWLINE, last_tok_end);
+                        hint.end_line();
                     }
                     line_has_tokens = false;
                     at_line_start = true;
@@ -192,6 +193,7 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                 // The NEWLINE marker goes before the comment, which is blanked now.
                 if brackets.is_empty() && line_has_tokens {
                     sc.mark(NEWLINE, last_tok_end);
+                    hint.end_line();
                     line_has_tokens = false;
                 }
                 i = sc.blank_comment(i);
@@ -275,11 +277,14 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
     })
 }
 
-/// Counters behind [`Layout::nesting_hint`].
+/// Counters behind [`Layout::nesting_hint`]: maxima of what can nest at one point (deepest
+/// brackets, deepest block, most `lambda`s in one logical line, most brackets in one f-string),
+/// whose sum bounds the builder's recursion anywhere in the file.
 #[derive(Default)]
 struct Hint {
     brackets: usize,
     indent: usize,
+    lambdas_in_line: usize,
     lambdas: usize,
     fstring_brackets: usize,
 }
@@ -287,17 +292,23 @@ struct Hint {
 impl Hint {
     fn note_word(&mut self, word: &[u8]) {
         if word == b"lambda" {
-            self.lambdas += 1;
+            self.lambdas_in_line += 1;
+            self.lambdas = self.lambdas.max(self.lambdas_in_line);
         }
+    }
+
+    fn end_line(&mut self) {
+        self.lambdas_in_line = 0;
     }
 
     /// `token` is a whole string literal whose prefix is `plen` bytes long.
     fn note_string(&mut self, token: &[u8], plen: usize) {
         if token[..plen].iter().any(|c| matches!(c, b'f' | b'F')) {
-            self.fstring_brackets += token
+            let n = token
                 .iter()
                 .filter(|c| matches!(c, b'(' | b'[' | b'{'))
                 .count();
+            self.fstring_brackets = self.fstring_brackets.max(n);
         }
     }
 

@@ -365,29 +365,38 @@ impl Interp {
 
     #[inline]
     pub(crate) fn read_place(&self, fr: &Frame<'_>, place: Place, name: Sym) -> Result<Value, Exc> {
-        let v = match place {
-            Place::Local(s) => self.stack[fr.base + s as usize].clone(),
-            Place::Cell(c) => fr.cells[c as usize].borrow().clone(),
-            Place::Free(f) => match fr.func {
-                Some(func) => func.captures[f as usize].borrow().clone(),
-                None => None,
+        // Each arm clones straight out of its storage: no `Option<Value>` temporary, which the
+        // compiler otherwise moves through the stack with partial-width loads.
+        match place {
+            Place::Local(s) => match &self.stack[fr.base + s as usize] {
+                Some(v) => Ok(v.clone()),
+                None => Err(unbound_local(name)),
+            },
+            Place::Cell(c) => match &*fr.cells[c as usize].borrow() {
+                Some(v) => Ok(v.clone()),
+                None => Err(unbound_local(name)),
+            },
+            Place::Free(f) => match fr.func.map(|func| func.captures[f as usize].borrow()) {
+                Some(cell) => match &*cell {
+                    Some(v) => Ok(v.clone()),
+                    None => Err(unbound_local(name)),
+                },
+                None => Err(unbound_local(name)),
             },
             Place::Global(g) => {
-                let v = fr.globals.slots.borrow()[g as usize].clone();
-                match v {
-                    Some(v) => return Ok(v),
-                    None => match self.global_fallback(name) {
-                        Some(v) => return Ok(v),
-                        None => return Err(self.name_error(name, fr)),
-                    },
+                if let Some(v) = &fr.globals.slots.borrow()[g as usize] {
+                    return Ok(v.clone());
                 }
+                self.global_miss(fr, name)
             }
-        };
-        match v {
+        }
+    }
+
+    #[cold]
+    fn global_miss(&self, fr: &Frame<'_>, name: Sym) -> Result<Value, Exc> {
+        match self.global_fallback(name) {
             Some(v) => Ok(v),
-            None => Err(crate::error::name_error(format!(
-                "cannot access local variable '{name}' where it is not associated with a value"
-            ))),
+            None => Err(self.name_error(name, fr)),
         }
     }
 
@@ -466,6 +475,13 @@ impl Interp {
         g.set(Sym::intern("__name__"), Value::str(name));
         g
     }
+}
+
+#[cold]
+fn unbound_local(name: Sym) -> Exc {
+    crate::error::name_error(format!(
+        "cannot access local variable '{name}' where it is not associated with a value"
+    ))
 }
 
 /// A syntax error as a Dana exception (for imports and `run_source`).

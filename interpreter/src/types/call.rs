@@ -6,7 +6,6 @@ use super::check::Checker;
 use super::diag::{Code, Diagnostic};
 use super::ty::{Compat, FnType, ParamT, Sig, Type};
 use crate::builtins::signatures::Signature;
-use crate::error::did_you_mean;
 use dana_grammar::ast::{self, ArgKind, Expr, ExprKind, ParamKind, Span, Sym};
 use std::rc::Rc;
 
@@ -419,7 +418,7 @@ impl Checker<'_, '_> {
                         name.span,
                         msg,
                     );
-                    if let Some(x) = did_you_mean(name.name.as_str(), cands.iter().copied()) {
+                    if let Some(x) = super::suggest(name.name.as_str(), cands.iter().copied()) {
                         d = d.with_help(format!("did you mean '{x}'?"));
                     } else if !cands.is_empty() {
                         d = d.with_help(format!("the parameters are: {}", cands.join(", ")));

@@ -5,7 +5,6 @@ use super::diag::{Code, Diagnostic, Severity};
 use super::scan::{self, BindKind};
 use super::ty::{FnType, NameKinds, ParamT, Sig, Type, TypeWorld};
 use super::{CheckOptions, FieldInfo, InterfaceInfo, ModuleInfo, StructInfo};
-use crate::error::did_you_mean;
 use dana_grammar::ast::{
     self, Expr, ExprKind, FuncBody, FunctionDef, Module, ParamKind, ScopeKind, Span, Stmt,
     StmtKind, Sym,
@@ -456,7 +455,7 @@ impl<'o, 'a> Checker<'o, 'a> {
         }
         cands.extend(self.builtins.keys().map(|k| k.as_str()));
         cands.extend(self.extra.keys().map(|k| k.as_str()));
-        did_you_mean(name.as_str(), cands).map(str::to_string)
+        super::suggest(name.as_str(), cands).map(str::to_string)
     }
 
     /// Binds a plain name in the current scope (comprehension variables included).
@@ -927,7 +926,7 @@ impl<'o, 'a> Checker<'o, 'a> {
                     attr.span,
                     format!("'{sname}' object has no attribute '{}'", attr.name),
                 );
-                if let Some(s) = did_you_mean(attr.name.as_str(), cands) {
+                if let Some(s) = super::suggest(attr.name.as_str(), cands) {
                     d = d.with_help(format!("did you mean '{s}'?"));
                 }
                 self.error_as(d, Some("AttributeError"));
@@ -1338,7 +1337,7 @@ impl<'o, 'a> Checker<'o, 'a> {
                                     n.name.span,
                                     format!("cannot import name '{member}' from '{key}'"),
                                 );
-                                if let Some(s) = did_you_mean(member, cands) {
+                                if let Some(s) = super::suggest(member, cands) {
                                     d = d.with_help(format!("did you mean '{s}'?"));
                                 }
                                 self.error_as(d, Some("ImportError"));

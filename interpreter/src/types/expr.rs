@@ -5,7 +5,6 @@ use super::check::{Checker, Scope, Var};
 use super::diag::{Code, Diagnostic};
 use super::scan::BindKind;
 use super::ty::{FnType, Sig, Type};
-use crate::error::did_you_mean;
 use dana_grammar::ast::{self, BinOp, Expr, ExprKind, ParamKind, Sym, UnaryOp};
 use std::collections::HashMap;
 
@@ -380,7 +379,7 @@ impl Checker<'_, '_> {
             attr.span,
             format!("'{tn}' object has no attribute '{}'", attr.name),
         );
-        if let Some(s) = did_you_mean(attr.name.as_str(), cands.iter().copied()) {
+        if let Some(s) = super::suggest(attr.name.as_str(), cands.iter().copied()) {
             d = d.with_help(format!("did you mean '{s}'?"));
         }
         self.error(d);
@@ -410,7 +409,7 @@ impl Checker<'_, '_> {
                 attr.span,
                 format!("module '{k}' has no attribute '{}'", attr.name),
             );
-            if let Some(s) = did_you_mean(attr.name.as_str(), cands) {
+            if let Some(s) = super::suggest(attr.name.as_str(), cands) {
                 d = d.with_help(format!("did you mean '{s}'?"));
             }
             self.error(d);
@@ -434,7 +433,7 @@ impl Checker<'_, '_> {
                         attr.span,
                         format!("'{s}' object has no attribute '{}'", attr.name),
                     );
-                    if let Some(x) = did_you_mean(attr.name.as_str(), cands) {
+                    if let Some(x) = super::suggest(attr.name.as_str(), cands) {
                         d = d.with_help(format!("did you mean '{x}'?"));
                     }
                     self.error_as(d, Some("AttributeError"));

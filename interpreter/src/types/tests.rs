@@ -1,12 +1,297 @@
-//! Unit tests of the checker (the file-based cases are in tests/typecheck/).
+//! Unit tests of the checker's pieces and of the POET API (the file-based cases are in
+//! tests/typecheck/).
 
+use super::ty::{Compat, TypeWorld};
 use super::*;
+use dana_grammar::ast::Sym;
+use std::collections::HashSet;
 
 fn diags(src: &str) -> Vec<Diagnostic> {
     check_source(src, &CheckOptions::default()).expect("parses")
 }
 
+fn codes(ds: &[Diagnostic]) -> Vec<(&'static str, &'static str)> {
+    ds.iter()
+        .map(|d| (d.severity.as_str(), d.code.as_str()))
+        .collect()
+}
+
+struct World;
+impl TypeWorld for World {
+    fn satisfies(&self, _: Sym, _: Sym) -> Option<bool> {
+        None
+    }
+}
+
 #[test]
 fn clean_program_has_no_diagnostics() {
     assert!(diags("x = 1\nprint(x + 2)\n").is_empty());
+}
+
+#[test]
+fn compatibility_is_gradual() {
+    let w = World;
+    assert_eq!(Type::Int.compat(&Type::Float, &w), Compat::Yes);
+    assert_eq!(Type::Bool.compat(&Type::Int, &w), Compat::Yes);
+    assert_eq!(Type::Float.compat(&Type::Int, &w), Compat::No);
+    assert_eq!(Type::Any.compat(&Type::Int, &w), Compat::Yes);
+    assert_eq!(Type::Str.compat(&Type::Any, &w), Compat::Yes);
+    let opt_int = Type::union(vec![Type::Int, Type::None]);
+    assert_eq!(opt_int.compat(&Type::Int, &w), Compat::Maybe);
+    assert_eq!(Type::None.compat(&opt_int, &w), Compat::Yes);
+    assert_eq!(opt_int.compat(&opt_int, &w), Compat::Yes);
+    assert_eq!(
+        Type::list(Type::Str).compat(&Type::list(Type::Int), &w),
+        Compat::No
+    );
+    assert_eq!(
+        Type::list(Type::Never).compat(&Type::list(Type::Int), &w),
+        Compat::Yes
+    );
+    assert_eq!(
+        Type::Opaque(Sym::intern("Match")).compat(&Type::Int, &w),
+        Compat::Maybe
+    );
+}
+
+#[test]
+fn union_normalises() {
+    assert_eq!(Type::union(vec![Type::Int, Type::Int]), Type::Int);
+    assert_eq!(Type::union(vec![Type::Int, Type::Any]), Type::Any);
+    assert_eq!(Type::union(vec![]), Type::Never);
+    assert_eq!(
+        Type::union(vec![Type::Int, Type::union(vec![Type::Str, Type::Int])]).to_string(),
+        "int | str"
+    );
+    assert_eq!(Type::join(&Type::Never, &Type::Str), Type::Str);
+}
+
+#[test]
+fn warnings_can_be_left_out() {
+    let src = "def f(a, b):\n    c = 1\n    return a\n";
+    assert_eq!(diags(src).len(), 2);
+    let opts = CheckOptions {
+        no_warnings: true,
+        ..CheckOptions::default()
+    };
+    assert!(check_source(src, &opts).unwrap().is_empty());
+}
+
+#[test]
+fn extra_globals_are_known() {
+    let src = "def operate(x: int) -> int:\n    return helper(x)\n";
+    let ds = check_source(
+        src,
+        &CheckOptions {
+            strict_names: true,
+            ..CheckOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(codes(&ds), vec![("error", "undefined-name")]);
+    let opts = CheckOptions {
+        strict_names: true,
+        globals: vec![("helper".into(), Type::Any)],
+        ..CheckOptions::default()
+    };
+    assert!(check_source(src, &opts).unwrap().is_empty());
+}
+
+#[test]
+fn imported_module_summary_is_used() {
+    let lib = dana_grammar::parse_module(
+        "def area(w: float, h: float) -> float:\n    return w * h\nUNIT = \"m\"\n",
+    )
+    .unwrap();
+    let info = summarize_module(&lib, &CheckOptions::default());
+    assert!(matches!(info.members.get("area"), Some(Type::Func(_))));
+    assert_eq!(info.members.get("UNIT"), Some(&Type::Str));
+    let mut opts = CheckOptions::default();
+    opts.modules.insert("geo".into(), info);
+    let ds = check_source("import geo\ngeo.area(1)\nx: int = geo.UNIT\n", &opts).unwrap();
+    assert_eq!(codes(&ds), vec![("error", "arity")]);
+}
+
+#[test]
+fn diagnostics_json_has_positions() {
+    let src = "def f(a):\n    return a\nf(1, 2)\n";
+    let ds = diags(src);
+    let j = diagnostics_json("x.na", src, &ds);
+    assert_eq!(j.len(), 1);
+    assert_eq!(j[0]["line"], 3);
+    assert_eq!(j[0]["column"], 6);
+    assert_eq!(j[0]["code"], "arity");
+    assert_eq!(j[0]["severity"], "error");
+}
+
+#[test]
+fn suggestions_allow_transpositions() {
+    assert_eq!(suggest("emial", ["email", "name"]), Some("email"));
+    assert_eq!(suggest("x", ["yy", "zz"]), None);
+}
+
+// ---- POET API ----
+
+const ORIGINAL: &str =
+    "def detect(current: list[float], threshold: float = 0.5) -> dict:\n    return {}\n";
+
+fn original_sig() -> FnSig {
+    let m = dana_grammar::parse_module(ORIGINAL).unwrap();
+    match &m.body[0].kind {
+        dana_grammar::ast::StmtKind::FunctionDef(f) => FnSig::from_def(f).renamed("operate"),
+        _ => unreachable!("the original is a def"),
+    }
+}
+
+fn expectations() -> Expectations {
+    Expectations {
+        required: vec![original_sig()],
+        optional: vec![
+            FnSig::parse("perceive(current: list[float], threshold: float) -> dict").unwrap(),
+            FnSig::parse("enforce(result: dict, current: list[float], threshold: float) -> dict")
+                .unwrap(),
+        ],
+        allowed_toplevel: AllowedToplevel::poet(),
+        callable_allowlist: Some(
+            ["len", "sum", "min", "max", "abs", "math.*", "ValueError"]
+                .into_iter()
+                .map(String::from)
+                .collect::<HashSet<_>>(),
+        ),
+        options: CheckOptions::default(),
+    }
+}
+
+fn gate(src: &str) -> Vec<Diagnostic> {
+    let m = dana_grammar::parse_module(src).expect("parses");
+    check_against(&m, &expectations())
+}
+
+#[test]
+fn poet_accepts_a_good_module() {
+    let src = "\
+LIMIT = 3
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if len(xs) > 0 else 0.0
+
+def operate(current: list[float], threshold: float = 0.5) -> dict:
+    m = _mean(current)
+    return {\"drift_detected\": m > threshold, \"score\": min(1.0, abs(m))}
+
+def enforce(result: dict, current: list[float], threshold: float) -> dict:
+    if len(current) > LIMIT and \"score\" not in result:
+        raise ValueError(\"no score\")
+    return result
+";
+    let ds = gate(src);
+    assert!(!has_errors(&ds), "{ds:#?}");
+    assert_eq!(
+        original_sig().to_string(),
+        "operate(current: list[float], threshold: float = 0.5) -> dict"
+    );
+}
+
+#[test]
+fn poet_requires_operate() {
+    let ds = gate("def _helper(x):\n    return x\n");
+    assert_eq!(codes(&ds), vec![("error", "missing-function")]);
+    assert!(ds[0]
+        .message
+        .contains("operate(current: list[float], threshold: float = 0.5) -> dict"));
+}
+
+#[test]
+fn poet_reports_signature_differences() {
+    let ds =
+        gate("def operate(current: list[int], threshold: float = 0.7) -> list:\n    return []\n");
+    assert_eq!(codes(&ds), vec![("error", "signature-mismatch")]);
+    let m = &ds[0].message;
+    assert!(
+        m.contains("parameter 'current' is 'list[int]' instead of 'list[float]'"),
+        "{m}"
+    );
+    assert!(m.contains("defaults to 0.7 instead of 0.5"), "{m}");
+    assert!(m.contains("returns 'list' instead of 'dict'"), "{m}");
+    let ds = gate("def operate(current: list[float]) -> dict:\n    return {}\n");
+    assert!(
+        ds[0].message.contains("takes 1 parameter instead of 2"),
+        "{}",
+        ds[0].message
+    );
+    // An optional stage, when present, is checked too.
+    let ds = gate(
+        "def operate(current: list[float], threshold: float = 0.5) -> dict:\n    return {}\ndef perceive(current, threshold: float) -> dict:\n    return {}\n",
+    );
+    assert_eq!(codes(&ds), vec![("error", "signature-mismatch")]);
+    assert!(ds[0]
+        .message
+        .contains("'current' must be annotated 'list[float]'"));
+}
+
+#[test]
+fn poet_refuses_top_level_code_and_unprefixed_helpers() {
+    let ds = gate(
+        "import math\nprint(\"hi\")\nx = len([1])\ndef helper():\n    return 1\ndef operate(current: list[float], threshold: float = 0.5) -> dict:\n    return {}\n",
+    );
+    let got = codes(&ds);
+    assert_eq!(
+        got.iter().filter(|c| c.1 == "forbidden-statement").count(),
+        4,
+        "{ds:#?}"
+    );
+    assert!(ds
+        .iter()
+        .any(|d| d.message.contains("unexpected function 'helper'")));
+    // print is not in the allowlist either.
+    assert!(ds
+        .iter()
+        .any(|d| d.code == Code::ForbiddenCall && d.message.contains("'print'")));
+}
+
+#[test]
+fn poet_allowlist_covers_builtins_and_modules() {
+    let ds = gate(
+        "def operate(current: list[float], threshold: float = 0.5) -> dict:\n    f = open\n    return {\"n\": sorted(current), \"r\": reason(\"x\")}\n",
+    );
+    let forbidden: Vec<&str> = ds
+        .iter()
+        .filter(|d| d.code == Code::ForbiddenCall)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        forbidden.iter().any(|m| m.contains("'sorted'")),
+        "{forbidden:?}"
+    );
+    assert!(
+        forbidden.iter().any(|m| m.contains("'reason'")),
+        "{forbidden:?}"
+    );
+    // `open` is no builtin: an undefined name, an error in generated code.
+    assert!(ds
+        .iter()
+        .any(|d| d.code == Code::UndefinedName && d.is_error()));
+}
+
+#[test]
+fn poet_names_the_original_globals() {
+    let mut exp = expectations();
+    exp.callable_allowlist = None;
+    exp.options.globals = vec![("_shared_helper".into(), Type::Any)];
+    let m = dana_grammar::parse_module(
+        "def operate(current: list[float], threshold: float = 0.5) -> dict:\n    return _shared_helper(current)\n",
+    )
+    .unwrap();
+    assert!(!has_errors(&check_against(&m, &exp)));
+}
+
+#[test]
+fn poet_type_errors_are_reported() {
+    let ds = gate(
+        "def operate(current: list[float], threshold: float = 0.5) -> dict:\n    return len(current)\n",
+    );
+    assert_eq!(
+        codes(&ds),
+        vec![("warning", "unused-parameter"), ("error", "return-type")]
+    );
 }
