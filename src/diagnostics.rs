@@ -45,7 +45,7 @@ pub fn runtime_report(e: &RtError, source_of: impl Fn(&str) -> Option<String>) -
     let mut span = None;
     if let Some(loc) = &e.location {
         if let Some(text) = source_of(&loc.file) {
-            src = Some(NamedSource::new(loc.file.to_string(), text));
+            src = Some(NamedSource::new(&*loc.file, text));
             span = Some(SourceSpan::from(loc.span));
         }
     }

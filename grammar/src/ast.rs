@@ -282,7 +282,8 @@ pub enum PipeStageKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
     Normal,
-    /// `*args`
+    /// `*args`. A bare `*` (keyword-only marker, `def f(a, *, b)`) is a `VarArgs` parameter
+    /// named `*`: it accepts no arguments, and the parameters after it are keyword-only.
     VarArgs,
     /// `**kwargs`
     KwArgs,
@@ -415,6 +416,8 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Set(Vec<Expr>),
+    /// `{k: v, …}`. A `**m` entry (dict unpacking, merged at its position as in Python) is
+    /// stored as the pair `(Starred(m), None)`; a starred key cannot occur otherwise.
     Dict(Vec<(Expr, Expr)>),
     ListComp {
         elt: Box<Expr>,

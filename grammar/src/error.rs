@@ -1,4 +1,9 @@
 //! Syntax errors.
+//!
+//! Conventions (see README.md): `message` is one short line naming what was expected or what
+//! is wrong ("expected ':', found end of line", "'if' is a reserved word and cannot be used as
+//! a name"); `span` is a byte range of the original source (zero-width at an end of line or
+//! file); `label` describes the spot; `help` is set when a likely fix exists.
 
 use crate::ast::Span;
 
@@ -11,6 +16,7 @@ pub struct SyntaxError {
     /// One-line summary, e.g. "expected ':' after the if condition".
     pub message: String,
     /// Where the error is (byte range of the original source).
+    #[label("{label}")]
     pub span: Span,
     /// Label text shown at the span.
     pub label: String,

@@ -107,7 +107,8 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
         copied: 0,
         marks: Vec::with_capacity(n / 24 + 8),
     };
-    let mut indents: Vec<u32> = vec![0];
+    // (column with tabs to 8, column with tabs as 1) of each open block.
+    let mut indents: Vec<(u32, u32)> = vec![(0, 0)];
     let mut brackets: Vec<(u8, usize)> = Vec::new();
     let mut at_line_start = true;
     let mut line_has_tokens = false;
@@ -119,12 +120,25 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
         if at_line_start {
             // Measure the indentation of a new logical line.
             let line_start = i;
+            // `col` expands tabs to 8 columns, `alt` counts a tab as 1: as in Python, a line
+            // whose indentation compares differently under the two is ambiguous (tabs and
+            // spaces mixed inconsistently) and rejected.
             let mut col: u32 = 0;
+            let mut alt: u32 = 0;
             while i < n {
                 match bytes[i] {
-                    b' ' => col += 1,
-                    b'\t' => col = (col / 8 + 1) * 8,
-                    0x0C => col = 0,
+                    b' ' => {
+                        col += 1;
+                        alt += 1;
+                    }
+                    b'\t' => {
+                        col = (col / 8 + 1) * 8;
+                        alt += 1;
+                    }
+                    0x0C => {
+                        col = 0;
+                        alt = 0;
+                    }
                     b'\r' => {}
                     _ => break,
                 }
@@ -146,31 +160,39 @@ pub(crate) fn layout(src: &str) -> Result<Layout, SyntaxError> {
                 _ => {}
             }
             at_line_start = false;
-            let top = indents.last().copied().unwrap_or(0);
+            let here = Span::new(line_start, i);
+            let (top, top_alt) = indents.last().copied().unwrap_or((0, 0));
             if col > top {
+                if alt <= top_alt {
+                    return Err(inconsistent_tabs(here));
+                }
                 if indents.len() > MAX_INDENT_LEVELS {
                     return Err(SyntaxError::new(
                         format!("too many levels of indentation (limit {MAX_INDENT_LEVELS})"),
-                        Span::new(line_start, i),
+                        here,
                     )
                     .with_label("nested too deeply")
                     .with_help("move the inner blocks into separate functions"));
                 }
-                indents.push(col);
+                indents.push((col, alt));
                 hint.indent = hint.indent.max(indents.len());
                 sc.mark(INDENT, i);
-            } else if col < top {
-                while indents.last().is_some_and(|&c| c > col) {
+            } else {
+                while indents.last().is_some_and(|&(c, _)| c > col) {
                     indents.pop();
                     sc.mark(DEDENT, i);
                 }
-                if indents.last().copied().unwrap_or(0) != col {
+                let (top, top_alt) = indents.last().copied().unwrap_or((0, 0));
+                if top != col {
                     return Err(SyntaxError::new(
                         "unindent does not match any outer indentation level",
-                        Span::new(line_start, i),
+                        here,
                     )
                     .with_label("this indentation matches no enclosing block")
                     .with_help("indent this line to the same column as the block it continues"));
+                }
+                if top_alt != alt {
+                    return Err(inconsistent_tabs(here));
                 }
             }
         }
@@ -459,6 +481,12 @@ pub(crate) fn scan_string(bytes: &[u8], start: usize, q: usize) -> Result<usize,
     }
 }
 
+fn inconsistent_tabs(span: Span) -> SyntaxError {
+    SyntaxError::new("inconsistent use of tabs and spaces in indentation", span)
+        .with_label("tabs and spaces mixed here")
+        .with_help("indent every line of a block the same way (preferably with spaces)")
+}
+
 fn too_many_brackets(at: usize) -> SyntaxError {
     SyntaxError::new(
         format!("too many nested brackets (limit {MAX_BRACKET_DEPTH})"),
@@ -573,8 +601,12 @@ mod tests {
     #[test]
     fn crlf_and_tabs() {
         assert_eq!(show("if x:\r\n\ty\r\n"), "if x:<NL>\r\n\t<I>y<NL>\r\n<D>");
-        // A tab is 8 columns: 8 spaces continue the same block.
-        assert!(layout("if x:\n\ty\n        z\n").is_ok());
+        // A tab is 8 columns, but a block must not be ambiguous: a tab line and an
+        // 8-space line in one block are rejected, as in Python.
+        let e = layout("if x:\n\ty\n        z\n").unwrap_err();
+        assert!(e.message.contains("inconsistent use of tabs"));
+        assert!(layout("if x:\n\ty\n\tif y:\n\t\tz\n\tw\n").is_ok());
+        assert!(layout("if x:\n  \ty\n  \tz\n").is_ok());
     }
 
     #[test]

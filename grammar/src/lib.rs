@@ -1,9 +1,10 @@
 //! dana-grammar: Dana source text → AST.
 //!
-//! Pipeline: [`layout`] rewrites indentation into explicit INDENT/DEDENT/NEWLINE markers while
-//! keeping an offset map to the original text, `dana.pest` parses the result, and [`parser`]
-//! builds the [`ast`] (a Pratt parser for operators). Every span in the AST is a byte range of
-//! the original source.
+//! Pipeline: the `layout` pass rewrites indentation into explicit INDENT/DEDENT/NEWLINE markers
+//! while keeping an offset map to the original text, `dana.pest` parses the result, and the
+//! `parser` module builds the [`ast`] (an operator-precedence pass for operators). Every span in
+//! the AST is a byte range of the original source. See README.md for the layout pass, the
+//! limits that keep parsing safe on any input, and the error conventions.
 
 pub mod ast;
 pub mod error;
@@ -21,5 +22,3 @@ pub fn parse_module(src: &str) -> Result<ast::Module, SyntaxError> {
 pub fn parse_expr(src: &str) -> Result<ast::Expr, SyntaxError> {
     parser::parse_expr(src)
 }
-#[doc(hidden)]
-pub use parser::timings as __timings;

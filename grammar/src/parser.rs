@@ -1,12 +1,14 @@
 //! pest pairs → AST.
 //!
-//! [`layout`](crate::layout) makes the indentation explicit, `dana.pest` parses the rewritten
+//! [`layout`] makes the indentation explicit, `dana.pest` parses the rewritten
 //! text, and the [`Builder`] here walks the pairs once to build the AST, converting every pest
 //! offset back to an offset of the original source through the layout's [`OffsetMap`].
 //!
-//! Submodules: `stmt` (statements, definitions), `expr` (operator precedence and every
-//! expression form), `strings` (literals and f-strings), `diagnose` (pest errors → readable
-//! [`SyntaxError`]s).
+//! Submodules: `stmt` (statements and blocks), `defs` (`def`, parameters, pipelines, type
+//! annotations), `structs` (struct / interface / niche blocks), `expr` (the operator-precedence
+//! pass, primaries, lambdas), `displays` (brackets and comprehensions), `calls` (arguments and
+//! subscripts), `targets` (assignment targets), `strings` (literals and f-strings) and
+//! `diagnose` (pest errors → readable [`SyntaxError`]s).
 //!
 //! Depth is bounded everywhere, because both the interpreter and `Drop` walk the AST
 //! recursively: the layout pass bounds brackets and blocks before pest runs, operator chains are
@@ -24,10 +26,15 @@ use crate::ast::{Ident, Module, Span, Sym};
 use crate::error::SyntaxError;
 use crate::layout::{self, OffsetMap};
 
+mod calls;
+mod defs;
 mod diagnose;
+mod displays;
 mod expr;
 mod stmt;
 mod strings;
+mod structs;
+mod targets;
 
 #[derive(Parser)]
 #[grammar = "../dana.pest"]
@@ -359,21 +366,4 @@ pub(crate) fn too_deep(span: Span) -> SyntaxError {
     SyntaxError::new("expression too deeply nested", span)
         .with_label("nested too deeply")
         .with_help("split it into smaller expressions with intermediate variables")
-}
-#[doc(hidden)]
-pub fn timings(src: &str) -> [std::time::Duration; 3] {
-    let t0 = std::time::Instant::now();
-    let lay = layout::layout(src).unwrap();
-    let t1 = std::time::Instant::now();
-    let pairs = DanaParser::parse(Rule::file, &lay.text).unwrap();
-    let t2 = std::time::Instant::now();
-    let map = OffsetMap {
-        marks: &lay.marks,
-        base: 0,
-    };
-    let mut b = Builder::new(src, map, Ctx::default());
-    let m = b.module(pairs.into_iter().next().unwrap());
-    let t3 = std::time::Instant::now();
-    drop(m);
-    [t1 - t0, t2 - t1, t3 - t2]
 }

@@ -273,3 +273,39 @@ fn deep_but_reasonable_nesting() {
     let chain = vec!["1"; 500].join(" + ");
     assert!(matches!(expr_ast(&chain).kind, ExprKind::Binary(..)));
 }
+
+#[test]
+fn dict_unpacking() {
+    // `**m` is stored as the entry (Starred(m), None) (documented on ExprKind::Dict).
+    assert_eq!(ex("{**a, **b}"), "{dict (*a None) (*b None)}");
+    assert_eq!(ex("{'w': 0, **a}"), "{dict (\"w\" 0) (*a None)}");
+    assert_eq!(
+        ex("{**f(x), 'k': [1]}"),
+        "{dict (*(call f x) None) (\"k\" [1])}"
+    );
+    let e = expr_err("{**a, 1}");
+    assert!(e.message.contains("cannot mix"), "{}", e.message);
+    let e = expr_err("{**a for a in b}");
+    assert!(e.message.contains("dict comprehension"), "{}", e.message);
+}
+
+#[test]
+fn radix_and_float_edge_cases() {
+    assert_eq!(ex("0e5"), "0.0");
+    assert_eq!(ex("0_0"), "0");
+    assert_eq!(ex("0x_ff"), "255");
+    assert_eq!(ex("0b1_0"), "2");
+    let e = expr_err("0o8");
+    assert_eq!(e.message, "invalid digit '8' in octal literal");
+    assert_eq!(e.span.start, 2);
+    let e = expr_err("0b102");
+    assert!(e.message.contains("'2' in binary"), "{}", e.message);
+    let e = expr_err("0xfg");
+    assert!(e.message.contains("'g' in hexadecimal"), "{}", e.message);
+    let e = expr_err("0x");
+    assert!(
+        e.message.contains("invalid hexadecimal literal"),
+        "{}",
+        e.message
+    );
+}

@@ -347,3 +347,20 @@ fn layout_edge_cases() {
         "(if a [b] [])\nc"
     );
 }
+
+#[test]
+fn keyword_only_marker() {
+    // A bare `*` is a VarArgs parameter named `*` (documented on ParamKind::VarArgs).
+    assert_eq!(
+        st("def g(a, *, b):\n    return a + b"),
+        "(def g (a ** b) [(return (+ a b))])"
+    );
+    assert_eq!(st("def g(*, b=1):\n    pass"), "(def g (** b=1) [pass])");
+    assert_eq!(ex("lambda a, *, b :: a"), "(lambda (a ** b) a)");
+    let e = err("def g(a, *):\n    pass");
+    assert!(e.message.contains("bare '*'"), "{}", e.message);
+    let e = err("def g(a, *, **k):\n    pass");
+    assert!(e.message.contains("bare '*'"), "{}", e.message);
+    let e = err("def g(a, *b, *, c):\n    pass");
+    assert!(e.message.contains("only one '*'"), "{}", e.message);
+}

@@ -216,9 +216,12 @@ impl Resolver {
             StmtKind::If { cond, body, orelse } => {
                 St::If(self.expr(cond)?, self.block(body)?, self.block(orelse)?)
             }
-            StmtKind::While { cond, body, orelse } => {
-                St::While(self.expr(cond)?, self.block(body)?, self.block(orelse)?)
-            }
+            StmtKind::While { cond, body, orelse } => St::While(
+                self.expr(cond)?,
+                self.block(body)?,
+                self.block(orelse)?,
+                span,
+            ),
             StmtKind::For {
                 target,
                 iter,
@@ -558,7 +561,10 @@ impl Resolver {
         let body_ir = body_ir?;
         Ok(Rc::new(FuncCode {
             name,
-            has_varargs: ps.iter().any(|p| p.kind == ParamKind::VarArgs),
+            // A bare `*` (stored as a VarArgs parameter named `*`) takes no arguments.
+            has_varargs: ps
+                .iter()
+                .any(|p| p.kind == ParamKind::VarArgs && p.name.as_str() != "*"),
             has_kwargs: ps.iter().any(|p| p.kind == ParamKind::KwArgs),
             params: ps,
             n_positional,

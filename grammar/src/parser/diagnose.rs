@@ -57,7 +57,7 @@ struct Expected {
 }
 
 const STRUCTURAL: &[&str] = &[
-    ":", "::", "in", "import", "else", "def", "(", ",", ")", "]", "}", "=", "->",
+    ":", ",", "::", "in", "import", "else", "def", "(", ")", "]", "}", "=", "->",
 ];
 
 /// Converts a pest failure on `text` (parsed with `rule`) into a SyntaxError on `src`.
@@ -87,14 +87,20 @@ pub(super) fn pest_error(
         pos = pos.max(att.max_position);
         // Right after a name or number, letter/digit tokens were tried to extend it; they are
         // not expectations. After a keyword they are (`import` + a module name).
-        let prev_is_word = word_before(text, pos, map)
-            .is_some_and(|(w, _)| !is_reserved(w) && text[..pos].ends_with(w));
+        let prev_is_word = word_before(text, pos, map).is_some_and(|(w, _)| {
+            !is_reserved(w) && text.get(..pos).is_some_and(|t| t.ends_with(w))
+        });
         for tok in att.expected_tokens() {
             let t = tok.to_string();
             classify(&t, prev_is_word, &mut exp);
         }
     }
-    build(pos, &exp, text, map, src)
+    let eof = if rule == Rule::expr_entry {
+        "end of the expression"
+    } else {
+        "end of file"
+    };
+    build(pos, &exp, text, map, src, eof)
 }
 
 fn classify(t: &str, prev_is_word: bool, exp: &mut Expected) {
@@ -112,6 +118,9 @@ fn classify(t: &str, prev_is_word: bool, exp: &mut Expected) {
             if let Some(s) = STRUCTURAL.iter().find(|s| **s == t) {
                 if !exp.tokens.contains(s) {
                     exp.tokens.push(s);
+                    // Keep the display order of STRUCTURAL (`',' or ')'`).
+                    exp.tokens
+                        .sort_by_key(|t| STRUCTURAL.iter().position(|s| s == t));
                 }
             } else if !t.contains("..") && !t.is_empty() && t.chars().all(|c| !c.is_control()) {
                 exp.other.push(t.to_string());
@@ -120,13 +129,23 @@ fn classify(t: &str, prev_is_word: bool, exp: &mut Expected) {
     }
 }
 
-fn build(pos: usize, exp: &Expected, text: &str, map: OffsetMap<'_>, src: &str) -> SyntaxError {
-    let found = Found::at(text, pos);
+fn build(
+    pos: usize,
+    exp: &Expected,
+    text: &str,
+    map: OffsetMap<'_>,
+    src: &str,
+    eof: &str,
+) -> SyntaxError {
+    let found = Found::at(text, pos, eof);
     let span = map.span(pos, pos + found.len);
     let at = map.orig(pos);
 
     if found.kind == FoundKind::Indent {
-        let line_start = src[..at.min(src.len())].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = src
+            .get(..at)
+            .and_then(|s| s.rfind('\n'))
+            .map_or(0, |i| i + 1);
         return SyntaxError::new("unexpected indent", Span::new(line_start, at))
             .with_label("this line is indented more than the block it belongs to")
             .with_help("remove the extra indentation (only a line ending with ':' opens a block)");
@@ -156,6 +175,16 @@ fn build(pos: usize, exp: &Expected, text: &str, map: OffsetMap<'_>, src: &str) 
         return reserved_error(found.text, span);
     }
 
+    if let Some(c) = text.get(pos..).and_then(|t| t.chars().next()) {
+        if !c.is_ascii() {
+            return SyntaxError::new(
+                format!("invalid character '{c}' (U+{:04X})", c as u32),
+                span,
+            )
+            .with_label("not allowed outside strings and comments")
+            .with_help("names use only ASCII letters, digits and '_'");
+        }
+    }
     if let Some((word, wspan)) = line_first_word(text, pos, map) {
         if word == "class" {
             return SyntaxError::new("Dana has no classes", wspan)
@@ -259,7 +288,7 @@ struct Found<'t> {
 }
 
 impl<'t> Found<'t> {
-    fn at(text: &'t str, pos: usize) -> Found<'t> {
+    fn at(text: &'t str, pos: usize, eof: &str) -> Found<'t> {
         let b = text.as_bytes();
         let mk = |kind, len: usize, desc: String| Found {
             kind,
@@ -268,7 +297,7 @@ impl<'t> Found<'t> {
             desc,
         };
         let Some(&c) = b.get(pos) else {
-            return mk(FoundKind::Eof, 0, "end of file".into());
+            return mk(FoundKind::Eof, 0, eof.into());
         };
         match c {
             INDENT => mk(FoundKind::Indent, 0, "an indent".into()),

@@ -87,7 +87,7 @@ fn classify_binop(s: &str) -> (OpKind, u8) {
     }
 }
 
-fn boxed(e: Expr) -> Box<Expr> {
+pub(super) fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
@@ -116,7 +116,7 @@ impl<'s> Builder<'s> {
         Ok((top.expr, top.depth))
     }
 
-    fn push_prefix(&mut self, c: &Pair<'_>) {
+    pub(super) fn push_prefix(&mut self, c: &Pair<'_>) {
         let (kind, prec) = match c.as_str() {
             "-" => (OpKind::Unary(UnaryOp::Neg), P_UNARY),
             "+" => (OpKind::Unary(UnaryOp::Pos), P_UNARY),
@@ -127,7 +127,7 @@ impl<'s> Builder<'s> {
         self.ops.push(OpEntry { kind, prec, start });
     }
 
-    fn push_binop(&mut self, c: &Pair<'_>, pb: usize) -> Result<()> {
+    pub(super) fn push_binop(&mut self, c: &Pair<'_>, pb: usize) -> Result<()> {
         let (kind, prec) = classify_binop(c.as_str());
         self.reduce_while(pb, prec, prec == P_POW)?;
         self.ops.push(OpEntry {
@@ -138,7 +138,7 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn push_ternary(&mut self, c: Pair<'_>, pb: usize, whole: Span) -> Result<()> {
+    pub(super) fn push_ternary(&mut self, c: Pair<'_>, pb: usize, whole: Span) -> Result<()> {
         let test = c
             .into_inner()
             .find(|t| t.as_rule() == Rule::test)
@@ -153,7 +153,7 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn push_primary(&mut self, c: Pair<'_>) -> Result<()> {
+    pub(super) fn push_primary(&mut self, c: Pair<'_>) -> Result<()> {
         let (expr, depth) = self.primary(c)?;
         self.operands.push(Operand {
             expr,
@@ -165,7 +165,7 @@ impl<'s> Builder<'s> {
 
     /// Reduces the operators above `base` that bind tighter than an incoming operator of
     /// precedence `prec` (or as tight, for a left-associative one).
-    fn reduce_while(&mut self, base: usize, prec: u8, right_assoc: bool) -> Result<()> {
+    pub(super) fn reduce_while(&mut self, base: usize, prec: u8, right_assoc: bool) -> Result<()> {
         while self.ops.len() > base {
             let top = self.ops.last().map_or(0, |o| o.prec);
             if top > prec || (top == prec && !right_assoc) {
@@ -177,11 +177,11 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    fn pop_operand(&mut self) -> Result<Operand> {
+    pub(super) fn pop_operand(&mut self) -> Result<Operand> {
         self.operands.pop().ok_or_else(|| internal(Span::new(0, 0)))
     }
 
-    fn reduce(&mut self) -> Result<()> {
+    pub(super) fn reduce(&mut self) -> Result<()> {
         let Some(op) = self.ops.pop() else {
             return Err(internal(Span::new(0, 0)));
         };
@@ -282,7 +282,7 @@ impl<'s> Builder<'s> {
         }
     }
 
-    fn postfix(&mut self, c: Pair<'_>, base: usize) -> Result<()> {
+    pub(super) fn postfix(&mut self, c: Pair<'_>, base: usize) -> Result<()> {
         let pspan = self.span(&c);
         if self.operands.len() <= base {
             return Err(internal(pspan));
@@ -335,7 +335,7 @@ impl<'s> Builder<'s> {
     }
 
     /// A thin dispatcher: nested brackets recurse through here.
-    fn primary(&mut self, p: Pair<'_>) -> Result<Built> {
+    pub(super) fn primary(&mut self, p: Pair<'_>) -> Result<Built> {
         match p.as_rule() {
             Rule::strings => self.strings(p),
             Rule::lambda_expr => self.lambda(p),
@@ -347,7 +347,7 @@ impl<'s> Builder<'s> {
     }
 
     /// Names, literal keywords, numbers, scoped names and `$$`.
-    fn leaf(&self, p: &Pair<'_>) -> Result<Expr> {
+    pub(super) fn leaf(&self, p: &Pair<'_>) -> Result<Expr> {
         let span = self.span(p);
         let kind = match p.as_rule() {
             Rule::ident => match self.token_text(span) {
@@ -380,7 +380,7 @@ impl<'s> Builder<'s> {
         Ok(Expr { kind, span })
     }
 
-    fn scoped_name(&self, text: &'s str, span: Span) -> Result<ExprKind> {
+    pub(super) fn scoped_name(&self, text: &'s str, span: Span) -> Result<ExprKind> {
         let Some((scope, name)) = text.split_once(':') else {
             return Err(internal(span));
         };
@@ -466,7 +466,7 @@ impl<'s> Builder<'s> {
         ))
     }
 
-    fn lambda(&mut self, p: Pair<'_>) -> Result<Built> {
+    pub(super) fn lambda(&mut self, p: Pair<'_>) -> Result<Built> {
         let start = self.start(&p);
         let head = Span {
             start,
@@ -505,556 +505,12 @@ impl<'s> Builder<'s> {
             ))
         })
     }
-
-    fn paren(&mut self, p: Pair<'_>) -> Result<Built> {
-        let span = self.span(&p);
-        self.nested(span, |b| {
-            let mut it = p.into_inner();
-            let Some(first) = it.next() else {
-                return Ok((
-                    Expr {
-                        kind: ExprKind::Tuple(Vec::new()),
-                        span,
-                    },
-                    1,
-                ));
-            };
-            let (e0, d0) = b.star_elem(first)?;
-            let Some(second) = it.next() else {
-                if matches!(e0.kind, ExprKind::Starred(_)) {
-                    return Err(starred_here(e0.span));
-                }
-                return Ok((e0, d0));
-            };
-            match second.as_rule() {
-                Rule::comp_for => {
-                    let mut gens = Vec::new();
-                    let mut depth = d0;
-                    for g in std::iter::once(second).chain(it) {
-                        let (g, d) = b.comp_for(g)?;
-                        depth = depth.max(d);
-                        gens.push(g);
-                    }
-                    if matches!(e0.kind, ExprKind::Starred(_)) {
-                        return Err(starred_here(e0.span));
-                    }
-                    // A generator expression is built eagerly, as a list comprehension.
-                    b.finish(
-                        ExprKind::ListComp {
-                            elt: boxed(e0),
-                            gens,
-                        },
-                        depth + 1,
-                        span,
-                    )
-                }
-                Rule::tuple_tail => {
-                    let mut items = vec![e0];
-                    let mut depth = d0;
-                    for c in second.into_inner() {
-                        let (e, d) = b.star_elem(c)?;
-                        depth = depth.max(d);
-                        items.push(e);
-                    }
-                    b.finish(ExprKind::Tuple(items), depth + 1, span)
-                }
-                _ => Err(SyntaxError::new(
-                    "'(key: value)' is only valid in a dict comprehension",
-                    span,
-                )
-                .with_label("key/value pair in parentheses")
-                .with_help("write a dict comprehension `{(k: v) for …}`, or a dict `{k: v}`")),
-            }
-        })
-    }
-
-    fn finish(&self, kind: ExprKind, depth: u32, span: Span) -> Result<Built> {
-        self.check_depth(depth, span)?;
-        Ok((Expr { kind, span }, depth))
-    }
-
-    fn list_disp(&mut self, p: Pair<'_>) -> Result<Built> {
-        let span = self.span(&p);
-        self.nested(span, |b| {
-            let mut items = Vec::new();
-            let mut gens = Vec::new();
-            let mut depth = 0;
-            for c in p.into_inner() {
-                if c.as_rule() == Rule::comp_for {
-                    let (g, d) = b.comp_for(c)?;
-                    depth = depth.max(d);
-                    gens.push(g);
-                } else {
-                    let (e, d) = b.star_elem(c)?;
-                    depth = depth.max(d);
-                    items.push(e);
-                }
-            }
-            if gens.is_empty() {
-                return b.finish(ExprKind::List(items), depth + 1, span);
-            }
-            let elt = items.pop().ok_or_else(|| internal(span))?;
-            if matches!(elt.kind, ExprKind::Starred(_)) {
-                return Err(starred_here(elt.span));
-            }
-            b.finish(
-                ExprKind::ListComp {
-                    elt: boxed(elt),
-                    gens,
-                },
-                depth + 1,
-                span,
-            )
-        })
-    }
-
-    fn brace_disp(&mut self, p: Pair<'_>) -> Result<Built> {
-        let span = self.span(&p);
-        self.nested(span, |b| {
-            let mut singles = Vec::new();
-            let mut pairs = Vec::new();
-            let mut gens = Vec::new();
-            let mut depth = 0;
-            for c in p.into_inner() {
-                if c.as_rule() == Rule::comp_for {
-                    let (g, d) = b.comp_for(c)?;
-                    depth = depth.max(d);
-                    gens.push(g);
-                    continue;
-                }
-                let mut parts = c.into_inner();
-                let Some(k) = parts.next() else {
-                    return Err(internal(span));
-                };
-                if k.as_rule() == Rule::dict_unpack {
-                    return Err(SyntaxError::new(
-                        "'**' unpacking in a dict display is not supported",
-                        b.span(&k),
-                    )
-                    .with_label("dict unpacking")
-                    .with_help("build the dict first, then merge with `.update(other)`"));
-                }
-                match parts.next() {
-                    Some(v) => {
-                        let (k, kd) = b.star_elem(k)?;
-                        if matches!(k.kind, ExprKind::Starred(_)) {
-                            return Err(starred_here(k.span));
-                        }
-                        let (v, vd) = b.stream(v)?;
-                        depth = depth.max(kd).max(vd);
-                        pairs.push((k, v));
-                    }
-                    None => {
-                        // The Dana spelling `{(k: v) for …}`: a parenthesised pair.
-                        if let Some((kp, vp)) = paren_pair(&k) {
-                            let (k, kd) = b.nested(span, |b| b.star_elem(kp))?;
-                            let (v, vd) = b.nested(span, |b| b.stream(vp))?;
-                            depth = depth.max(kd).max(vd);
-                            pairs.push((k, v));
-                        } else {
-                            let (e, d) = b.star_elem(k)?;
-                            depth = depth.max(d);
-                            singles.push(e);
-                        }
-                    }
-                }
-            }
-            if !gens.is_empty() {
-                if let Some((k, v)) = pairs.pop() {
-                    return b.finish(
-                        ExprKind::DictComp {
-                            key: boxed(k),
-                            value: boxed(v),
-                            gens,
-                        },
-                        depth + 1,
-                        span,
-                    );
-                }
-                let elt = singles.pop().ok_or_else(|| internal(span))?;
-                if matches!(elt.kind, ExprKind::Starred(_)) {
-                    return Err(starred_here(elt.span));
-                }
-                return b.finish(
-                    ExprKind::SetComp {
-                        elt: boxed(elt),
-                        gens,
-                    },
-                    depth + 1,
-                    span,
-                );
-            }
-            if !singles.is_empty() && !pairs.is_empty() {
-                return Err(SyntaxError::new(
-                    "cannot mix 'key: value' entries and set elements",
-                    span,
-                )
-                .with_label("in this display")
-                .with_help("use `{k: v, …}` for a dict or `{a, b, …}` for a set"));
-            }
-            if pairs.is_empty() && !singles.is_empty() {
-                return b.finish(ExprKind::Set(singles), depth + 1, span);
-            }
-            b.finish(ExprKind::Dict(pairs), depth + 1, span)
-        })
-    }
-
-    pub(super) fn comp_for(&mut self, p: Pair<'_>) -> Result<(Comprehension, u32)> {
-        let whole = self.span(&p);
-        let mut target = None;
-        let mut iter = None;
-        let mut ifs = Vec::new();
-        let mut depth = 0;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::target_list => {
-                    let (t, d) = self.target_list(c)?;
-                    depth = depth.max(d);
-                    target = Some(t);
-                }
-                Rule::test => {
-                    let (e, d) = self.stream(c)?;
-                    depth = depth.max(d);
-                    iter = Some(e);
-                }
-                Rule::comp_if => {
-                    let test = c
-                        .into_inner()
-                        .find(|t| t.as_rule() == Rule::test)
-                        .ok_or_else(|| internal(whole))?;
-                    let (e, d) = self.stream(test)?;
-                    depth = depth.max(d);
-                    ifs.push(e);
-                }
-                _ => {}
-            }
-        }
-        match (target, iter) {
-            (Some(target), Some(iter)) => Ok((Comprehension { target, iter, ifs }, depth + 1)),
-            _ => Err(internal(whole)),
-        }
-    }
-
-    /// The target list of a `for` loop or comprehension.
-    pub(super) fn target_list(&mut self, p: Pair<'_>) -> Result<Built> {
-        let whole = self.span(&p);
-        let mut items = Vec::new();
-        let mut depth = 0;
-        let mut trailing = false;
-        let mut end = whole.start;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::tcomma => {
-                    trailing = true;
-                    end = self.span(&c).end;
-                }
-                Rule::starred_target => {
-                    let start = self.start(&c);
-                    let inner = c.into_inner().next().ok_or_else(|| internal(whole))?;
-                    let (e, d) = self.stream(inner)?;
-                    let span = Span {
-                        start,
-                        end: e.span.end,
-                    };
-                    end = span.end;
-                    depth = depth.max(d + 1);
-                    items.push(Expr {
-                        kind: ExprKind::Starred(boxed(e)),
-                        span,
-                    });
-                }
-                _ => {
-                    let (e, d) = self.stream(c)?;
-                    end = e.span.end;
-                    depth = depth.max(d);
-                    items.push(e);
-                }
-            }
-        }
-        let target = if items.len() == 1 && !trailing {
-            items.pop().ok_or_else(|| internal(whole))?
-        } else {
-            depth += 1;
-            let span = Span {
-                start: items.first().map_or(whole.start, |e| e.span.start),
-                end,
-            };
-            Expr {
-                kind: ExprKind::Tuple(items),
-                span,
-            }
-        };
-        self.check_target(&target, false)?;
-        Ok((target, depth))
-    }
-
-    /// Checks that `e` can be assigned to (DANA_SPEC §2).
-    pub(super) fn check_target(&self, e: &Expr, in_sequence: bool) -> Result<()> {
-        match &e.kind {
-            ExprKind::Name { .. } | ExprKind::Attribute { .. } | ExprKind::Index { .. } => Ok(()),
-            ExprKind::Tuple(items) | ExprKind::List(items) => {
-                let mut stars = 0;
-                for item in items {
-                    if matches!(item.kind, ExprKind::Starred(_)) {
-                        stars += 1;
-                        if stars > 1 {
-                            return Err(SyntaxError::new(
-                                "multiple starred expressions in assignment",
-                                item.span,
-                            )
-                            .with_label("second starred target"));
-                        }
-                    }
-                    self.check_target(item, true)?;
-                }
-                Ok(())
-            }
-            ExprKind::Starred(inner) if in_sequence => self.check_target(inner, false),
-            ExprKind::Starred(_) => Err(SyntaxError::new(
-                "a starred assignment target must be in a list or tuple",
-                e.span,
-            )
-            .with_label("starred target")
-            .with_help("add a comma: `*rest, = values`")),
-            ExprKind::Bool(_) | ExprKind::None => {
-                let word = self.src.get(e.span.range()).unwrap_or("this literal");
-                Err(SyntaxError::new(
-                    format!("cannot assign to '{word}': it is a reserved word"),
-                    e.span,
-                )
-                .with_label("reserved word")
-                .with_help(format!("choose another name, e.g. '{word}_'")))
-            }
-            _ => Err(SyntaxError::new(
-                format!("cannot assign to {}", describe(e)),
-                e.span,
-            )
-            .with_label("not assignable")
-            .with_help("assign to a name, an attribute (`p.x`), an item (`d[k]`) or a tuple of them")),
-        }
-    }
-
-    /// The arguments of a call (also used by decorators).
-    pub(super) fn call_args(&mut self, p: Pair<'_>) -> Result<(Vec<Arg>, u32)> {
-        let span = self.span(&p);
-        let saved = self.ctx;
-        if self.ctx.in_stage {
-            self.ctx.placeholder_ok = true;
-        }
-        self.ctx.in_stage = false;
-        let r = self.nested(span, |b| b.call_args_inner(p, span));
-        self.ctx.placeholder_ok = saved.placeholder_ok;
-        self.ctx.in_stage = saved.in_stage;
-        r
-    }
-
-    fn call_args_inner(&mut self, p: Pair<'_>, span: Span) -> Result<(Vec<Arg>, u32)> {
-        let mut args: Vec<Arg> = Vec::new();
-        let mut gens = Vec::new();
-        let mut depth = 0;
-        let mut seen_kw = false;
-        let mut seen_starstar = false;
-        for c in p.into_inner() {
-            let start = self.start(&c);
-            let rule = c.as_rule();
-            if rule == Rule::comp_for {
-                let (g, d) = self.comp_for(c)?;
-                depth = depth.max(d);
-                gens.push(g);
-                continue;
-            }
-            let (kind, end) = match rule {
-                Rule::kwarg => {
-                    let mut it = c.into_inner();
-                    let (Some(name), Some(value)) = (it.next(), it.next()) else {
-                        return Err(internal(span));
-                    };
-                    let name = self.ident(&name)?;
-                    let (v, d) = self.stream(value)?;
-                    depth = depth.max(d);
-                    seen_kw = true;
-                    let end = v.span.end;
-                    (ArgKind::Keyword(name, v), end)
-                }
-                Rule::star_arg | Rule::starstar_arg => {
-                    let inner = c.into_inner().next().ok_or_else(|| internal(span))?;
-                    let (v, d) = self.stream(inner)?;
-                    depth = depth.max(d);
-                    let end = v.span.end;
-                    if rule == Rule::starstar_arg {
-                        seen_starstar = true;
-                        (ArgKind::StarStar(v), end)
-                    } else {
-                        if seen_starstar {
-                            return Err(SyntaxError::new(
-                                "'*' argument follows '**' argument",
-                                Span { start, end },
-                            )
-                            .with_label("iterable unpacking after keyword unpacking")
-                            .with_help("move the '*' argument before the '**' argument"));
-                        }
-                        (ArgKind::Star(v), end)
-                    }
-                }
-                _ => {
-                    let (v, d) = self.stream(c)?;
-                    depth = depth.max(d);
-                    if seen_kw || seen_starstar {
-                        return Err(SyntaxError::new(
-                            "positional argument follows keyword argument",
-                            v.span,
-                        )
-                        .with_label("positional argument")
-                        .with_help("move positional arguments before keyword arguments"));
-                    }
-                    let end = v.span.end;
-                    (ArgKind::Positional(v), end)
-                }
-            };
-            args.push(Arg {
-                kind,
-                span: Span { start, end },
-            });
-        }
-        if !gens.is_empty() {
-            // `f(x for x in xs)`: the sole argument is an (eager) generator expression.
-            let Some(Arg {
-                kind: ArgKind::Positional(elt),
-                span: aspan,
-            }) = args.pop()
-            else {
-                return Err(SyntaxError::new(
-                    "a generator expression must be the only argument or be parenthesised",
-                    span,
-                )
-                .with_label("generator expression"));
-            };
-            let end = span.end - 1;
-            let gspan = Span {
-                start: aspan.start,
-                end,
-            };
-            let comp = Expr {
-                kind: ExprKind::ListComp {
-                    elt: boxed(elt),
-                    gens,
-                },
-                span: gspan,
-            };
-            args.push(Arg {
-                kind: ArgKind::Positional(comp),
-                span: gspan,
-            });
-            depth += 1;
-        }
-        Ok((args, depth + 1))
-    }
-
-    /// The contents of `[...]` after an expression: an index, a slice or a tuple of them.
-    fn subscript(&mut self, p: Pair<'_>) -> Result<Built> {
-        let span = self.span(&p);
-        self.nested(span, |b| {
-            let mut items = Vec::new();
-            let mut depth = 0;
-            let mut trailing = false;
-            for c in p.into_inner() {
-                if c.as_rule() == Rule::tcomma {
-                    trailing = true;
-                    continue;
-                }
-                let (e, d) = b.sub_item(c)?;
-                depth = depth.max(d);
-                items.push(e);
-            }
-            if items.len() == 1 && !trailing {
-                let e = items.pop().ok_or_else(|| internal(span))?;
-                return Ok((e, depth));
-            }
-            let tspan = Span {
-                start: span.start + 1,
-                end: span.end - 1,
-            };
-            b.finish(ExprKind::Tuple(items), depth + 1, tspan)
-        })
-    }
-
-    fn sub_item(&mut self, p: Pair<'_>) -> Result<Built> {
-        let start = self.start(&p);
-        let mut slots: [Option<Box<Expr>>; 3] = [None, None, None];
-        let mut slot = 0;
-        let mut end = start;
-        let mut depth = 0;
-        for c in p.into_inner() {
-            if c.as_rule() == Rule::slice_colon {
-                slot += 1;
-                end = self.span(&c).end;
-                continue;
-            }
-            let (e, d) = self.stream(c)?;
-            depth = depth.max(d);
-            end = e.span.end;
-            match slots.get_mut(slot) {
-                Some(s) => *s = Some(boxed(e)),
-                None => return Err(internal(Span { start, end })),
-            }
-        }
-        let [lower, upper, step] = slots;
-        if slot == 0 {
-            return match lower {
-                Some(e) => Ok((*e, depth)),
-                None => Err(internal(Span { start, end })),
-            };
-        }
-        let span = Span { start, end };
-        self.finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
-    }
 }
 
-/// `(k: v)` written as a whole brace item: the `expr` pair holds nothing but a `paren` with
-/// two children (the grammar's pair form).
-fn paren_pair<'i>(item: &Pair<'i>) -> Option<(Pair<'i>, Pair<'i>)> {
-    if item.as_rule() != Rule::expr {
-        return None;
-    }
-    let mut inner = item.clone().into_inner();
-    let paren = inner.next()?;
-    if paren.as_rule() != Rule::paren || inner.next().is_some() {
-        return None;
-    }
-    let mut parts = paren.into_inner();
-    let (k, v) = (parts.next()?, parts.next()?);
-    if v.as_rule() != Rule::expr || parts.next().is_some() {
-        return None;
-    }
-    Some((k, v))
-}
-
-fn starred_here(span: Span) -> SyntaxError {
+pub(super) fn starred_here(span: Span) -> SyntaxError {
     SyntaxError::new("can't use a starred expression here", span)
         .with_label("starred expression")
         .with_help(
             "'*' unpacking works in list, tuple and set displays, calls and assignment targets",
         )
-}
-
-fn describe(e: &Expr) -> &'static str {
-    match &e.kind {
-        ExprKind::Int(_)
-        | ExprKind::BigInt(_)
-        | ExprKind::Float(_)
-        | ExprKind::Str(_)
-        | ExprKind::Bool(_)
-        | ExprKind::None => "a literal",
-        ExprKind::FString(_) => "an f-string",
-        ExprKind::Call { .. } => "a function call",
-        ExprKind::Compare { .. } => "a comparison",
-        ExprKind::Lambda(_) => "a lambda",
-        ExprKind::IfExp { .. } => "a conditional expression",
-        ExprKind::Dict(_) | ExprKind::Set(_) => "a dict or set display",
-        ExprKind::ListComp { .. } | ExprKind::SetComp { .. } | ExprKind::DictComp { .. } => {
-            "a comprehension"
-        }
-        ExprKind::Placeholder => "the '$$' placeholder",
-        _ => "an expression",
-    }
 }

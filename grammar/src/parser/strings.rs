@@ -420,12 +420,28 @@ pub(super) fn number(text: &str, span: Span) -> Result<ExprKind> {
         text.into()
     };
     let b = clean.as_bytes();
-    if b.len() > 2 && b[0] == b'0' && b[1].is_ascii_alphabetic() {
-        let radix = match b[1] {
-            b'x' | b'X' => 16,
-            b'o' | b'O' => 8,
-            _ => 2,
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B') {
+        let (radix, what) = match b[1] {
+            b'x' | b'X' => (16, "hexadecimal"),
+            b'o' | b'O' => (8, "octal"),
+            _ => (2, "binary"),
         };
+        // The grammar takes every letter and digit after the prefix: check them here.
+        let bad = text[2..]
+            .char_indices()
+            .find(|&(_, c)| c != '_' && !c.is_digit(radix));
+        if let Some((i, c)) = bad {
+            let at = span.start as usize + 2 + i;
+            return Err(SyntaxError::new(
+                format!("invalid digit '{c}' in {what} literal"),
+                Span::new(at, at + c.len_utf8()),
+            )
+            .with_label(format!("not a base-{radix} digit")));
+        }
+        if b.len() == 2 {
+            return Err(SyntaxError::new(format!("invalid {what} literal"), span)
+                .with_label("no digits after the prefix"));
+        }
         let digits = &clean[2..];
         return match i64::from_str_radix(digits, radix) {
             Ok(v) => Ok(ExprKind::Int(v)),
@@ -496,7 +512,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn radix_conversion() {
+    pub(super) fn radix_conversion() {
         assert_eq!(radix_to_decimal("ff", 16), "255");
         assert_eq!(
             radix_to_decimal("10000000000000000", 16),
@@ -506,7 +522,7 @@ mod tests {
     }
 
     #[test]
-    fn escapes() {
+    pub(super) fn escapes() {
         let mut s = String::new();
         decode_into(r"a\n\t\\\'\x41\u00e9\U0001F600\q\101\0", false, 0, &mut s).unwrap();
         assert_eq!(s, "a\n\t\\'Aé😀\\qA\0");

@@ -242,11 +242,16 @@ pub fn help_text(v: &Value) -> String {
         }
         Value::Method(m) => match &m.target {
             MethodTarget::Func(f) => help_text(f),
-            MethodTarget::Builtin(name) => format!(
-                "Help on method {}.{name}:\n\n    A builtin method of {} (Python-compatible).\n",
-                m.recv.type_name(),
-                m.recv.type_name()
-            ),
+            MethodTarget::Builtin(name) => {
+                let tn = m.recv.type_name();
+                // The signature line is the one the type checker reads (builtins/signatures.rs).
+                let sig = super::signatures::method_signature_line(&tn, name.as_str())
+                    .map(|l| format!("{tn}.{l}"))
+                    .unwrap_or_else(|| format!("{tn}.{name}(...)"));
+                format!(
+                    "Help on method {tn}.{name}:\n\n{sig}\n    A builtin method of {tn} (Python-compatible).\n"
+                )
+            }
         },
         Value::Type(t) => type_help(*t),
         Value::StructType(st) => {

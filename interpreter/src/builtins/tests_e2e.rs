@@ -287,7 +287,7 @@ fn logging_and_help() {
     let out = run("def f(x):\n    \"\"\"Doubles x.\n\n    Returns 2x.\n    \"\"\"\n    return 2 * x\nhelp(f)\n").unwrap_or_default();
     assert_eq!(
         out,
-        "Help on function f:\n\nf(...)\n    Doubles x.\n\n    Returns 2x.\n"
+        "Help on function f in module __main__:\n\nf(x)\n    Doubles x.\n\n    Returns 2x.\n\n"
     );
     let out = run("help(len)\n").unwrap_or_default();
     assert!(

@@ -180,8 +180,7 @@ impl Interp {
             return Err(e);
         }
         let nargs = self.stack.len() - base;
-        let fast =
-            kw.is_empty() && nargs == code.params.len() && !code.has_varargs && !code.has_kwargs;
+        let fast = kw.is_empty() && nargs == code.params.len() && code.n_positional == nargs;
         if !fast {
             if let Err(e) = self.bind_slow(func, base, kw) {
                 self.stack.truncate(base);
@@ -350,6 +349,7 @@ impl Interp {
         let mut missing_kw = Vec::new();
         for (i, p) in code.params.iter().enumerate() {
             match p.kind {
+                ParamKind::VarArgs if !code.has_varargs => slots[i] = Some(Value::None),
                 ParamKind::VarArgs => slots[i] = Some(Value::tuple(std::mem::take(&mut extra_pos))),
                 ParamKind::KwArgs => slots[i] = Some(Value::dict(std::mem::take(&mut extra_kw))),
                 ParamKind::Normal => {

@@ -217,6 +217,23 @@ impl Interp {
             Ex::Dict(items) => {
                 let mut d = DictMap::default();
                 for (k, v) in items {
+                    // `{**other, ...}` merges another dict at this position.
+                    if let Ex::Starred(inner) = k {
+                        match self.eval(fr, inner)? {
+                            Value::Dict(o) => {
+                                for (ok, ov) in o.borrow().iter() {
+                                    d.insert(ok.clone(), ov.clone());
+                                }
+                            }
+                            other => {
+                                return Err(type_error(format!(
+                                    "'{}' object is not a mapping",
+                                    other.type_name()
+                                )))
+                            }
+                        }
+                        continue;
+                    }
                     let k = self.eval(fr, k)?;
                     let v = self.eval(fr, v)?;
                     d.insert(Key::new(k)?, v);

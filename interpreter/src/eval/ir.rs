@@ -135,7 +135,7 @@ pub enum St {
     TypedAssign(Target, Rc<TypeAnn>, Option<Ex>, String, Span),
     AugAssign(Target, BinOp, Ex, Span),
     If(Ex, Vec<St>, Vec<St>),
-    While(Ex, Vec<St>, Vec<St>),
+    While(Ex, Vec<St>, Vec<St>, Span),
     For(Box<ForSt>),
     Return(Option<Ex>, Span),
     Break,

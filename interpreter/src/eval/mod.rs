@@ -55,6 +55,7 @@ impl Function {
             .iter()
             .map(|p| {
                 let star = match p.kind {
+                    _ if p.name.as_str() == "*" => "",
                     ParamKind::Normal => "",
                     ParamKind::VarArgs => "*",
                     ParamKind::KwArgs => "**",
@@ -296,8 +297,11 @@ impl Interp {
     #[cold]
     fn slow_tick(&mut self) -> Result<(), Exc> {
         self.ops_used += CHECK_EVERY;
-        self.fuel = CHECK_EVERY;
-        match self.limits.check(self.ops_used) {
+        let hit = self.limits.check(self.ops_used);
+        // Once a limit is hit every later operation fails too, so a program that catches the
+        // error (`except Exception:` in a loop) still stops at its next loop step or call.
+        self.fuel = if hit.is_ok() { CHECK_EVERY } else { 1 };
+        match hit {
             Ok(()) => Ok(()),
             Err(LimitHit::Operations(max)) => Err(RtError::new(
                 ExcKind::LimitError,

@@ -64,9 +64,9 @@ impl Interp {
                     self.exec_block(fr, orelse)
                 };
             }
-            St::While(cond, body, orelse) => {
+            St::While(cond, body, orelse, span) => {
                 loop {
-                    self.tick()?;
+                    self.tick().map_err(|err| self.locate(err, *span, fr.src))?;
                     if !self.eval(fr, cond)?.truthy() {
                         break;
                     }
@@ -86,7 +86,8 @@ impl Interp {
                     .next_value()
                     .map_err(|err| self.locate(err, f.span, fr.src))?
                 {
-                    self.tick()?;
+                    self.tick()
+                        .map_err(|err| self.locate(err, f.span, fr.src))?;
                     match &f.target {
                         Target::Name(Place::Local(s), _) => {
                             self.stack[fr.base + *s as usize] = Some(v)

@@ -461,11 +461,9 @@ impl<'o, 'a> Checker<'o, 'a> {
     /// Binds a plain name in the current scope (comprehension variables included).
     pub(crate) fn bind(&mut self, name: Sym, t: Type, span: Span) {
         let scope = self.scope();
-        if let Some(c) = scope.comps.last_mut() {
-            if c.contains_key(&name) {
-                c.insert(name, t);
-                return;
-            }
+        if let Some(slot) = scope.comps.last_mut().and_then(|c| c.get_mut(&name)) {
+            *slot = t;
+            return;
         }
         match scope.vars.get_mut(&name) {
             Some(v) => {
@@ -654,7 +652,7 @@ impl<'o, 'a> Checker<'o, 'a> {
                 self.silent -= u32::from(dead);
                 self.block(orelse);
                 let forever = matches!(cond.kind, ExprKind::Bool(true));
-                !(forever && !scan::has_break(body))
+                !forever || scan::has_break(body)
             }
             StmtKind::For {
                 target,
@@ -713,7 +711,7 @@ impl<'o, 'a> Checker<'o, 'a> {
                 names,
                 star,
             } => {
-                self.from_import(*level, path, names, *star, s.span);
+                self.import_from(*level, path, names, *star, s.span);
                 true
             }
             StmtKind::Struct(d) => {
@@ -1085,10 +1083,7 @@ impl<'o, 'a> Checker<'o, 'a> {
 
     /// Checks the deferred function bodies of the current scope (and, recursively, theirs).
     fn run_deferred(&mut self) {
-        loop {
-            let Some(d) = self.scope().deferred.pop() else {
-                break;
-            };
+        while let Some(d) = self.scope().deferred.pop() {
             self.function_body(d.def, d.owner);
         }
     }
@@ -1286,7 +1281,7 @@ impl<'o, 'a> Checker<'o, 'a> {
         }
     }
 
-    fn from_import(
+    fn import_from(
         &mut self,
         level: u32,
         path: &[ast::Ident],

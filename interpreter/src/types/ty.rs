@@ -209,7 +209,7 @@ impl Type {
         for t in ts {
             add(&mut out, t);
         }
-        if out.iter().any(|t| *t == Type::Any) || out.len() > 6 {
+        if out.contains(&Type::Any) || out.len() > 6 {
             return Type::Any;
         }
         match out.len() {
