@@ -6,3 +6,125 @@ pub mod runner;
 
 pub use dana_grammar as grammar;
 pub use dana_interpreter as interpreter;
+
+/// Embedding Dana in a Rust program: the core API of [`dana_interpreter::engine`], with an
+/// [`Engine`] that comes with the standard library and POET installed.
+///
+/// ```
+/// let mut engine = dana::Engine::new();
+/// engine.register_fn("scale", |x: f64| x * 1.5);
+/// let v: f64 = engine.eval("import math\nscale(math.floor(2.7))").unwrap();
+/// assert_eq!(v, 3.0);
+/// ```
+pub mod engine {
+    #![warn(missing_docs)]
+
+    pub use dana_interpreter::engine::{
+        from_value, to_value, Error, ErrorKind, FromValue, Host, HostConstructor, HostMethod,
+        Installer, IntoArgs, IntoNativeResult, IntoValue, Program, RegisterFn, Result, Scope,
+        TypeBuilder,
+    };
+    pub use dana_interpreter::Value;
+
+    use dana_interpreter::engine as core;
+    use std::time::Duration;
+
+    /// The installers behind [`Engine::new`]: the standard modules, then POET.
+    pub const DEFAULT_INSTALLERS: [Installer; 2] = [dana_stdlib::install, dana_poet::install];
+
+    /// A Dana engine with the standard library and POET installed.
+    ///
+    /// It dereferences to the core [`dana_interpreter::engine::Engine`], which has every
+    /// method (`compile`, `run_with_scope`, `eval`, `call_fn`, `register_fn`,
+    /// `register_type`, `on_print`, `cancel_handle`, …). Like it, it is single-threaded (not
+    /// `Send`); share [`Program`]s across threads instead.
+    pub struct Engine(core::Engine);
+
+    impl Engine {
+        /// An engine with the standard library, POET, default limits and output to stdout.
+        pub fn new() -> Engine {
+            Engine::builder().build()
+        }
+
+        /// A builder with the standard library and POET already added.
+        pub fn builder() -> EngineBuilder {
+            let mut b = core::Engine::builder();
+            for install in DEFAULT_INSTALLERS {
+                b = b.installer(install);
+            }
+            EngineBuilder(b)
+        }
+
+        /// The core engine.
+        pub fn into_inner(self) -> core::Engine {
+            self.0
+        }
+    }
+
+    impl Default for Engine {
+        fn default() -> Self {
+            Engine::new()
+        }
+    }
+
+    impl std::ops::Deref for Engine {
+        type Target = core::Engine;
+        fn deref(&self) -> &core::Engine {
+            &self.0
+        }
+    }
+
+    impl std::ops::DerefMut for Engine {
+        fn deref_mut(&mut self) -> &mut core::Engine {
+            &mut self.0
+        }
+    }
+
+    /// Configures an [`Engine`]; see [`dana_interpreter::engine::EngineBuilder`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut engine = dana::Engine::builder()
+    ///     .max_operations(100_000)
+    ///     .timeout(Duration::from_millis(500))
+    ///     .capture_output()
+    ///     .build();
+    /// engine.run_source("print('ok')").unwrap();
+    /// assert_eq!(engine.take_output(), "ok\n");
+    /// ```
+    #[must_use]
+    pub struct EngineBuilder(core::EngineBuilder);
+
+    impl EngineBuilder {
+        /// Adds an installer (a native module, host builtins, a hook).
+        pub fn installer(self, f: Installer) -> Self {
+            EngineBuilder(self.0.installer(f))
+        }
+        /// Stops a run after about `n` operations with a `LimitError`.
+        pub fn max_operations(self, n: u64) -> Self {
+            EngineBuilder(self.0.max_operations(n))
+        }
+        /// Maximum nesting of Dana calls (a `RecursionError` beyond it).
+        pub fn max_call_depth(self, n: usize) -> Self {
+            EngineBuilder(self.0.max_call_depth(n))
+        }
+        /// Stops a run lasting longer than `d` with a `TimeoutError`.
+        pub fn timeout(self, d: Duration) -> Self {
+            EngineBuilder(self.0.timeout(d))
+        }
+        /// Hands `print` output to `f`.
+        pub fn on_print(self, f: impl FnMut(&str) + 'static) -> Self {
+            EngineBuilder(self.0.on_print(f))
+        }
+        /// Collects `print` output in memory (read it with `take_output`).
+        pub fn capture_output(self) -> Self {
+            EngineBuilder(self.0.capture_output())
+        }
+        /// Builds the engine.
+        pub fn build(self) -> Engine {
+            Engine(self.0.build())
+        }
+    }
+}
+
+pub use engine::{Engine, EngineBuilder, Error, Program, Scope};

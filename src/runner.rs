@@ -1,7 +1,7 @@
 //! Running and checking `.na` files: what `dana run` and `dana check` do.
 
 use crate::diagnostics::{render, runtime_report, syntax_report};
-use dana_grammar::ast::Sym;
+use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::error::RtError;
 use dana_interpreter::eval::Interp;
 use dana_interpreter::resolve::Resolver;
@@ -103,9 +103,18 @@ fn call_main(
             Some((k, v)) if is_identifier(k) => (Some(k), v),
             _ => (None, a.as_str()),
         };
+        // Positional words fill the positional parameters in order, then `*args` (whose
+        // annotation, if any, types each element).
         let param = match name {
-            Some(n) => params.iter().find(|p| p.name.as_str() == n),
-            None => params.get(pos.len()),
+            Some(n) => params
+                .iter()
+                .find(|p| p.name.as_str() == n && p.kind == ParamKind::Normal),
+            None => params
+                .iter()
+                .filter(|p| p.kind == ParamKind::Normal)
+                .take(f.code.n_positional)
+                .nth(pos.len())
+                .or_else(|| params.iter().find(|p| p.kind == ParamKind::VarArgs)),
         };
         let mut v = Value::str(text);
         if let Some(p) = param {

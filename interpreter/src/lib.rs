@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod builtins;
+pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod value;

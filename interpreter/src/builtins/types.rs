@@ -293,6 +293,8 @@ pub fn call_exc_type(kind: ExcKind, args: Args) -> Result<Value, Exc> {
     }
     let message = match args.pos {
         [] => String::new(),
+        // Python's str(KeyError(k)) is repr(k): the key, quoted.
+        [one] if kind == ExcKind::KeyError => repr::repr(one),
         [one] => repr::to_str(one),
         // Python shows the args tuple when there are several.
         many => repr::repr(&Value::tuple(many.to_vec())),

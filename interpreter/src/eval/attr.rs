@@ -167,6 +167,7 @@ impl Interp {
     }
 
     /// `obj.name` as a value.
+    #[inline(never)]
     pub(crate) fn get_attr(
         &mut self,
         fr: &Frame<'_>,
@@ -222,6 +223,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn eval_method_call(
         &mut self,
         fr: &mut Frame<'_>,

@@ -287,6 +287,7 @@ impl Interp {
 
     /// Binds keyword arguments, defaults, `*args` and `**kwargs`: rewrites the stack above
     /// `base` so that it holds exactly one value per parameter.
+    #[inline(never)]
     fn bind_slow(&mut self, func: &Function, base: usize, kw: &[(Sym, Value)]) -> Result<(), Exc> {
         let code = &func.code;
         let given: Vec<Value> = self
@@ -384,6 +385,7 @@ impl Interp {
     }
 
     /// Python's "takes N positional arguments but M were given".
+    #[inline(never)]
     fn too_many_positional(&self, func: &Function, given: usize) -> Exc {
         let code = &func.code;
         let max = code.n_positional;

@@ -261,6 +261,7 @@ impl Interp {
     }
 
     /// Evaluates display items, expanding `*xs`.
+    #[inline(never)]
     fn eval_items(&mut self, fr: &mut Frame<'_>, items: &[Ex]) -> Result<Vec<Value>, Exc> {
         let mut out = Vec::with_capacity(items.len());
         for it in items {
@@ -275,6 +276,7 @@ impl Interp {
     }
 
     /// Builds a closure over the current frame.
+    #[inline(never)]
     pub(crate) fn make_function(
         &mut self,
         fr: &Frame<'_>,
@@ -336,6 +338,7 @@ impl Interp {
         ops::binary(op, &a, &b)
     }
 
+    #[inline(never)]
     fn fstring(&mut self, fr: &mut Frame<'_>, parts: &[FPart]) -> Result<String, Exc> {
         let mut out = String::new();
         for p in parts {
@@ -382,6 +385,7 @@ impl Interp {
         Ok(out)
     }
 
+    #[inline(never)]
     fn comprehension(&mut self, fr: &mut Frame<'_>, c: &Comp) -> Result<Value, Exc> {
         let mut acc = match &c.kind {
             CompKind::List(_) => Acc::List(Vec::new()),

@@ -78,6 +78,8 @@ impl Interp {
                             Some(g) => Value::Module(g.clone()),
                             None => return Err(import_error("empty module path")),
                         },
+                        // A submodule that exists but fails while loading reports its own error.
+                        Err(e) if !e.message.starts_with("No module named") => return Err(e),
                         Err(_) => {
                             let e = import_error(format!(
                                 "cannot import name '{name}' from '{}'",

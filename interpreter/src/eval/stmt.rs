@@ -159,6 +159,21 @@ impl Interp {
         match t {
             Target::Name(place, name) => {
                 let rhs = self.eval(fr, e)?;
+                // Fast path: `i += 1` on a local int, updated in its slot.
+                if let (Place::Local(s), Value::Int(b)) = (*place, &rhs) {
+                    if let Some(Value::Int(a)) = &mut self.stack[fr.base + s as usize] {
+                        let r = match op {
+                            BinOp::Add => a.checked_add(*b),
+                            BinOp::Sub => a.checked_sub(*b),
+                            BinOp::Mul => a.checked_mul(*b),
+                            _ => None,
+                        };
+                        if let Some(r) = r {
+                            *a = r;
+                            return Ok(());
+                        }
+                    }
+                }
                 // Take the current value out of its slot so a single-owner string or list can
                 // be extended in place (this makes `s += x` in a loop linear).
                 let cur = match *place {
@@ -275,6 +290,7 @@ impl Interp {
         }
     }
 
+    #[inline(never)]
     fn exec_try(&mut self, fr: &mut Frame<'_>, t: &TrySt) -> Result<Flow, Exc> {
         let result = match self.exec_block(fr, &t.body) {
             Ok(Flow::Normal) => self.exec_block(fr, &t.orelse),
@@ -352,6 +368,7 @@ impl Interp {
         })
     }
 
+    #[inline(never)]
     pub(crate) fn define_function(
         &mut self,
         fr: &mut Frame<'_>,

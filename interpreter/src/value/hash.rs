@@ -54,7 +54,9 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply leaves its best bits at the top; hash tables index by the low bits, so
+        // rotate them down (without this, similar short strings collide heavily).
+        self.hash.rotate_left(26)
     }
 }
 

@@ -29,7 +29,7 @@ pub type DictMap = indexmap::IndexMap<Key, Value, FxBuild>;
 pub type SetMap = indexmap::IndexSet<Key, FxBuild>;
 
 /// A Dana value.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub enum Value {
     #[default]
     None,
@@ -64,6 +64,50 @@ pub enum Value {
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+impl Clone for Value {
+    /// Scalars are copied inline; only reference values take the out-of-line path (an `Rc`
+    /// increment). Cloning is on every name read, so this matters.
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        match self {
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::None => Value::None,
+            _ => self.clone_ref(),
+        }
+    }
+}
+
+impl Value {
+    #[inline(never)]
+    fn clone_ref(&self) -> Value {
+        match self {
+            Value::None => Value::None,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::BigInt(x) => Value::BigInt(x.clone()),
+            Value::Str(x) => Value::Str(x.clone()),
+            Value::List(x) => Value::List(x.clone()),
+            Value::Tuple(x) => Value::Tuple(x.clone()),
+            Value::Dict(x) => Value::Dict(x.clone()),
+            Value::Set(x) => Value::Set(x.clone()),
+            Value::Struct(x) => Value::Struct(x.clone()),
+            Value::Func(x) => Value::Func(x.clone()),
+            Value::Native(x) => Value::Native(x.clone()),
+            Value::Method(x) => Value::Method(x.clone()),
+            Value::Type(t) => Value::Type(*t),
+            Value::StructType(x) => Value::StructType(x.clone()),
+            Value::Interface(x) => Value::Interface(x.clone()),
+            Value::ExcType(k) => Value::ExcType(*k),
+            Value::Exception(x) => Value::Exception(x.clone()),
+            Value::Module(x) => Value::Module(x.clone()),
+            Value::Range(x) => Value::Range(x.clone()),
+        }
+    }
+}
 
 /// Built-in types usable as values (`type(5) == int`) and as conversion functions (`int("3")`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

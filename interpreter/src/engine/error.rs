@@ -1,0 +1,141 @@
+//! The engine's one error type.
+
+use crate::error::{Exc, ExcKind, RtError};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use std::fmt;
+
+/// A result with the engine's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The source does not parse.
+    Syntax,
+    /// Running the program raised a Dana exception (including limit, timeout and
+    /// cancellation errors).
+    Runtime,
+    /// A value could not be converted between Rust and Dana.
+    Conversion,
+}
+
+/// An engine error: a syntax error, an uncaught Dana exception or a failed conversion.
+///
+/// It is `Send + Sync + 'static` (it holds no runtime values) and a [`miette::Diagnostic`]
+/// with the source text attached, so a `miette` report shows the snippet.
+///
+/// ```
+/// let mut engine = dana_interpreter::engine::Engine::new();
+/// let err = engine.run_source("x = 1 / 0").unwrap_err();
+/// assert_eq!(err.kind(), dana_interpreter::engine::ErrorKind::Runtime);
+/// assert_eq!(err.exception().kind, dana_interpreter::ExcKind::ZeroDivisionError);
+/// assert_eq!(err.line(), Some(1));
+/// ```
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    error: RtError,
+    source: Option<NamedSource<String>>,
+}
+
+impl Error {
+    pub(crate) fn syntax(e: &dana_grammar::SyntaxError, name: &str, text: &str) -> Error {
+        let src = crate::source::SourceFile::new(name, text);
+        let exc = crate::eval::syntax_exc(e, &src);
+        Error {
+            kind: ErrorKind::Syntax,
+            error: *exc,
+            source: Some(NamedSource::new(name, text.to_string())),
+        }
+    }
+
+    pub(crate) fn runtime(e: Exc, text: Option<String>) -> Error {
+        let kind = if e.kind == ExcKind::SyntaxError {
+            ErrorKind::Syntax
+        } else {
+            ErrorKind::Runtime
+        };
+        let source = match (&e.location, text) {
+            (Some(l), Some(t)) => Some(NamedSource::new(&*l.file, t)),
+            _ => None,
+        };
+        Error {
+            kind,
+            error: *e,
+            source,
+        }
+    }
+
+    pub(crate) fn conversion(e: Exc) -> Error {
+        Error {
+            kind: ErrorKind::Conversion,
+            error: *e,
+            source: None,
+        }
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The Dana exception: kind, message, location, help and call stack.
+    pub fn exception(&self) -> &RtError {
+        &self.error
+    }
+
+    /// The message without the exception name.
+    pub fn message(&self) -> &str {
+        &self.error.message
+    }
+
+    /// The 1-based line of the error, when it has a location.
+    pub fn line(&self) -> Option<u32> {
+        self.error.location.as_ref().map(|l| l.line)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for RtError {
+    fn from(e: Error) -> RtError {
+        e.error
+    }
+}
+
+impl Diagnostic for Error {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!("dana::{}", self.error.kind)))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let loc = self.error.location.as_ref()?;
+        let label = match self.kind {
+            ErrorKind::Syntax => "syntax error here",
+            _ => "raised here",
+        };
+        let span = miette::SourceSpan::from(loc.span);
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(label.to_string()),
+            span,
+        ))))
+    }
+}
