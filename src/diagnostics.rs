@@ -115,8 +115,18 @@ pub fn syntax_report(e: &dana_grammar::SyntaxError, file: &str, text: &str) -> R
     }
 }
 
-/// Renders a report as text (colours only when `color`).
+/// Renders a report as text (colours only when `color`), the call stack after it.
 pub fn render(r: &Report, color: bool) -> String {
+    let mut out = render_diagnostic(r, color);
+    if let Some(stack) = &r.stack {
+        out.push_str(stack);
+    }
+    out
+}
+
+/// Renders any diagnostic (runtime errors, syntax errors, checker findings) the same way:
+/// miette's graphical report, 100 columns, no links.
+pub fn render_diagnostic(d: &dyn Diagnostic, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -126,14 +136,11 @@ pub fn render(r: &Report, color: bool) -> String {
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    if handler.render_report(&mut out, r).is_err() {
-        out = format!("{r}\n");
+    if handler.render_report(&mut out, d).is_err() {
+        out = format!("{d}\n");
     }
     if !out.ends_with('\n') {
         out.push('\n');
-    }
-    if let Some(stack) = &r.stack {
-        out.push_str(stack);
     }
     out
 }

@@ -1,6 +1,6 @@
 //! Running and checking `.na` files: what `dana run` and `dana check` do.
 
-use crate::diagnostics::{render, runtime_report, syntax_report};
+use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::error::RtError;
 use dana_interpreter::eval::Interp;
@@ -108,7 +108,8 @@ fn call_main(
         let param = match name {
             Some(n) => params
                 .iter()
-                .find(|p| p.name.as_str() == n && p.kind == ParamKind::Normal),
+                .find(|p| p.name.as_str() == n && p.kind == ParamKind::Normal)
+                .or_else(|| params.iter().find(|p| p.kind == ParamKind::KwArgs)),
             None => params
                 .iter()
                 .filter(|p| p.kind == ParamKind::Normal)
@@ -264,28 +265,6 @@ fn fatal_json(
         "line": line, "column": column, "end_line": end_line, "end_column": end_column,
         "label": "", "help": null,
     })
-}
-
-/// Renders a checker diagnostic like the runtime errors are rendered (warnings get miette's
-/// warning style).
-pub fn render_diagnostic(d: &dyn miette::Diagnostic, color: bool) -> String {
-    use miette::{GraphicalReportHandler, GraphicalTheme};
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
-    let mut out = String::new();
-    if handler.render_report(&mut out, d).is_err() {
-        out = format!("{d}\n");
-    }
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
 }
 
 /// Type-checks one file as `dana check` does (standard modules and imported `.na` modules

@@ -1417,11 +1417,9 @@ fn ann_names(t: &ast::TypeExpr) -> Vec<Sym> {
 
 /// A struct-block method as seen through an instance: without `self`.
 fn strip_receiver(ft: &Rc<FnType>, md: &FunctionDef) -> Rc<FnType> {
-    let has_self = md.receiver.is_some()
-        || md
-            .params
-            .first()
-            .is_some_and(|p| p.name.name.as_str() == "self");
+    // In a struct block the first parameter is the receiver, whatever its name (the runtime
+    // passes the instance first).
+    let has_self = md.receiver.is_some() || !md.params.is_empty();
     if has_self {
         strip_first(ft)
     } else {
