@@ -16,6 +16,28 @@ pub use dana_interpreter as interpreter;
 /// let v: f64 = engine.eval("import math\nscale(math.floor(2.7))").unwrap();
 /// assert_eq!(v, 3.0);
 /// ```
+///
+/// The example of the README's "Embedding" section:
+///
+/// ```
+/// use dana::{Engine, Scope};
+///
+/// let mut engine = Engine::new();
+/// engine.register_fn("discount", |price: f64, pct: i64| price * (1.0 - pct as f64 / 100.0));
+///
+/// // Evaluate an expression, converted to a Rust type.
+/// let total: f64 = engine.eval("discount(80.0, 25) + 5").unwrap();
+/// assert_eq!(total, 65.0);
+///
+/// // Compile once (a `Program` is Send + Sync), pass values in through a Scope, read them back,
+/// // and call Dana functions from Rust.
+/// let program = engine.compile("def tax(x: float) -> float:\n    return x * rate\nbase = tax(100.0)").unwrap();
+/// let mut scope = Scope::new();
+/// scope.set("rate", 0.2);
+/// engine.run_with_scope(&program, &mut scope).unwrap();
+/// assert_eq!(scope.get::<f64>("base").unwrap(), 20.0);
+/// assert_eq!(engine.call_fn_in::<f64>(&scope, "tax", (50.0,)).unwrap(), 10.0);
+/// ```
 pub mod engine {
     #![warn(missing_docs)]
 

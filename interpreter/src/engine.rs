@@ -185,6 +185,9 @@ impl Scope {
     }
 }
 
+/// A host callback receiving `print` output.
+type PrintHandler = Box<dyn FnMut(&str)>;
+
 /// Resource limits applied to every run of an [`Engine`].
 #[derive(Clone, Debug, Default)]
 struct EngineLimits {
@@ -212,7 +215,7 @@ struct EngineLimits {
 pub struct EngineBuilder {
     installers: Vec<Installer>,
     limits: EngineLimits,
-    print: Option<Box<dyn FnMut(&str)>>,
+    print: Option<PrintHandler>,
     capture: bool,
 }
 

@@ -429,3 +429,17 @@ fn serde_values_cross_both_ways() {
     let wrong: Value = e.eval("{'id': 1}").unwrap();
     assert!(from_value::<Order>(&wrong).is_err());
 }
+
+#[test]
+fn host_values_print_and_resist_tampering() {
+    let mut e = with_vec2();
+    e.capture_output();
+    e.run_source("print(Vec2.new(1, 2))").unwrap();
+    let shown = e.take_output();
+    assert!(shown.starts_with("Vec2(x=1.0, y=2.0"), "{shown}");
+    // Replacing the hidden handle makes the value an ordinary struct, not a crash.
+    let err = e
+        .eval::<f64>("v = Vec2.new(1, 2)\nv._host = len\nv.sum()")
+        .unwrap_err();
+    assert!(err.to_string().contains("expected Vec2"), "{err}");
+}

@@ -32,7 +32,11 @@ pub enum ErrorKind {
 /// assert_eq!(err.line(), Some(1));
 /// ```
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+/// Behind one box, so that `Result<T, Error>` stays small.
+#[derive(Debug)]
+struct ErrorInner {
     kind: ErrorKind,
     error: RtError,
     source: Option<NamedSource<String>>,
@@ -42,13 +46,15 @@ impl Error {
     pub(crate) fn syntax(e: &dana_grammar::SyntaxError, name: &str, text: &str) -> Error {
         let src = crate::source::SourceFile::new(name, text);
         let exc = crate::eval::syntax_exc(e, &src);
-        Error {
+        Error(Box::new(ErrorInner {
             kind: ErrorKind::Syntax,
             error: *exc,
             source: Some(NamedSource::new(name, text.to_string())),
-        }
+        }))
     }
 
+    // `Exc` is what the evaluator hands over; unboxing it here is the point.
+    #[allow(clippy::boxed_local)]
     pub(crate) fn runtime(e: Exc, text: Option<String>) -> Error {
         let kind = if e.kind == ExcKind::SyntaxError {
             ErrorKind::Syntax
@@ -59,45 +65,46 @@ impl Error {
             (Some(l), Some(t)) => Some(NamedSource::new(&*l.file, t)),
             _ => None,
         };
-        Error {
+        Error(Box::new(ErrorInner {
             kind,
             error: *e,
             source,
-        }
+        }))
     }
 
+    #[allow(clippy::boxed_local)]
     pub(crate) fn conversion(e: Exc) -> Error {
-        Error {
+        Error(Box::new(ErrorInner {
             kind: ErrorKind::Conversion,
             error: *e,
             source: None,
-        }
+        }))
     }
 
     /// What failed.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The Dana exception: kind, message, location, help and call stack.
     pub fn exception(&self) -> &RtError {
-        &self.error
+        &self.0.error
     }
 
     /// The message without the exception name.
     pub fn message(&self) -> &str {
-        &self.error.message
+        &self.0.error.message
     }
 
     /// The 1-based line of the error, when it has a location.
     pub fn line(&self) -> Option<u32> {
-        self.error.location.as_ref().map(|l| l.line)
+        self.0.error.location.as_ref().map(|l| l.line)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
+        fmt::Display::fmt(&self.0.error, f)
     }
 }
 
@@ -105,30 +112,31 @@ impl std::error::Error for Error {}
 
 impl From<Error> for RtError {
     fn from(e: Error) -> RtError {
-        e.error
+        e.0.error
     }
 }
 
 impl Diagnostic for Error {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("dana::{}", self.error.kind)))
+        Some(Box::new(format!("dana::{}", self.0.error.kind)))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.error
+        self.0
+            .error
             .help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
+        self.0.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source.as_ref()?;
-        let loc = self.error.location.as_ref()?;
-        let label = match self.kind {
+        self.0.source.as_ref()?;
+        let loc = self.0.error.location.as_ref()?;
+        let label = match self.0.kind {
             ErrorKind::Syntax => "syntax error here",
             _ => "raised here",
         };

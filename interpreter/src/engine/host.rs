@@ -117,10 +117,20 @@ fn cell_of<T: 'static>(v: &Value) -> Result<(Rc<StructInstance>, Rc<HostCell<T>>
     let NativeImpl::Closure(call) = &f.imp else {
         return Err(not_host());
     };
+    if f.name.as_str() != "_host" {
+        return Err(not_host());
+    }
     STASH.with(|s| s.borrow_mut().take());
     SPARE.with(|spare| {
         let mut spare = spare.borrow_mut();
-        let it = spare.get_or_insert_with(Interp::new);
+        let it = spare.get_or_insert_with(|| {
+            // Should Dana code have planted another native here, it cannot run Dana code
+            // in this interpreter: every call fails at once.
+            let mut it = Interp::new();
+            it.limits.max_call_depth = 0;
+            it.limits.max_operations = Some(0);
+            it
+        });
         call(it, Args::positional(&[]))
     })?;
     let any = STASH.with(|s| s.borrow_mut().take()).ok_or_else(not_host)?;

@@ -294,10 +294,15 @@ impl Printer {
                 }
                 self.out.push_str(ty.name.as_str());
                 self.out.push('(');
+                // A host object's handle field is an implementation detail.
+                let shown = |f: &&crate::value::StructField| {
+                    !(ty.kind == "host" && f.name.as_str() == "_host")
+                };
                 for (i, (f, x)) in ty
                     .fields
                     .iter()
                     .zip(inst.fields.borrow().iter())
+                    .filter(|(f, _)| shown(f))
                     .enumerate()
                 {
                     if i > 0 {
