@@ -10,15 +10,6 @@ use std::rc::Rc;
 
 type Kw = Vec<(Sym, Value)>;
 
-/// The name a binding error should use for a function value.
-pub fn bind_error_name(f: &Value) -> String {
-    match f {
-        Value::Func(f) => f.name.as_str().to_string(),
-        Value::Native(n) => n.name.as_str().to_string(),
-        other => other.type_name(),
-    }
-}
-
 impl Interp {
     pub(crate) fn eval_call(&mut self, fr: &mut Frame<'_>, c: &Call) -> Result<Value, Exc> {
         let f = self.eval(fr, &c.func)?;

@@ -24,8 +24,6 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-pub use call::bind_error_name;
-
 /// A captured variable shared between a function and its closures.
 pub type Cell = Rc<RefCell<Option<Value>>>;
 
