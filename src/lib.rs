@@ -2,6 +2,7 @@
 //! what the command line needs (running files, checking them, rendering errors).
 
 pub mod diagnostics;
+pub mod repl;
 pub mod runner;
 
 pub use dana_grammar as grammar;

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Start the interactive REPL: state persists between inputs; an expression's value is
+    /// echoed; blocks continue Python-style until an empty line. Meta commands: :help,
+    /// :type EXPR, :vars, :load FILE, :reset, :quit. Tab completes, Ctrl-R searches the history
+    /// (~/.dana/history, or $DANA_HISTORY), Ctrl-C cancels a running evaluation, Ctrl-D exits.
+    /// Without a terminal, reads the inputs from stdin.
+    Repl,
 }
 
 /// The interpreter recurses on the Rust stack; a large thread stack keeps deep (but
@@ -58,6 +64,7 @@ fn main() {
         .spawn(move || match cli.command {
             Command::Run { file, args } => dana::runner::run_file(&file, &args),
             Command::Check { files, json } => dana::runner::check_files(&files, json),
+            Command::Repl => dana::repl::run(),
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,
