@@ -2,11 +2,11 @@
 //! `ceil` and `trunc` return ints). The integer functions live in `math_int`.
 
 use crate::{big_to_f64, build_module, math_int, to_f64};
+use dana_interpreter::builtins::float_to_int;
 use dana_interpreter::error::{overflow_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{Args, Globals, NativeFnPtr, Value};
 use num_bigint::{BigInt, Sign};
-use num_traits::FromPrimitive;
 use std::f64::consts;
 use std::rc::Rc;
 
@@ -253,22 +253,6 @@ fn to_int_by(name: &str, args: Args, f: fn(f64) -> f64) -> Result<Value, Exc> {
             other.type_name()
         ))),
     }
-}
-
-/// An integral float as an int value.
-pub(crate) fn float_to_int(f: f64) -> Result<Value, Exc> {
-    if f.is_nan() {
-        return Err(value_error("cannot convert float NaN to integer"));
-    }
-    if f.is_infinite() {
-        return Err(overflow_error("cannot convert float infinity to integer"));
-    }
-    if f.abs() < 9.0e18 {
-        return Ok(Value::Int(f as i64));
-    }
-    Ok(BigInt::from_f64(f)
-        .map(Value::from_bigint)
-        .unwrap_or(Value::Int(0)))
 }
 
 fn floor(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
