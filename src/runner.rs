@@ -64,9 +64,14 @@ pub fn run_file(path: &Path, args: &[String]) -> i32 {
     let file: Arc<str> = Arc::from(name.as_str());
     let globals = it.new_globals("__main__", Some(file.clone()));
     let src = Rc::new(SourceFile::new(file, text.as_str()));
-    let result = it
-        .run_ast(&module, &globals, &src)
-        .and_then(|_| call_main(&mut it, &globals, args));
+    let guarded = calls_main_under_name_guard(&module);
+    let result = it.run_ast(&module, &globals, &src).and_then(|_| {
+        if guarded {
+            Ok(())
+        } else {
+            call_main(&mut it, &globals, args)
+        }
+    });
     it.flush();
     match result {
         Ok(()) => EXIT_OK,
@@ -79,6 +84,36 @@ pub fn run_file(path: &Path, args: &[String]) -> i32 {
             }
         }
     }
+}
+
+/// `true` when the program already runs `main()` itself under Python's
+/// `if __name__ == "__main__":` guard; `dana run` then does not call it a second time.
+fn calls_main_under_name_guard(m: &dana_grammar::ast::Module) -> bool {
+    use dana_grammar::ast::{ExprKind, StmtKind};
+    m.body.iter().any(|s| {
+        let StmtKind::If { cond, body, .. } = &s.kind else {
+            return false;
+        };
+        let mut mentions_name = false;
+        dana_interpreter::resolve::visit_expr(cond, &mut |e| {
+            if let ExprKind::Name { name, .. } = &e.kind {
+                mentions_name |= name.as_str() == "__name__";
+            }
+        });
+        mentions_name
+            && body.iter().any(|st| {
+                let StmtKind::Expr(e) = &st.kind else {
+                    return false;
+                };
+                let mut calls = false;
+                dana_interpreter::resolve::visit_expr(e, &mut |x| {
+                    if let ExprKind::Call { func, .. } = &x.kind {
+                        calls |= matches!(&func.kind, ExprKind::Name { name, .. } if name.as_str() == "main");
+                    }
+                });
+                calls
+            })
+    })
 }
 
 /// Calls `main` when the program defines it: `key=value` words are keyword arguments, other

@@ -9,7 +9,7 @@
 use crate::error::{Exc, ExcKind, RtError};
 pub(crate) mod names;
 
-pub(crate) use names::visit_expr;
+pub use names::visit_expr;
 use names::{assigned_names, nested_refs_block, nested_refs_expr, target_names, BindKind};
 
 use crate::eval::ir::*;

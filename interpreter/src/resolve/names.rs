@@ -301,7 +301,7 @@ fn arg_expr<'a>(a: &'a ast::Arg, on_expr: &mut dyn FnMut(&'a ast::Expr)) {
 }
 
 /// Pre-order visit of an expression tree, including lambda bodies and f-string parts.
-pub(crate) fn visit_expr(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+pub fn visit_expr(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
     f(e);
     match &e.kind {
         ExprKind::FString(parts) => visit_fparts(parts, f),
