@@ -39,6 +39,23 @@ pub(crate) struct Scope<'a> {
     pub deferred: Vec<Deferred<'a>>,
 }
 
+impl Scope<'_> {
+    /// Declares the names a body binds (first binding wins), not yet typed or used.
+    fn bind_all(&mut self, names: Vec<(Sym, Span, BindKind)>) {
+        for (n, span, kind) in names {
+            self.vars.entry(n).or_insert(Var {
+                cur: None,
+                all: Type::Never,
+                declared: None,
+                span,
+                used: false,
+                param: false,
+                kind,
+            });
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub(crate) struct Deferred<'a> {
     pub def: &'a FunctionDef,
@@ -151,17 +168,7 @@ impl<'o, 'a> Checker<'o, 'a> {
         };
         let mut names = Vec::new();
         scan::assigned_names(&m.body, &mut names);
-        for (n, span, kind) in names {
-            scope.vars.entry(n).or_insert(Var {
-                cur: None,
-                all: Type::Never,
-                declared: None,
-                span,
-                used: false,
-                param: false,
-                kind,
-            });
-        }
+        scope.bind_all(names);
         c.scopes.push(scope);
         c.block(&m.body);
         c.run_deferred();
@@ -1142,17 +1149,7 @@ impl<'o, 'a> Checker<'o, 'a> {
                 }
             }
         }
-        for (n, span, kind) in names {
-            scope.vars.entry(n).or_insert(Var {
-                cur: None,
-                all: Type::Never,
-                declared: None,
-                span,
-                used: false,
-                param: false,
-                kind,
-            });
-        }
+        scope.bind_all(names);
         self.scopes.push(scope);
         match &f.body {
             FuncBody::Block(b) => {
