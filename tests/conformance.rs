@@ -182,13 +182,14 @@ struct RunOutput {
     timed_out: bool,
 }
 
-fn run_case(case: &Case) -> Result<RunOutput, String> {
-    let dir = case.path.parent().expect("a case file has a parent folder");
+fn run_case(root: &Path, case: &Case) -> Result<RunOutput, String> {
+    // The case runs from the suite's root with its relative path, so that every path dana
+    // prints (and wraps in a diagnostic) is the same on every machine and clone location.
     let mut child = Command::new(env!("CARGO_BIN_EXE_dana"))
         .arg("run")
-        .arg(&case.path)
+        .arg(&case.rel)
         .args(&case.args)
-        .current_dir(dir)
+        .current_dir(root)
         .env("NO_COLOR", "1")
         .env_remove("DANAPATH")
         .stdin(Stdio::piped())
@@ -458,7 +459,7 @@ fn conformance() {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(case) = cases.get(i) else { break };
-                let outcome = match run_case(case) {
+                let outcome = match run_case(&root, case) {
                     Ok(run) => Outcome {
                         case: case.clone(),
                         problems: check_case(case, &run),
