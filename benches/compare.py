@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 
+KEEP_MARKER = "<!-- kept by compare.py: everything below is written by hand or by other benchmarks -->"
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS_DIR = os.path.join(HERE, "programs")
 
@@ -281,8 +282,16 @@ def main():
     )
     print(report)
     if args.results:
+        # Sections below the marker (profiling notes, other benchmarks' numbers) are kept.
+        kept = ""
+        if os.path.exists(args.results):
+            with open(args.results, encoding="utf-8") as f:
+                old = f.read()
+            at = old.find(KEEP_MARKER)
+            if at >= 0:
+                kept = "\n" + old[at:]
         with open(args.results, "w", encoding="utf-8") as f:
-            f.write(report)
+            f.write(report.rstrip("\n") + "\n" + kept)
         print(f"wrote {args.results}", file=sys.stderr)
     if problems:
         sys.exit(1)

@@ -1,5 +1,7 @@
 //! The `dana` command line.
 
+mod poet_cmd;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -43,6 +45,15 @@ enum Command {
     /// (~/.dana/history, or $DANA_HISTORY), Ctrl-C cancels a running evaluation, Ctrl-D exits.
     /// Without a terminal, reads the inputs from stdin.
     Repl,
+    /// Inspect and repair the POET version store: list, show, diff, rollback, gc.
+    ///
+    /// Every @poet function keeps up to 10 versions under .poet/<function>/v<N>/ (code.na,
+    /// params.json, state.json, metadata.json); the symlink `current` names the one in use.
+    /// The store is $DANA_POET_DIR when set, else ./.poet; --dir chooses another. Tables are for
+    /// people, --json prints one JSON document for scripts.
+    ///
+    /// Exit codes: 0 ok, 1 store error, 2 usage error.
+    Poet(poet_cmd::PoetArgs),
 }
 
 /// The interpreter recurses on the Rust stack; a large thread stack keeps deep (but
@@ -65,6 +76,7 @@ fn main() {
             Command::Run { file, args } => dana::runner::run_file(&file, &args),
             Command::Check { files, json } => dana::runner::check_files(&files, json),
             Command::Repl => dana::repl::run(),
+            Command::Poet(args) => poet_cmd::run(args),
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,

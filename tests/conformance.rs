@@ -182,6 +182,11 @@ struct RunOutput {
     timed_out: bool,
 }
 
+/// One `.poet` store for the whole run, outside the source tree.
+fn poet_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("dana-conformance-poet-{}", std::process::id()))
+}
+
 fn run_case(root: &Path, case: &Case) -> Result<RunOutput, String> {
     // The case runs from the suite's root with its relative path, so that every path dana
     // prints (and wraps in a diagnostic) is the same on every machine and clone location.
@@ -191,6 +196,7 @@ fn run_case(root: &Path, case: &Case) -> Result<RunOutput, String> {
         .args(&case.args)
         .current_dir(root)
         .env("NO_COLOR", "1")
+        .env("DANA_POET_DIR", poet_dir())
         .env_remove("DANAPATH")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

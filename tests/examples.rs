@@ -25,14 +25,23 @@ fn examples_print_their_expected_output() {
         let args: Vec<String> = std::fs::read_to_string(&args_path)
             .map(|s| s.split_whitespace().map(String::from).collect())
             .unwrap_or_default();
+        // Each example starts with an empty POET store, outside the source tree.
+        let poet_dir = std::env::temp_dir().join(format!(
+            "dana-example-poet-{}-{}",
+            std::process::id(),
+            path.file_stem().unwrap().to_string_lossy()
+        ));
+        let _ = std::fs::remove_dir_all(&poet_dir);
         let out = Command::new(env!("CARGO_BIN_EXE_dana"))
             .arg("run")
             .arg(&path)
             .args(&args)
             .current_dir(&dir)
             .env("NO_COLOR", "1")
+            .env("DANA_POET_DIR", &poet_dir)
             .output()
             .unwrap();
+        let _ = std::fs::remove_dir_all(&poet_dir);
         ran += 1;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if stdout != expected || !out.status.success() {

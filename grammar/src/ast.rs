@@ -249,6 +249,21 @@ pub struct FunctionDef {
     pub header_span: Span,
 }
 
+impl FunctionDef {
+    /// The span from the `def` (or `sync`) keyword to the end of the body: the definition's
+    /// text without its decorators.
+    pub fn def_span(&self) -> Span {
+        let end = match &self.body {
+            FuncBody::Block(stmts) => stmts.last().map_or(0, |s| s.span.end),
+            FuncBody::Pipeline(p) => p.span.end,
+        };
+        Span {
+            start: self.header_span.start,
+            end: end.max(self.header_span.end),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum FuncBody {
     Block(Vec<Stmt>),

@@ -4,6 +4,7 @@ pub mod builtins;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod hooks;
 pub mod value;
 
 pub use error::{Exc, ExcKind, RtError};

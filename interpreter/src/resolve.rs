@@ -482,6 +482,7 @@ impl Resolver {
             bind: bind_place,
             receivers,
             span: f.header_span,
+            def_span: f.def_span(),
         })
     }
 

@@ -3,16 +3,6 @@
 use dana_interpreter::error::{did_you_mean, type_error, value_error, Exc};
 use dana_interpreter::value::{repr, Args, Value};
 
-/// The built-in domain templates.
-pub const KNOWN_DOMAINS: &[&str] = &[
-    "base",
-    "ml_monitoring",
-    "api",
-    "financial_risk",
-    "customer_service",
-    "prompt_optimization",
-];
-
 /// The arguments `@poet` accepts, in the order the spec lists them.
 pub const ARGUMENTS: &[&str] = &[
     "domain",
@@ -152,9 +142,13 @@ impl PoetConfig {
         for (k, v) in args.kw {
             let k = k.as_str();
             match k {
+                // Checked against the loaded templates (built-in and the user's) by the hook.
                 "domain" => {
                     if !v.is_none() {
-                        c.domain = one_of("domain", &text(k, v)?, KNOWN_DOMAINS)?;
+                        c.domain = text(k, v)?;
+                        if c.domain.is_empty() {
+                            return Err(value_error("@poet domain= must not be empty"));
+                        }
                     }
                 }
                 "optimize_for" => {
@@ -219,6 +213,30 @@ impl PoetConfig {
     }
 }
 
+impl PoetConfig {
+    /// The arguments as JSON (`params.json`, and part of the cache key).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "domain": self.domain,
+            "optimize_for": self.optimize_for,
+            "retries": self.retries,
+            "timeout": self.timeout,
+            "backoff": self.backoff,
+            "fallback": self.fallback,
+            "generate": self.generate,
+            "train": self.train,
+            "capabilities": self.capabilities,
+            "model": self.model,
+            "breaker": {
+                "failures": self.breaker.failures,
+                "window": self.breaker.window,
+                "ratio": self.breaker.ratio,
+                "cooldown": self.breaker.cooldown,
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,9 +268,12 @@ mod tests {
 
     #[test]
     fn values_are_checked() {
-        let bad_domain = kw(&[("domain", Value::str("ml_monitor"))]);
+        let bad_domain = kw(&[("domain", Value::Int(3))]);
         let e = PoetConfig::from_args(Args::new(&[], &bad_domain)).unwrap_err();
-        assert!(e.message.contains("ml_monitoring"));
+        assert!(e.message.contains("domain= must be a str"), "{}", e.message);
+        let bad_fallback = kw(&[("fallback", Value::str("orignal"))]);
+        let e = PoetConfig::from_args(Args::new(&[], &bad_fallback)).unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean 'original'?"));
         let bad_retries = kw(&[("retries", Value::Int(-1))]);
         assert!(PoetConfig::from_args(Args::new(&[], &bad_retries)).is_err());
         let ok = kw(&[

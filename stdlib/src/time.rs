@@ -76,13 +76,13 @@ pub(crate) fn sleep_duration(secs: f64) -> Result<Duration, Exc> {
     Duration::try_from_secs_f64(secs).map_err(|_| overflow_error("sleep length is too large"))
 }
 
-fn sleep(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+fn sleep(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("sleep", 1, 1, &["secs"])?;
     let secs = match args.get(0, "secs") {
         Some(v) => to_f64(v)?,
         None => 0.0,
     };
-    std::thread::sleep(sleep_duration(secs)?);
+    it.sleep(sleep_duration(secs)?)?;
     Ok(Value::None)
 }
 

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use super::expr::Built;
-use super::stmt::body_end;
 use super::{internal, Builder, Pair, Result, Rule};
 use crate::ast::*;
 use crate::error::SyntaxError;
@@ -430,8 +429,5 @@ fn is_none_word(w: &str) -> bool {
 
 /// Where a definition ends: its last body statement, pipeline stage or header.
 pub(super) fn def_end(def: &FunctionDef) -> u32 {
-    match &def.body {
-        FuncBody::Block(stmts) => body_end(stmts).max(def.header_span.end),
-        FuncBody::Pipeline(p) => p.span.end.max(def.header_span.end),
-    }
+    def.def_span().end
 }

@@ -279,6 +279,8 @@ pub struct FuncDef {
     /// Receiver type names (`def (p: A | B) m()` → [A, B]).
     pub receivers: Vec<(Sym, Ex)>,
     pub span: Span,
+    /// From `def` to the end of the body (the text a decorator hook sees).
+    pub def_span: Span,
 }
 
 pub struct FieldIr {

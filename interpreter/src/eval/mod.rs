@@ -142,6 +142,8 @@ pub struct Interp {
     pub log_threshold: u8,
     /// Where `input()` reads from (`None`: standard input).
     input: Option<Box<dyn FnMut() -> Option<String>>>,
+    /// Registered decorator hooks (`@poet`).
+    pub(crate) hooks: Vec<crate::hooks::HookEntry>,
 }
 
 impl Default for Interp {
@@ -180,6 +182,7 @@ impl Interp {
             out: Output::Stdout(std::io::BufWriter::new(std::io::stdout())),
             log_threshold: 2,
             input: None,
+            hooks: Vec::new(),
         }
     }
 
@@ -295,22 +298,73 @@ impl Interp {
     #[cold]
     fn slow_tick(&mut self) -> Result<(), Exc> {
         self.ops_used += CHECK_EVERY;
-        let hit = self.limits.check(self.ops_used);
+        self.fuel = CHECK_EVERY;
+        self.check_limits()
+    }
+
+    /// Runs `f` under tighter limits — a deadline and an operation budget counted from now —
+    /// then restores the current ones. The tighter of the old and new limits applies, so a
+    /// stage cannot escape the program's own deadline. A limit hit inside `f` is an error
+    /// inside `f` only: afterwards the outer limits count again.
+    pub fn with_limits<R>(
+        &mut self,
+        deadline: Option<std::time::Instant>,
+        budget: Option<u64>,
+        f: impl FnOnce(&mut Interp) -> R,
+    ) -> R {
+        let saved = self.limits.clone();
+        let used = self.operations();
+        self.ops_used = used;
+        self.fuel = CHECK_EVERY;
+        self.limits.deadline = match (saved.deadline, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.limits.max_operations = match (saved.max_operations, budget) {
+            (Some(a), Some(b)) => Some(a.min(used.saturating_add(b))),
+            (a, b) => a.or(b.map(|b| used.saturating_add(b))),
+        };
+        let r = f(self);
+        self.limits = saved;
+        self.ops_used = self.operations();
+        self.fuel = CHECK_EVERY;
+        r
+    }
+
+    /// Checks the limits now (not at the next [`CHECK_EVERY`] boundary).
+    pub fn check_limits(&mut self) -> Result<(), Exc> {
+        let hit = match self.limits.check(self.operations()) {
+            Ok(()) => return Ok(()),
+            Err(hit) => hit,
+        };
         // Once a limit is hit every later operation fails too, so a program that catches the
         // error (`except Exception:` in a loop) still stops at its next loop step or call.
-        self.fuel = if hit.is_ok() { CHECK_EVERY } else { 1 };
-        match hit {
-            Ok(()) => Ok(()),
-            Err(LimitHit::Operations(max)) => Err(RtError::new(
+        self.ops_used = self.operations();
+        self.fuel = 1;
+        Err(match hit {
+            LimitHit::Operations(max) => RtError::new(
                 ExcKind::LimitError,
                 format!("operation budget of {max} exhausted"),
-            )),
-            Err(LimitHit::Deadline) => {
-                Err(RtError::new(ExcKind::TimeoutError, "deadline exceeded"))
+            ),
+            LimitHit::Deadline => RtError::new(ExcKind::TimeoutError, "deadline exceeded"),
+            LimitHit::Cancelled => RtError::new(ExcKind::LimitError, "execution cancelled"),
+        })
+    }
+
+    /// Sleeps, but wakes for the deadline (a `TimeoutError`) and for cancellation.
+    pub fn sleep(&mut self, d: std::time::Duration) -> Result<(), Exc> {
+        let until = std::time::Instant::now() + d;
+        loop {
+            self.check_limits()?;
+            let now = std::time::Instant::now();
+            if now >= until {
+                return Ok(());
             }
-            Err(LimitHit::Cancelled) => {
-                Err(RtError::new(ExcKind::LimitError, "execution cancelled"))
+            let mut step = (until - now).min(std::time::Duration::from_millis(20));
+            if let Some(dl) = self.limits.deadline {
+                step = step.min(dl.saturating_duration_since(now));
             }
+            std::thread::sleep(step);
         }
     }
 
@@ -396,6 +450,13 @@ impl Interp {
 
     #[cold]
     fn global_miss(&self, fr: &Frame<'_>, name: Sym) -> Result<Value, Exc> {
+        let mut outer = fr.globals.parent.as_ref();
+        while let Some(g) = outer {
+            if let Some(v) = g.get(name) {
+                return Ok(v);
+            }
+            outer = g.parent.as_ref();
+        }
         match self.global_fallback(name) {
             Some(v) => Ok(v),
             None => Err(self.name_error(name, fr)),

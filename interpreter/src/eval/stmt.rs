@@ -381,6 +381,12 @@ impl Interp {
         let mut f = self.make_function(fr, &d.code, defaults);
         for deco in d.decorators.iter().rev() {
             let dv = self.eval(fr, &deco.func)?;
+            if let Some(hook) = self.hook_for(&dv) {
+                f = self
+                    .decorate_with_hook(fr, d, deco, &*hook, f)
+                    .map_err(|e| self.locate(e, deco.span, fr.src))?;
+                continue;
+            }
             let r = match &deco.args {
                 None => self.call_value(&dv, vec![f], &[]),
                 Some(args) => match self.eval_args(fr, args) {
@@ -418,6 +424,30 @@ impl Interp {
             self.write_place(fr, place, bound);
         }
         Ok(f)
+    }
+
+    fn decorate_with_hook(
+        &mut self,
+        fr: &mut Frame<'_>,
+        d: &FuncDef,
+        deco: &crate::eval::ir::Decorator,
+        hook: &dyn crate::hooks::DecoratorHook,
+        f: Value,
+    ) -> Result<Value, Exc> {
+        let (pos, kw) = match &deco.args {
+            Some(args) => self.eval_args(fr, args)?,
+            None => (Vec::new(), Vec::new()),
+        };
+        let def = crate::hooks::DecoratedDef {
+            function: f,
+            name: d.code.name.as_str(),
+            source: fr.src,
+            def_span: d.def_span,
+            decorator_span: deco.span,
+            globals: fr.globals,
+            is_method: !d.receivers.is_empty(),
+        };
+        hook.decorate(self, def, crate::value::Args::new(&pos, &kw))
     }
 
     fn define_struct(&mut self, fr: &mut Frame<'_>, d: &StructDefIr) -> Result<(), Exc> {

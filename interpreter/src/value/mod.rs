@@ -350,6 +350,9 @@ pub struct Globals {
     pub file: Option<std::sync::Arc<str>>,
     pub slots: RefCell<Vec<Option<Value>>>,
     pub index: RefCell<indexmap::IndexMap<Sym, u32, FxBuild>>,
+    /// Read-only fallback for names this module does not bind: a POET enhancement module sees
+    /// the globals of the module that defines the original function.
+    pub parent: Option<Rc<Globals>>,
 }
 
 impl Globals {
@@ -359,6 +362,18 @@ impl Globals {
             file,
             slots: RefCell::new(Vec::new()),
             index: RefCell::new(Default::default()),
+            parent: None,
+        }
+    }
+    /// A module whose unbound names read through to `parent`'s.
+    pub fn child(
+        name: impl Into<String>,
+        file: Option<std::sync::Arc<str>>,
+        parent: Rc<Globals>,
+    ) -> Globals {
+        Globals {
+            parent: Some(parent),
+            ..Globals::new(name, file)
         }
     }
     /// The slot of `name`, created (unbound) if missing.

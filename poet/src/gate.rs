@@ -1,0 +1,641 @@
+//! The validation gate (POET_SPEC §4): every generated `code.na`, offline or from an LLM,
+//! passes these checks before it is stored or run.
+//!
+//! | check | what it demands |
+//! |---|---|
+//! | `size` | at most [`MAX_CODE_BYTES`] |
+//! | `parse` | valid Dana |
+//! | `toplevel` | only definitions, constants and docstrings at top level; other functions start with `_` |
+//! | `types` | no type-checker errors (warnings do not fail) |
+//! | `signatures` | `operate` exactly like the original; `perceive`, `enforce`, `train` as §2 says when present |
+//! | `capabilities` | only allowed builtins and modules (below) |
+//!
+//! The allowlist: the builtins that compute without side effects (not `print`, `input`,
+//! `help`, `log_level`, the POET and LLM hooks; `log` is allowed), the pure standard modules
+//! (`math`, `json`, `re`, `stats`), the modules a granted capability opens ([`CAPABILITY_GRANTS`]),
+//! every builtin, module member and import the original function itself uses (an offline
+//! version copies its body), and `_original`. The module members a call uses are audited when
+//! [`CheckOptions::modules`] describes the module (give the standard modules' summaries); an
+//! `import` is audited always.
+//!
+//! The trial run of §4 needs an interpreter and lives with the pipeline.
+
+use crate::shape::{FunctionShape, ParamKind};
+use dana_grammar::ast::{self, ExprKind, FuncBody, Stmt, StmtKind, TypeExpr};
+use dana_interpreter::types::poet::parse_annotation;
+use dana_interpreter::types::{
+    check_against, line_col, AllowedToplevel, CheckOptions, Code, Diagnostic, Expectations, FnSig,
+    ParamSig, Type,
+};
+use std::collections::{HashMap, HashSet};
+
+/// The largest `code.na` the gate accepts.
+pub const MAX_CODE_BYTES: usize = 64 * 1024;
+
+/// The checks, in the order they run.
+pub const CHECK_NAMES: &[&str] = &[
+    "size",
+    "parse",
+    "toplevel",
+    "types",
+    "signatures",
+    "capabilities",
+];
+
+/// Builtins that write output, read input or reach outside the computation.
+const IMPURE_BUILTINS: &[&str] = &[
+    "print",
+    "input",
+    "help",
+    "log_level",
+    "feedback",
+    "poet_last_execution",
+    "poet",
+    "reason",
+    "llm",
+];
+
+/// Standard modules that only compute.
+const PURE_MODULES: &[&str] = &["math.*", "json.*", "re.*", "stats.*"];
+
+/// What each capability adds to the allowlist.
+pub const CAPABILITY_GRANTS: &[(&str, &[&str])] = &[
+    ("reason", &["reason", "llm"]),
+    ("time", &["time.*"]),
+    ("random", &["random.*"]),
+    ("http", &["http.*"]),
+    ("fs_read", &["fs.*"]),
+    ("fs_write", &["fs.*"]),
+    ("env", &["env.*"]),
+];
+
+/// One check's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateCheck {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+/// All checks' outcomes, with the error diagnostics (`code.na:12:5: error: …`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct GateReport {
+    pub checks: Vec<GateCheck>,
+    pub diagnostics: Vec<String>,
+}
+
+impl GateReport {
+    /// Every check ran and passed.
+    pub fn passed(&self) -> bool {
+        self.checks.len() == CHECK_NAMES.len() && self.checks.iter().all(|c| c.passed)
+    }
+
+    /// `{"passed": …, "checks": [{"name", "passed", "detail"}], "diagnostics": […]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "passed": self.passed(),
+            "checks": self.checks.iter().map(|c| serde_json::json!({
+                "name": c.name,
+                "passed": c.passed,
+                "detail": c.detail,
+            })).collect::<Vec<_>>(),
+            "diagnostics": self.diagnostics,
+        })
+    }
+
+    /// One line: `all 6 checks passed`, or each failed check with its detail.
+    pub fn summary(&self) -> String {
+        if self.passed() {
+            return format!("all {} checks passed", CHECK_NAMES.len());
+        }
+        let failed: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{} failed: {}", c.name, c.detail))
+            .collect();
+        if failed.is_empty() {
+            "not all checks ran".into()
+        } else {
+            failed.join("; ")
+        }
+    }
+
+    fn push(&mut self, name: &str, passed: bool, detail: impl Into<String>) {
+        self.checks.push(GateCheck {
+            name: name.into(),
+            passed,
+            detail: detail.into(),
+        });
+    }
+}
+
+/// What the gate needs.
+pub struct GateInput<'a> {
+    pub code: &'a str,
+    /// The original function.
+    pub shape: &'a FunctionShape,
+    /// The capabilities granted to the function.
+    pub capabilities: &'a [String],
+    /// The checker's view of the world: the globals of the module defining the original and
+    /// the modules it may import.
+    pub options: CheckOptions,
+}
+
+/// Runs the checks; later checks are skipped when the code is too large or does not parse.
+pub fn validate(input: &GateInput) -> GateReport {
+    let mut report = GateReport::default();
+    let code = input.code;
+    if code.len() > MAX_CODE_BYTES {
+        report.push(
+            "size",
+            false,
+            format!(
+                "{} bytes, more than the limit of {MAX_CODE_BYTES}",
+                code.len()
+            ),
+        );
+        report.diagnostics.push(format!(
+            "code.na:1:1: error: the code has {} bytes; the limit is {MAX_CODE_BYTES}",
+            code.len()
+        ));
+        return report;
+    }
+    report.push("size", true, format!("{} bytes", code.len()));
+    let module = match dana_grammar::parse_module(code) {
+        Ok(m) => m,
+        Err(e) => {
+            let (line, col) = line_col(code, e.span.start as usize);
+            report.push("parse", false, format!("{line}:{col}: {}", e.message));
+            report.diagnostics.push(render(
+                code,
+                e.span.start as usize,
+                &e.message,
+                e.help.as_deref(),
+            ));
+            return report;
+        }
+    };
+    report.push("parse", true, "valid Dana");
+
+    let original = match original_def(input.shape) {
+        Ok(m) => m,
+        Err(e) => {
+            for name in &CHECK_NAMES[2..] {
+                report.push(name, false, format!("the original function: {e}"));
+            }
+            return report;
+        }
+    };
+    let Some(orig) = first_def(&original) else {
+        for name in &CHECK_NAMES[2..] {
+            report.push(name, false, "the original is not a function definition");
+        }
+        return report;
+    };
+    let mut options = input.options.clone();
+    if !options.globals.iter().any(|(n, _)| n == "_original") {
+        options.globals.push(("_original".into(), Type::Any));
+    }
+    let expectations = Expectations {
+        required: vec![FnSig::from_def(orig).renamed("operate")],
+        optional: stage_sigs(orig),
+        allowed_toplevel: AllowedToplevel::poet(),
+        callable_allowlist: Some(allowlist(orig, input.capabilities, &options)),
+        options,
+    };
+    let mut diags: Vec<Diagnostic> = check_against(&module, &expectations)
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    diags.extend(kind_mismatches(&module, input.shape));
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+
+    let mut by_check: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
+    for d in &diags {
+        by_check.entry(check_of(d.code)).or_default().push(d);
+        report.diagnostics.push(render(
+            code,
+            d.span.start as usize,
+            &d.message,
+            d.help.as_deref(),
+        ));
+    }
+    for (name, ok_detail) in [
+        ("toplevel", "only definitions and constants at top level"),
+        ("types", "no type errors"),
+        (
+            "signatures",
+            "the stage functions match the original's signature",
+        ),
+        ("capabilities", "only allowed builtins and modules"),
+    ] {
+        match by_check.get(name) {
+            None => report.push(name, true, ok_detail),
+            Some(ds) => {
+                let shown: Vec<String> = ds
+                    .iter()
+                    .take(3)
+                    .map(|d| {
+                        let (line, col) = line_col(code, d.span.start as usize);
+                        format!("{line}:{col}: {}", d.message)
+                    })
+                    .collect();
+                let more = if ds.len() > 3 {
+                    format!(" (and {} more)", ds.len() - 3)
+                } else {
+                    String::new()
+                };
+                report.push(name, false, format!("{}{more}", shown.join("; ")));
+            }
+        }
+    }
+    report
+}
+
+/// `code.na:12:5: error: message (help: …)`.
+fn render(code: &str, offset: usize, message: &str, help: Option<&str>) -> String {
+    let (line, col) = line_col(code, offset);
+    match help {
+        Some(h) => format!("code.na:{line}:{col}: error: {message} (help: {h})"),
+        None => format!("code.na:{line}:{col}: error: {message}"),
+    }
+}
+
+fn check_of(code: Code) -> &'static str {
+    match code {
+        Code::ForbiddenStatement => "toplevel",
+        Code::MissingFunction | Code::SignatureMismatch => "signatures",
+        Code::ForbiddenCall => "capabilities",
+        _ => "types",
+    }
+}
+
+fn original_def(shape: &FunctionShape) -> Result<ast::Module, String> {
+    dana_grammar::parse_module(&shape.source).map_err(|e| {
+        let (line, col) = line_col(&shape.source, e.span.start as usize);
+        format!("does not parse: {line}:{col}: {}", e.message)
+    })
+}
+
+fn first_def(m: &ast::Module) -> Option<&ast::FunctionDef> {
+    m.body.iter().find_map(|s| match &s.kind {
+        StmtKind::FunctionDef(f) => Some(&**f),
+        _ => None,
+    })
+}
+
+fn texpr(text: &str) -> Option<TypeExpr> {
+    parse_annotation(text)
+}
+
+/// `perceive`, `enforce` and `train` as POET_SPEC §2 defines them for `orig`.
+fn stage_sigs(orig: &ast::FunctionDef) -> Vec<FnSig> {
+    let sig = FnSig::from_def(orig);
+    let params: Vec<ParamSig> = sig
+        .params
+        .iter()
+        .map(|p| ParamSig {
+            default: None,
+            ..p.clone()
+        })
+        .collect();
+    let result = ParamSig {
+        name: "result".into(),
+        ann: sig.returns.clone(),
+        default: None,
+    };
+    let mut enforce_params = vec![result.clone()];
+    enforce_params.extend(params.iter().cloned());
+    vec![
+        FnSig {
+            name: "perceive".into(),
+            params,
+            returns: texpr("dict"),
+        },
+        FnSig {
+            name: "enforce".into(),
+            params: enforce_params,
+            returns: sig.returns.clone(),
+        },
+        FnSig {
+            name: "train".into(),
+            params: vec![
+                result,
+                ParamSig {
+                    name: "metrics".into(),
+                    ann: texpr("dict"),
+                    default: None,
+                },
+            ],
+            returns: texpr("dict"),
+        },
+    ]
+}
+
+/// The checker compares names, annotations and defaults; this adds the parameter kinds
+/// (`*args` where the original has `*args`).
+fn kind_mismatches(m: &ast::Module, shape: &FunctionShape) -> Vec<Diagnostic> {
+    let orig: Vec<(String, ParamKind)> = shape
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), p.kind))
+        .collect();
+    let mut with_result = vec![("result".to_string(), ParamKind::Normal)];
+    with_result.extend(orig.iter().cloned());
+    let mut out = Vec::new();
+    for s in &m.body {
+        let StmtKind::FunctionDef(f) = &s.kind else {
+            continue;
+        };
+        let want = match f.name.name.as_str() {
+            "operate" | "perceive" => &orig,
+            "enforce" => &with_result,
+            _ => continue,
+        };
+        let got: Vec<(String, ParamKind)> = f
+            .receiver
+            .iter()
+            .chain(f.params.iter())
+            .map(|p| {
+                let kind = match p.kind {
+                    ast::ParamKind::Normal => ParamKind::Normal,
+                    ast::ParamKind::VarArgs => ParamKind::VarArgs,
+                    ast::ParamKind::KwArgs => ParamKind::KwArgs,
+                };
+                (p.name.name.as_str().to_string(), kind)
+            })
+            .collect();
+        if got.len() != want.len() {
+            continue;
+        }
+        for ((gn, gk), (wn, wk)) in got.iter().zip(want) {
+            if gn == wn && gk != wk {
+                let shown = |k: ParamKind| match k {
+                    ParamKind::Normal => format!("'{wn}'"),
+                    ParamKind::VarArgs => format!("'*{wn}'"),
+                    ParamKind::KwArgs => format!("'**{wn}'"),
+                };
+                out.push(
+                    Diagnostic::error(
+                        Code::SignatureMismatch,
+                        f.header_span,
+                        format!(
+                            "{}() does not match the expected signature: parameter {} must be {}",
+                            f.name.name,
+                            shown(*gk),
+                            shown(*wk)
+                        ),
+                    )
+                    .with_help(format!("write the parameter as in: {}", shape.signature())),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The builtins and module members the generated module may use.
+fn allowlist(
+    orig: &ast::FunctionDef,
+    capabilities: &[String],
+    options: &CheckOptions,
+) -> HashSet<String> {
+    let mut allow: HashSet<String> = dana_interpreter::builtins::all()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| !IMPURE_BUILTINS.contains(n))
+        .map(str::to_string)
+        .collect();
+    allow.insert("__name__".into());
+    allow.insert("_original".into());
+    allow.extend(PURE_MODULES.iter().map(|s| s.to_string()));
+    for c in capabilities {
+        if let Some((_, grants)) = CAPABILITY_GRANTS.iter().find(|(n, _)| n == c) {
+            allow.extend(grants.iter().map(|s| s.to_string()));
+        }
+    }
+    allow.extend(names_used(orig, options));
+    allow
+}
+
+/// The names the original function uses: plain names, dotted member chains (`math.sqrt`,
+/// with import aliases resolved to module paths) and imported members.
+fn names_used(f: &ast::FunctionDef, options: &CheckOptions) -> HashSet<String> {
+    let mut aliases: HashMap<String, String> = options
+        .globals
+        .iter()
+        .filter_map(|(n, t)| match t {
+            Type::Module(k) => Some((n.clone(), k.as_str().to_string())),
+            _ => None,
+        })
+        .collect();
+    let mut exprs: Vec<&ast::Expr> = Vec::new();
+    let mut imports: Vec<String> = Vec::new();
+    collect_def(f, &mut exprs, &mut imports, &mut aliases);
+    let mut out: HashSet<String> = imports.into_iter().collect();
+    for e in exprs {
+        let mut roots: HashSet<(u32, u32)> = HashSet::new();
+        ast_visit(e, &mut |x| match &x.kind {
+            ExprKind::Attribute { .. } => {
+                if let Some((root, chain)) = dotted(x) {
+                    roots.insert((root.start, root.end));
+                    let (head, rest) = chain.split_once('.').unwrap_or((chain.as_str(), ""));
+                    let head = aliases
+                        .get(head)
+                        .cloned()
+                        .unwrap_or_else(|| head.to_string());
+                    out.insert(if rest.is_empty() {
+                        head
+                    } else {
+                        format!("{head}.{rest}")
+                    });
+                }
+            }
+            ExprKind::Name { scope: None, name }
+                if !roots.contains(&(x.span.start, x.span.end)) =>
+            {
+                out.insert(name.as_str().to_string());
+            }
+            _ => {}
+        });
+    }
+    out
+}
+
+fn ast_visit(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
+    dana_interpreter::resolve::visit_expr(e, f);
+}
+
+/// `a.b.c` for an attribute chain rooted at a plain name, with the root's span.
+fn dotted(e: &ast::Expr) -> Option<(ast::Span, String)> {
+    match &e.kind {
+        ExprKind::Name { scope: None, name } => Some((e.span, name.as_str().to_string())),
+        ExprKind::Attribute { value, attr } => {
+            let (span, head) = dotted(value)?;
+            Some((span, format!("{head}.{}", attr.name)))
+        }
+        _ => None,
+    }
+}
+
+fn collect_def<'a>(
+    f: &'a ast::FunctionDef,
+    exprs: &mut Vec<&'a ast::Expr>,
+    imports: &mut Vec<String>,
+    aliases: &mut HashMap<String, String>,
+) {
+    for p in f.receiver.iter().chain(f.params.iter()) {
+        exprs.extend(p.default.as_ref());
+    }
+    for d in &f.decorators {
+        exprs.push(&d.func);
+        for a in d.args.iter().flatten() {
+            exprs.push(arg_expr(a));
+        }
+    }
+    match &f.body {
+        FuncBody::Block(stmts) => collect_stmts(stmts, exprs, imports, aliases),
+        FuncBody::Pipeline(p) => collect_stages(&p.stages, exprs),
+    }
+}
+
+fn collect_stages<'a>(stages: &'a [ast::PipeStage], exprs: &mut Vec<&'a ast::Expr>) {
+    for s in stages {
+        match &s.kind {
+            ast::PipeStageKind::Expr(e) => exprs.push(e),
+            ast::PipeStageKind::FanOut(v) => collect_stages(v, exprs),
+        }
+    }
+}
+
+fn arg_expr(a: &ast::Arg) -> &ast::Expr {
+    match &a.kind {
+        ast::ArgKind::Positional(e)
+        | ast::ArgKind::Keyword(_, e)
+        | ast::ArgKind::Star(e)
+        | ast::ArgKind::StarStar(e) => e,
+    }
+}
+
+fn collect_stmts<'a>(
+    stmts: &'a [Stmt],
+    exprs: &mut Vec<&'a ast::Expr>,
+    imports: &mut Vec<String>,
+    aliases: &mut HashMap<String, String>,
+) {
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Expr(e) => exprs.push(e),
+            StmtKind::Assign { targets, value } => {
+                exprs.extend(targets);
+                exprs.push(value);
+            }
+            StmtKind::TypedAssign { target, value, .. } => {
+                exprs.push(target);
+                exprs.extend(value.as_ref());
+            }
+            StmtKind::AugAssign { target, value, .. } => {
+                exprs.push(target);
+                exprs.push(value);
+            }
+            StmtKind::If { cond, body, orelse } | StmtKind::While { cond, body, orelse } => {
+                exprs.push(cond);
+                collect_stmts(body, exprs, imports, aliases);
+                collect_stmts(orelse, exprs, imports, aliases);
+            }
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+            } => {
+                exprs.push(target);
+                exprs.push(iter);
+                collect_stmts(body, exprs, imports, aliases);
+                collect_stmts(orelse, exprs, imports, aliases);
+            }
+            StmtKind::FunctionDef(f) => collect_def(f, exprs, imports, aliases),
+            StmtKind::Return(e) => exprs.extend(e.as_ref()),
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+            } => {
+                collect_stmts(body, exprs, imports, aliases);
+                for h in handlers {
+                    exprs.extend(h.types.as_ref());
+                    collect_stmts(&h.body, exprs, imports, aliases);
+                }
+                collect_stmts(orelse, exprs, imports, aliases);
+                collect_stmts(finalbody, exprs, imports, aliases);
+            }
+            StmtKind::Raise { exc, cause } => {
+                exprs.extend(exc.as_ref());
+                exprs.extend(cause.as_ref());
+            }
+            StmtKind::Assert { test, msg } => {
+                exprs.push(test);
+                exprs.extend(msg.as_ref());
+            }
+            StmtKind::Import { path, alias } => {
+                let full = path
+                    .iter()
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                // Only the members used are allowed (collected from the attribute chains): the
+                // import itself passes when any member of the module is allowed.
+                if let Some(a) = alias {
+                    aliases.insert(a.name.as_str().to_string(), full);
+                }
+            }
+            StmtKind::FromImport {
+                level,
+                path,
+                names,
+                star,
+            } => {
+                let key = format!(
+                    "{}{}",
+                    ".".repeat(*level as usize),
+                    path.iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                );
+                if *star {
+                    imports.push(format!("{key}.*"));
+                }
+                for n in names {
+                    imports.push(format!("{key}.{}", n.name.name));
+                }
+            }
+            StmtKind::Struct(st) => {
+                for fd in &st.fields {
+                    exprs.extend(fd.default.as_ref());
+                }
+                for m in &st.methods {
+                    collect_def(m, exprs, imports, aliases);
+                }
+            }
+            StmtKind::With { items, body } => {
+                for i in items {
+                    exprs.push(&i.context);
+                    exprs.extend(i.target.as_ref());
+                }
+                collect_stmts(body, exprs, imports, aliases);
+            }
+            StmtKind::Niche(n) => {
+                for fd in &n.fields {
+                    exprs.extend(fd.default.as_ref());
+                }
+                for m in &n.methods {
+                    collect_def(m, exprs, imports, aliases);
+                }
+            }
+            StmtKind::Interface(_) | StmtKind::Pass | StmtKind::Break | StmtKind::Continue => {}
+        }
+    }
+}

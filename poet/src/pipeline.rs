@@ -1,0 +1,457 @@
+//! One call of a `@poet` function, stage by stage (POET_SPEC §3): Perceive → Operate (retries,
+//! deadline, operation budget) → Enforce (plus the declared return type) → Train, with the
+//! circuit breaker in front and the fallback behind.
+//!
+//! This is on every call, so it allocates little and touches no disk: counters live in memory
+//! and reach `state.json` when the breaker changes state, at most once a second otherwise, and
+//! when the program ends.
+
+use crate::breaker::{Admission, BreakerState};
+use crate::retry::{self, RetryPolicy};
+use crate::runtime::{unix_now, ParamInfo, PoetFunction, Stages};
+use dana_grammar::ast::{ParamKind, Sym};
+use dana_interpreter::error::{type_error, value_error, Exc, ExcKind, RtError};
+use dana_interpreter::eval::Interp;
+use dana_interpreter::value::{coerce, repr, Args, Key, Value};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// Positional and keyword arguments of a stage call.
+type CallArgs = (Vec<Value>, Vec<(Sym, Value)>);
+
+/// The stage an error came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Perceive,
+    Operate,
+    Enforce,
+    Train,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Perceive => "perceive",
+            Stage::Operate => "operate",
+            Stage::Enforce => "enforce",
+            Stage::Train => "train",
+        }
+    }
+}
+
+/// How a call ended, for the counters in `state.json`.
+pub(crate) struct Outcome<'a> {
+    pub ok: bool,
+    pub attempts: u32,
+    pub failed_stage: Option<Stage>,
+    pub error: Option<&'a RtError>,
+    pub fallback: bool,
+    pub rejected_input: bool,
+    pub duration: Duration,
+}
+
+impl PoetFunction {
+    /// Runs one call through the pipeline.
+    pub(crate) fn call(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
+        let start = Instant::now();
+        let Some(stages) = self.stages(it) else {
+            // No usable version (generation or validation failed): the original answers.
+            let r = self.run_original(it, args);
+            self.record(Outcome {
+                ok: r.is_ok(),
+                attempts: 0,
+                failed_stage: None,
+                error: r.as_ref().err().map(|e| &**e),
+                fallback: true,
+                rejected_input: false,
+                duration: start.elapsed(),
+            });
+            return r;
+        };
+        let admission = {
+            let mut live = self.live.borrow_mut();
+            let now = if live.breaker.state == BreakerState::Closed {
+                0.0
+            } else {
+                unix_now()
+            };
+            live.breaker.admit(&self.config.breaker, now)
+        };
+        if let Admission::Rejected { retry_in } = admission {
+            return self.breaker_open(it, args, retry_in, start);
+        }
+
+        // Every stage gets every argument (defaults filled in): perceive and enforce have no
+        // defaults of their own (POET_SPEC §2).
+        let Some(bound) = self.bind(args) else {
+            // Arguments the original cannot take: its own call reports them.
+            self.live.borrow_mut().breaker.trial_running = false;
+            return self.run_original(it, args);
+        };
+        // Perceive: the caller's input is checked once; a rejection is not retried.
+        let (pos, kw) = match &stages.perceive {
+            None => bound,
+            Some(p) => match self.perceive(it, p, &bound) {
+                Ok(a) => a,
+                Err(e) => return self.rejected(it, args, e, start),
+            },
+        };
+
+        let policy = RetryPolicy {
+            retries: self.config.retries,
+            base: self.config.backoff,
+        };
+        let jitter = &self.jitter;
+        let out = retry::run(
+            it,
+            policy,
+            &mut || jitter.borrow_mut().unit(),
+            &mut |it, d| it.sleep(d).map_err(|e| (Stage::Operate, e)),
+            // The program's own deadline or a cancellation: stop now, no retry, no fallback.
+            &|it, _| it.check_limits().is_err(),
+            &mut |it, _| self.attempt(it, &stages, &pos, &kw),
+        );
+        match out.result {
+            Ok(v) => {
+                let v = if self.config.train {
+                    self.train(it, &stages, v, out.made, start)
+                } else {
+                    v
+                };
+                self.record(Outcome {
+                    ok: true,
+                    attempts: out.made,
+                    failed_stage: None,
+                    error: None,
+                    fallback: false,
+                    rejected_input: false,
+                    duration: start.elapsed(),
+                });
+                Ok(v)
+            }
+            Err((stage, e)) => {
+                if it.check_limits().is_err() {
+                    return Err(e);
+                }
+                self.record(Outcome {
+                    ok: false,
+                    attempts: out.made,
+                    failed_stage: Some(stage),
+                    error: Some(&e),
+                    fallback: self.config.fallback == "original",
+                    rejected_input: false,
+                    duration: start.elapsed(),
+                });
+                if self.config.fallback == "original" {
+                    self.run_original(it, args)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// One attempt of Operate then Enforce, under the per-attempt deadline and budget.
+    fn attempt(
+        &self,
+        it: &mut Interp,
+        stages: &Stages,
+        pos: &[Value],
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, (Stage, Exc)> {
+        let deadline = Instant::now() + self.timeout();
+        let r = it.with_limits(Some(deadline), Some(self.budget), |it| {
+            let result = it
+                .call_value(&stages.operate, pos.to_vec(), kw)
+                .map_err(|e| (Stage::Operate, e))?;
+            let result = match &stages.enforce {
+                None => result,
+                Some(enforce) => {
+                    let mut with_result = Vec::with_capacity(pos.len() + 1);
+                    with_result.push(result);
+                    with_result.extend_from_slice(pos);
+                    it.call_value(enforce, with_result, kw)
+                        .map_err(|e| (Stage::Enforce, e))?
+                }
+            };
+            if let Some(ann) = &self.returns {
+                let g = &self.globals;
+                if !coerce::matches(&result, ann, &|s| g.get(s)) {
+                    return Err((
+                        Stage::Enforce,
+                        type_error(format!(
+                            "{}() returned {} ({}), but its return type is {ann}",
+                            self.display,
+                            repr::repr(&result),
+                            result.type_name()
+                        )),
+                    ));
+                }
+            }
+            Ok(result)
+        });
+        r.map_err(|(stage, mut e)| {
+            if e.kind == ExcKind::TimeoutError && Instant::now() >= deadline {
+                e.message = format!(
+                    "{}() took longer than its {} s timeout",
+                    self.display, self.config.timeout
+                );
+            }
+            (stage, e)
+        })
+    }
+
+    /// Runs `perceive` and turns its dict back into arguments, re-checked against the
+    /// parameter types.
+    fn perceive(
+        &self,
+        it: &mut Interp,
+        perceive: &Value,
+        args: &CallArgs,
+    ) -> Result<CallArgs, Exc> {
+        let deadline = Instant::now() + self.timeout();
+        let d = it.with_limits(Some(deadline), Some(self.budget), |it| {
+            it.call_value(perceive, args.0.clone(), &args.1)
+        })?;
+        let Value::Dict(d) = &d else {
+            return Err(type_error(format!(
+                "perceive() of {} must return a dict of the arguments, got {}",
+                self.display,
+                d.type_name()
+            )));
+        };
+        let d = d.borrow();
+        let mut pos = Vec::with_capacity(self.params.len());
+        let mut kw = Vec::new();
+        for (i, p) in self.params.iter().enumerate() {
+            let key = Key(Value::str(p.name.as_str()));
+            let Some(v) = d.get(&key).cloned() else {
+                if p.default.is_some() || p.kind != ParamKind::Normal {
+                    continue;
+                }
+                return Err(value_error(format!(
+                    "perceive() of {} did not return the argument '{}'",
+                    self.display, p.name
+                )));
+            };
+            if let Some(ann) = &p.ann {
+                let g = &self.globals;
+                if p.kind == ParamKind::Normal && !coerce::matches(&v, ann, &|s| g.get(s)) {
+                    return Err(value_error(format!(
+                        "{}: perceive() of {} made it {} ({}), not {ann}",
+                        p.name,
+                        self.display,
+                        repr::repr(&v),
+                        v.type_name()
+                    )));
+                }
+            }
+            match p.kind {
+                ParamKind::Normal if p.keyword_only => kw.push((p.name, v)),
+                // Positions must stay contiguous: once an optional parameter is left out, the
+                // rest go by keyword.
+                ParamKind::Normal if pos.len() == i => pos.push(v),
+                ParamKind::Normal => kw.push((p.name, v)),
+                ParamKind::VarArgs => match v {
+                    Value::List(l) => pos.extend(l.borrow().iter().cloned()),
+                    Value::Tuple(t) => pos.extend(t.iter().cloned()),
+                    other => {
+                        return Err(type_error(format!(
+                            "perceive() of {} returned {} for *{}, expected a list",
+                            self.display,
+                            other.type_name(),
+                            p.name
+                        )))
+                    }
+                },
+                ParamKind::KwArgs => match v {
+                    Value::Dict(extra) => {
+                        for (k, v) in extra.borrow().iter() {
+                            if let Some(k) = k.value().as_str() {
+                                kw.push((Sym::intern(k), v.clone()));
+                            }
+                        }
+                    }
+                    other => {
+                        return Err(type_error(format!(
+                            "perceive() of {} returned {} for **{}, expected a dict",
+                            self.display,
+                            other.type_name(),
+                            p.name
+                        )))
+                    }
+                },
+            }
+        }
+        Ok((pos, kw))
+    }
+
+    /// Binds a call's arguments to the original's parameters as Python does, with defaults
+    /// filled in: every parameter that takes positions gets one, keyword-only parameters and
+    /// extra keywords go by name. `None` when the original would refuse the arguments.
+    fn bind(&self, args: Args<'_>) -> Option<CallArgs> {
+        let params = &self.params;
+        let mut slots: Vec<Option<Value>> = vec![None; params.len()];
+        let positional = |p: &ParamInfo| p.kind == ParamKind::Normal && !p.keyword_only;
+        let mut extra_pos = Vec::new();
+        let mut next = 0;
+        for v in args.pos {
+            while next < params.len() && !positional(&params[next]) {
+                next += 1;
+            }
+            if next < params.len() {
+                slots[next] = Some(v.clone());
+                next += 1;
+            } else if params.iter().any(|p| p.kind == ParamKind::VarArgs) {
+                extra_pos.push(v.clone());
+            } else {
+                return None;
+            }
+        }
+        let mut extra_kw = Vec::new();
+        for (k, v) in args.kw {
+            match params
+                .iter()
+                .position(|p| p.name == *k && p.kind == ParamKind::Normal)
+            {
+                Some(i) if slots[i].is_some() => return None,
+                Some(i) => slots[i] = Some(v.clone()),
+                None if params.iter().any(|p| p.kind == ParamKind::KwArgs) => {
+                    extra_kw.push((*k, v.clone()))
+                }
+                None => return None,
+            }
+        }
+        let mut pos = Vec::with_capacity(params.len() + extra_pos.len());
+        let mut kw = Vec::new();
+        for (p, slot) in params.iter().zip(slots) {
+            if p.kind != ParamKind::Normal {
+                continue;
+            }
+            let v = slot.or_else(|| p.default.clone())?;
+            if positional(p) {
+                pos.push(v);
+            } else {
+                kw.push((p.name, v));
+            }
+        }
+        pos.extend(extra_pos);
+        kw.extend(extra_kw);
+        Some((pos, kw))
+    }
+
+    /// Perceive refused the input: the caller's fault. The original answers when the fallback
+    /// is `"original"` and it accepts the input; otherwise the caller gets the refusal.
+    fn rejected(
+        &self,
+        it: &mut Interp,
+        args: Args<'_>,
+        e: Exc,
+        start: Instant,
+    ) -> Result<Value, Exc> {
+        self.live.borrow_mut().breaker.trial_running = false;
+        if it.check_limits().is_err() {
+            return Err(e);
+        }
+        let fallback = self.config.fallback == "original";
+        let r = if fallback {
+            self.run_original(it, args).map_err(|_| e)
+        } else {
+            Err(e)
+        };
+        self.record(Outcome {
+            ok: r.is_ok(),
+            attempts: 0,
+            failed_stage: Some(Stage::Perceive),
+            error: r.as_ref().err().map(|e| &**e),
+            fallback,
+            rejected_input: true,
+            duration: start.elapsed(),
+        });
+        r
+    }
+
+    /// The breaker is open: straight to the fallback.
+    fn breaker_open(
+        &self,
+        it: &mut Interp,
+        args: Args<'_>,
+        retry_in: f64,
+        start: Instant,
+    ) -> Result<Value, Exc> {
+        let r = if self.config.fallback == "original" {
+            self.run_original(it, args)
+        } else {
+            Err(RtError::new(
+                ExcKind::RuntimeError,
+                format!(
+                    "the circuit breaker of {} is open after repeated failures; next trial in {:.1} s",
+                    self.display,
+                    retry_in.max(0.0)
+                ),
+            ))
+        };
+        self.record(Outcome {
+            ok: r.is_ok(),
+            attempts: 0,
+            failed_stage: None,
+            error: r.as_ref().err().map(|e| &**e),
+            fallback: true,
+            rejected_input: false,
+            duration: start.elapsed(),
+        });
+        r
+    }
+
+    /// The undecorated function, under the same per-call timeout.
+    fn run_original(&self, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
+        let deadline = Instant::now() + self.timeout();
+        it.with_limits(Some(deadline), Some(self.budget), |it| {
+            it.call_value(&self.original, args.pos.to_vec(), args.kw)
+        })
+    }
+
+    /// Train: the optional `train(result, metrics)` stage; it never fails the call.
+    fn train(
+        &self,
+        it: &mut Interp,
+        stages: &Stages,
+        result: Value,
+        attempts: u32,
+        start: Instant,
+    ) -> Value {
+        let Some(train) = &stages.train else {
+            return result;
+        };
+        let mut metrics = dana_interpreter::value::DictMap::default();
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        metrics.insert(Key(Value::str("duration_ms")), Value::Float(ms));
+        metrics.insert(Key(Value::str("attempts")), Value::Int(attempts as i64));
+        let deadline = Instant::now() + self.timeout();
+        let r = it.with_limits(Some(deadline), Some(self.budget), |it| {
+            it.call_value(train, vec![result.clone(), Value::dict(metrics)], &[])
+        });
+        let mut live = self.live.borrow_mut();
+        match r {
+            Ok(Value::Dict(d)) => {
+                live.last_train = Some(repr::repr(&Value::Dict(d)));
+            }
+            Ok(other) => {
+                live.failed_stages.train += 1;
+                live.last_train = Some(format!(
+                    "train() returned {}, expected a dict",
+                    other.type_name()
+                ));
+            }
+            Err(e) => {
+                live.failed_stages.train += 1;
+                live.last_train = Some(format!("{}: {}", e.kind.name(), e.message));
+            }
+        }
+        result
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::try_from_secs_f64(self.config.timeout).unwrap_or(Duration::MAX)
+    }
+}

@@ -1,0 +1,642 @@
+//! The `@poet` hook and the state of each decorated function: obtaining its version (store
+//! lookup by cache key → offline generation → validation gate → store), compiling `code.na`
+//! into a module that sees the defining module's globals, and saving counters and breaker
+//! state to `state.json`.
+
+use crate::breaker::Breaker;
+use crate::config::PoetConfig;
+use crate::domains::{DomainTemplate, Domains};
+use crate::gate::{self, GateInput};
+use crate::pipeline::{Outcome, Stage};
+use crate::retry::Jitter;
+use crate::shape::FunctionShape;
+use crate::store::{self, FunctionStore, Metadata, NewVersion, PoetDir, Version};
+use dana_grammar::ast::{ParamKind, Sym};
+use dana_interpreter::error::{type_error, value_error, Exc, ExcKind};
+use dana_interpreter::eval::Interp;
+use dana_interpreter::hooks::{DecoratedDef, DecoratorHook};
+use dana_interpreter::types::CheckOptions;
+use dana_interpreter::value::{Args, Globals, NativeFn, TypeAnn, Value};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Operations one stage attempt may run (on top of its wall-clock timeout), so an endless loop
+/// stops even under a generous timeout.
+pub const DEFAULT_STAGE_BUDGET: u64 = 200_000_000;
+
+/// How often in-memory counters reach `state.json` at most (breaker changes go at once).
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Where POET keeps its store and how it runs stages.
+#[derive(Clone, Debug)]
+pub struct PoetOptions {
+    /// The `.poet` directory for every function; `None`: next to the file defining each one
+    /// (the current directory for code without a file).
+    pub dir: Option<PathBuf>,
+    /// Operation budget of one stage attempt.
+    pub stage_budget: u64,
+}
+
+impl PoetOptions {
+    /// Defaults, with `DANA_POET_DIR` as the store when it is set.
+    pub fn from_env() -> PoetOptions {
+        PoetOptions {
+            dir: std::env::var_os("DANA_POET_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+            stage_budget: DEFAULT_STAGE_BUDGET,
+        }
+    }
+}
+
+/// POET's state in one interpreter.
+pub struct PoetRuntime {
+    options: PoetOptions,
+    functions: RefCell<Vec<Weak<PoetFunction>>>,
+    /// Store names taken in this process, with the file that took each.
+    claimed: RefCell<HashMap<(PathBuf, String), Arc<str>>>,
+    domains: RefCell<HashMap<PathBuf, Rc<Domains>>>,
+}
+
+impl PoetRuntime {
+    /// Saves the counters and breaker state of every function that has unsaved changes.
+    pub fn flush(&self) {
+        for f in self.functions.borrow().iter().filter_map(Weak::upgrade) {
+            f.flush();
+        }
+    }
+
+    /// The `.poet` directory for a function defined in `file`.
+    fn poet_dir_for(&self, file: &str) -> PathBuf {
+        if let Some(d) = &self.options.dir {
+            return d.clone();
+        }
+        let path = Path::new(file);
+        match path.parent() {
+            Some(parent) if path.is_file() => {
+                if parent.as_os_str().is_empty() {
+                    PathBuf::from(".poet")
+                } else {
+                    parent.join(".poet")
+                }
+            }
+            _ => PathBuf::from(".poet"),
+        }
+    }
+
+    /// The templates visible from `poet_dir` (built-in plus `<poet_dir>/domains/*.toml`).
+    fn domains_for(&self, poet_dir: &Path) -> Result<Rc<Domains>, String> {
+        if let Some(d) = self.domains.borrow().get(poet_dir) {
+            return Ok(d.clone());
+        }
+        let d = Rc::new(Domains::load(&[poet_dir.join("domains")]).map_err(|e| e.to_string())?);
+        self.domains
+            .borrow_mut()
+            .insert(poet_dir.to_path_buf(), d.clone());
+        Ok(d)
+    }
+
+    /// The store directory name: the function's name, `Type.method` for a receiver method,
+    /// and `<module>.<name>` when another file in this process already uses the plain name.
+    fn store_name(&self, poet_dir: &Path, shape: &FunctionShape, file: &Arc<str>) -> String {
+        let mut name = shape.name.clone();
+        if shape.is_method {
+            if let Some(ty) = shape.params.first().and_then(|p| p.ann.as_deref()) {
+                let ty: String = ty
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !ty.is_empty() {
+                    name = format!("{ty}.{name}");
+                }
+            }
+        }
+        let mut claimed = self.claimed.borrow_mut();
+        let key = (poet_dir.to_path_buf(), name.clone());
+        match claimed.get(&key) {
+            Some(owner) if owner != file => {
+                let stem = Path::new(&**file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "main".into());
+                format!("{stem}.{name}")
+            }
+            Some(_) => name,
+            None => {
+                claimed.insert(key, file.clone());
+                name
+            }
+        }
+    }
+}
+
+impl Drop for PoetRuntime {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Binds `@poet` with the default options (the facade's installer).
+pub fn install(it: &mut Interp) {
+    install_with(it, PoetOptions::from_env());
+}
+
+/// Binds `@poet` with `options`; the runtime is returned for flushing and inspection.
+pub fn install_with(it: &mut Interp, options: PoetOptions) -> Rc<PoetRuntime> {
+    let rt = Rc::new(PoetRuntime {
+        options,
+        functions: RefCell::new(Vec::new()),
+        claimed: RefCell::new(HashMap::new()),
+        domains: RefCell::new(HashMap::new()),
+    });
+    it.register_decorator_hook("poet", Rc::new(PoetHook(rt.clone())));
+    rt
+}
+
+struct PoetHook(Rc<PoetRuntime>);
+
+impl DecoratorHook for PoetHook {
+    fn decorate(
+        &self,
+        it: &mut Interp,
+        def: DecoratedDef<'_>,
+        args: Args<'_>,
+    ) -> Result<Value, Exc> {
+        let rt = &self.0;
+        let config = PoetConfig::from_args(args)?;
+        let Value::Func(func) = &def.function else {
+            return Err(type_error(format!(
+                "@poet must be the decorator closest to `def {}`: it enhances a Dana function, \
+                 and the decorators below it returned a {}",
+                def.name,
+                def.function.type_name()
+            )));
+        };
+        let shape = FunctionShape::from_source(def.text(), def.column()).map_err(|e| {
+            value_error(format!(
+                "@poet cannot read the definition of {}: {e}",
+                def.name
+            ))
+        })?;
+        let file: Arc<str> = def.source.name.clone();
+        let poet_dir = rt.poet_dir_for(&file);
+        let domains = rt.domains_for(&poet_dir).map_err(value_error)?;
+        if let Err(e) = domains.resolve(&config.domain) {
+            return Err(value_error(format!(
+                "@poet domain={:?}: {e}",
+                config.domain
+            )));
+        }
+        let store_name = rt.store_name(&poet_dir, &shape, &file);
+        let code = &func.code;
+        let params = code
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.name.as_str() != "*")
+            .map(|(i, p)| ParamInfo {
+                name: p.name,
+                ann: p.ann.clone(),
+                kind: p.kind,
+                default: p.default.and_then(|d| func.defaults.get(d).cloned()),
+                keyword_only: p.kind == ParamKind::Normal && i >= code.n_positional,
+            })
+            .collect();
+        let pf = Rc::new(PoetFunction {
+            display: def.name.to_string(),
+            store_name,
+            poet_dir,
+            budget: rt.options.stage_budget,
+            original: def.function.clone(),
+            params,
+            returns: code.returns.clone(),
+            shape,
+            globals: def.globals.clone(),
+            jitter: RefCell::new(Jitter::from_entropy()),
+            slot: RefCell::new(Slot::Unprepared),
+            live: RefCell::new(Live::default()),
+            config,
+            rt: Rc::downgrade(rt),
+        });
+        rt.functions.borrow_mut().push(Rc::downgrade(&pf));
+        if pf.config.generate == "eager" {
+            pf.stages(it);
+        }
+        let call = pf.clone();
+        Ok(NativeFn::closure(def.name, move |it, args| {
+            call.call(it, args)
+        }))
+    }
+}
+
+/// A parameter of the original function, as the pipeline rebinds perceive's answer.
+pub(crate) struct ParamInfo {
+    pub name: Sym,
+    pub ann: Option<TypeAnn>,
+    pub kind: ParamKind,
+    pub default: Option<Value>,
+    pub keyword_only: bool,
+}
+
+/// The compiled stage functions of the current version.
+pub(crate) struct Stages {
+    pub version: u32,
+    pub store: FunctionStore,
+    pub perceive: Option<Value>,
+    pub operate: Value,
+    pub enforce: Option<Value>,
+    pub train: Option<Value>,
+}
+
+pub(crate) enum Slot {
+    Unprepared,
+    Ready(Rc<Stages>),
+    /// No usable version: the original answers every call.
+    Unavailable,
+}
+
+/// Failures per stage.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct StageFailures {
+    pub perceive: u64,
+    pub operate: u64,
+    pub enforce: u64,
+    pub train: u64,
+}
+
+/// Counters and breaker of the current version, as saved in `state.json`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Live {
+    pub calls: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub fallbacks: u64,
+    pub rejected_inputs: u64,
+    pub timeouts: u64,
+    pub retries: u64,
+    pub total_ms: f64,
+    pub max_ms: f64,
+    pub failed_stages: StageFailures,
+    pub last_failure: Option<serde_json::Value>,
+    pub last_train: Option<String>,
+    pub breaker: Breaker,
+    pub updated_at: Option<String>,
+    #[serde(skip)]
+    pub dirty: bool,
+    #[serde(skip)]
+    pub last_flush: Option<Instant>,
+}
+
+/// One `@poet` function.
+pub struct PoetFunction {
+    pub(crate) display: String,
+    pub(crate) store_name: String,
+    pub(crate) poet_dir: PathBuf,
+    pub(crate) config: PoetConfig,
+    pub(crate) original: Value,
+    pub(crate) params: Vec<ParamInfo>,
+    pub(crate) returns: Option<TypeAnn>,
+    pub(crate) shape: FunctionShape,
+    pub(crate) globals: Rc<Globals>,
+    pub(crate) budget: u64,
+    pub(crate) jitter: RefCell<Jitter>,
+    pub(crate) slot: RefCell<Slot>,
+    pub(crate) live: RefCell<Live>,
+    rt: Weak<PoetRuntime>,
+}
+
+impl PoetFunction {
+    /// The stage functions, prepared at the first call.
+    pub(crate) fn stages(&self, it: &mut Interp) -> Option<Rc<Stages>> {
+        match &*self.slot.borrow() {
+            Slot::Ready(s) => return Some(s.clone()),
+            Slot::Unavailable => return None,
+            Slot::Unprepared => {}
+        }
+        let slot = match self.prepare(it) {
+            Ok(s) => Slot::Ready(Rc::new(s)),
+            Err(why) => {
+                warn(
+                    it,
+                    &format!(
+                        "@poet {}: {why}; the original function answers every call",
+                        self.display
+                    ),
+                );
+                Slot::Unavailable
+            }
+        };
+        *self.slot.borrow_mut() = slot;
+        match &*self.slot.borrow() {
+            Slot::Ready(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// The cache key (POET_SPEC §4): the function's source, the decorator arguments, the
+    /// template and its version, and the generator's model.
+    /// The template's content fingerprint counts too, so editing a user template without
+    /// bumping its version still makes a new version.
+    fn cache_key(&self, domain: &DomainTemplate) -> String {
+        let model = self.config.model.as_deref().unwrap_or("offline");
+        store::hash_hex(&[
+            &self.shape.source,
+            &self.config.to_json().to_string(),
+            &self.config.domain,
+            &domain.version.to_string(),
+            &domain.fingerprint,
+            model,
+        ])
+    }
+
+    /// What the gate's type check knows of the defining module: its members, and the modules
+    /// it imported (so calls through them are type-checked and audited).
+    fn gate_options(&self) -> CheckOptions {
+        use dana_interpreter::types::{module_info_from_globals, Type};
+        let info = module_info_from_globals(&self.globals);
+        let mut modules = HashMap::new();
+        let globals = info
+            .members
+            .into_iter()
+            .map(|(name, ty)| match self.globals.get(Sym::intern(&name)) {
+                Some(Value::Module(m)) => {
+                    modules.insert(m.name.clone(), module_info_from_globals(&m));
+                    (name, Type::Module(Sym::intern(&m.name)))
+                }
+                _ => (name, ty),
+            })
+            .collect();
+        CheckOptions {
+            globals,
+            modules,
+            ..CheckOptions::default()
+        }
+    }
+
+    /// Finds or creates the version for the current cache key and compiles it.
+    fn prepare(&self, it: &mut Interp) -> Result<Stages, String> {
+        let rt = self.rt.upgrade().ok_or("the POET runtime is gone")?;
+        let domains = rt.domains_for(&self.poet_dir)?;
+        let domain = domains
+            .resolve(&self.config.domain)
+            .map_err(|e| e.to_string())?;
+        let key = self.cache_key(&domain);
+        let store = PoetDir::new(&self.poet_dir)
+            .function(&self.store_name)
+            .map_err(|e| e.to_string())?;
+        let lock = store.lock().map_err(|e| e.to_string())?;
+        let mut damage: Vec<String> = Vec::new();
+        let current = store.current().unwrap_or_else(|e| {
+            damage.push(e.to_string());
+            None
+        });
+        let mut chosen: Option<Version> = None;
+        if let Some(v) = current {
+            match store.load(v) {
+                Ok(ver) if ver.metadata.cache_key == key => chosen = Some(ver),
+                Ok(_) => {}
+                Err(e) => damage.push(e.to_string()),
+            }
+        }
+        if chosen.is_none() {
+            if let Some(v) = store.find_by_key(&key) {
+                if let Ok(ver) = store.load(v) {
+                    store.set_current(&lock, v).map_err(|e| e.to_string())?;
+                    chosen = Some(ver);
+                }
+            }
+        }
+        let options = self.gate_options();
+        if let Some(ver) = &chosen {
+            let report = gate::validate(&GateInput {
+                code: &ver.code,
+                shape: &self.shape,
+                capabilities: &self.config.capabilities,
+                options: options.clone(),
+            });
+            if !report.passed() {
+                damage.push(format!(
+                    "{} failed validation: {}",
+                    ver.dir.join("code.na").display(),
+                    report.summary()
+                ));
+                chosen = None;
+            }
+        }
+        let version = match chosen {
+            Some(v) => v,
+            None => {
+                let code = crate::offline::enhance(
+                    &self.shape,
+                    &domain,
+                    self.config.optimize_for.as_deref(),
+                );
+                let report = gate::validate(&GateInput {
+                    code: &code,
+                    shape: &self.shape,
+                    capabilities: &self.config.capabilities,
+                    options,
+                });
+                if !report.passed() {
+                    return Err(format!(
+                        "the offline enhancement failed validation: {}",
+                        report.summary()
+                    ));
+                }
+                let reason = if !damage.is_empty() {
+                    format!(
+                        "replaces a damaged or invalid version: {}",
+                        damage.join("; ")
+                    )
+                } else if current.is_some() {
+                    "the function's source or its decorator changed".to_string()
+                } else {
+                    "first use of the function".to_string()
+                };
+                let metadata = Metadata {
+                    version: 0,
+                    created_at: store::rfc3339_now(),
+                    generator: "offline".into(),
+                    domain: domain.name.clone(),
+                    template_version: domain.version,
+                    source_hash: store::hash_hex(&[&self.shape.source]),
+                    cache_key: key,
+                    parent: None,
+                    reason,
+                    validation: report.to_json(),
+                };
+                let n = store
+                    .create(
+                        &lock,
+                        NewVersion {
+                            code,
+                            params: serde_json::json!({
+                                "decorator": self.config.to_json(),
+                                "learned": {},
+                            }),
+                            state: serde_json::json!({}),
+                            metadata,
+                        },
+                    )
+                    .map_err(|e| e.to_string())?;
+                store.load(n).map_err(|e| e.to_string())?
+            }
+        };
+        drop(lock);
+        if !damage.is_empty() {
+            warn(
+                it,
+                &format!(
+                    "@poet {}: {}; using v{}",
+                    self.display,
+                    damage.join("; "),
+                    version.number
+                ),
+            );
+        }
+        self.compile(it, store, version)
+    }
+
+    /// Runs `code.na` as a module whose unbound names read through to the defining module.
+    fn compile(
+        &self,
+        it: &mut Interp,
+        store: FunctionStore,
+        version: Version,
+    ) -> Result<Stages, String> {
+        let path = version.dir.join("code.na").display().to_string();
+        let module = Rc::new(Globals::child(
+            format!("{}@v{}", self.store_name, version.number),
+            Some(Arc::from(path.as_str())),
+            self.globals.clone(),
+        ));
+        module.set(Sym::intern("_original"), self.original.clone());
+        it.run_source(&path, &version.code, &module)
+            .map_err(|e| format!("{path} did not load: {}: {}", e.kind.name(), e.message))?;
+        let get = |name: &str| module.get(Sym::intern(name)).filter(Value::is_callable);
+        let operate = get("operate").ok_or_else(|| format!("{path} defines no operate()"))?;
+        let mut live: Live = serde_json::from_value(version.state.clone()).unwrap_or_else(|e| {
+            warn(
+                it,
+                &format!(
+                    "@poet {}: {}/state.json: {e}; counters start from zero",
+                    self.display,
+                    version.dir.display()
+                ),
+            );
+            Live::default()
+        });
+        live.last_flush = Some(Instant::now());
+        *self.live.borrow_mut() = live;
+        Ok(Stages {
+            version: version.number,
+            store,
+            perceive: get("perceive"),
+            operate,
+            enforce: get("enforce"),
+            train: get("train"),
+        })
+    }
+
+    /// Counts a finished call; feeds the breaker when the pipeline ran.
+    pub(crate) fn record(&self, o: Outcome<'_>) {
+        let mut live = self.live.borrow_mut();
+        live.calls += 1;
+        if o.ok {
+            live.successes += 1;
+        } else {
+            live.failures += 1;
+        }
+        live.fallbacks += o.fallback as u64;
+        live.rejected_inputs += o.rejected_input as u64;
+        live.retries += o.attempts.saturating_sub(1) as u64;
+        let ms = o.duration.as_secs_f64() * 1000.0;
+        live.total_ms += ms;
+        live.max_ms = live.max_ms.max(ms);
+        if let Some(stage) = o.failed_stage {
+            let n = match stage {
+                Stage::Perceive => &mut live.failed_stages.perceive,
+                Stage::Operate => &mut live.failed_stages.operate,
+                Stage::Enforce => &mut live.failed_stages.enforce,
+                Stage::Train => &mut live.failed_stages.train,
+            };
+            *n += 1;
+            if let Some(e) = o.error {
+                if e.kind == ExcKind::TimeoutError {
+                    live.timeouts += 1;
+                }
+                live.last_failure = Some(serde_json::json!({
+                    "stage": stage.as_str(),
+                    "type": e.kind.name(),
+                    "message": e.message,
+                    "at": store::rfc3339_now(),
+                }));
+            }
+        }
+        let mut changed = false;
+        if o.attempts > 0 {
+            let now = if o.ok { 0.0 } else { unix_now() };
+            let cfg = self.config.breaker.clone();
+            changed = live.breaker.record(&cfg, !o.ok, now).is_some();
+        }
+        live.dirty = true;
+        let due = live.last_flush.is_none_or(|t| t.elapsed() >= FLUSH_EVERY);
+        drop(live);
+        if changed || due {
+            self.flush();
+        }
+    }
+
+    /// Writes `state.json` of the current version when there is something new.
+    pub(crate) fn flush(&self) {
+        let stages = match &*self.slot.borrow() {
+            Slot::Ready(s) => s.clone(),
+            _ => return,
+        };
+        let mut live = self.live.borrow_mut();
+        if !live.dirty {
+            return;
+        }
+        live.updated_at = Some(store::rfc3339_now());
+        live.dirty = false;
+        live.last_flush = Some(Instant::now());
+        let json = serde_json::to_value(&*live).unwrap_or_default();
+        drop(live);
+        // A store that cannot be written must not break the program; the next flush retries.
+        if stages.store.write_state(stages.version, &json).is_err() {
+            self.live.borrow_mut().dirty = true;
+        }
+    }
+}
+
+/// Seconds since the Unix epoch (the breaker's clock, which outlives the process).
+pub(crate) fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn warn(it: &mut Interp, msg: &str) {
+    it.write_stderr(&format!("warning: {msg}\n"));
+}
+
+/// Counters of a function for tests and the REPL: name → (calls, failures, fallbacks).
+pub fn summary(rt: &PoetRuntime) -> BTreeMap<String, (u64, u64, u64)> {
+    rt.functions
+        .borrow()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .map(|f| {
+            let l = f.live.borrow();
+            (f.store_name.clone(), (l.calls, l.failures, l.fallbacks))
+        })
+        .collect()
+}

@@ -1,0 +1,396 @@
+//! `dana poet`: inspect and repair the POET version store (POET_SPEC §5, §9).
+//!
+//! The work happens in `dana_poet::admin`; this module parses the arguments and renders the
+//! results as aligned tables for people, or one JSON document with `--json`.
+//! Exit codes: 0 ok, 1 a store error (message on stderr), 2 usage (from clap).
+
+use clap::{Args, Subcommand};
+use dana_poet::admin::{
+    self,
+    serde_json::{self, json, Value},
+    FunctionSummary, GcReport, VersionDiff, VersionView,
+};
+use dana_poet::store::{PoetDir, StoreError};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The help texts of `dana poet` itself are the doc comment of `Command::Poet` in main.rs.
+#[derive(Args)]
+pub struct PoetArgs {
+    #[command(subcommand)]
+    command: PoetCommand,
+    /// The .poet directory to work on [default: $DANA_POET_DIR, else ./.poet].
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of a table (for scripts).
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum PoetCommand {
+    /// List the functions with their current version, generator, domain and call counts.
+    List,
+    /// Show one version: its metadata, parameters and state, then its code.na.
+    Show {
+        /// The function: its directory name in the store (`f`, or `module.f`).
+        function: String,
+        /// The version to show (`3` or `v3`) [default: the current one].
+        #[arg(long, value_name = "N", value_parser = parse_version)]
+        version: Option<u32>,
+    },
+    /// Unified diff of code.na (and params.json when it differs) between two versions.
+    Diff {
+        /// The function: its directory name in the store (`f`, or `module.f`).
+        function: String,
+        /// The old version (`1` or `v1`).
+        #[arg(value_parser = parse_version)]
+        a: u32,
+        /// The new version (`2` or `v2`).
+        #[arg(value_parser = parse_version)]
+        b: u32,
+    },
+    /// Make an earlier version current again.
+    ///
+    /// With --to, also repairs a damaged or dangling `current`. The target must load cleanly.
+    Rollback {
+        /// The function: its directory name in the store (`f`, or `module.f`).
+        function: String,
+        /// The version to make current (`2` or `v2`) [default: the current version's
+        /// parent, else the newest earlier version that loads cleanly].
+        #[arg(long, value_name = "N", value_parser = parse_version)]
+        to: Option<u32>,
+    },
+    /// Remove surplus versions, leftovers of interrupted writes and old processed events.
+    ///
+    /// Prunes every function to 10 versions and 1 MiB (oldest first, never the current
+    /// version or its parent), removes temporary entries of interrupted writes, and deletes
+    /// files in events/processed/ and <function>/feedback/processed/ last modified before the
+    /// retention; pending events are never touched. Functions locked by a running program are
+    /// skipped and reported.
+    Gc {
+        /// Keep processed events and feedback for this many days.
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        retention_days: u64,
+    },
+}
+
+/// `3` or `v3`.
+fn parse_version(s: &str) -> Result<u32, String> {
+    let digits = s.strip_prefix('v').unwrap_or(s);
+    match digits.parse::<u32>() {
+        Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a version: expected a number from 1 up, like 3 or v3"
+        )),
+    }
+}
+
+/// Runs `dana poet …`; returns the exit code.
+pub fn run(args: PoetArgs) -> i32 {
+    let dir = PoetDir::new(args.dir.clone().unwrap_or_else(default_dir));
+    match execute(&dir, &args) {
+        Ok((text, code)) => {
+            emit(&text);
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+fn default_dir() -> PathBuf {
+    match std::env::var_os("DANA_POET_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => PathBuf::from(".poet"),
+    }
+}
+
+/// Writes to stdout, quietly stopping when the reader has gone (`dana poet list | head`).
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn json_text(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    s.push('\n');
+    s
+}
+
+/// The text for stdout and the exit code.
+fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> {
+    let json = args.json;
+    let text = match &args.command {
+        PoetCommand::List => {
+            let functions = admin::list(dir)?;
+            if json {
+                json_text(&admin::summary_json(dir, &functions))
+            } else {
+                render_list(dir, &functions)
+            }
+        }
+        PoetCommand::Show { function, version } => {
+            let view = admin::inspect(dir, function, *version)?;
+            if json {
+                json_text(&admin::version_json(&view))
+            } else {
+                render_show(&view)
+            }
+        }
+        PoetCommand::Diff { function, a, b } => {
+            let d = admin::diff_versions(dir, function, *a, *b)?;
+            if json {
+                json_text(&admin::diff_json(&d))
+            } else {
+                render_diff(&d)
+            }
+        }
+        PoetCommand::Rollback { function, to } => {
+            let (from, to) = admin::rollback(dir, function, *to)?;
+            if json {
+                json_text(&json!({"function": function, "from": from, "to": to}))
+            } else {
+                match from {
+                    Some(f) if f == to => format!("{function} is already at v{to}\n"),
+                    Some(f) => format!("rolled back {function}: v{f} -> v{to}\n"),
+                    None => format!(
+                        "{function}: current is now v{to} (there was no valid current version)\n"
+                    ),
+                }
+            }
+        }
+        PoetCommand::Gc { retention_days } => {
+            let retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
+            let report = admin::gc(dir, retention)?;
+            let text = if json {
+                json_text(&admin::gc_json(dir, &report))
+            } else {
+                render_gc(dir, &report)
+            };
+            if !report.errors.is_empty() {
+                for e in &report.errors {
+                    eprintln!("error: {e}");
+                }
+                return Ok((text, 1));
+            }
+            text
+        }
+    };
+    Ok((text, 0))
+}
+
+/// Columns separated by two spaces, each as wide as its widest cell.
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (cell, w) in row.iter().zip(&widths) {
+            let _ = write!(line, "{cell:<w$}  ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn version_list(versions: &[u32]) -> String {
+    match versions {
+        [] => "-".to_string(),
+        [only] => format!("v{only}"),
+        [first, .., last] if last.saturating_sub(*first) as usize + 1 == versions.len() => {
+            format!("v{first}..v{last}")
+        }
+        _ => versions
+            .iter()
+            .map(|v| format!("v{v}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+fn render_list(dir: &PoetDir, functions: &[FunctionSummary]) -> String {
+    if functions.is_empty() {
+        return format!("no POET functions in {}\n", dir.root().display());
+    }
+    let dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".to_string());
+    let rows: Vec<Vec<String>> = functions
+        .iter()
+        .map(|f| {
+            vec![
+                f.name.clone(),
+                f.current.map_or("-".to_string(), |c| format!("v{c}")),
+                version_list(&f.versions),
+                dash(&f.generator),
+                dash(&f.domain),
+                dash(&f.created_at),
+                f.calls.to_string(),
+                f.failures.to_string(),
+                if f.damaged.is_some() { "damaged" } else { "ok" }.to_string(),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "FUNCTION",
+            "CURRENT",
+            "VERSIONS",
+            "GENERATOR",
+            "DOMAIN",
+            "CREATED",
+            "CALLS",
+            "FAILURES",
+            "STATUS",
+        ],
+        &rows,
+    );
+    let damaged: Vec<&FunctionSummary> = functions.iter().filter(|f| f.damaged.is_some()).collect();
+    if !damaged.is_empty() {
+        out.push('\n');
+        for f in damaged {
+            let _ = writeln!(out, "{}: {}", f.name, dash(&f.damaged));
+        }
+    }
+    out
+}
+
+/// A one-line JSON rendering, shortened when long (the full value is in `--json`).
+fn compact(v: &Value) -> String {
+    const LIMIT: usize = 200;
+    let s = v.to_string();
+    if s.chars().count() <= LIMIT {
+        return s;
+    }
+    let short: String = s.chars().take(LIMIT).collect();
+    format!("{short}… ({} bytes; --json shows all)", s.len())
+}
+
+fn render_show(view: &VersionView) -> String {
+    let v = &view.version;
+    let m = &v.metadata;
+    let mut out = String::new();
+    let marker = if view.current == Some(v.number) {
+        " (current)"
+    } else {
+        ""
+    };
+    let rows = [
+        ("function", view.function.clone()),
+        ("version", format!("v{}{marker}", v.number)),
+        ("versions", version_list(&view.versions)),
+        ("created", m.created_at.clone()),
+        ("generator", m.generator.clone()),
+        (
+            "domain",
+            format!("{} (template v{})", m.domain, m.template_version),
+        ),
+        (
+            "parent",
+            m.parent.map_or("-".to_string(), |p| format!("v{p}")),
+        ),
+        ("reason", m.reason.clone()),
+        ("source hash", m.source_hash.clone()),
+        ("cache key", m.cache_key.clone()),
+        ("validation", compact(&m.validation)),
+        ("params", compact(&v.params)),
+        ("state", compact(&v.state)),
+        ("path", v.dir.display().to_string()),
+    ];
+    for (k, val) in rows {
+        let _ = writeln!(out, "{:<12} {val}", format!("{k}:"));
+    }
+    let _ = writeln!(out, "\n--- code.na ---");
+    out.push_str(&v.code);
+    if !v.code.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn render_diff(d: &VersionDiff) -> String {
+    if d.is_empty() {
+        format!(
+            "{}: v{} and v{} have the same code.na and params.json\n",
+            d.function, d.a, d.b
+        )
+    } else {
+        d.text()
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    format!("{value:.1} {unit}")
+}
+
+fn render_gc(dir: &PoetDir, r: &GcReport) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut out = format!(
+        "gc {}: {} checked; removed {}, {}, {}, {}; freed {}\n",
+        dir.root().display(),
+        plural(r.functions, "function", "functions"),
+        plural(r.versions_removed.len(), "version", "versions"),
+        plural(r.temp_removed, "temporary entry", "temporary entries"),
+        plural(r.events_removed, "processed event", "processed events"),
+        plural(r.feedback_removed, "feedback file", "feedback files"),
+        human_bytes(r.bytes_freed),
+    );
+    for v in &r.versions_removed {
+        let _ = writeln!(out, "  removed {}/v{}", v.function, v.version);
+    }
+    for s in &r.skipped {
+        let _ = writeln!(out, "  skipped {s}: locked by a running program");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_with_or_without_v() {
+        assert_eq!(parse_version("3"), Ok(3));
+        assert_eq!(parse_version("v12"), Ok(12));
+        for bad in ["", "v", "0", "v0", "-1", "+1", "x3", "v3x", "99999999999"] {
+            assert!(parse_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn version_ranges_and_tables() {
+        assert_eq!(version_list(&[]), "-");
+        assert_eq!(version_list(&[4]), "v4");
+        assert_eq!(version_list(&[3, 4, 5]), "v3..v5");
+        assert_eq!(version_list(&[1, 3]), "v1,v3");
+        let t = table(&["A", "BB"], &[vec!["long".into(), "x".into()]]);
+        assert_eq!(t, "A     BB\nlong  x\n");
+        assert_eq!(human_bytes(10), "10 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 << 20), "3.0 MiB");
+    }
+}
