@@ -2,6 +2,8 @@
 //! what the command line needs (running files, checking them, rendering errors).
 
 pub mod diagnostics;
+pub mod poet_cmd;
+pub mod poet_learning_cmd;
 pub mod repl;
 pub mod runner;
 
@@ -52,8 +54,14 @@ pub mod engine {
     use dana_interpreter::engine as core;
     use std::time::Duration;
 
-    /// The installers behind [`Engine::new`]: the standard modules, then POET.
+    /// The installers behind [`Engine::new`]: the standard modules, then POET (with its
+    /// default options; [`EngineBuilder::poet_dir`] and [`EngineBuilder::llm`] change them).
     pub const DEFAULT_INSTALLERS: [Installer; 2] = [dana_stdlib::install, dana_poet::install];
+
+    pub use dana_llm::LlmConfig;
+    pub use dana_poet::{PoetOptions, PoetRuntime};
+    use std::path::PathBuf;
+    use std::rc::Rc;
 
     /// A Dana engine with the standard library and POET installed.
     ///
@@ -61,7 +69,10 @@ pub mod engine {
     /// method (`compile`, `run_with_scope`, `eval`, `call_fn`, `register_fn`,
     /// `register_type`, `on_print`, `cancel_handle`, …). Like it, it is single-threaded (not
     /// `Send`); share [`Program`]s across threads instead.
-    pub struct Engine(core::Engine);
+    pub struct Engine {
+        core: core::Engine,
+        poet: Option<Rc<PoetRuntime>>,
+    }
 
     impl Engine {
         /// An engine with the standard library, POET, default limits and output to stdout.
@@ -71,16 +82,21 @@ pub mod engine {
 
         /// A builder with the standard library and POET already added.
         pub fn builder() -> EngineBuilder {
-            let mut b = core::Engine::builder();
-            for install in DEFAULT_INSTALLERS {
-                b = b.installer(install);
+            EngineBuilder {
+                core: core::Engine::builder().installer(dana_stdlib::install),
+                poet: Some(PoetOptions::from_env()),
             }
-            EngineBuilder(b)
         }
 
         /// The core engine.
         pub fn into_inner(self) -> core::Engine {
-            self.0
+            self.core
+        }
+
+        /// POET in this engine (flush its state, inspect its functions), unless it was left
+        /// out with [`EngineBuilder::without_poet`].
+        pub fn poet(&self) -> Option<&Rc<PoetRuntime>> {
+            self.poet.as_ref()
         }
     }
 
@@ -93,13 +109,13 @@ pub mod engine {
     impl std::ops::Deref for Engine {
         type Target = core::Engine;
         fn deref(&self) -> &core::Engine {
-            &self.0
+            &self.core
         }
     }
 
     impl std::ops::DerefMut for Engine {
         fn deref_mut(&mut self) -> &mut core::Engine {
-            &mut self.0
+            &mut self.core
         }
     }
 
@@ -116,36 +132,80 @@ pub mod engine {
     /// assert_eq!(engine.take_output(), "ok\n");
     /// ```
     #[must_use]
-    pub struct EngineBuilder(core::EngineBuilder);
+    pub struct EngineBuilder {
+        core: core::EngineBuilder,
+        poet: Option<PoetOptions>,
+    }
 
     impl EngineBuilder {
         /// Adds an installer (a native module, host builtins, a hook).
         pub fn installer(self, f: Installer) -> Self {
-            EngineBuilder(self.0.installer(f))
+            EngineBuilder {
+                core: self.core.installer(f),
+                ..self
+            }
         }
         /// Stops a run after about `n` operations with a `LimitError`.
         pub fn max_operations(self, n: u64) -> Self {
-            EngineBuilder(self.0.max_operations(n))
+            EngineBuilder {
+                core: self.core.max_operations(n),
+                ..self
+            }
         }
         /// Maximum nesting of Dana calls (a `RecursionError` beyond it).
         pub fn max_call_depth(self, n: usize) -> Self {
-            EngineBuilder(self.0.max_call_depth(n))
+            EngineBuilder {
+                core: self.core.max_call_depth(n),
+                ..self
+            }
         }
         /// Stops a run lasting longer than `d` with a `TimeoutError`.
         pub fn timeout(self, d: Duration) -> Self {
-            EngineBuilder(self.0.timeout(d))
+            EngineBuilder {
+                core: self.core.timeout(d),
+                ..self
+            }
         }
         /// Hands `print` output to `f`.
         pub fn on_print(self, f: impl FnMut(&str) + 'static) -> Self {
-            EngineBuilder(self.0.on_print(f))
+            EngineBuilder {
+                core: self.core.on_print(f),
+                ..self
+            }
         }
         /// Collects `print` output in memory (read it with `take_output`).
         pub fn capture_output(self) -> Self {
-            EngineBuilder(self.0.capture_output())
+            EngineBuilder {
+                core: self.core.capture_output(),
+                ..self
+            }
+        }
+        /// Where POET keeps its versions and events (default: `$DANA_POET_DIR`, else a
+        /// `.poet` next to each program file, or in the current directory for source text).
+        pub fn poet_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+            if let Some(o) = &mut self.poet {
+                o.dir = Some(dir.into());
+            }
+            self
+        }
+        /// The LLM POET generates with (default: from the environment and `dana.toml`; with
+        /// none configured, generation is offline).
+        pub fn llm(mut self, config: LlmConfig) -> Self {
+            if let Some(o) = &mut self.poet {
+                o.llm = Some(config);
+            }
+            self
+        }
+        /// No `@poet` in this engine (the name is then undefined).
+        pub fn without_poet(mut self) -> Self {
+            self.poet = None;
+            self
         }
         /// Builds the engine.
         pub fn build(self) -> Engine {
-            Engine(self.0.build())
+            let mut core = self.core.build();
+            let poet = self.poet.map(|o| dana_poet::install_with(core.interp(), o));
+            Engine { core, poet }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `dana` command line.
 
-mod poet_cmd;
+use dana::poet_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -45,7 +45,7 @@ enum Command {
     /// (~/.dana/history, or $DANA_HISTORY), Ctrl-C cancels a running evaluation, Ctrl-D exits.
     /// Without a terminal, reads the inputs from stdin.
     Repl,
-    /// Inspect and repair the POET version store: list, show, diff, rollback, gc.
+    /// POET's store: list, show, diff, rollback, gc, events, stats, feedback, regenerate.
     ///
     /// Every @poet function keeps up to 10 versions under .poet/<function>/v<N>/ (code.na,
     /// params.json, state.json, metadata.json); the symlink `current` names the one in use.

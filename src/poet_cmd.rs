@@ -10,7 +10,9 @@ use dana_poet::admin::{
     serde_json::{self, json, Value},
     FunctionSummary, GcReport, VersionDiff, VersionView,
 };
+use dana_poet::events::{Event, EventFilter};
 use dana_poet::store::{PoetDir, StoreError};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -75,6 +77,52 @@ enum PoetCommand {
         #[arg(long, value_name = "DAYS", default_value_t = 30)]
         retention_days: u64,
     },
+    /// Show the event log: executions, feedback, enhancements, version changes.
+    ///
+    /// Pending and processed events, oldest first, one per line: time (UTC), type, function,
+    /// status (or rating, or version) and id. --json prints each event's JSON envelope on a
+    /// line of its own (JSON lines). Damaged records are skipped with a warning on stderr.
+    Events {
+        /// Only the events of this function (`payload.function_name`).
+        #[arg(long, value_name = "FN")]
+        function: Option<String>,
+        /// Only events of this type (`function.execution`, …), or of every type under a prefix
+        /// written with a final `.*` (`enhancement.*`).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Keep watching: print new events as they arrive (checked every 200 ms) until
+        /// interrupted.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Per-version statistics: calls, failures, fallbacks, timeouts, latency, ratings and the
+    /// parameters each version learned.
+    Stats {
+        /// The function: its directory name in the store (`f`, or `module.f`).
+        function: String,
+    },
+    /// Ask for a new version: the function's next call in a running program makes it (from
+    /// the LLM with the evidence, or by offline re-tuning), replays the recorded inputs and
+    /// promotes it.
+    Regenerate {
+        /// The function: its directory name in the store (`f`, or `module.f`).
+        function: String,
+    },
+    /// Rate an execution: a `function.feedback` event linked to it, counted by the learning
+    /// loop.
+    Feedback {
+        /// The function: its directory name in the store (`f`, or `module.f`).
+        function: String,
+        /// The execution to rate [default: the function's latest recorded execution].
+        #[arg(long, value_name = "ID")]
+        execution: Option<String>,
+        /// From 1 (bad) to 5 (good).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+        rating: u8,
+        /// What was wrong or right.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
 }
 
 /// `3` or `v3`.
@@ -91,6 +139,19 @@ fn parse_version(s: &str) -> Result<u32, String> {
 /// Runs `dana poet …`; returns the exit code.
 pub fn run(args: PoetArgs) -> i32 {
     let dir = PoetDir::new(args.dir.clone().unwrap_or_else(default_dir));
+    if let PoetCommand::Events {
+        function,
+        kind,
+        follow,
+    } = &args.command
+    {
+        let filter = EventFilter {
+            function: function.clone(),
+            kind: kind.clone(),
+            correlation_id: None,
+        };
+        return run_events(&dir, &filter, *follow, args.json);
+    }
     match execute(&dir, &args) {
         Ok((text, code)) => {
             emit(&text);
@@ -180,12 +241,50 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
             }
             text
         }
+        // Streams its output (with --follow), so `run` handles it before coming here.
+        PoetCommand::Events { .. } => String::new(),
+        PoetCommand::Stats { function } => {
+            return Ok(learning(crate::poet_learning_cmd::stats(
+                dir, function, json,
+            )))
+        }
+        PoetCommand::Regenerate { function } => {
+            return Ok(learning(crate::poet_learning_cmd::regenerate(
+                dir, function, json,
+            )))
+        }
+        PoetCommand::Feedback {
+            function,
+            execution,
+            rating,
+            comment,
+        } => {
+            return Ok(learning(crate::poet_learning_cmd::feedback(
+                dir,
+                function,
+                execution.as_deref(),
+                *rating,
+                comment,
+                json,
+            )))
+        }
     };
     Ok((text, 0))
 }
 
+/// The output of a learning command, or its error on stderr with exit code 1.
+fn learning(r: Result<String, String>) -> (String, i32) {
+    match r {
+        Ok(text) => (text, 0),
+        Err(e) => {
+            eprintln!("error: {e}");
+            (String::new(), 1)
+        }
+    }
+}
+
 /// Columns separated by two spaces, each as wide as its widest cell.
-fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -364,6 +463,92 @@ fn render_gc(dir: &PoetDir, r: &GcReport) -> String {
     }
     for s in &r.skipped {
         let _ = writeln!(out, "  skipped {s}: locked by a running program");
+    }
+    out
+}
+
+/// How often `dana poet events --follow` looks for new events.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
+
+/// `dana poet events`: prints the matching events, then with `follow` keeps printing new ones
+/// until interrupted or until stdout is closed. Exit code 1 on an error.
+fn run_events(dir: &PoetDir, filter: &EventFilter, follow: bool, json: bool) -> i32 {
+    let mut follower = match admin::follow_events(dir, filter) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let mut warned: HashSet<String> = HashSet::new();
+    let mut first = true;
+    loop {
+        let polled = match follower.poll() {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        };
+        for d in &polled.damage {
+            if warned.insert(d.to_string()) {
+                eprintln!("warning: {d}");
+            }
+        }
+        let mut text = String::new();
+        if first && polled.events.is_empty() && !follow && !json {
+            let what = if filter.function.is_some() || filter.kind.is_some() {
+                "no matching events"
+            } else {
+                "no events"
+            };
+            text = format!("{what} in {}\n", dir.root().join("events").display());
+        } else if !polled.events.is_empty() {
+            text = render_events(&polled.events, json, first);
+        }
+        if !polled.events.is_empty() {
+            first = false;
+        }
+        if !text.is_empty() {
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                // The reader has gone (`dana poet events --follow | head`).
+                return 0;
+            }
+        }
+        if !follow {
+            return 0;
+        }
+        std::thread::sleep(FOLLOW_INTERVAL);
+    }
+}
+
+/// Event columns have fixed widths, so the lines printed by `--follow` over time align.
+fn render_events(events: &[Event], json: bool, header: bool) -> String {
+    let mut out = String::new();
+    if json {
+        for e in events {
+            out.push_str(&e.to_json());
+            out.push('\n');
+        }
+        return out;
+    }
+    let line = |out: &mut String, cells: [&str; 5]| {
+        let [time, kind, function, status, id] = cells;
+        let l = format!("{time:<24}  {kind:<21}  {function:<20}  {status:<18}  {id}");
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    if header {
+        line(&mut out, ["TIME", "TYPE", "FUNCTION", "STATUS", "ID"]);
+    }
+    for e in events {
+        let r = admin::event_row(e);
+        line(&mut out, [&r.time, &r.kind, &r.function, &r.status, &r.id]);
     }
     out
 }

@@ -53,7 +53,8 @@ Blocks continue Python-style: end them with an empty line.
   :vars          the names defined in this session, with their types and values
   :load FILE     run a .na file in this session (its definitions stay available)
   :reset         forget every definition (a fresh interpreter)
-  :poet ...      POET exploration (not available yet)
+  :poet CMD      POET's stored versions: list, show FN [--version N], diff FN A B,
+                 rollback FN [--to N], gc (as `dana poet`; the store is $DANA_POET_DIR or ./.poet)
   :quit          leave (or Ctrl-D)
 
 Keys: Tab completes names, keywords, methods and struct fields; Ctrl-R searches the history;
@@ -116,7 +117,7 @@ impl Session {
                     self.defs.clear();
                     println!("(session reset)");
                 }
-                "poet" => println!("POET exploration is not available yet."),
+                "poet" => poet_command(arg),
                 "quit" | "exit" | "q" => return false,
                 _ => eprintln!("unknown command :{name} (try :help)"),
             }
@@ -481,4 +482,85 @@ fn interactive_loop(session: &mut Session) -> rustyline::Result<()> {
         let _ = ed.history_mut().save(p);
     }
     Ok(())
+}
+
+/// `:poet …`: the `dana poet` subcommands inside the session.
+fn poet_command(arg: &str) {
+    use clap::Parser;
+    #[derive(Parser)]
+    #[command(name = ":poet", no_binary_name = true)]
+    struct Line {
+        #[command(flatten)]
+        args: crate::poet_cmd::PoetArgs,
+    }
+    let words = match split_words(arg) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!(":poet: {e}");
+            return;
+        }
+    };
+    match Line::try_parse_from(words) {
+        Ok(line) => {
+            crate::poet_cmd::run(line.args);
+        }
+        Err(e) => {
+            let _ = e.print();
+        }
+    }
+}
+
+/// Splits a command line into words; double quotes group words (`"a false alarm"`).
+fn split_words(s: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                in_word = true;
+            }
+            '\\' if quoted => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quoted {
+        return Err("unterminated quote".into());
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod poet_line_tests {
+    use super::split_words;
+
+    #[test]
+    fn words_and_quotes() {
+        assert_eq!(
+            split_words(r#"feedback f 1 "a false \"alarm\"" x"#).unwrap(),
+            vec!["feedback", "f", "1", "a false \"alarm\"", "x"]
+        );
+        assert_eq!(split_words("  list  ").unwrap(), vec!["list"]);
+        assert_eq!(split_words(r#"show """#).unwrap(), vec!["show", ""]);
+        assert!(split_words(r#"show "x"#).is_err());
+    }
 }

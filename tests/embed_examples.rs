@@ -10,6 +10,8 @@ mod embed_host_fn;
 mod embed_host_type;
 #[path = "../examples/embed_limits.rs"]
 mod embed_limits;
+#[path = "../examples/embed_poet.rs"]
+mod embed_poet;
 
 #[test]
 fn embed_eval_runs() {
@@ -34,6 +36,11 @@ fn embed_call_fn_runs() {
 #[test]
 fn embed_limits_runs() {
     embed_limits::main();
+}
+
+#[test]
+fn embed_poet_runs() {
+    embed_poet::main();
 }
 
 /// A new example must be added above, so that it is run.

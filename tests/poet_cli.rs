@@ -392,14 +392,28 @@ fn set_age(path: &Path, days: u64) {
 fn gc_removes_old_processed_files_and_leftovers() {
     let tmp = TempDir::new("gc");
     let poet = build_store(&tmp);
-    let events = poet.root().join("events/processed");
+    // Two events, one of them processed (just now).
+    let queue = dana_poet::events::EventQueue::open(poet.root()).expect("queue");
+    let e1 = dana_poet::events::Event::new(
+        "function.execution",
+        None,
+        None,
+        json!({"function_name": "detect_drift"}),
+    );
+    let e2 = dana_poet::events::Event::new(
+        "function.execution",
+        None,
+        None,
+        json!({"function_name": "detect_drift"}),
+    );
+    queue.emit_batch(&[e1.clone(), e2.clone()]).expect("emit");
+    queue
+        .mark_processed(std::slice::from_ref(&e1.id))
+        .expect("mark");
     let feedback = poet.root().join("detect_drift/feedback/processed");
-    let pending = poet.root().join("events/pending/old.json");
     for (path, days) in [
-        (events.join("old.json"), 40),
-        (events.join("new.json"), 1),
         (feedback.join("old.json"), 31),
-        (pending.clone(), 90),
+        (feedback.join("new.json"), 1),
     ] {
         fs::write(&path, "{\"type\": \"function.execution\"}").expect("write");
         set_age(&path, days);
@@ -412,14 +426,13 @@ fn gc_removes_old_processed_files_and_leftovers() {
     assert!(
         text.starts_with(
             "gc .poet: 2 functions checked; removed 0 versions, 1 temporary entry, \
-             1 processed event, 1 feedback file; freed "
+             0 processed events, 1 feedback file; freed "
         ),
         "{text}"
     );
-    assert!(!events.join("old.json").exists());
-    assert!(events.join("new.json").exists());
     assert!(!feedback.join("old.json").exists());
-    assert!(pending.exists(), "pending events are never collected");
+    assert!(feedback.join("new.json").exists());
+    assert_eq!(queue.processed().expect("processed").len(), 1);
     assert!(!leftover.exists());
     assert_eq!(
         poet.function("detect_drift")
@@ -435,10 +448,14 @@ fn gc_removes_old_processed_files_and_leftovers() {
     )));
     assert_eq!(doc["functions"], 2);
     assert_eq!(doc["events_removed"], 1, "{doc}");
+    // Pending events are never collected.
+    let pending = queue.pending().expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].id, e2.id);
     assert_eq!(doc["temp_removed"], 0);
     assert_eq!(doc["errors"], json!([]));
     assert!(doc["bytes_freed"].as_u64().is_some_and(|b| b > 0), "{doc}");
-    assert!(!events.join("new.json").exists());
+    assert!(queue.processed().expect("processed").is_empty());
 }
 
 #[test]

@@ -47,8 +47,11 @@ impl Drop for TempDir {
     }
 }
 
+/// A directory of its own for each call (tests run in parallel and remove theirs on drop).
 fn temp_dir(tag: &str) -> TempDir {
-    let d = std::env::temp_dir().join(format!("dana-repl-{tag}-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("dana-repl-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::create_dir_all(&d);
     TempDir(d)
 }
@@ -60,6 +63,7 @@ impl Pty {
         let mut child = Command::new("script")
             .args(["-qfec", &cmd, "/dev/null"])
             .env("DANA_HISTORY", dir.0.join("history"))
+            .env("DANA_POET_DIR", dir.0.join("poet"))
             .env("NO_COLOR", "1")
             .env("TERM", "xterm")
             .stdin(Stdio::piped())
@@ -274,8 +278,15 @@ fn pty_meta_commands_and_history() {
     p.expect(">>> ");
     p.send(":vars\r");
     p.expect("count: int = 5");
-    p.send(":poet\r");
-    p.expect("not available yet");
+    p.send("@poet()\r");
+    p.send("def double(x: int) -> int:\r");
+    p.send("return 2 * x\r");
+    p.send("\r");
+    p.send("double(21)\r");
+    p.expect("42");
+    p.send(":poet list\r");
+    p.expect("double");
+    p.expect("v1");
     p.expect(">>> ");
     p.send("\x04");
     assert_eq!(p.wait_exit(), 0);
@@ -289,6 +300,7 @@ fn pipe(input: &str) -> (String, String, i32) {
     let mut child = Command::new(dana())
         .arg("repl")
         .env("DANA_HISTORY", dir.0.join("history"))
+        .env("DANA_POET_DIR", dir.0.join("poet"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -320,7 +332,7 @@ fn line_mode_session() {
     assert_eq!(code, 0);
     assert_eq!(
         out,
-        "42\n[1, 2]\nhi\nfloat\nlist[str]\n3\n2\n2\nPOET exploration is not available yet.\n7\nstr\nP\n"
+        "42\n[1, 2]\nhi\nfloat\nlist[str]\n3\n2\n2\n7\nstr\nP\n"
     );
     assert!(err.contains("ZeroDivisionError"), "{err}");
     assert!(err.contains("<repl:6>"), "{err}");
@@ -351,4 +363,18 @@ fn line_mode_syntax_error_points_into_input() {
     assert!(err.contains("SyntaxError"), "{err}");
     assert!(err.contains("<repl:1>"), "{err}");
     assert_eq!(out, "2\n");
+}
+
+#[test]
+fn line_mode_poet_commands() {
+    let (out, err, code) = pipe(
+        "@poet(domain=\"api\")\ndef double(x: int) -> int:\n    return 2 * x\n\ndouble(21)\n\
+         :poet list\n:poet show double\n:poet rollback double --to 9\n:poet nonsense\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("42"), "{out}");
+    assert!(out.contains("double") && out.contains("offline"), "{out}");
+    assert!(out.contains("def operate(x: int) -> int:"), "{out}");
+    assert!(err.contains("v9"), "{err}");
+    assert!(err.contains("nonsense"), "{err}");
 }

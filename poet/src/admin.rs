@@ -1,4 +1,4 @@
-//! The operations behind `dana poet list | show | diff | rollback | gc` (POET_SPEC §9).
+//! The operations behind `dana poet list | show | diff | rollback | gc | events` (POET_SPEC §9).
 //!
 //! Each returns data and prints nothing, so the command line, tests and embedders render it as
 //! they like; [`summary_json`], [`version_json`], [`diff_json`] and [`gc_json`] give the JSON
@@ -16,6 +16,7 @@
 //!   modification time is older than the retention; `pending/` is never touched, since those
 //!   events are not handled yet.
 
+use crate::events::{Event, EventError, EventFilter, EventFollower, EventQueue, EventScan};
 use crate::store::{FunctionStore, PoetDir, PruneReport, StoreError, Version};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -309,15 +310,23 @@ pub fn gc(dir: &PoetDir, retention: Duration) -> Result<GcReport, StoreError> {
         report.feedback_removed += n;
         report.bytes_freed = report.bytes_freed.saturating_add(bytes);
     }
-    let (n, bytes) = remove_old_files(
-        &dir.events_dir().join("processed"),
-        cutoff,
-        &mut report.errors,
-    );
-    report.events_removed += n;
-    report.bytes_freed = report.bytes_freed.saturating_add(bytes);
+    // The event queue prunes by the processing time in its file names, compacts closed
+    // pending segments and removes what killed writers left; pending events are never deleted.
+    match crate::events::EventQueue::open(dir.root())
+        .and_then(|q| q.gc(retention, MAX_PROCESSED_EVENT_BYTES))
+    {
+        Ok(c) => {
+            report.events_removed += c.events_removed;
+            report.temp_removed += c.temp_removed;
+            report.bytes_freed = report.bytes_freed.saturating_add(c.bytes_freed);
+        }
+        Err(e) => report.errors.push(e.to_string()),
+    }
     Ok(report)
 }
+
+/// `dana poet gc` keeps at most this much of processed events (oldest removed first).
+pub const MAX_PROCESSED_EVENT_BYTES: u64 = 256 << 20;
 
 /// Deletes the files under `dir` last modified before `cutoff` (none when the retention
 /// reaches before the clock's epoch), and subdirectories that end up empty; returns the count
@@ -418,4 +427,70 @@ pub fn gc_json(dir: &PoetDir, report: &GcReport) -> Value {
         obj.insert("dir".into(), dir.root().display().to_string().into());
     }
     v
+}
+
+// ---- dana poet events ----------------------------------------------------------------------
+
+/// One line of `dana poet events`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EventRow {
+    /// RFC 3339 UTC with milliseconds.
+    pub time: String,
+    pub kind: String,
+    /// `payload.function_name`, or `-`.
+    pub function: String,
+    /// `payload.status` (with `(fallback)` when the fallback answered), else `rating N`, else
+    /// `vN` of `payload.version`, else `vA -> vB` of `payload.from` and `payload.to`, else `-`.
+    pub status: String,
+    pub id: String,
+}
+
+/// The events of the store that match `filter` (both `pending/` and `processed/`), oldest
+/// first, with the damage met while reading. A store without events gives none.
+pub fn events(dir: &PoetDir, filter: &EventFilter) -> Result<EventScan, EventError> {
+    filter.check()?;
+    EventQueue::open(dir.root())?.scan(filter)
+}
+
+/// A watcher of the store's events that match `filter`: its first poll gives all of them,
+/// later polls what arrived since (see [`EventQueue::follow`]).
+pub fn follow_events(dir: &PoetDir, filter: &EventFilter) -> Result<EventFollower, EventError> {
+    filter.check()?;
+    Ok(EventQueue::open(dir.root())?.follow(filter.clone()))
+}
+
+/// Milliseconds since the Unix epoch as RFC 3339 UTC, `2026-11-26T15:48:32.123Z`.
+pub fn event_time(ms: i64) -> String {
+    let secs = crate::store::rfc3339_from_unix(ms.div_euclid(1000));
+    let base = secs.strip_suffix('Z').unwrap_or(&secs);
+    format!("{base}.{:03}Z", ms.rem_euclid(1000))
+}
+
+pub fn event_row(e: &Event) -> EventRow {
+    let p = &e.payload;
+    let status = if let Some(s) = p.get("status").and_then(Value::as_str) {
+        if p.get("fallback_used").and_then(Value::as_bool) == Some(true) {
+            format!("{s} (fallback)")
+        } else {
+            s.to_string()
+        }
+    } else if let Some(r) = p.get("rating").filter(|r| r.is_number()) {
+        format!("rating {r}")
+    } else if let Some(v) = p.get("version").and_then(Value::as_u64) {
+        format!("v{v}")
+    } else if let (Some(from), Some(to)) = (
+        p.get("from").and_then(Value::as_u64),
+        p.get("to").and_then(Value::as_u64),
+    ) {
+        format!("v{from} -> v{to}")
+    } else {
+        "-".to_string()
+    };
+    EventRow {
+        time: event_time(e.timestamp),
+        kind: e.kind.clone(),
+        function: e.function_name().unwrap_or("-").to_string(),
+        status,
+        id: e.id.clone(),
+    }
 }

@@ -43,7 +43,7 @@ pub const CHECK_NAMES: &[&str] = &[
 ];
 
 /// Builtins that write output, read input or reach outside the computation.
-const IMPURE_BUILTINS: &[&str] = &[
+pub const IMPURE_BUILTINS: &[&str] = &[
     "print",
     "input",
     "help",
@@ -56,7 +56,7 @@ const IMPURE_BUILTINS: &[&str] = &[
 ];
 
 /// Standard modules that only compute.
-const PURE_MODULES: &[&str] = &["math.*", "json.*", "re.*", "stats.*"];
+pub const PURE_MODULES: &[&str] = &["math.*", "json.*", "re.*", "stats.*"];
 
 /// What each capability adds to the allowlist.
 pub const CAPABILITY_GRANTS: &[(&str, &[&str])] = &[

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Positional and keyword arguments of a stage call.
-type CallArgs = (Vec<Value>, Vec<(Sym, Value)>);
+pub(crate) type CallArgs = (Vec<Value>, Vec<(Sym, Value)>);
 
 /// The stage an error came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,24 +48,37 @@ pub(crate) struct Outcome<'a> {
     pub fallback: bool,
     pub rejected_input: bool,
     pub duration: Duration,
+    /// The bound arguments and the result, for the learning loop's records.
+    pub args: Option<&'a [Value]>,
+    pub result: Option<&'a Value>,
 }
 
 impl PoetFunction {
     /// Runs one call through the pipeline.
     pub(crate) fn call(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
         let start = Instant::now();
+        let cpu0 = self.config.train.then(|| crate::feedback::usage().0);
+        if self.background.borrow().is_some() {
+            self.poll_background_job(it);
+        }
         let Some(stages) = self.stages(it) else {
             // No usable version (generation or validation failed): the original answers.
             let r = self.run_original(it, args);
-            self.record(Outcome {
-                ok: r.is_ok(),
-                attempts: 0,
-                failed_stage: None,
-                error: r.as_ref().err().map(|e| &**e),
-                fallback: true,
-                rejected_input: false,
-                duration: start.elapsed(),
-            });
+            self.finish(
+                it,
+                Outcome {
+                    ok: r.is_ok(),
+                    attempts: 0,
+                    failed_stage: None,
+                    error: r.as_ref().err().map(|e| &**e),
+                    fallback: true,
+                    rejected_input: false,
+                    duration: start.elapsed(),
+                    args: None,
+                    result: None,
+                },
+                cpu0,
+            );
             return r;
         };
         let admission = {
@@ -78,7 +91,7 @@ impl PoetFunction {
             live.breaker.admit(&self.config.breaker, now)
         };
         if let Admission::Rejected { retry_in } = admission {
-            return self.breaker_open(it, args, retry_in, start);
+            return self.breaker_open(it, args, retry_in, start, cpu0);
         }
 
         // Every stage gets every argument (defaults filled in): perceive and enforce have no
@@ -93,12 +106,12 @@ impl PoetFunction {
             None => bound,
             Some(p) => match self.perceive(it, p, &bound) {
                 Ok(a) => a,
-                Err(e) => return self.rejected(it, args, e, start),
+                Err(e) => return self.rejected(it, args, e, start, cpu0),
             },
         };
 
         let policy = RetryPolicy {
-            retries: self.config.retries,
+            retries: self.learned.borrow().retries.unwrap_or(self.config.retries),
             base: self.config.backoff,
         };
         let jitter = &self.jitter;
@@ -118,30 +131,42 @@ impl PoetFunction {
                 } else {
                     v
                 };
-                self.record(Outcome {
-                    ok: true,
-                    attempts: out.made,
-                    failed_stage: None,
-                    error: None,
-                    fallback: false,
-                    rejected_input: false,
-                    duration: start.elapsed(),
-                });
+                self.finish(
+                    it,
+                    Outcome {
+                        ok: true,
+                        attempts: out.made,
+                        failed_stage: None,
+                        error: None,
+                        fallback: false,
+                        rejected_input: false,
+                        duration: start.elapsed(),
+                        args: Some(&pos),
+                        result: Some(&v),
+                    },
+                    cpu0,
+                );
                 Ok(v)
             }
             Err((stage, e)) => {
                 if it.check_limits().is_err() {
                     return Err(e);
                 }
-                self.record(Outcome {
-                    ok: false,
-                    attempts: out.made,
-                    failed_stage: Some(stage),
-                    error: Some(&e),
-                    fallback: self.config.fallback == "original",
-                    rejected_input: false,
-                    duration: start.elapsed(),
-                });
+                self.finish(
+                    it,
+                    Outcome {
+                        ok: false,
+                        attempts: out.made,
+                        failed_stage: Some(stage),
+                        error: Some(&e),
+                        fallback: self.config.fallback == "original",
+                        rejected_input: false,
+                        duration: start.elapsed(),
+                        args: Some(&pos),
+                        result: None,
+                    },
+                    cpu0,
+                );
                 if self.config.fallback == "original" {
                     self.run_original(it, args)
                 } else {
@@ -160,7 +185,30 @@ impl PoetFunction {
         kw: &[(Sym, Value)],
     ) -> Result<Value, (Stage, Exc)> {
         let deadline = Instant::now() + self.timeout();
-        let r = it.with_limits(Some(deadline), Some(self.budget), |it| {
+        let r = self.run_stages(it, stages, pos, kw, deadline, self.budget);
+        r.map_err(|(stage, mut e)| {
+            if e.kind == ExcKind::TimeoutError && Instant::now() >= deadline {
+                e.message = format!(
+                    "{}() took longer than its {} s timeout",
+                    self.display,
+                    self.timeout_secs()
+                );
+            }
+            (stage, e)
+        })
+    }
+
+    /// Operate, then enforce, then the return type, under `deadline` and `budget`.
+    pub(crate) fn run_stages(
+        &self,
+        it: &mut Interp,
+        stages: &Stages,
+        pos: &[Value],
+        kw: &[(Sym, Value)],
+        deadline: Instant,
+        budget: u64,
+    ) -> Result<Value, (Stage, Exc)> {
+        it.with_limits(Some(deadline), Some(budget), |it| {
             let result = it
                 .call_value(&stages.operate, pos.to_vec(), kw)
                 .map_err(|e| (Stage::Operate, e))?;
@@ -189,21 +237,12 @@ impl PoetFunction {
                 }
             }
             Ok(result)
-        });
-        r.map_err(|(stage, mut e)| {
-            if e.kind == ExcKind::TimeoutError && Instant::now() >= deadline {
-                e.message = format!(
-                    "{}() took longer than its {} s timeout",
-                    self.display, self.config.timeout
-                );
-            }
-            (stage, e)
         })
     }
 
     /// Runs `perceive` and turns its dict back into arguments, re-checked against the
     /// parameter types.
-    fn perceive(
+    pub(crate) fn perceive(
         &self,
         it: &mut Interp,
         perceive: &Value,
@@ -289,7 +328,7 @@ impl PoetFunction {
     /// Binds a call's arguments to the original's parameters as Python does, with defaults
     /// filled in: every parameter that takes positions gets one, keyword-only parameters and
     /// extra keywords go by name. `None` when the original would refuse the arguments.
-    fn bind(&self, args: Args<'_>) -> Option<CallArgs> {
+    pub(crate) fn bind(&self, args: Args<'_>) -> Option<CallArgs> {
         let params = &self.params;
         let mut slots: Vec<Option<Value>> = vec![None; params.len()];
         let positional = |p: &ParamInfo| p.kind == ParamKind::Normal && !p.keyword_only;
@@ -328,7 +367,12 @@ impl PoetFunction {
             if p.kind != ParamKind::Normal {
                 continue;
             }
-            let v = slot.or_else(|| p.default.clone())?;
+            let learned = self.learned.borrow().defaults.get(p.name.as_str()).copied();
+            let learned = learned.map(|x| match p.ann {
+                Some(dana_interpreter::value::TypeAnn::Int) => Value::Int(x.round() as i64),
+                _ => Value::Float(x),
+            });
+            let v = slot.or(learned).or_else(|| p.default.clone())?;
             if positional(p) {
                 pos.push(v);
             } else {
@@ -348,6 +392,7 @@ impl PoetFunction {
         args: Args<'_>,
         e: Exc,
         start: Instant,
+        cpu0: Option<Duration>,
     ) -> Result<Value, Exc> {
         self.live.borrow_mut().breaker.trial_running = false;
         if it.check_limits().is_err() {
@@ -359,15 +404,21 @@ impl PoetFunction {
         } else {
             Err(e)
         };
-        self.record(Outcome {
-            ok: r.is_ok(),
-            attempts: 0,
-            failed_stage: Some(Stage::Perceive),
-            error: r.as_ref().err().map(|e| &**e),
-            fallback,
-            rejected_input: true,
-            duration: start.elapsed(),
-        });
+        self.finish(
+            it,
+            Outcome {
+                ok: r.is_ok(),
+                attempts: 0,
+                failed_stage: Some(Stage::Perceive),
+                error: r.as_ref().err().map(|e| &**e),
+                fallback,
+                rejected_input: true,
+                duration: start.elapsed(),
+                args: None,
+                result: None,
+            },
+            cpu0,
+        );
         r
     }
 
@@ -378,6 +429,7 @@ impl PoetFunction {
         args: Args<'_>,
         retry_in: f64,
         start: Instant,
+        cpu0: Option<Duration>,
     ) -> Result<Value, Exc> {
         let r = if self.config.fallback == "original" {
             self.run_original(it, args)
@@ -391,15 +443,21 @@ impl PoetFunction {
                 ),
             ))
         };
-        self.record(Outcome {
-            ok: r.is_ok(),
-            attempts: 0,
-            failed_stage: None,
-            error: r.as_ref().err().map(|e| &**e),
-            fallback: true,
-            rejected_input: false,
-            duration: start.elapsed(),
-        });
+        self.finish(
+            it,
+            Outcome {
+                ok: r.is_ok(),
+                attempts: 0,
+                failed_stage: None,
+                error: r.as_ref().err().map(|e| &**e),
+                fallback: true,
+                rejected_input: false,
+                duration: start.elapsed(),
+                args: None,
+                result: None,
+            },
+            cpu0,
+        );
         r
     }
 
@@ -434,7 +492,10 @@ impl PoetFunction {
         let mut live = self.live.borrow_mut();
         match r {
             Ok(Value::Dict(d)) => {
-                live.last_train = Some(repr::repr(&Value::Dict(d)));
+                let v = Value::Dict(d);
+                live.last_train_json =
+                    dana_interpreter::engine::from_value::<serde_json::Value>(&v).ok();
+                live.last_train = Some(repr::repr(&v));
             }
             Ok(other) => {
                 live.failed_stages.train += 1;
@@ -451,7 +512,12 @@ impl PoetFunction {
         result
     }
 
+    /// The per-attempt timeout: the learned one, else the decorator's.
+    fn timeout_secs(&self) -> f64 {
+        self.learned.borrow().timeout.unwrap_or(self.config.timeout)
+    }
+
     fn timeout(&self) -> Duration {
-        Duration::try_from_secs_f64(self.config.timeout).unwrap_or(Duration::MAX)
+        Duration::try_from_secs_f64(self.timeout_secs()).unwrap_or(Duration::MAX)
     }
 }

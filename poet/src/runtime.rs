@@ -6,7 +6,10 @@
 use crate::breaker::Breaker;
 use crate::config::PoetConfig;
 use crate::domains::{DomainTemplate, Domains};
+use crate::feedback::EventSink;
 use crate::gate::{self, GateInput};
+use crate::generate::{BackgroundJob, Candidate, LlmJob};
+use crate::learn::{CallRecord, Learned, PromotedFrom, Triggers};
 use crate::pipeline::{Outcome, Stage};
 use crate::retry::Jitter;
 use crate::shape::FunctionShape;
@@ -17,6 +20,7 @@ use dana_interpreter::eval::Interp;
 use dana_interpreter::hooks::{DecoratedDef, DecoratorHook};
 use dana_interpreter::types::CheckOptions;
 use dana_interpreter::value::{Args, Globals, NativeFn, TypeAnn, Value};
+use dana_llm::{LlmClient, LlmConfig};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -40,6 +44,8 @@ pub struct PoetOptions {
     pub dir: Option<PathBuf>,
     /// Operation budget of one stage attempt.
     pub stage_budget: u64,
+    /// The LLM; `None`: from the environment and `dana.toml` (POET_SPEC §4).
+    pub llm: Option<LlmConfig>,
 }
 
 impl PoetOptions {
@@ -50,6 +56,7 @@ impl PoetOptions {
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
             stage_budget: DEFAULT_STAGE_BUDGET,
+            llm: None,
         }
     }
 }
@@ -61,14 +68,79 @@ pub struct PoetRuntime {
     /// Store names taken in this process, with the file that took each.
     claimed: RefCell<HashMap<(PathBuf, String), Arc<str>>>,
     domains: RefCell<HashMap<PathBuf, Rc<Domains>>>,
+    /// The LLM client, made at the first generation; `Some(None)`: no LLM (offline).
+    llm: RefCell<Option<Option<LlmClient>>>,
+    /// Events waiting to be written, per `.poet` directory.
+    pub(crate) sinks: RefCell<HashMap<PathBuf, EventSink>>,
+    /// The decorated values (by address) and their functions, for `feedback(f, …)`.
+    wrappers: RefCell<HashMap<usize, Weak<PoetFunction>>>,
 }
 
 impl PoetRuntime {
-    /// Saves the counters and breaker state of every function that has unsaved changes.
+    /// The configured LLM client, or `None` when generation is offline. A configuration error
+    /// is reported once and means offline.
+    pub(crate) fn llm_client(&self, it: &mut Interp) -> Option<LlmClient> {
+        if let Some(c) = &*self.llm.borrow() {
+            return c.clone();
+        }
+        let config = match &self.options.llm {
+            Some(c) => Ok(c.clone()),
+            None => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                LlmConfig::from_env(LlmConfig::find_dana_toml(&cwd).as_deref())
+            }
+        };
+        let client = match config {
+            Ok(c) if c.is_offline() => None,
+            Ok(c) => match LlmClient::new(c) {
+                Ok(client) => Some(client),
+                Err(e) => {
+                    warn(
+                        it,
+                        &format!("@poet: the LLM client could not start: {e}; generating offline"),
+                    );
+                    None
+                }
+            },
+            Err(e) => {
+                warn(it, &format!("@poet: {e}; generating offline"));
+                None
+            }
+        };
+        *self.llm.borrow_mut() = Some(client.clone());
+        client
+    }
+
+    /// Saves the counters and breaker state of every function that has unsaved changes, and
+    /// writes the buffered events.
     pub fn flush(&self) {
         for f in self.functions.borrow().iter().filter_map(Weak::upgrade) {
             f.flush();
         }
+        self.flush_events();
+    }
+
+    /// A decorated function by its name in the program or its store name.
+    pub(crate) fn function_named(&self, name: &str) -> Option<Rc<PoetFunction>> {
+        self.functions
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .rfind(|f| f.display == name || f.store_name == name)
+    }
+
+    /// The function behind a decorated value.
+    pub(crate) fn function_by_wrapper(&self, nf: &Rc<NativeFn>) -> Option<Rc<PoetFunction>> {
+        let key = Rc::as_ptr(nf) as *const () as usize;
+        self.wrappers.borrow().get(&key).and_then(Weak::upgrade)
+    }
+
+    /// The store for code without a file: `--dir`/`DANA_POET_DIR`, else `./.poet`.
+    pub(crate) fn default_dir(&self) -> PathBuf {
+        self.options
+            .dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".poet"))
     }
 
     /// The `.poet` directory for a function defined in `file`.
@@ -90,7 +162,7 @@ impl PoetRuntime {
     }
 
     /// The templates visible from `poet_dir` (built-in plus `<poet_dir>/domains/*.toml`).
-    fn domains_for(&self, poet_dir: &Path) -> Result<Rc<Domains>, String> {
+    pub(crate) fn domains_for(&self, poet_dir: &Path) -> Result<Rc<Domains>, String> {
         if let Some(d) = self.domains.borrow().get(poet_dir) {
             return Ok(d.clone());
         }
@@ -153,7 +225,11 @@ pub fn install_with(it: &mut Interp, options: PoetOptions) -> Rc<PoetRuntime> {
         functions: RefCell::new(Vec::new()),
         claimed: RefCell::new(HashMap::new()),
         domains: RefCell::new(HashMap::new()),
+        llm: RefCell::new(None),
+        sinks: RefCell::new(HashMap::new()),
+        wrappers: RefCell::new(HashMap::new()),
     });
+    crate::feedback::install_builtins(it, &rt);
     it.register_decorator_hook("poet", Rc::new(PoetHook(rt.clone())));
     rt
 }
@@ -220,6 +296,10 @@ impl DecoratorHook for PoetHook {
             jitter: RefCell::new(Jitter::from_entropy()),
             slot: RefCell::new(Slot::Unprepared),
             live: RefCell::new(Live::default()),
+            background: RefCell::new(None),
+            last_execution: RefCell::new(None),
+            learned: RefCell::new(Learned::default()),
+            triggers: RefCell::new(Triggers::default()),
             config,
             rt: Rc::downgrade(rt),
         });
@@ -228,9 +308,12 @@ impl DecoratorHook for PoetHook {
             pf.stages(it);
         }
         let call = pf.clone();
-        Ok(NativeFn::closure(def.name, move |it, args| {
-            call.call(it, args)
-        }))
+        let wrapper = NativeFn::closure(def.name, move |it, args| call.call(it, args));
+        if let Value::Native(nf) = &wrapper {
+            let key = Rc::as_ptr(nf) as *const () as usize;
+            rt.wrappers.borrow_mut().insert(key, Rc::downgrade(&pf));
+        }
+        Ok(wrapper)
     }
 }
 
@@ -246,7 +329,8 @@ pub(crate) struct ParamInfo {
 /// The compiled stage functions of the current version.
 pub(crate) struct Stages {
     pub version: u32,
-    pub store: FunctionStore,
+    /// `None` for a trial run's stages.
+    pub store: Option<FunctionStore>,
     pub perceive: Option<Value>,
     pub operate: Value,
     pub enforce: Option<Value>,
@@ -286,12 +370,33 @@ pub(crate) struct Live {
     pub failed_stages: StageFailures,
     pub last_failure: Option<serde_json::Value>,
     pub last_train: Option<String>,
+    /// The `train` stage's metrics of the latest call, for its execution event.
+    #[serde(skip)]
+    pub last_train_json: Option<serde_json::Value>,
+    /// The latest ratings (at most 20), for the learning triggers.
+    pub ratings: Vec<i64>,
+    /// `feedback(..., regenerate=True)` asked for a new version.
+    pub regenerate_requested: bool,
+    /// The latest executions (inputs, results, ratings) for replay and re-tuning.
+    pub records: Vec<CallRecord>,
+    /// Calls to wait before the triggers look again (after a regeneration or a rollback).
+    pub cooldown: usize,
+    /// Set while a promoted version is on probation against its parent.
+    pub promoted_from: Option<PromotedFrom>,
     pub breaker: Breaker,
     pub updated_at: Option<String>,
     #[serde(skip)]
     pub dirty: bool,
     #[serde(skip)]
     pub last_flush: Option<Instant>,
+}
+
+impl Live {
+    /// The mean of the latest ratings, if any.
+    pub(crate) fn mean_rating(&self) -> Option<f64> {
+        let rated: Vec<i64> = self.records.iter().filter_map(|r| r.rating).collect();
+        (!rated.is_empty()).then(|| rated.iter().sum::<i64>() as f64 / rated.len() as f64)
+    }
 }
 
 /// One `@poet` function.
@@ -309,7 +414,37 @@ pub struct PoetFunction {
     pub(crate) jitter: RefCell<Jitter>,
     pub(crate) slot: RefCell<Slot>,
     pub(crate) live: RefCell<Live>,
+    /// An LLM request in flight (`generate="background"`).
+    pub(crate) background: RefCell<Option<Background>>,
+    /// The latest execution in this process: (execution id, event id).
+    pub(crate) last_execution: RefCell<Option<(String, String)>>,
+    /// Parameters the current version learned (`params.json`).
+    pub(crate) learned: RefCell<Learned>,
+    /// The learning triggers' settings (`params.json` → `learning`).
+    pub(crate) triggers: RefCell<Triggers>,
     rt: Weak<PoetRuntime>,
+}
+
+/// What a background generation needs between polls.
+pub(crate) struct Background {
+    job: BackgroundJob,
+    llm: LlmJob,
+    /// The cache key the LLM version is stored under.
+    key: String,
+}
+
+fn last_problem(attempts: &[serde_json::Value]) -> String {
+    let Some(last) = attempts.last() else {
+        return "no answer".into();
+    };
+    if let Some(e) = last.get("error").and_then(|e| e.as_str()) {
+        return e.to_string();
+    }
+    last.get("problems")
+        .and_then(|p| p.get(0))
+        .and_then(|p| p.as_str())
+        .unwrap_or("rejected")
+        .to_string()
 }
 
 impl PoetFunction {
@@ -344,8 +479,7 @@ impl PoetFunction {
     /// template and its version, and the generator's model.
     /// The template's content fingerprint counts too, so editing a user template without
     /// bumping its version still makes a new version.
-    fn cache_key(&self, domain: &DomainTemplate) -> String {
-        let model = self.config.model.as_deref().unwrap_or("offline");
+    fn cache_key(&self, domain: &DomainTemplate, model: &str) -> String {
         store::hash_hex(&[
             &self.shape.source,
             &self.config.to_json().to_string(),
@@ -358,7 +492,7 @@ impl PoetFunction {
 
     /// What the gate's type check knows of the defining module: its members, and the modules
     /// it imported (so calls through them are type-checked and audited).
-    fn gate_options(&self) -> CheckOptions {
+    pub(crate) fn gate_options(&self) -> CheckOptions {
         use dana_interpreter::types::{module_info_from_globals, Type};
         let info = module_info_from_globals(&self.globals);
         let mut modules = HashMap::new();
@@ -380,6 +514,55 @@ impl PoetFunction {
         }
     }
 
+    /// A stored version for `key` that loads and passes the gate: `current` first, then the
+    /// newest with that key (which becomes current). Damage found on the way is noted.
+    fn find_version(
+        &self,
+        store: &FunctionStore,
+        lock: &store::StoreLock,
+        current: Option<u32>,
+        key: &str,
+        capabilities: &[String],
+        damage: &mut Vec<String>,
+    ) -> Result<Option<Version>, String> {
+        let mut candidates = Vec::new();
+        if let Some(v) = current {
+            match store.load(v) {
+                Ok(ver) if ver.metadata.cache_key == key => candidates.push(ver),
+                Ok(_) => {}
+                Err(e) => damage.push(e.to_string()),
+            }
+        }
+        if candidates.is_empty() {
+            if let Some(ver) = store.find_by_key(key).and_then(|v| store.load(v).ok()) {
+                candidates.push(ver);
+            }
+        }
+        for ver in candidates {
+            let report = gate::validate(&GateInput {
+                code: &ver.code,
+                shape: &self.shape,
+                capabilities,
+                options: self.gate_options(),
+            });
+            if !report.passed() {
+                damage.push(format!(
+                    "{} failed validation: {}",
+                    ver.dir.join("code.na").display(),
+                    report.summary()
+                ));
+                continue;
+            }
+            if current != Some(ver.number) {
+                store
+                    .set_current(lock, ver.number)
+                    .map_err(|e| e.to_string())?;
+            }
+            return Ok(Some(ver));
+        }
+        Ok(None)
+    }
+
     /// Finds or creates the version for the current cache key and compiles it.
     fn prepare(&self, it: &mut Interp) -> Result<Stages, String> {
         let rt = self.rt.upgrade().ok_or("the POET runtime is gone")?;
@@ -387,7 +570,31 @@ impl PoetFunction {
         let domain = domains
             .resolve(&self.config.domain)
             .map_err(|e| e.to_string())?;
-        let key = self.cache_key(&domain);
+        let (granted, refused) = domain.grant(&self.config.capabilities);
+        if !refused.is_empty() {
+            warn(
+                it,
+                &format!(
+                    "@poet {}: the {} domain does not allow the capabilities {}; they are not granted",
+                    self.display,
+                    domain.name,
+                    refused.join(", ")
+                ),
+            );
+        }
+        let llm = if self.config.generate == "off" {
+            None
+        } else {
+            rt.llm_client(it)
+        };
+        let model = llm.as_ref().map(|c| {
+            self.config
+                .model
+                .clone()
+                .unwrap_or_else(|| c.config().model_name())
+        });
+        let key = self.cache_key(&domain, model.as_deref().unwrap_or("offline"));
+        let offline_key = self.cache_key(&domain, "offline");
         let store = PoetDir::new(&self.poet_dir)
             .function(&self.store_name)
             .map_err(|e| e.to_string())?;
@@ -397,95 +604,77 @@ impl PoetFunction {
             damage.push(e.to_string());
             None
         });
-        let mut chosen: Option<Version> = None;
-        if let Some(v) = current {
-            match store.load(v) {
-                Ok(ver) if ver.metadata.cache_key == key => chosen = Some(ver),
-                Ok(_) => {}
-                Err(e) => damage.push(e.to_string()),
-            }
-        }
-        if chosen.is_none() {
-            if let Some(v) = store.find_by_key(&key) {
-                if let Ok(ver) = store.load(v) {
-                    store.set_current(&lock, v).map_err(|e| e.to_string())?;
-                    chosen = Some(ver);
+        let background = self.config.generate == "background";
+        let mut found = self.find_version(&store, &lock, current, &key, &granted, &mut damage)?;
+        let offline_code =
+            crate::offline::enhance(&self.shape, &domain, self.config.optimize_for.as_deref());
+        let mut attempts = Vec::new();
+        let mut candidate = None;
+        if found.is_none() {
+            if let (Some(client), Some(model), false) = (&llm, &model, background) {
+                let job = LlmJob {
+                    client: client.clone(),
+                    model: model.clone(),
+                    domain: domain.clone(),
+                    offline_code: offline_code.clone(),
+                    capabilities: granted.clone(),
+                };
+                candidate = self.generate_llm(it, &job, None, &mut attempts);
+                if candidate.is_none() {
+                    warn(
+                        it,
+                        &format!(
+                            "@poet {}: {model} gave no valid version in {} attempts ({}); the offline version serves",
+                            self.display,
+                            crate::generate::MAX_ATTEMPTS,
+                            last_problem(&attempts)
+                        ),
+                    );
                 }
             }
-        }
-        let options = self.gate_options();
-        if let Some(ver) = &chosen {
-            let report = gate::validate(&GateInput {
-                code: &ver.code,
-                shape: &self.shape,
-                capabilities: &self.config.capabilities,
-                options: options.clone(),
-            });
-            if !report.passed() {
-                damage.push(format!(
-                    "{} failed validation: {}",
-                    ver.dir.join("code.na").display(),
-                    report.summary()
-                ));
-                chosen = None;
+            if candidate.is_none() && key != offline_key {
+                found =
+                    self.find_version(&store, &lock, None, &offline_key, &granted, &mut damage)?;
             }
         }
-        let version = match chosen {
+        let version = match found {
             Some(v) => v,
             None => {
-                let code = crate::offline::enhance(
-                    &self.shape,
-                    &domain,
-                    self.config.optimize_for.as_deref(),
-                );
-                let report = gate::validate(&GateInput {
-                    code: &code,
-                    shape: &self.shape,
-                    capabilities: &self.config.capabilities,
-                    options,
-                });
-                if !report.passed() {
-                    return Err(format!(
-                        "the offline enhancement failed validation: {}",
-                        report.summary()
-                    ));
-                }
+                let (cand, cand_key) = match candidate {
+                    Some(c) => (c, key.clone()),
+                    None => {
+                        let report = gate::validate(&GateInput {
+                            code: &offline_code,
+                            shape: &self.shape,
+                            capabilities: &granted,
+                            options: self.gate_options(),
+                        });
+                        if !report.passed() {
+                            return Err(format!(
+                                "the offline enhancement failed validation: {}",
+                                report.summary()
+                            ));
+                        }
+                        let c = Candidate {
+                            code: offline_code.clone(),
+                            generator: "offline".into(),
+                            report,
+                            attempts: std::mem::take(&mut attempts),
+                        };
+                        (c, offline_key.clone())
+                    }
+                };
                 let reason = if !damage.is_empty() {
                     format!(
                         "replaces a damaged or invalid version: {}",
                         damage.join("; ")
                     )
                 } else if current.is_some() {
-                    "the function's source or its decorator changed".to_string()
+                    "the function's source, its decorator or the generator changed".to_string()
                 } else {
                     "first use of the function".to_string()
                 };
-                let metadata = Metadata {
-                    version: 0,
-                    created_at: store::rfc3339_now(),
-                    generator: "offline".into(),
-                    domain: domain.name.clone(),
-                    template_version: domain.version,
-                    source_hash: store::hash_hex(&[&self.shape.source]),
-                    cache_key: key,
-                    parent: None,
-                    reason,
-                    validation: report.to_json(),
-                };
-                let n = store
-                    .create(
-                        &lock,
-                        NewVersion {
-                            code,
-                            params: serde_json::json!({
-                                "decorator": self.config.to_json(),
-                                "learned": {},
-                            }),
-                            state: serde_json::json!({}),
-                            metadata,
-                        },
-                    )
-                    .map_err(|e| e.to_string())?;
+                let n = self.store_candidate(&store, &lock, &domain, cand, cand_key, reason)?;
                 store.load(n).map_err(|e| e.to_string())?
             }
         };
@@ -501,11 +690,109 @@ impl PoetFunction {
                 ),
             );
         }
+        if background && version.metadata.generator == "offline" {
+            if let (Some(client), Some(model)) = (llm, model) {
+                let llm = LlmJob {
+                    client,
+                    model,
+                    domain,
+                    offline_code,
+                    capabilities: granted,
+                };
+                let job = self.start_background(&llm, &[], 1, Vec::new());
+                *self.background.borrow_mut() = Some(Background { job, llm, key });
+            }
+        }
         self.compile(it, store, version)
     }
 
+    /// Writes a candidate as a new version (the lock held).
+    pub(crate) fn store_candidate(
+        &self,
+        store: &FunctionStore,
+        lock: &store::StoreLock,
+        domain: &DomainTemplate,
+        cand: Candidate,
+        key: String,
+        reason: String,
+    ) -> Result<u32, String> {
+        let validation = cand.validation_json();
+        let metadata = Metadata {
+            version: 0,
+            created_at: store::rfc3339_now(),
+            generator: cand.generator,
+            domain: domain.name.clone(),
+            template_version: domain.version,
+            source_hash: store::hash_hex(&[&self.shape.source]),
+            cache_key: key,
+            parent: None,
+            reason,
+            validation,
+        };
+        store
+            .create(
+                lock,
+                NewVersion {
+                    code: cand.code,
+                    params: serde_json::json!({
+                        "decorator": self.config.to_json(),
+                        "learned": {},
+                    }),
+                    state: serde_json::json!({}),
+                    metadata,
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// Background mode: looks at the LLM job; when an answer passed, it becomes a new version
+    /// (parent: the offline one) and serves from this call on.
+    pub(crate) fn poll_background_job(&self, it: &mut Interp) {
+        let Some(bg) = self.background.borrow_mut().take() else {
+            return;
+        };
+        let Background { job, llm, key } = bg;
+        let model = llm.model.clone();
+        match self.poll_background(it, job, &llm) {
+            Some(Err(job)) => {
+                *self.background.borrow_mut() = Some(Background { job, llm, key });
+            }
+            None => warn(
+                it,
+                &format!(
+                    "@poet {}: {model} gave no valid version in the background; the offline version keeps serving",
+                    self.display
+                ),
+            ),
+            Some(Ok(cand)) => {
+                let r = (|| -> Result<Stages, String> {
+                    let store = PoetDir::new(&self.poet_dir)
+                        .function(&self.store_name)
+                        .map_err(|e| e.to_string())?;
+                    let lock = store.lock().map_err(|e| e.to_string())?;
+                    let n = self.store_candidate(
+                        &store,
+                        &lock,
+                        &llm.domain,
+                        cand,
+                        key,
+                        format!("{model} answered in the background; replaces the offline version"),
+                    )?;
+                    let version = store.load(n).map_err(|e| e.to_string())?;
+                    drop(lock);
+                    self.flush();
+                    self.compile(it, store, version)
+                })();
+                match r {
+                    Ok(stages) => *self.slot.borrow_mut() = Slot::Ready(Rc::new(stages)),
+                    Err(e) => warn(it, &format!("@poet {}: {e}", self.display)),
+                }
+            }
+        }
+    }
+
     /// Runs `code.na` as a module whose unbound names read through to the defining module.
-    fn compile(
+    pub(crate) fn compile(
         &self,
         it: &mut Interp,
         store: FunctionStore,
@@ -535,9 +822,21 @@ impl PoetFunction {
         });
         live.last_flush = Some(Instant::now());
         *self.live.borrow_mut() = live;
+        let learned = version
+            .params
+            .get("learned")
+            .and_then(|l| serde_json::from_value::<Learned>(l.clone()).ok())
+            .unwrap_or_default();
+        *self.learned.borrow_mut() = learned;
+        let triggers = version
+            .params
+            .get("learning")
+            .and_then(|l| serde_json::from_value::<Triggers>(l.clone()).ok())
+            .unwrap_or_default();
+        *self.triggers.borrow_mut() = triggers;
         Ok(Stages {
             version: version.number,
-            store,
+            store: Some(store),
             perceive: get("perceive"),
             operate,
             enforce: get("enforce"),
@@ -594,6 +893,57 @@ impl PoetFunction {
         }
     }
 
+    /// Counts a finished call; with `train=True` also records its execution event and
+    /// evidence, and lets the learning loop look at it.
+    pub(crate) fn finish(&self, it: &mut Interp, o: Outcome<'_>, cpu_start: Option<Duration>) {
+        let train = match (cpu_start, self.rt.upgrade()) {
+            (Some(cpu0), Some(rt)) => {
+                let cpu = crate::feedback::usage().0.saturating_sub(cpu0);
+                let e = self.execution_event(&o, cpu);
+                let exec_id = e.correlation_id.clone();
+                *self.last_execution.borrow_mut() = Some((exec_id.clone(), e.id.clone()));
+                let timeout = o.error.is_some_and(|e| e.kind == ExcKind::TimeoutError);
+                let ms = o.duration.as_secs_f64() * 1000.0;
+                if !o.rejected_input && o.attempts > 0 {
+                    self.remember(&exec_id, o.ok, timeout, ms, o.args, o.result);
+                }
+                rt.emit(it, &self.poet_dir, e);
+                true
+            }
+            _ => false,
+        };
+        self.record(o);
+        if train {
+            self.learn(it);
+        }
+    }
+
+    /// The runtime, while it lives.
+    pub(crate) fn rt(&self) -> Option<Rc<PoetRuntime>> {
+        self.rt.upgrade()
+    }
+
+    /// Keeps a rating (and a regeneration request) for the learning triggers, on the
+    /// recorded execution it rates.
+    pub(crate) fn note_feedback(&self, execution_id: &str, rating: Option<i64>, regenerate: bool) {
+        let mut live = self.live.borrow_mut();
+        if let Some(rec) = live
+            .records
+            .iter_mut()
+            .rev()
+            .find(|r| r.execution_id == execution_id)
+        {
+            rec.rating = rating.or(rec.rating);
+        }
+        if let Some(r) = rating {
+            live.ratings.push(r);
+            let excess = live.ratings.len().saturating_sub(20);
+            live.ratings.drain(..excess);
+        }
+        live.regenerate_requested |= regenerate;
+        live.dirty = true;
+    }
+
     /// Writes `state.json` of the current version when there is something new.
     pub(crate) fn flush(&self) {
         let stages = match &*self.slot.borrow() {
@@ -610,7 +960,8 @@ impl PoetFunction {
         let json = serde_json::to_value(&*live).unwrap_or_default();
         drop(live);
         // A store that cannot be written must not break the program; the next flush retries.
-        if stages.store.write_state(stages.version, &json).is_err() {
+        let Some(store) = &stages.store else { return };
+        if store.write_state(stages.version, &json).is_err() {
             self.live.borrow_mut().dirty = true;
         }
     }

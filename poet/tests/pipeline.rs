@@ -34,6 +34,8 @@ fn interp(store: &Store, budget: u64) -> (Interp, Rc<PoetRuntime>) {
         PoetOptions {
             dir: Some(store.0.clone()),
             stage_budget: budget,
+            // Offline generation whatever the environment says.
+            llm: Some(dana_llm::LlmConfig::default()),
         },
     );
     it.set_output(Output::Capture(String::new()));

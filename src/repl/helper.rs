@@ -325,6 +325,10 @@ pub fn needs_more(text: &str) -> bool {
     if strip_comment(last).trim_end().ends_with('\\') {
         return true;
     }
+    // A decorator line waits for the `def` it decorates.
+    if last.trim_start().starts_with('@') {
+        return true;
+    }
     let opens_block = lines
         .iter()
         .any(|l| strip_comment(l).trim_end().ends_with(':'));

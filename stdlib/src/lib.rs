@@ -5,10 +5,12 @@
 //! [`NativeFn`] values (with a `help()` text) and constants. stdlib/README.md lists them all.
 
 mod json;
+pub mod llm;
 mod math;
 mod math_int;
 mod random;
 mod re;
+pub mod stats;
 mod time;
 
 pub use json::{decode as json_decode, encode as json_encode, EncodeOptions};
@@ -29,10 +31,12 @@ pub fn install(it: &mut Interp) {
     it.register_module("time", time::module);
     it.register_module("random", random::module);
     it.register_module("re", re::module);
+    it.register_module("stats", stats::module);
+    llm::install(it);
 }
 
 /// The names of the modules [`install`] registers.
-pub const MODULES: &[&str] = &["math", "json", "time", "random", "re"];
+pub const MODULES: &[&str] = &["math", "json", "time", "random", "re", "stats"];
 
 /// A native function value with its `help()` text.
 pub(crate) fn native(name: &str, f: NativeFnPtr, doc: &'static str) -> Value {
@@ -119,6 +123,7 @@ mod tests {
             ("time", time::module),
             ("random", random::module),
             ("re", re::module),
+            ("stats", stats::module),
         ] {
             let g = factory();
             assert_eq!(g.name, name);
@@ -143,6 +148,7 @@ mod tests {
             ("time", time::module),
             ("random", random::module),
             ("re", re::module),
+            ("stats", stats::module),
         ] {
             for n in factory().names() {
                 let n = n.as_str();

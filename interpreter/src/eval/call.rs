@@ -12,6 +12,9 @@ type Kw = Vec<(Sym, Value)>;
 
 impl Interp {
     pub(crate) fn eval_call(&mut self, fr: &mut Frame<'_>, c: &Call) -> Result<Value, Exc> {
+        // A typed assignment's type is for this call only, not for calls in the callee or
+        // argument expressions, nor for calls a Dana callee makes.
+        let expected = self.expected.take();
         let f = self.eval(fr, &c.func)?;
         let r = if c.simple {
             if let Value::Func(func) = &f {
@@ -36,10 +39,16 @@ impl Interp {
                         pos.push(self.eval(fr, e)?);
                     }
                 }
+                if let Value::Native(_) = f {
+                    self.expected = expected;
+                }
                 self.call_value(&f, pos, &[])
             }
         } else {
             let (pos, kw) = self.eval_args(fr, &c.args)?;
+            if let Value::Native(_) = f {
+                self.expected = expected;
+            }
             self.call_value(&f, pos, &kw)
         };
         match r {

@@ -144,6 +144,18 @@ pub struct Interp {
     input: Option<Box<dyn FnMut() -> Option<String>>>,
     /// Registered decorator hooks (`@poet`).
     pub(crate) hooks: Vec<crate::hooks::HookEntry>,
+    /// Set while the call on the right of `name: T = call(...)` runs (see [`ExpectedType`]).
+    pub(crate) expected: Option<ExpectedType>,
+}
+
+/// The annotation of a typed assignment whose right-hand side is a call, offered to that call
+/// (`n: int = reason("…")` asks the LLM for an int). Only a native function called directly
+/// there sees it: the callee's and the arguments' own calls do not.
+#[derive(Clone)]
+pub struct ExpectedType {
+    pub ann: Rc<crate::value::TypeAnn>,
+    /// The module of the assignment, where the annotation's type names are looked up.
+    pub globals: Rc<Globals>,
 }
 
 impl Default for Interp {
@@ -183,6 +195,7 @@ impl Interp {
             log_threshold: 2,
             input: None,
             hooks: Vec::new(),
+            expected: None,
         }
     }
 
@@ -190,6 +203,12 @@ impl Interp {
     pub fn set_output(&mut self, out: Output) {
         self.flush();
         self.out = out;
+    }
+
+    /// Replaces where `print` output goes and returns the previous destination (to restore it).
+    pub fn replace_output(&mut self, out: Output) -> Output {
+        self.flush();
+        std::mem::replace(&mut self.out, out)
     }
 
     /// The captured output (with [`Output::Capture`]), taken.
@@ -267,6 +286,24 @@ impl Interp {
     /// Binds a builtin name (host functions, POET builtins).
     pub fn set_builtin(&mut self, name: &str, v: Value) {
         self.builtins.insert(Sym::intern(name), v);
+    }
+
+    /// The type the running native call's result is assigned to, if it is the right-hand side
+    /// of a typed assignment.
+    pub fn expected_type(&self) -> Option<&crate::value::TypeAnn> {
+        self.expected.as_ref().map(|e| &*e.ann)
+    }
+
+    /// Takes the expected type (see [`Interp::expected_type`]), so that nothing the caller
+    /// runs afterwards sees it.
+    pub fn take_expected_type(&mut self) -> Option<ExpectedType> {
+        self.expected.take()
+    }
+
+    /// A name as code in the module `globals` sees it (module, then private, public and
+    /// builtins): resolves the type names of an [`ExpectedType`].
+    pub fn lookup_name(&self, globals: &Globals, name: Sym) -> Option<Value> {
+        globals.get(name).or_else(|| self.global_fallback(name))
     }
 
     /// The value of a `public:` name.

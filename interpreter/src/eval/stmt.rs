@@ -1,7 +1,7 @@
 //! Statements.
 
 use super::expr::Iter;
-use super::ir::{FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
+use super::ir::{Ex, FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
 use super::{Flow, Frame, Interp};
 use crate::error::{assertion_error, runtime_error, type_error, Exc, ExcKind, RtError};
 use crate::value::{
@@ -42,7 +42,17 @@ impl Interp {
             }
             St::TypedAssign(t, ann, e, display, span) => {
                 if let Some(e) = e {
-                    let v = self.eval(fr, e)?;
+                    let v = if let Ex::Call(_) = e {
+                        self.expected = Some(super::ExpectedType {
+                            ann: ann.clone(),
+                            globals: fr.globals.clone(),
+                        });
+                        let v = self.eval(fr, e);
+                        self.expected = None;
+                        v?
+                    } else {
+                        self.eval(fr, e)?
+                    };
                     let v = {
                         let globals = fr.globals.clone();
                         let lookup = |s: Sym| globals.get(s).or_else(|| self.global_fallback(s));

@@ -1,0 +1,119 @@
+//! The segment a queue appends to: created locked, appended with one `fdatasync` per commit,
+//! abandoned (never appended again) after any failure or once it is large enough.
+
+use super::{fsync_dir, new_id, EventError, SEGMENT_EXT, TEMP_PREFIX};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A segment is closed once it holds this many bytes: consumers rewrite a whole segment when
+/// they remove events from it, so segments stay small enough to copy quickly.
+pub(crate) const SEGMENT_MAX_BYTES: u64 = 4 << 20;
+
+pub(crate) struct ActiveSegment {
+    /// Holds the exclusive lock that tells consumers the segment is still being written.
+    file: File,
+    path: PathBuf,
+    len: u64,
+    /// Device and inode, to notice the file being removed or replaced behind the writer's back.
+    #[cfg(unix)]
+    identity: (u64, u64),
+}
+
+impl ActiveSegment {
+    /// Creates `pending/<new id>.jsonl`. The file is made and locked under a temporary name and
+    /// only then renamed into place, so no consumer ever sees it unlocked while its writer lives.
+    pub(crate) fn create(pending: &Path) -> Result<ActiveSegment, EventError> {
+        let stem = new_id();
+        let path = pending.join(format!("{stem}{SEGMENT_EXT}"));
+        let tmp = pending.join(format!("{TEMP_PREFIX}{stem}{SEGMENT_EXT}"));
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| EventError::io(&tmp, "create", e))?;
+        let placed = lock_new(&file)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .and_then(|()| fsync_dir(pending));
+        if let Err(e) = placed {
+            let _ = fs::remove_file(&tmp);
+            return Err(EventError::io(&path, "create", e));
+        }
+        #[cfg(unix)]
+        let identity = {
+            use std::os::unix::fs::MetadataExt;
+            let meta = file
+                .metadata()
+                .map_err(|e| EventError::io(&path, "inspect", e))?;
+            (meta.dev(), meta.ino())
+        };
+        Ok(ActiveSegment {
+            file,
+            path,
+            len: 0,
+            #[cfg(unix)]
+            identity,
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `bytes` more should go to this segment rather than a new one. A segment always
+    /// takes its first commit, however large, so that every commit fits somewhere.
+    pub(crate) fn accepts(&self, bytes: usize) -> bool {
+        self.len == 0 || self.len.saturating_add(bytes as u64) <= SEGMENT_MAX_BYTES
+    }
+
+    /// Whether the file at the segment's path is still the one this writer holds. Someone
+    /// deleting `pending/` by hand would otherwise make every later event vanish silently.
+    pub(crate) fn in_place(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.identity)
+        }
+        #[cfg(not(unix))]
+        {
+            self.path.exists()
+        }
+    }
+
+    /// Appends `bytes` (whole records) and makes them durable. On failure the segment must be
+    /// dropped: a partial write may sit at its end, and that must stay its tail.
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let result = self
+            .file
+            .write_all(bytes)
+            .and_then(|()| self.file.sync_data());
+        match result {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Best effort: cut a partial record off so it is not even a torn tail.
+                if self.file.set_len(self.len).is_ok() {
+                    let _ = self.file.sync_data();
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Locks a file nobody else can have opened yet. Where the platform has no file locks the
+/// segment goes unlocked; consumers then treat every segment as possibly active (see
+/// `maintain::try_lock`), which is slower but just as safe.
+fn lock_new(file: &File) -> io::Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::Error(e)) if e.kind() == io::ErrorKind::Unsupported => Ok(()),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::other(
+            "a new segment file is locked by someone else",
+        )),
+    }
+}

@@ -1,0 +1,438 @@
+//! Execution events and feedback (POET_SPEC §6): every call of a `@poet(train=True)` function
+//! becomes a `function.execution` event with measured metrics; `feedback(...)` and
+//! `poet_last_execution(...)` let the program rate an execution; the events reach
+//! `.poet/events/` in batches (group commit) and at the end of the run.
+
+use crate::events::{new_id, Event, EventFilter, EventQueue};
+use crate::pipeline::Outcome;
+use crate::runtime::{PoetFunction, PoetRuntime, Slot};
+use dana_interpreter::error::{type_error, value_error, Exc};
+use dana_interpreter::eval::Interp;
+use dana_interpreter::value::{Args, NativeFn, Value};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::rc::{Rc, Weak};
+use std::time::{Duration, Instant};
+
+/// Events buffered before a write.
+const BATCH: usize = 256;
+/// Buffered events wait at most this long (checked on the next event).
+const MAX_WAIT: Duration = Duration::from_millis(200);
+/// Longest feedback comment kept.
+const MAX_COMMENT: usize = 4096;
+
+/// The events waiting for one `.poet` directory.
+pub(crate) struct EventSink {
+    queue: Option<EventQueue>,
+    buffer: Vec<Event>,
+    since: Instant,
+    /// Reported once: a store that cannot take events must not flood stderr.
+    failed: bool,
+}
+
+impl EventSink {
+    pub fn new(poet_dir: &Path) -> EventSink {
+        EventSink {
+            queue: EventQueue::open(poet_dir).ok(),
+            buffer: Vec::new(),
+            since: Instant::now(),
+            failed: false,
+        }
+    }
+
+    pub fn push(&mut self, e: Event) -> Option<String> {
+        self.buffer.push(e);
+        if self.buffer.len() >= BATCH || self.since.elapsed() >= MAX_WAIT {
+            return self.flush();
+        }
+        None
+    }
+
+    /// Writes the buffered events durably; an error message the first time writing fails.
+    pub fn flush(&mut self) -> Option<String> {
+        self.since = Instant::now();
+        if self.buffer.is_empty() {
+            return None;
+        }
+        let r = match &self.queue {
+            Some(q) => q.emit_batch(&self.buffer).map_err(|e| e.to_string()),
+            None => Err("the event queue could not be opened".to_string()),
+        };
+        self.buffer.clear();
+        match r {
+            Ok(()) => None,
+            Err(e) if !self.failed => {
+                self.failed = true;
+                Some(e)
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+/// CPU time of this thread and the process's peak resident set (KiB), from `getrusage`.
+pub(crate) fn usage() -> (Duration, i64) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } == 0;
+    if !ok {
+        return (Duration::ZERO, 0);
+    }
+    let tv =
+        |t: libc::timeval| Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000);
+    (tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_maxrss as i64)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl PoetFunction {
+    /// The `function.execution` event of a finished call (train on).
+    pub(crate) fn execution_event(&self, o: &Outcome<'_>, cpu: Duration) -> Event {
+        let version = match &*self.slot.borrow() {
+            Slot::Ready(s) => Some(s.version),
+            _ => None,
+        };
+        let wall = o.duration.as_secs_f64();
+        let cpu_percent = if wall > 0.0 {
+            (cpu.as_secs_f64() / wall * 100.0).min(100.0 * 64.0)
+        } else {
+            0.0
+        };
+        let (_, maxrss_kib) = usage();
+        let end = now_ms();
+        let live = self.live.borrow();
+        let error = o.error.map(|e| {
+            json!({
+                "type": e.kind.name(),
+                "message": e.message,
+                "stack_trace": e.stack.iter().map(|s| s.function.clone()).collect::<Vec<_>>(),
+            })
+        });
+        let execution_id = new_id();
+        let payload = json!({
+            "function_name": self.store_name,
+            "version": version,
+            "execution_id": execution_id,
+            "start_time": end - o.duration.as_millis() as i64,
+            "end_time": end,
+            "status": if o.ok { "success" } else { "failure" },
+            "metrics": {
+                "duration_ms": o.duration.as_secs_f64() * 1000.0,
+                "memory_mb": maxrss_kib as f64 / 1024.0,
+                "cpu_percent": cpu_percent,
+            },
+            "attempts": o.attempts,
+            "failed_stage": o.failed_stage.map(|s| s.as_str()),
+            "fallback_used": o.fallback,
+            "breaker": live.breaker.state.as_str(),
+            "error": error,
+            "train": live.last_train_json,
+        });
+        // The execution starts its flow: feedback on it shares its correlation id.
+        let mut e = Event::new("function.execution", None, None, payload);
+        e.correlation_id = execution_id.clone();
+        e
+    }
+}
+
+impl PoetRuntime {
+    /// Queues an event for the `.poet` directory it belongs to.
+    pub(crate) fn emit(&self, it: &mut Interp, poet_dir: &Path, e: Event) {
+        let err = {
+            let mut sinks = self.sinks.borrow_mut();
+            let sink = sinks
+                .entry(poet_dir.to_path_buf())
+                .or_insert_with(|| EventSink::new(poet_dir));
+            sink.push(e)
+        };
+        if let Some(err) = err {
+            it.write_stderr(&format!(
+                "warning: POET events are not being saved: {err}\n"
+            ));
+        }
+    }
+
+    /// Writes every buffered event.
+    pub(crate) fn flush_events(&self) {
+        for sink in self.sinks.borrow_mut().values_mut() {
+            let _ = sink.flush();
+        }
+    }
+}
+
+/// Binds `feedback(...)` and `poet_last_execution(fn)`.
+pub(crate) fn install_builtins(it: &mut Interp, rt: &Rc<PoetRuntime>) {
+    let weak = Rc::downgrade(rt);
+    it.set_builtin(
+        "poet_last_execution",
+        NativeFn::closure("poet_last_execution", move |_, args| {
+            args.check("poet_last_execution", 1, 1, &["fn"])?;
+            let f = function_of(&weak, args.get(0, "fn"))?;
+            let last = f.last_execution.borrow().clone();
+            Ok(last.map(|(id, _)| Value::str(id)).unwrap_or(Value::None))
+        }),
+    );
+    let weak = Rc::downgrade(rt);
+    it.set_builtin(
+        "feedback",
+        NativeFn::closure("feedback", move |it, args| feedback(it, &weak, args)),
+    );
+}
+
+fn function_of(rt: &Weak<PoetRuntime>, v: Option<&Value>) -> Result<Rc<PoetFunction>, Exc> {
+    let rt = rt
+        .upgrade()
+        .ok_or_else(|| type_error("POET is not installed"))?;
+    if let Some(Value::Func(f)) = v {
+        return Err(type_error(format!(
+            "{}() is not a @poet function: feedback is recorded for @poet functions only",
+            f.name
+        )));
+    }
+    let Some(Value::Native(nf)) = v else {
+        return Err(type_error(
+            "expected a @poet function (the decorated name, e.g. feedback(detect_drift, rating=1))",
+        ));
+    };
+    rt.function_by_wrapper(nf).ok_or_else(|| {
+        type_error(format!(
+            "{}() is not a @poet function: feedback is recorded for @poet functions only",
+            nf.name
+        ))
+    })
+}
+
+/// `feedback(fn, rating=, comment=, kind=, execution_id=, regenerate=)`: records a
+/// `function.feedback` event linked to the execution; returns its id.
+fn feedback(it: &mut Interp, rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
+    args.check(
+        "feedback",
+        0,
+        1,
+        &[
+            "fn",
+            "rating",
+            "comment",
+            "kind",
+            "execution_id",
+            "regenerate",
+            "suggestions",
+        ],
+    )?;
+    let runtime = rt
+        .upgrade()
+        .ok_or_else(|| type_error("POET is not installed"))?;
+    let rating = match args.get(99, "rating") {
+        None | Some(Value::None) => None,
+        Some(Value::Int(r)) if (1..=5).contains(r) => Some(*r),
+        Some(other) => {
+            return Err(value_error(format!(
+                "feedback rating= must be an int from 1 to 5, got {}",
+                dana_interpreter::value::repr::repr(other)
+            )))
+        }
+    };
+    let text = |name: &str| -> Result<Option<String>, Exc> {
+        match args.get(99, name) {
+            None | Some(Value::None) => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.to_string())),
+            Some(other) => Err(type_error(format!(
+                "feedback {name}= must be a str, got {}",
+                other.type_name()
+            ))),
+        }
+    };
+    let mut comment = text("comment")?.unwrap_or_default();
+    if comment.len() > MAX_COMMENT {
+        let mut cut = MAX_COMMENT;
+        while !comment.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        comment.truncate(cut);
+    }
+    let kind = text("kind")?.unwrap_or_else(|| "user".into());
+    if !["performance", "error", "user", "system"].contains(&kind.as_str()) {
+        return Err(value_error(format!(
+            "feedback kind={kind:?} is not valid; expected one of: performance, error, user, system"
+        )));
+    }
+    let regenerate = matches!(args.get(99, "regenerate"), Some(Value::Bool(true)));
+    let execution_id = text("execution_id")?;
+    let func = match args.get(0, "fn") {
+        Some(v) if !v.is_none() => Some(function_of(rt, Some(v))?),
+        _ => None,
+    };
+    // Which execution: the one named, else the function's latest in this process.
+    let (function_name, poet_dir, exec_id, exec_event) = match (&func, &execution_id) {
+        (Some(f), None) => {
+            let Some((id, ev)) = f.last_execution.borrow().clone() else {
+                return Err(value_error(format!(
+                    "{}() has not run yet in this program: call it first, or pass execution_id=",
+                    f.display
+                )));
+            };
+            (f.store_name.clone(), f.poet_dir.clone(), id, Some(ev))
+        }
+        (f, Some(id)) => {
+            let found = runtime.find_execution(it, id, f.as_deref());
+            match found {
+                Some((name, dir, ev)) => (name, dir, id.clone(), Some(ev)),
+                None => {
+                    return Err(value_error(format!(
+                        "no execution {id:?} is recorded in the POET event store"
+                    )))
+                }
+            }
+        }
+        (None, None) => {
+            return Err(type_error(
+                "feedback needs the function (feedback(f, rating=…)) or execution_id=",
+            ))
+        }
+    };
+    let version = func.as_ref().and_then(|f| match &*f.slot.borrow() {
+        Slot::Ready(s) => Some(s.version),
+        _ => None,
+    });
+    let suggestions = match args.get(99, "suggestions") {
+        Some(v) if !v.is_none() => dana_interpreter::engine::from_value::<serde_json::Value>(v)
+            .unwrap_or(serde_json::Value::Null),
+        _ => serde_json::Value::Null,
+    };
+    let payload = json!({
+        "function_name": function_name,
+        "version": version,
+        "execution_id": exec_id,
+        "feedback_type": kind,
+        "rating": rating,
+        "comments": comment,
+        "metrics": {},
+        "suggestions": suggestions,
+        "regenerate": regenerate,
+    });
+    let e = Event::new(
+        "function.feedback",
+        Some(&exec_id),
+        exec_event.as_deref(),
+        payload,
+    );
+    let id = e.id.clone();
+    runtime.emit(it, &poet_dir, e);
+    // Feedback is rare and people expect it kept: write it now.
+    runtime.flush_events();
+    if let Some(f) = &func {
+        f.note_feedback(&exec_id, rating, regenerate);
+    }
+    Ok(Value::str(id))
+}
+
+impl PoetRuntime {
+    /// The function, store directory and event id of an execution, from this process or the
+    /// event store (feedback after a restart).
+    fn find_execution(
+        &self,
+        it: &mut Interp,
+        execution_id: &str,
+        hint: Option<&PoetFunction>,
+    ) -> Option<(String, PathBuf, String)> {
+        self.flush_events();
+        let dirs: Vec<PathBuf> = match hint {
+            Some(f) => vec![f.poet_dir.clone()],
+            None => {
+                let mut d: Vec<PathBuf> = self.sinks.borrow().keys().cloned().collect();
+                d.push(self.default_dir());
+                d
+            }
+        };
+        let _ = it;
+        for dir in dirs {
+            let Ok(q) = EventQueue::open(&dir) else {
+                continue;
+            };
+            let filter = EventFilter::default()
+                .kind("function.execution")
+                .correlation(execution_id);
+            if let Ok(events) = q.all(&filter) {
+                if let Some(e) = events.into_iter().next() {
+                    let name = e.function_name().unwrap_or_default().to_string();
+                    return Some((name, dir, e.id));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl PoetRuntime {
+    /// Feedback from the host (Rust): rates the latest execution of the `@poet` function named
+    /// `function` (its name in the program or in the store) and writes the `function.feedback`
+    /// event at once; returns the event's id.
+    pub fn feedback(
+        &self,
+        function: &str,
+        rating: Option<u8>,
+        comment: &str,
+        regenerate: bool,
+    ) -> Result<String, String> {
+        if let Some(r) = rating {
+            if !(1..=5).contains(&r) {
+                return Err(format!("a rating is from 1 to 5, got {r}"));
+            }
+        }
+        let f = self
+            .function_named(function)
+            .ok_or_else(|| format!("no @poet function named {function:?} has been defined"))?;
+        let Some((exec_id, event_id)) = f.last_execution.borrow().clone() else {
+            return Err(format!(
+                "{function}() has not run yet (with train=True) in this engine"
+            ));
+        };
+        let version = match &*f.slot.borrow() {
+            Slot::Ready(s) => Some(s.version),
+            _ => None,
+        };
+        let mut comment = comment.to_string();
+        if comment.len() > MAX_COMMENT {
+            let mut cut = MAX_COMMENT;
+            while !comment.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            comment.truncate(cut);
+        }
+        let e = Event::new(
+            "function.feedback",
+            Some(&exec_id),
+            Some(&event_id),
+            json!({
+                "function_name": f.store_name,
+                "version": version,
+                "execution_id": exec_id,
+                "feedback_type": "user",
+                "rating": rating,
+                "comments": comment,
+                "metrics": {},
+                "suggestions": null,
+                "regenerate": regenerate,
+            }),
+        );
+        let id = e.id.clone();
+        let err = {
+            let mut sinks = self.sinks.borrow_mut();
+            let sink = sinks
+                .entry(f.poet_dir.clone())
+                .or_insert_with(|| EventSink::new(&f.poet_dir));
+            sink.buffer.push(e);
+            sink.flush()
+        };
+        if let Some(err) = err {
+            return Err(err);
+        }
+        f.note_feedback(&exec_id, rating.map(i64::from), regenerate);
+        Ok(id)
+    }
+}

@@ -1,0 +1,520 @@
+//! The builtins `reason(prompt, **options)` and `llm(prompt, **options)` (POET_SPEC §7).
+//!
+//! `llm` is the raw call: the answer text. `reason` is type-directed: on the right of a typed
+//! assignment (`n: int = reason("…")`) the prompt asks for that type — a JSON Schema line,
+//! and for a struct its fields with their annotations and comments — and the answer is
+//! converted by the typed-assignment rules (DANA_SPEC §5.3). Both take `model=`,
+//! `temperature=` and `system_prompt=` (also `system` through `**options`; `system` itself is
+//! a reserved word in Dana).
+//!
+//! The client is made once per interpreter, on the first call: from the environment and the
+//! nearest dana.toml ([`install`]) or from an explicit configuration ([`install_with`]).
+
+use dana_grammar::ast::Sym;
+use dana_interpreter::error::{runtime_error, timeout_error, type_error, value_error, Exc};
+use dana_interpreter::eval::Interp;
+use dana_interpreter::value::{
+    coerce, Args, Globals, NativeFn, NativeImpl, StructType, TypeAnn, Value,
+};
+use dana_llm::schema::schema_line;
+use dana_llm::{ChatRequest, ChatResponse, LlmClient, LlmConfig, LlmError, Message, Provider};
+use serde_json::{json, Map, Value as J};
+use std::cell::OnceCell;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+const REASON_DOC: &str =
+    "reason(prompt: str, model=None, temperature=None, system_prompt=None)\n\n\
+Asks the configured LLM. On the right of a typed assignment (n: int = reason(\"...\")) the \
+prompt asks for that type and the answer is converted to it; a struct type's fields and their \
+comments go into the prompt. Configure the LLM with DANA_LLM_PROVIDER, DANA_LLM_BASE_URL, \
+DANA_LLM_MODEL, DANA_LLM_API_KEY (or OPENAI_API_KEY / ANTHROPIC_API_KEY) or dana.toml [llm]; \
+DANA_MOCK_LLM=true gives deterministic answers without a network.";
+
+const LLM_DOC: &str =
+    "llm(prompt: str, model=None, temperature=None, system_prompt=None) -> str\n\n\
+Sends the prompt to the configured LLM and returns its answer text as it is.";
+
+/// The system message `reason` uses unless `system_prompt=` replaces it.
+const REASON_SYSTEM: &str = "You are a precise assistant inside a program. Answer the request \
+directly: no preamble, no explanation, no follow-up questions.";
+
+/// Structs nested deeper than this are described as plain objects.
+const MAX_SCHEMA_DEPTH: usize = 8;
+
+/// `system` is a reserved word in Dana, so `system=` is reachable only through `**options`;
+/// `system_prompt=` is the spelling a call can write.
+const OPTIONS: &[&str] = &["prompt", "model", "temperature", "system", "system_prompt"];
+
+/// Where the client comes from, and the client once made.
+struct LlmState {
+    config: Option<LlmConfig>,
+    client: OnceCell<Result<LlmClient, LlmError>>,
+}
+
+impl LlmState {
+    fn client(&self) -> Result<&LlmClient, Exc> {
+        let made = self.client.get_or_init(|| {
+            let config = match &self.config {
+                Some(c) => Ok(c.clone()),
+                None => {
+                    let toml = std::env::current_dir()
+                        .ok()
+                        .and_then(|d| LlmConfig::find_dana_toml(&d));
+                    LlmConfig::from_env(toml.as_deref())
+                }
+            };
+            config.and_then(LlmClient::new)
+        });
+        made.as_ref().map_err(dana_error)
+    }
+}
+
+/// Binds `reason` and `llm`, configured from the environment and the nearest dana.toml
+/// (looked up from the working folder) on their first call.
+pub fn install(it: &mut Interp) {
+    install_state(
+        it,
+        LlmState {
+            config: None,
+            client: OnceCell::new(),
+        },
+    );
+}
+
+/// Binds `reason` and `llm` with an explicit configuration (tests, embedding).
+pub fn install_with(it: &mut Interp, config: LlmConfig) {
+    install_state(
+        it,
+        LlmState {
+            config: Some(config),
+            client: OnceCell::new(),
+        },
+    );
+}
+
+fn install_state(it: &mut Interp, state: LlmState) {
+    let state = Rc::new(state);
+    let s = state.clone();
+    it.set_builtin(
+        "reason",
+        builtin("reason", REASON_DOC, move |it, args| reason(it, args, &s)),
+    );
+    it.set_builtin(
+        "llm",
+        builtin("llm", LLM_DOC, move |it, args| llm(it, args, &state)),
+    );
+}
+
+fn builtin(
+    name: &str,
+    doc: &'static str,
+    f: impl Fn(&mut Interp, Args<'_>) -> Result<Value, Exc> + 'static,
+) -> Value {
+    Value::Native(Rc::new(NativeFn {
+        name: Sym::intern(name),
+        imp: NativeImpl::Closure(Box::new(f)),
+        doc: Some(doc),
+    }))
+}
+
+/// The prompt and the options of a call.
+struct Call {
+    prompt: String,
+    model: Option<String>,
+    temperature: Option<f32>,
+    system: Option<String>,
+}
+
+fn parse_call(fname: &str, args: &Args<'_>) -> Result<Call, Exc> {
+    args.check(fname, 0, 1, OPTIONS)?;
+    let text = |name: &str, v: Option<&Value>| -> Result<Option<String>, Exc> {
+        match v {
+            None | Some(Value::None) => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.to_string())),
+            Some(other) => Err(type_error(format!(
+                "{fname}() argument '{name}' must be str, not {}",
+                other.type_name()
+            ))),
+        }
+    };
+    let prompt = text("prompt", args.get(0, "prompt"))?.ok_or_else(|| {
+        type_error(format!(
+            "{fname}() missing required argument 'prompt' (pos 1)"
+        ))
+    })?;
+    let temperature = match args.kw("temperature") {
+        None | Some(Value::None) => None,
+        Some(v) => {
+            let t = match v {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                other => {
+                    return Err(type_error(format!(
+                        "{fname}() argument 'temperature' must be a number, not {}",
+                        other.type_name()
+                    )))
+                }
+            };
+            if !(0.0..=2.0).contains(&t) {
+                return Err(value_error(format!(
+                    "{fname}() argument 'temperature' must be between 0 and 2, not {t}"
+                )));
+            }
+            Some(t as f32)
+        }
+    };
+    Ok(Call {
+        prompt,
+        model: text("model", args.kw("model"))?,
+        temperature,
+        system: match text("system_prompt", args.kw("system_prompt"))? {
+            Some(s) => Some(s),
+            None => text("system", args.kw("system"))?,
+        },
+    })
+}
+
+fn llm(it: &mut Interp, args: Args<'_>, state: &LlmState) -> Result<Value, Exc> {
+    let call = parse_call("llm", &args)?;
+    let mut messages = Vec::new();
+    if let Some(s) = &call.system {
+        messages.push(Message::system(s.as_str()));
+    }
+    messages.push(Message::user(call.prompt.as_str()));
+    let answer = send(it, state, &call, messages)?;
+    Ok(Value::str(answer.text))
+}
+
+fn reason(it: &mut Interp, args: Args<'_>, state: &LlmState) -> Result<Value, Exc> {
+    // First, before anything else can run and take it.
+    let expected = it.take_expected_type();
+    let call = parse_call("reason", &args)?;
+    let want = expected.filter(|e| !is_text(&e.ann));
+    let messages = reason_messages(it, &call, want.as_ref().map(|e| (&*e.ann, &e.globals)));
+    let answer = send(it, state, &call, messages)?;
+    let text = answer.text.trim();
+    Ok(match want {
+        Some(e) => convert(it, text, &e.ann, &e.globals),
+        None => Value::str(text),
+    })
+}
+
+/// `true` for the types whose answer is plain text (no JSON asked for).
+fn is_text(ann: &TypeAnn) -> bool {
+    match ann {
+        TypeAnn::Any | TypeAnn::Str => true,
+        TypeAnn::Union(ts) => ts.iter().all(|t| matches!(t, TypeAnn::Str | TypeAnn::None)),
+        _ => false,
+    }
+}
+
+/// The messages of a `reason` call, asking for `ann` when given.
+fn reason_messages(
+    it: &Interp,
+    call: &Call,
+    want: Option<(&TypeAnn, &Rc<Globals>)>,
+) -> Vec<Message> {
+    let system = call.system.clone().unwrap_or_else(|| REASON_SYSTEM.into());
+    let mut user = call.prompt.clone();
+    if let Some((ann, globals)) = want {
+        let lookup = |s: Sym| it.lookup_name(globals, s);
+        let schema = schema_of(ann, &lookup, "", &mut Vec::new());
+        user.push_str("\n\n");
+        user.push_str(&answer_instruction(ann, &lookup));
+        user.push('\n');
+        user.push_str(&schema_line(&schema));
+    }
+    vec![Message::system(system), Message::user(user)]
+}
+
+/// What to answer with, in words, for a value of type `ann`.
+fn answer_instruction(ann: &TypeAnn, lookup: &dyn Fn(Sym) -> Option<Value>) -> String {
+    match ann {
+        TypeAnn::Int => "Answer with a single integer and nothing else.".into(),
+        TypeAnn::Float => "Answer with a single number and nothing else.".into(),
+        TypeAnn::Bool => "Answer with true or false and nothing else.".into(),
+        TypeAnn::Named(sym) => match lookup(*sym) {
+            Some(Value::StructType(st)) => struct_instruction(&st),
+            _ => JSON_INSTRUCTION.into(),
+        },
+        _ => JSON_INSTRUCTION.into(),
+    }
+}
+
+const JSON_INSTRUCTION: &str =
+    "Answer with JSON only (no prose, no code fence), matching the JSON Schema below.";
+
+/// The struct's fields with their annotations and comments, as the prompt lists them.
+fn struct_instruction(st: &StructType) -> String {
+    let mut s = format!("Answer with one JSON object for a `{}`", st.name);
+    if let Some(doc) = st.doc.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        s.push_str(&format!(" ({doc})"));
+    }
+    s.push_str(" with these fields, and nothing else:");
+    for f in &st.fields {
+        s.push_str(&format!("\n- {}", f.name));
+        if let Some(a) = &f.ann {
+            s.push_str(&format!(": {a}"));
+        }
+        if let Some(c) = f
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            s.push_str(&format!(" — {c}"));
+        }
+        if f.default.is_some() {
+            s.push_str(" (optional)");
+        }
+    }
+    s
+}
+
+/// The structs being described, with the JSON pointer of each description: a struct that
+/// contains itself refers back with `$ref` instead of being described again.
+type Seen = Vec<(Sym, String)>;
+
+/// The JSON Schema of a value of type `ann`, found at the JSON pointer `path` of the whole.
+fn schema_of(
+    ann: &TypeAnn,
+    lookup: &dyn Fn(Sym) -> Option<Value>,
+    path: &str,
+    seen: &mut Seen,
+) -> J {
+    let sub = |a: &TypeAnn, at: &str, seen: &mut Seen| {
+        schema_of(a, lookup, &format!("{path}/{at}"), seen)
+    };
+    match ann {
+        TypeAnn::Any | TypeAnn::Callable => json!({}),
+        TypeAnn::Int => json!({"type": "integer"}),
+        TypeAnn::Float => json!({"type": "number"}),
+        TypeAnn::Str => json!({"type": "string"}),
+        TypeAnn::Bool => json!({"type": "boolean"}),
+        TypeAnn::None => json!({"type": "null"}),
+        TypeAnn::List(t) => match t {
+            Some(t) => json!({"type": "array", "items": sub(t, "items", seen)}),
+            None => json!({"type": "array"}),
+        },
+        TypeAnn::Set(t) => match t {
+            Some(t) => {
+                json!({"type": "array", "uniqueItems": true, "items": sub(t, "items", seen)})
+            }
+            None => json!({"type": "array", "uniqueItems": true}),
+        },
+        TypeAnn::Tuple(spec) => match spec {
+            None => json!({"type": "array"}),
+            Some((ts, true)) => match ts.first() {
+                Some(t) => json!({"type": "array", "items": sub(t, "items", seen)}),
+                None => json!({"type": "array"}),
+            },
+            Some((ts, false)) => {
+                let items: Vec<J> = ts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| sub(t, &format!("prefixItems/{i}"), seen))
+                    .collect();
+                json!({"type": "array", "prefixItems": items, "minItems": ts.len(), "maxItems": ts.len()})
+            }
+        },
+        TypeAnn::Dict(kv) => match kv {
+            Some(kv) => {
+                json!({"type": "object", "additionalProperties": sub(&kv.1, "additionalProperties", seen)})
+            }
+            None => json!({"type": "object"}),
+        },
+        TypeAnn::Union(ts) => {
+            let alts: Vec<J> = ts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| sub(t, &format!("anyOf/{i}"), seen))
+                .collect();
+            json!({ "anyOf": alts })
+        }
+        TypeAnn::Named(sym) => match lookup(*sym) {
+            Some(Value::StructType(st)) => struct_schema(&st, lookup, path, seen),
+            _ => json!({}),
+        },
+    }
+}
+
+fn struct_schema(
+    st: &Rc<StructType>,
+    lookup: &dyn Fn(Sym) -> Option<Value>,
+    path: &str,
+    seen: &mut Seen,
+) -> J {
+    if let Some((_, at)) = seen.iter().find(|(n, _)| *n == st.name) {
+        return json!({"$ref": format!("#{at}")});
+    }
+    if seen.len() >= MAX_SCHEMA_DEPTH {
+        return json!({"type": "object", "title": st.name.as_str()});
+    }
+    seen.push((st.name, path.to_string()));
+    // Field annotations name types of the struct's own module.
+    let home = st.globals.as_ref().and_then(std::rc::Weak::upgrade);
+    let field_lookup = |s: Sym| home.as_ref().and_then(|g| g.get(s)).or_else(|| lookup(s));
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for f in &st.fields {
+        let name = f.name.as_str();
+        let mut p = match &f.ann {
+            Some(a) => schema_of(a, &field_lookup, &format!("{path}/properties/{name}"), seen),
+            None => json!({}),
+        };
+        if let (Some(c), J::Object(o)) = (f.comment.as_deref().map(str::trim), &mut p) {
+            if !c.is_empty() {
+                o.insert("description".into(), json!(c));
+            }
+        }
+        props.insert(name.to_string(), p);
+        if f.default.is_none() {
+            required.push(json!(name));
+        }
+    }
+    seen.pop();
+    let mut out = Map::new();
+    out.insert("type".into(), json!("object"));
+    out.insert("title".into(), json!(st.name.as_str()));
+    if let Some(doc) = st.doc.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        out.insert("description".into(), json!(doc));
+    }
+    out.insert("properties".into(), J::Object(props));
+    out.insert("required".into(), J::Array(required));
+    out.insert("additionalProperties".into(), json!(false));
+    J::Object(out)
+}
+
+/// The answer as a value of `ann` (§5.3), else the text itself: the typed assignment then
+/// fails with its usual `cannot assign … to 'n: int'`, naming the variable.
+fn convert(it: &Interp, text: &str, ann: &TypeAnn, globals: &Rc<Globals>) -> Value {
+    let lookup = |s: Sym| it.lookup_name(globals, s);
+    let attempt = |t: &str| coerce::coerce(Value::str(t), ann, "", &lookup).ok();
+    if let Some(v) = attempt(text) {
+        return v;
+    }
+    // Models often wrap a number or a word in prose, quotes or a code fence.
+    let inner = unfence(text);
+    if let Some(v) = attempt(inner) {
+        return v;
+    }
+    if matches!(ann, TypeAnn::Int | TypeAnn::Float) {
+        if let Some(v) = first_number(inner).and_then(attempt) {
+            return v;
+        }
+    }
+    Value::str(text)
+}
+
+/// The body of a ```` ``` ```` fence, or the text without surrounding quotes.
+fn unfence(text: &str) -> &str {
+    let t = text.trim();
+    if let Some(rest) = t.strip_prefix("```") {
+        let body = rest.find('\n').map(|i| &rest[i + 1..]).unwrap_or("");
+        return body.rfind("```").map(|i| &body[..i]).unwrap_or(body).trim();
+    }
+    t.trim_matches(|c| c == '"' || c == '\'' || c == '`').trim()
+}
+
+/// The first number written in `text` (`-12`, `3.5`).
+fn first_number(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(u8::is_ascii_digit)?;
+    let start = if start > 0 && bytes[start - 1] == b'-' {
+        start - 1
+    } else {
+        start
+    };
+    let mut end = start + 1;
+    let mut seen_dot = false;
+    while end < bytes.len() {
+        match bytes[end] {
+            b'0'..=b'9' => end += 1,
+            b'.' if !seen_dot && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) => {
+                seen_dot = true;
+                end += 1;
+            }
+            _ => break,
+        }
+    }
+    text.get(start..end)
+}
+
+/// Sends the request within the program's deadline; Ctrl-C (the cancellation flag) stops
+/// waiting for a networked answer.
+fn send(
+    it: &mut Interp,
+    state: &LlmState,
+    call: &Call,
+    messages: Vec<Message>,
+) -> Result<ChatResponse, Exc> {
+    it.check_limits()?;
+    let client = state.client()?.clone();
+    let timeout = it.limits.deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    });
+    let req = ChatRequest {
+        messages,
+        model: call.model.clone(),
+        max_tokens: None,
+        temperature: call.temperature,
+        timeout,
+    };
+    let networked = matches!(
+        client.config().provider,
+        Provider::OpenAi | Provider::Anthropic
+    );
+    let answer = match (&it.limits.cancel, networked) {
+        (Some(cancel), true) => {
+            let cancel = cancel.clone();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(client.complete_blocking(&req));
+            });
+            loop {
+                match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(answer) => break answer,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if cancel.load(Ordering::Relaxed) {
+                            // The helper thread finishes (or times out) on its own.
+                            return Err(it
+                                .check_limits()
+                                .err()
+                                .unwrap_or_else(|| runtime_error("the LLM call was cancelled")));
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        break Err(LlmError::Network("the request thread stopped".into()))
+                    }
+                }
+            }
+        }
+        _ => client.complete_blocking(&req),
+    };
+    answer.map_err(|e| dana_error(&e))
+}
+
+/// An LLM error as a Dana exception: `TimeoutError` for timeouts, else `RuntimeError`.
+fn dana_error(e: &LlmError) -> Exc {
+    match e {
+        LlmError::Timeout(_) => timeout_error(e.to_string()),
+        LlmError::Offline => runtime_error(
+            "reason() and llm() need an LLM, and none is configured: set DANA_LLM_PROVIDER \
+             (openai, anthropic or mock), DANA_LLM_BASE_URL for an OpenAI-compatible server such \
+             as Ollama (http://127.0.0.1:11434/v1) with DANA_LLM_MODEL, OPENAI_API_KEY or \
+             ANTHROPIC_API_KEY, or the [llm] table of dana.toml; DANA_MOCK_LLM=true gives \
+             deterministic answers without a network",
+        )
+        .with_help(
+            "for a local Ollama server: DANA_LLM_BASE_URL=http://127.0.0.1:11434/v1 \
+             DANA_LLM_MODEL=llama3.1",
+        ),
+        other => runtime_error(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

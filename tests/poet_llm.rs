@@ -1,0 +1,298 @@
+//! `@poet` with an LLM: `dana run` against a fake OpenAI-compatible (or Anthropic) server on
+//! 127.0.0.1 that each test scripts. Every test asserts the version that serves (or the
+//! fallback), its metadata and the number of requests. No real provider is contacted.
+
+mod support;
+
+use dana_interpreter::types::serde_json::{self, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::fake_llm::{FakeLlm, Reply};
+
+const PROGRAM: &str = "\
+@poet(domain=\"api\", retries=0)
+def add(a: int, b: int) -> int:
+    return a + b
+
+print(add(2, 3))
+print(add(b=10, a=1))
+";
+
+const GOOD: &str = "Sure, here it is:\n```dana\n\
+def perceive(a: int, b: int) -> dict:\n    return {\"a\": a, \"b\": b}\n\n\
+def operate(a: int, b: int) -> int:\n    return a + b\n\n\
+def enforce(result: int, a: int, b: int) -> int:\n    return result\n```\nHope it helps.";
+
+struct Case {
+    dir: PathBuf,
+}
+
+impl Case {
+    fn new(name: &str, program: &str, toml: &str) -> Case {
+        let dir = std::env::temp_dir().join(format!("dana-poet-llm-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("app.na"), program).unwrap();
+        std::fs::write(
+            dir.join("dana.toml"),
+            format!("[llm]\nmax_retries = 1\ntimeout = 20\nread_timeout = 5\n{toml}"),
+        )
+        .unwrap();
+        Case { dir }
+    }
+
+    fn run(&self, fake: &FakeLlm, extra_env: &[(&str, &str)]) -> (i32, String, String) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dana"));
+        cmd.arg("run")
+            .arg("app.na")
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .env("DANA_LLM_BASE_URL", fake.base_url())
+            .env("DANA_LLM_MODEL", "test-model");
+        for k in [
+            "DANA_POET_DIR",
+            "DANA_LLM_PROVIDER",
+            "DANA_LLM_API_KEY",
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "DANA_MOCK_LLM",
+        ] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn metadata(&self, f: &str, v: u32) -> Value {
+        let p = self.dir.join(format!(".poet/{f}/v{v}/metadata.json"));
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+    }
+
+    fn current(&self, f: &str) -> PathBuf {
+        std::fs::read_link(self.dir.join(format!(".poet/{f}/current"))).unwrap()
+    }
+}
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn prompt_of(req: &support::fake_llm::RecordedRequest) -> String {
+    req.body["messages"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x["content"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn good_code_the_first_time() {
+    let fake = FakeLlm::start(vec![Reply::openai_text(GOOD)]);
+    let c = Case::new("good", PROGRAM, "");
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(fake.request_count(), 1);
+    let m = c.metadata("add", 1);
+    assert_eq!(m["generator"], "llm:test-model", "{m}");
+    assert_eq!(m["validation"]["passed"], true);
+    assert_eq!(m["validation"]["attempts"][0]["outcome"], "accepted");
+    let prompt = prompt_of(&fake.requests()[0]);
+    for part in [
+        "def add(a: int, b: int) -> int:",
+        "operate",
+        "perceive",
+        "Domain: api",
+        "BEGIN OFFLINE CODE",
+    ] {
+        assert!(prompt.contains(part), "prompt lacks {part:?}");
+    }
+    // Cache hit: a second run asks nothing.
+    let (code, out2, _) = c.run(&fake, &[]);
+    assert_eq!((code, out2), (0, out));
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[test]
+fn a_syntax_error_then_good_code() {
+    let fake = FakeLlm::start(vec![
+        Reply::openai_text("```dana\ndef operate(a: int, b: int) -> int:\n    return (a +\n```"),
+        Reply::openai_text(GOOD),
+    ]);
+    let c = Case::new("syntax", PROGRAM, "");
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(fake.request_count(), 2);
+    let m = c.metadata("add", 1);
+    assert_eq!(m["generator"], "llm:test-model");
+    assert_eq!(m["validation"]["attempts"][0]["outcome"], "rejected");
+    // The retry prompt carries the validator's complaint.
+    let retry = prompt_of(&fake.requests()[1]);
+    assert!(
+        retry.contains("Your previous answer was rejected"),
+        "{retry}"
+    );
+}
+
+fn falls_back_to_offline(name: &str, answer: &str, expect_problem: &str) {
+    let fake = FakeLlm::start(vec![Reply::openai_text(answer)]);
+    let c = Case::new(name, PROGRAM, "");
+    let start = Instant::now();
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{name}: {err}");
+    assert!(start.elapsed() < Duration::from_secs(30), "{name}");
+    assert_eq!(fake.request_count(), 3, "{name}: three attempts");
+    assert!(err.contains("offline version serves"), "{name}: {err}");
+    let m = c.metadata("add", 1);
+    assert_eq!(m["generator"], "offline", "{name}");
+    let attempts = m["validation"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 3, "{name}: {m}");
+    let problems = attempts[0]["problems"].to_string();
+    assert!(problems.contains(expect_problem), "{name}: {problems}");
+}
+
+#[test]
+fn wrong_signature_forbidden_call_and_endless_loop_are_rejected() {
+    falls_back_to_offline(
+        "signature",
+        "```dana\ndef operate(b: int, a: int) -> int:\n    return a + b\n```",
+        "operate",
+    );
+    falls_back_to_offline(
+        "forbidden",
+        "```dana\ndef operate(a: int, b: int) -> int:\n    print(\"hi\")\n    return a + b\n```",
+        "print",
+    );
+    falls_back_to_offline(
+        "endless",
+        "```dana\ndef operate(a: int, b: int) -> int:\n    while True:\n        a += 1\n    return a\n```",
+        "operate failed where the original answers",
+    );
+}
+
+#[test]
+fn rate_limits_are_honoured_and_server_errors_give_up() {
+    let fake = FakeLlm::start(vec![
+        Reply::status(429).with_header("Retry-After", "1"),
+        Reply::openai_text(GOOD),
+    ]);
+    let c = Case::new("429", PROGRAM, "");
+    let start = Instant::now();
+    let (code, _, err) = c.run(&fake, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(start.elapsed() >= Duration::from_millis(900));
+    assert_eq!(fake.request_count(), 2);
+    assert_eq!(c.metadata("add", 1)["generator"], "llm:test-model");
+
+    let fake = FakeLlm::start(vec![Reply::status(500)]);
+    let c = Case::new("500", PROGRAM, "");
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    // 3 attempts × (1 + max_retries = 2) requests.
+    assert_eq!(fake.request_count(), 6);
+    let m = c.metadata("add", 1);
+    assert_eq!(m["generator"], "offline");
+    assert!(
+        m["validation"]["attempts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("500"),
+        "{m}"
+    );
+}
+
+#[test]
+fn slow_and_malformed_answers_fall_back() {
+    let fake = FakeLlm::start(vec![
+        Reply::openai_text(GOOD).with_delay(Duration::from_secs(30))
+    ]);
+    let c = Case::new(
+        "slow",
+        PROGRAM,
+        "read_timeout = 1\ntimeout = 2\nmax_retries = 0\n",
+    );
+    let start = Instant::now();
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(c.metadata("add", 1)["generator"], "offline");
+
+    let fake = FakeLlm::start(vec![Reply::raw("<html>not json</html>")]);
+    let c = Case::new("nonjson", PROGRAM, "");
+    let (code, out, _) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"));
+    assert_eq!(c.metadata("add", 1)["generator"], "offline");
+}
+
+#[test]
+fn the_anthropic_format() {
+    let fake = FakeLlm::start(vec![Reply::anthropic_text(GOOD)]);
+    let c = Case::new("anthropic", PROGRAM, "");
+    let (code, out, err) = c.run(
+        &fake,
+        &[
+            ("DANA_LLM_PROVIDER", "anthropic"),
+            ("ANTHROPIC_API_KEY", "sk-test-not-a-real-key"),
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(fake.request_count(), 1);
+    let req = &fake.requests()[0];
+    assert!(req.path.ends_with("/messages"), "{}", req.path);
+    assert_eq!(c.metadata("add", 1)["generator"], "llm:test-model");
+    assert!(!err.contains("sk-test-not-a-real-key"));
+}
+
+#[test]
+fn generate_off_never_asks_and_background_upgrades_later() {
+    let fake = FakeLlm::start(vec![Reply::openai_text(GOOD)]);
+    let off = PROGRAM.replace("retries=0)", "retries=0, generate=\"off\")");
+    let c = Case::new("off", &off, "");
+    let (code, _, err) = c.run(&fake, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(fake.request_count(), 0);
+    assert_eq!(c.metadata("add", 1)["generator"], "offline");
+
+    let fake = FakeLlm::start(vec![
+        Reply::openai_text(GOOD).with_delay(Duration::from_millis(300))
+    ]);
+    let bg = "\
+import time
+@poet(domain=\"api\", generate=\"background\")
+def add(a: int, b: int) -> int:
+    return a + b
+
+print(add(1, 1))
+time.sleep(1.0)
+print(add(2, 2))
+";
+    let c = Case::new("background", bg, "");
+    let (code, out, err) = c.run(
+        &fake,
+        &[("DANA_POET_DIR", &c.dir.join(".poet").to_string_lossy())],
+    );
+    assert_eq!((code, out.as_str()), (0, "2\n4\n"), "{err}");
+    assert_eq!(fake.request_count(), 1);
+    assert_eq!(c.metadata("add", 1)["generator"], "offline");
+    let v2 = c.metadata("add", 2);
+    assert_eq!(v2["generator"], "llm:test-model", "{v2}");
+    assert_eq!(v2["parent"], 1);
+    assert_eq!(c.current("add"), Path::new("v2"));
+}
