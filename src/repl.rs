@@ -21,7 +21,6 @@ mod helper;
 pub use helper::{highlight, needs_more, next_indent};
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
-use crate::runner::new_interp;
 use dana_grammar::ast::{Expr, ExprKind, Module, Stmt, StmtKind, Sym};
 use dana_interpreter::error::{ExcKind, RtError};
 use dana_interpreter::eval::Interp;
@@ -53,8 +52,9 @@ Blocks continue Python-style: end them with an empty line.
   :vars          the names defined in this session, with their types and values
   :load FILE     run a .na file in this session (its definitions stay available)
   :reset         forget every definition (a fresh interpreter)
-  :poet CMD      POET's stored versions: list, show FN [--version N], diff FN A B,
-                 rollback FN [--to N], gc (as `dana poet`; the store is $DANA_POET_DIR or ./.poet)
+  :poet CMD      POET, as `dana poet` (the store is $DANA_POET_DIR or ./.poet): list,
+                 show FN [vN], diff FN A B, stats FN, feedback FN RATING \"comment\",
+                 regenerate FN, rollback FN [--to N], events [--function FN], gc
   :quit          leave (or Ctrl-D)
 
 Keys: Tab completes names, keywords, methods and struct fields; Ctrl-R searches the history;
@@ -63,6 +63,8 @@ Ctrl-C cancels the input or a running evaluation; Ctrl-D exits.";
 /// One REPL session: the interpreter, the module globals and the input counter.
 pub struct Session {
     it: Interp,
+    /// POET in this session (flushed before `:poet` commands).
+    poet: Rc<dana_poet::PoetRuntime>,
     globals: Rc<RefCell<Rc<Globals>>>,
     cancel: Arc<AtomicBool>,
     counter: usize,
@@ -77,9 +79,10 @@ pub struct Session {
 impl Session {
     /// A fresh session whose runs stop when `cancel` becomes `true`.
     pub fn new(cancel: Arc<AtomicBool>, color: bool) -> Session {
-        let (it, g) = fresh(&cancel);
+        let (it, g, poet) = fresh(&cancel);
         Session {
             it,
+            poet,
             globals: Rc::new(RefCell::new(g)),
             cancel,
             counter: 0,
@@ -111,13 +114,18 @@ impl Session {
                 "vars" => self.show_vars(),
                 "load" => self.load(arg),
                 "reset" => {
-                    let (it, g) = fresh(&self.cancel);
+                    let (it, g, poet) = fresh(&self.cancel);
                     self.it = it;
+                    self.poet = poet;
                     *self.globals.borrow_mut() = g;
                     self.defs.clear();
                     println!("(session reset)");
                 }
-                "poet" => poet_command(arg),
+                "poet" => {
+                    // What the session's functions did so far is on disk for the command.
+                    self.poet.flush();
+                    poet_command(arg)
+                }
                 "quit" | "exit" | "q" => return false,
                 _ => eprintln!("unknown command :{name} (try :help)"),
             }
@@ -237,7 +245,7 @@ impl Session {
         };
         let info = types::module_info_from_globals(&self.globals());
         let stdlib = self.stdlib.get_or_insert_with(|| {
-            let mut it = new_interp();
+            let mut it = crate::runner::new_interp();
             types::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
         });
         let mut opts = types::CheckOptions {
@@ -338,11 +346,11 @@ fn definition_text(st: &Stmt, text: &str) -> Option<String> {
 }
 
 /// A fresh interpreter (with the cancellation flag) and `__main__` globals.
-fn fresh(cancel: &Arc<AtomicBool>) -> (Interp, Rc<Globals>) {
-    let mut it = new_interp();
+fn fresh(cancel: &Arc<AtomicBool>) -> (Interp, Rc<Globals>, Rc<dana_poet::PoetRuntime>) {
+    let (mut it, poet) = crate::runner::new_interp_with_poet();
     it.limits.cancel = Some(cancel.clone());
     let g = it.new_globals("__main__", None);
-    (it, g)
+    (it, g, poet)
 }
 
 /// Where the history is kept: `$DANA_HISTORY` (empty: none), else `~/.dana/history`.
@@ -494,7 +502,7 @@ fn poet_command(arg: &str) {
         args: crate::poet_cmd::PoetArgs,
     }
     let words = match split_words(arg) {
-        Ok(w) => w,
+        Ok(w) => session_forms(w),
         Err(e) => {
             eprintln!(":poet: {e}");
             return;
@@ -508,6 +516,26 @@ fn poet_command(arg: &str) {
             let _ = e.print();
         }
     }
+}
+
+/// The REPL's short forms: `show FN vN` and `feedback FN RATING "comment"`.
+fn session_forms(mut words: Vec<String>) -> Vec<String> {
+    match words.first().map(String::as_str) {
+        Some("show") if words.len() == 3 && !words[2].starts_with('-') => {
+            let v = words.pop().unwrap_or_default();
+            words.extend(["--version".to_string(), v]);
+        }
+        Some("feedback") if words.len() >= 3 && words[2].parse::<u8>().is_ok() => {
+            let rest: Vec<String> = words.drain(2..).collect();
+            words.extend(["--rating".to_string(), rest[0].clone()]);
+            if let Some(c) = rest.get(1) {
+                words.extend(["--comment".to_string(), c.clone()]);
+            }
+            words.extend(rest.into_iter().skip(2));
+        }
+        _ => {}
+    }
+    words
 }
 
 /// Splits a command line into words; double quotes group words (`"a false alarm"`).
@@ -552,6 +580,21 @@ fn split_words(s: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod poet_line_tests {
     use super::split_words;
+
+    #[test]
+    fn short_forms() {
+        let w = |s: &str| super::session_forms(split_words(s).unwrap());
+        assert_eq!(w("show f v2"), vec!["show", "f", "--version", "v2"]);
+        assert_eq!(
+            w(r#"feedback f 1 "false alarm""#),
+            vec!["feedback", "f", "--rating", "1", "--comment", "false alarm"]
+        );
+        assert_eq!(
+            w("feedback f --rating 2"),
+            vec!["feedback", "f", "--rating", "2"]
+        );
+        assert_eq!(w("list"), vec!["list"]);
+    }
 
     #[test]
     fn words_and_quotes() {

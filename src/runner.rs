@@ -19,16 +19,21 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_RUNTIME: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
-/// A fresh interpreter with the standard modules and `DANAPATH` installed.
+/// A fresh interpreter with the standard modules, POET and `DANAPATH` installed.
 pub fn new_interp() -> Interp {
+    new_interp_with_poet().0
+}
+
+/// [`new_interp`], with the POET runtime (to flush it at chosen moments).
+pub fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
     let mut it = Interp::new();
     dana_stdlib::install(&mut it);
-    dana_poet::install(&mut it);
+    let poet = dana_poet::install_with(&mut it, dana_poet::PoetOptions::from_env());
     if let Some(p) = std::env::var_os("DANAPATH") {
         it.search_path
             .extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
     }
-    it
+    (it, poet)
 }
 
 /// Whether stderr output should be coloured.

@@ -369,7 +369,8 @@ fn line_mode_syntax_error_points_into_input() {
 fn line_mode_poet_commands() {
     let (out, err, code) = pipe(
         "@poet(domain=\"api\")\ndef double(x: int) -> int:\n    return 2 * x\n\ndouble(21)\n\
-         :poet list\n:poet show double\n:poet rollback double --to 9\n:poet nonsense\n",
+         :poet list\n:poet show double\n:poet rollback double --to 9\n:poet nonsense\n\
+         :poet feedback double 1 \"too small\"\n:poet stats double\n",
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("42"), "{out}");
@@ -377,4 +378,9 @@ fn line_mode_poet_commands() {
     assert!(out.contains("def operate(x: int) -> int:"), "{out}");
     assert!(err.contains("v9"), "{err}");
     assert!(err.contains("nonsense"), "{err}");
+    assert!(
+        out.contains("feedback ") && out.contains("(rating 1)"),
+        "{out}"
+    );
+    assert!(out.contains("LOW-RATED") && out.contains("100%"), "{out}");
 }
