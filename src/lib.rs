@@ -54,8 +54,9 @@ pub mod engine {
     use dana_interpreter::engine as core;
     use std::time::Duration;
 
-    /// The installers behind [`Engine::new`]: the standard modules, then POET (with its
-    /// default options; [`EngineBuilder::poet_dir`] and [`EngineBuilder::llm`] change them).
+    /// The installers behind [`Engine::new`] for a core engine builder: the standard modules,
+    /// then POET with its default options. [`Engine::builder`] installs POET itself, so that
+    /// [`EngineBuilder::poet_dir`] and [`EngineBuilder::llm`] can change them.
     pub const DEFAULT_INSTALLERS: [Installer; 2] = [dana_stdlib::install, dana_poet::install];
 
     pub use dana_llm::LlmConfig;

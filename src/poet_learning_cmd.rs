@@ -3,7 +3,8 @@
 //! renders it.
 
 use dana_poet::admin::serde_json::{self, json, Value};
-use dana_poet::events::{Event, EventFilter, EventQueue};
+use dana_poet::events::{EventFilter, EventQueue};
+use dana_poet::feedback::FeedbackRecord;
 use dana_poet::learn;
 use dana_poet::store::PoetDir;
 use std::fmt::Write as _;
@@ -134,22 +135,22 @@ pub fn feedback(
         });
     };
     let exec_id = exec.correlation_id.clone();
-    let e = Event::new(
-        "function.feedback",
-        Some(&exec_id),
-        Some(&exec.id),
-        json!({
-            "function_name": function,
-            "version": exec.payload.get("version").cloned().unwrap_or(Value::Null),
-            "execution_id": exec_id,
-            "feedback_type": "user",
-            "rating": rating,
-            "comments": comment,
-            "metrics": {},
-            "suggestions": null,
-            "regenerate": false,
-        }),
-    );
+    let e = FeedbackRecord {
+        function_name: function.to_string(),
+        version: exec
+            .payload
+            .get("version")
+            .and_then(Value::as_u64)
+            .map(|v| v as u32),
+        execution_id: exec_id.clone(),
+        execution_event: Some(exec.id.clone()),
+        kind: "user".into(),
+        rating: Some(i64::from(rating)),
+        comment: comment.to_string(),
+        suggestions: Value::Null,
+        regenerate: false,
+    }
+    .to_event();
     queue.emit(&e).map_err(|e| e.to_string())?;
     let recorded = learn::rate_recorded_execution(dir, function, &exec_id, i64::from(rating))?;
     if as_json {

@@ -4,37 +4,13 @@
 use dana_poet::admin::serde_json::{self, json, Value};
 use dana_poet::store::{rfc3339_now, Metadata, NewVersion, PoetDir};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-/// A directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "dana-poet-cli-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-
-    fn poet_path(&self) -> PathBuf {
-        self.0.join(".poet")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+use temp_dir::TempDir;
 
 fn code(n: u32) -> String {
     format!(
@@ -65,7 +41,7 @@ fn new_version(n: u32, domain: &str, params: Value, state: Value) -> NewVersion 
 
 /// `detect_drift` with v1..v3 (params change in v3; v3 has call counts) and `mod.score`.
 fn build_store(tmp: &TempDir) -> PoetDir {
-    let poet = PoetDir::new(tmp.poet_path());
+    let poet = PoetDir::new(tmp.poet());
     let f = poet.function("detect_drift").expect("name");
     let lock = f.lock().expect("lock");
     for n in 1..=3 {
@@ -156,7 +132,7 @@ fn list_prints_an_aligned_table_and_json() {
     // --dir works before or after the subcommand, and $DANA_POET_DIR is the default.
     let elsewhere = tmp.0.join("sub");
     fs::create_dir_all(&elsewhere).expect("dir");
-    let dir = tmp.poet_path();
+    let dir = tmp.poet();
     let dir = dir.to_str().expect("utf-8 path");
     assert!(ok(&dana(&elsewhere, &["poet", "list", "--dir", dir])).contains("mod.score"));
     assert!(ok(&dana(&elsewhere, &["poet", "--dir", dir, "list"])).contains("mod.score"));
@@ -176,7 +152,7 @@ fn list_of_an_empty_or_missing_store() {
     assert_eq!(text, "no POET functions in .poet\n");
     let doc = parse(&ok(&dana(&tmp.0, &["poet", "list", "--json"])));
     assert_eq!(doc["functions"], json!([]));
-    assert!(!tmp.poet_path().exists(), "listing creates nothing");
+    assert!(!tmp.poet().exists(), "listing creates nothing");
 }
 
 #[test]

@@ -72,7 +72,7 @@ pub use maintain::GcCounts;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -576,19 +576,7 @@ impl EventQueue {
         filter: &EventFilter,
         damage: &mut Vec<Damage>,
     ) -> Result<usize, EventError> {
-        let mut torn = 0;
-        for stem in list_segments(&self.pending)? {
-            let path = self.pending.join(format!("{stem}{SEGMENT_EXT}"));
-            let Some(scanned) = scan_file(&path, false)? else {
-                continue;
-            };
-            let acked_path = self.pending.join(format!("{stem}{ACKED_EXT}"));
-            let acked = record::read_acked(&acked_path)
-                .map_err(|e| EventError::io(&acked_path, "read", e))?;
-            torn += usize::from(scanned.torn_tail);
-            collect(scanned, &acked, seen, out, filter, damage);
-        }
-        Ok(torn)
+        self.read_dir(&self.pending, true, seen, out, filter, damage)
     }
 
     fn read_processed(
@@ -598,14 +586,34 @@ impl EventQueue {
         filter: &EventFilter,
         damage: &mut Vec<Damage>,
     ) -> Result<usize, EventError> {
+        self.read_dir(&self.processed, false, seen, out, filter, damage)
+    }
+
+    /// The segments of `dir`; in `pending/` without the events their `.acked` sidecars name.
+    fn read_dir(
+        &self,
+        dir: &Path,
+        with_acked: bool,
+        seen: &mut HashSet<String>,
+        out: &mut Vec<Event>,
+        filter: &EventFilter,
+        damage: &mut Vec<Damage>,
+    ) -> Result<usize, EventError> {
         let mut torn = 0;
-        for stem in list_segments(&self.processed)? {
-            let path = self.processed.join(format!("{stem}{SEGMENT_EXT}"));
+        for stem in list_segments(dir)? {
+            let path = dir.join(format!("{stem}{SEGMENT_EXT}"));
             let Some(scanned) = scan_file(&path, false)? else {
                 continue;
             };
+            let acked = if with_acked {
+                let acked_path = dir.join(format!("{stem}{ACKED_EXT}"));
+                record::read_acked(&acked_path)
+                    .map_err(|e| EventError::io(&acked_path, "read", e))?
+            } else {
+                HashSet::new()
+            };
             torn += usize::from(scanned.torn_tail);
-            collect(scanned, &HashSet::new(), seen, out, filter, damage);
+            collect(scanned, &acked, seen, out, filter, damage);
         }
         Ok(torn)
     }
@@ -681,14 +689,4 @@ fn check_event(e: &Event) -> Result<(), EventError> {
     Ok(())
 }
 
-/// Makes the entries of `dir` (creations, renames, removals) durable.
-#[cfg(unix)]
-fn fsync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-/// Windows offers no way to fsync a directory through std; NTFS journals its metadata.
-#[cfg(not(unix))]
-fn fsync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
-}
+pub(crate) use crate::store::fsync_dir;

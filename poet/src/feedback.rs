@@ -5,7 +5,7 @@
 
 use crate::events::{new_id, Event, EventFilter, EventQueue};
 use crate::pipeline::Outcome;
-use crate::runtime::{PoetFunction, PoetRuntime, Slot};
+use crate::runtime::{PoetFunction, PoetRuntime};
 use dana_interpreter::error::{type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{Args, NativeFn, Value};
@@ -19,7 +19,7 @@ const BATCH: usize = 256;
 /// Buffered events wait at most this long (checked on the next event).
 const MAX_WAIT: Duration = Duration::from_millis(200);
 /// Longest feedback comment kept.
-const MAX_COMMENT: usize = 4096;
+pub const MAX_COMMENT: usize = 4096;
 
 /// The events waiting for one `.poet` directory.
 pub(crate) struct EventSink {
@@ -93,10 +93,7 @@ fn now_ms() -> i64 {
 impl PoetFunction {
     /// The `function.execution` event of a finished call (train on).
     pub(crate) fn execution_event(&self, o: &Outcome<'_>, cpu: Duration) -> Event {
-        let version = match &*self.slot.borrow() {
-            Slot::Ready(s) => Some(s.version),
-            _ => None,
-        };
+        let version = self.current_version();
         let wall = o.duration.as_secs_f64();
         let cpu_percent = if wall > 0.0 {
             (cpu.as_secs_f64() / wall * 100.0).min(100.0 * 64.0)
@@ -180,7 +177,7 @@ pub(crate) fn install_builtins(it: &mut Interp, rt: &Rc<PoetRuntime>) {
     let weak = Rc::downgrade(rt);
     it.set_builtin(
         "feedback",
-        NativeFn::closure("feedback", move |it, args| feedback(it, &weak, args)),
+        NativeFn::closure("feedback", move |_, args| feedback(&weak, args)),
     );
 }
 
@@ -209,7 +206,7 @@ fn function_of(rt: &Weak<PoetRuntime>, v: Option<&Value>) -> Result<Rc<PoetFunct
 
 /// `feedback(fn, rating=, comment=, kind=, execution_id=, regenerate=)`: records a
 /// `function.feedback` event linked to the execution; returns its id.
-fn feedback(it: &mut Interp, rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
+fn feedback(rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
     args.check(
         "feedback",
         0,
@@ -247,14 +244,7 @@ fn feedback(it: &mut Interp, rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<V
             ))),
         }
     };
-    let mut comment = text("comment")?.unwrap_or_default();
-    if comment.len() > MAX_COMMENT {
-        let mut cut = MAX_COMMENT;
-        while !comment.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        comment.truncate(cut);
-    }
+    let comment = text("comment")?.unwrap_or_default();
     let kind = text("kind")?.unwrap_or_else(|| "user".into());
     if !["performance", "error", "user", "system"].contains(&kind.as_str()) {
         return Err(value_error(format!(
@@ -279,7 +269,7 @@ fn feedback(it: &mut Interp, rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<V
             (f.store_name.clone(), f.poet_dir.clone(), id, Some(ev))
         }
         (f, Some(id)) => {
-            let found = runtime.find_execution(it, id, f.as_deref());
+            let found = runtime.find_execution(id, f.as_deref());
             match found {
                 Some((name, dir, ev)) => (name, dir, id.clone(), Some(ev)),
                 None => {
@@ -295,39 +285,28 @@ fn feedback(it: &mut Interp, rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<V
             ))
         }
     };
-    let version = func.as_ref().and_then(|f| match &*f.slot.borrow() {
-        Slot::Ready(s) => Some(s.version),
-        _ => None,
-    });
+    let version = func.as_ref().and_then(|f| f.current_version());
     let suggestions = match args.get(99, "suggestions") {
         Some(v) if !v.is_none() => dana_interpreter::engine::from_value::<serde_json::Value>(v)
             .unwrap_or(serde_json::Value::Null),
         _ => serde_json::Value::Null,
     };
-    let payload = json!({
-        "function_name": function_name,
-        "version": version,
-        "execution_id": exec_id,
-        "feedback_type": kind,
-        "rating": rating,
-        "comments": comment,
-        "metrics": {},
-        "suggestions": suggestions,
-        "regenerate": regenerate,
-    });
-    let e = Event::new(
-        "function.feedback",
-        Some(&exec_id),
-        exec_event.as_deref(),
-        payload,
-    );
-    let id = e.id.clone();
-    runtime.emit(it, &poet_dir, e);
-    // Feedback is rare and people expect it kept: write it now.
-    runtime.flush_events();
-    if let Some(f) = &func {
-        f.note_feedback(&exec_id, rating, regenerate);
-    }
+    let record = FeedbackRecord {
+        function_name,
+        version,
+        execution_id: exec_id,
+        execution_event: exec_event,
+        kind,
+        rating,
+        comment,
+        suggestions,
+        regenerate,
+    };
+    let id = runtime
+        .write_feedback(&poet_dir, record, func.as_deref())
+        .map_err(|e| {
+            dana_interpreter::error::runtime_error(format!("feedback was not saved: {e}"))
+        })?;
     Ok(Value::str(id))
 }
 
@@ -336,7 +315,6 @@ impl PoetRuntime {
     /// event store (feedback after a restart).
     fn find_execution(
         &self,
-        it: &mut Interp,
         execution_id: &str,
         hint: Option<&PoetFunction>,
     ) -> Option<(String, PathBuf, String)> {
@@ -349,7 +327,6 @@ impl PoetRuntime {
                 d
             }
         };
-        let _ = it;
         for dir in dirs {
             let Ok(q) = EventQueue::open(&dir) else {
                 continue;
@@ -392,47 +369,93 @@ impl PoetRuntime {
                 "{function}() has not run yet (with train=True) in this engine"
             ));
         };
-        let version = match &*f.slot.borrow() {
-            Slot::Ready(s) => Some(s.version),
-            _ => None,
+        let record = FeedbackRecord {
+            function_name: f.store_name.clone(),
+            version: f.current_version(),
+            execution_id: exec_id,
+            execution_event: Some(event_id),
+            kind: "user".into(),
+            rating: rating.map(i64::from),
+            comment: comment.to_string(),
+            suggestions: serde_json::Value::Null,
+            regenerate,
         };
-        let mut comment = comment.to_string();
-        if comment.len() > MAX_COMMENT {
-            let mut cut = MAX_COMMENT;
-            while !comment.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            comment.truncate(cut);
-        }
-        let e = Event::new(
-            "function.feedback",
-            Some(&exec_id),
-            Some(&event_id),
-            json!({
-                "function_name": f.store_name,
-                "version": version,
-                "execution_id": exec_id,
-                "feedback_type": "user",
-                "rating": rating,
-                "comments": comment,
-                "metrics": {},
-                "suggestions": null,
-                "regenerate": regenerate,
-            }),
+        self.write_feedback(&f.poet_dir, record, Some(&f))
+    }
+
+    /// Writes a feedback event now (feedback is rare, and people expect it kept) and gives
+    /// the rating to the learning loop of `func`.
+    fn write_feedback(
+        &self,
+        poet_dir: &Path,
+        record: FeedbackRecord,
+        func: Option<&PoetFunction>,
+    ) -> Result<String, String> {
+        let (exec_id, rating, regenerate) = (
+            record.execution_id.clone(),
+            record.rating,
+            record.regenerate,
         );
+        let e = record.to_event();
         let id = e.id.clone();
         let err = {
             let mut sinks = self.sinks.borrow_mut();
             let sink = sinks
-                .entry(f.poet_dir.clone())
-                .or_insert_with(|| EventSink::new(&f.poet_dir));
+                .entry(poet_dir.to_path_buf())
+                .or_insert_with(|| EventSink::new(poet_dir));
             sink.buffer.push(e);
             sink.flush()
         };
         if let Some(err) = err {
             return Err(err);
         }
-        f.note_feedback(&exec_id, rating.map(i64::from), regenerate);
+        if let Some(f) = func {
+            f.note_feedback(&exec_id, rating, regenerate);
+        }
         Ok(id)
+    }
+}
+
+/// One rating of one execution: the payload of a `function.feedback` event.
+pub struct FeedbackRecord {
+    pub function_name: String,
+    pub version: Option<u32>,
+    pub execution_id: String,
+    /// The id of the execution's event (the feedback's cause).
+    pub execution_event: Option<String>,
+    /// `performance`, `error`, `user` or `system`.
+    pub kind: String,
+    pub rating: Option<i64>,
+    pub comment: String,
+    pub suggestions: serde_json::Value,
+    pub regenerate: bool,
+}
+
+impl FeedbackRecord {
+    /// The event, in the execution's flow; the comment is cut to [`MAX_COMMENT`] bytes.
+    pub fn to_event(mut self) -> Event {
+        if self.comment.len() > MAX_COMMENT {
+            let mut cut = MAX_COMMENT;
+            while !self.comment.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.comment.truncate(cut);
+        }
+        Event::new(
+            "function.feedback",
+            Some(&self.execution_id),
+            self.execution_event.as_deref(),
+            json!({
+                "function_name": self.function_name,
+                "version": self.version,
+                "execution_id": self.execution_id,
+                "feedback_type": self.kind,
+                "rating": self.rating,
+                "comments": self.comment,
+                "metrics": {},
+                "suggestions": self.suggestions,
+                "regenerate": self.regenerate,
+            }),
+        )
     }
 }

@@ -10,7 +10,7 @@ pub mod breaker;
 pub mod config;
 pub mod domains;
 pub mod events;
-mod feedback;
+pub mod feedback;
 pub mod gate;
 mod generate;
 pub mod learn;

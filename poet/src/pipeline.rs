@@ -53,6 +53,23 @@ pub(crate) struct Outcome<'a> {
     pub result: Option<&'a Value>,
 }
 
+impl<'a> Outcome<'a> {
+    /// A call the stages did not run: the fallback answered (or raised) `r`.
+    fn fallback_only(r: &'a Result<Value, Exc>, start: Instant) -> Outcome<'a> {
+        Outcome {
+            ok: r.is_ok(),
+            attempts: 0,
+            failed_stage: None,
+            error: r.as_ref().err().map(|e| &**e),
+            fallback: true,
+            rejected_input: false,
+            duration: start.elapsed(),
+            args: None,
+            result: None,
+        }
+    }
+}
+
 impl PoetFunction {
     /// Runs one call through the pipeline.
     pub(crate) fn call(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
@@ -64,21 +81,7 @@ impl PoetFunction {
         let Some(stages) = self.stages(it) else {
             // No usable version (generation or validation failed): the original answers.
             let r = self.run_original(it, args);
-            self.finish(
-                it,
-                Outcome {
-                    ok: r.is_ok(),
-                    attempts: 0,
-                    failed_stage: None,
-                    error: r.as_ref().err().map(|e| &**e),
-                    fallback: true,
-                    rejected_input: false,
-                    duration: start.elapsed(),
-                    args: None,
-                    result: None,
-                },
-                cpu0,
-            );
+            self.finish(it, Outcome::fallback_only(&r, start), cpu0);
             return r;
         };
         let admission = {
@@ -443,21 +446,7 @@ impl PoetFunction {
                 ),
             ))
         };
-        self.finish(
-            it,
-            Outcome {
-                ok: r.is_ok(),
-                attempts: 0,
-                failed_stage: None,
-                error: r.as_ref().err().map(|e| &**e),
-                fallback: true,
-                rejected_input: false,
-                duration: start.elapsed(),
-                args: None,
-                result: None,
-            },
-            cpu0,
-        );
+        self.finish(it, Outcome::fallback_only(&r, start), cpu0);
         r
     }
 

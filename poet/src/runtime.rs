@@ -918,6 +918,14 @@ impl PoetFunction {
         }
     }
 
+    /// The number of the version that serves, once prepared.
+    pub(crate) fn current_version(&self) -> Option<u32> {
+        match &*self.slot.borrow() {
+            Slot::Ready(s) => Some(s.version),
+            _ => None,
+        }
+    }
+
     /// The runtime, while it lives.
     pub(crate) fn rt(&self) -> Option<Rc<PoetRuntime>> {
         self.rt.upgrade()

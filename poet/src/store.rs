@@ -46,6 +46,7 @@
 
 mod error;
 mod fsio;
+pub(crate) use fsio::fsync_dir;
 mod prune;
 mod time;
 
@@ -54,7 +55,7 @@ pub use fsio::write_atomic;
 pub use prune::PruneReport;
 pub use time::{rfc3339_from_unix, rfc3339_now};
 
-use fsio::{fsync_dir, make_symlink, read_limited, unique_suffix};
+use fsio::{make_symlink, read_limited, unique_suffix};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};

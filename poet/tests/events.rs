@@ -23,33 +23,9 @@ const CHILD_ARG: &str = "DANA_POET_EVENTS_TEST_ARG";
 /// Children print `ack:<id>` lines; the prefix keeps them apart from the test harness's text.
 const ACK: &str = "ack:";
 
-/// A directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "dana-poet-events-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-
-    fn poet(&self) -> PathBuf {
-        self.0.join(".poet")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "../../tests/support/temp_dir.rs"]
+mod temp_dir;
+use temp_dir::TempDir;
 
 fn execution(function: &str, status: &str) -> Event {
     Event::new(

@@ -23,33 +23,9 @@ const CHILD_START_MS: &str = "DANA_POET_STORE_TEST_START_MS";
 
 const CODE: &str = "def operate(x: int) -> int:\n    return x + 1\n";
 
-/// A directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "dana-poet-store-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-
-    fn poet(&self) -> PoetDir {
-        PoetDir::new(self.0.join(".poet"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "../../tests/support/temp_dir.rs"]
+mod temp_dir;
+use temp_dir::TempDir;
 
 fn metadata(key: &str) -> Metadata {
     Metadata {
@@ -104,7 +80,7 @@ fn temp_entries(dir: &Path) -> Vec<String> {
 #[test]
 fn create_load_roundtrip_numbering_and_current() {
     let tmp = TempDir::new("roundtrip");
-    let poet = tmp.poet();
+    let poet = PoetDir::new(tmp.poet());
     assert!(!poet.root().exists(), "nothing is created before a write");
     let f = poet.function("detect_drift").expect("valid name");
     assert_eq!(f.versions().expect("versions"), Vec::<u32>::new());
@@ -162,7 +138,7 @@ fn create_load_roundtrip_numbering_and_current() {
 #[test]
 fn find_by_key_returns_the_newest_clean_match() {
     let tmp = TempDir::new("findkey");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     assert_eq!(f.find_by_key("a"), None);
     create(&f, CODE, "a");
     create(&f, CODE, "b");
@@ -178,7 +154,7 @@ fn find_by_key_returns_the_newest_clean_match() {
 #[test]
 fn rollback_to_parent_explicit_and_past_damage() {
     let tmp = TempDir::new("rollback");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     for k in ["a", "b", "c"] {
         create(&f, CODE, k);
     }
@@ -213,7 +189,7 @@ fn rollback_to_parent_explicit_and_past_damage() {
 #[test]
 fn prune_keeps_at_most_ten_and_protects_current_and_parent() {
     let tmp = TempDir::new("prune");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     for i in 0..15 {
         create(&f, CODE, &format!("k{i}"));
     }
@@ -249,7 +225,7 @@ fn prune_keeps_at_most_ten_and_protects_current_and_parent() {
 #[test]
 fn one_mebibyte_per_function() {
     let tmp = TempDir::new("cap");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     let lock = f.lock().expect("lock");
 
     let huge = "#".repeat(MAX_FUNCTION_BYTES as usize + 1);
@@ -295,7 +271,7 @@ fn every_damaged_file_is_reported_and_a_new_version_recovers() {
     for file in ["code.na", "params.json", "state.json", "metadata.json"] {
         for how in [Damage::Truncate, Damage::Delete, Damage::Garbage] {
             let tmp = TempDir::new("damage");
-            let f = tmp.poet().function("f").expect("name");
+            let f = PoetDir::new(tmp.poet()).function("f").expect("name");
             create(&f, CODE, "k1");
             create(&f, CODE, "k2");
             damage(&f.dir().join("v2").join(file), how);
@@ -330,7 +306,7 @@ fn every_damaged_file_is_reported_and_a_new_version_recovers() {
 #[test]
 fn json_errors_give_line_and_column() {
     let tmp = TempDir::new("jsonpos");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "k");
     let path = f.dir().join("v1/metadata.json");
     fs::write(&path, "{\"version\": 1,").expect("write");
@@ -346,7 +322,7 @@ fn json_errors_give_line_and_column() {
 #[test]
 fn incomplete_or_mismatched_metadata_and_oversized_files() {
     let tmp = TempDir::new("metadata");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "k");
     let path = f.dir().join("v1/metadata.json");
     let original = fs::read_to_string(&path).expect("read");
@@ -385,7 +361,7 @@ fn incomplete_or_mismatched_metadata_and_oversized_files() {
 #[test]
 fn code_edited_by_hand_is_accepted_while_it_parses() {
     let tmp = TempDir::new("handedit");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "k");
     let edited = "def operate(x: int) -> int:\n    return x * 2\n";
     fs::write(f.dir().join("v1/code.na"), edited).expect("edit");
@@ -411,7 +387,7 @@ fn code_edited_by_hand_is_accepted_while_it_parses() {
 #[test]
 fn dangling_current_is_reported_and_repaired() {
     let tmp = TempDir::new("dangling");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "a");
     create(&f, CODE, "b");
     fs::remove_dir_all(f.dir().join("v2")).expect("remove v2");
@@ -449,7 +425,7 @@ fn dangling_current_is_reported_and_repaired() {
 #[test]
 fn current_that_is_not_a_version_symlink_is_an_error() {
     let tmp = TempDir::new("notlink");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "a");
     let link = f.dir().join("current");
     let lock = f.lock().expect("lock");
@@ -481,7 +457,7 @@ fn current_that_is_not_a_version_symlink_is_an_error() {
 #[test]
 fn names_and_function_discovery() {
     let tmp = TempDir::new("names");
-    let poet = tmp.poet();
+    let poet = PoetDir::new(tmp.poet());
     for bad in [
         "", "../x", "a/b", "a\\b", "..", ".hidden", "events", "domains",
     ] {
@@ -513,7 +489,7 @@ fn names_and_function_discovery() {
 #[test]
 fn temp_dirs_are_never_versions_and_prune_removes_them() {
     let tmp = TempDir::new("tempdirs");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "a");
     fs::create_dir(f.dir().join(".tmp-v7-123-456")).expect("temp");
     fs::write(f.dir().join(".tmp-v7-123-456/code.na"), "half").expect("temp file");
@@ -531,7 +507,7 @@ fn temp_dirs_are_never_versions_and_prune_removes_them() {
 #[test]
 fn state_and_params_are_replaced_atomically() {
     let tmp = TempDir::new("state");
-    let f = tmp.poet().function("f").expect("name");
+    let f = PoetDir::new(tmp.poet()).function("f").expect("name");
     create(&f, CODE, "a");
     f.write_state(1, &json!({"calls": 12, "failures": 1}))
         .expect("state");
@@ -555,7 +531,7 @@ fn state_and_params_are_replaced_atomically() {
 #[test]
 fn a_lock_protects_only_its_own_function() {
     let tmp = TempDir::new("wronglock");
-    let poet = tmp.poet();
+    let poet = PoetDir::new(tmp.poet());
     let a = poet.function("a").expect("name");
     let b = poet.function("b").expect("name");
     let lock = a.lock().expect("lock");
@@ -588,7 +564,7 @@ fn hashes_are_length_prefixed() {
 #[test]
 fn threads_of_one_process_exclude_each_other() {
     let tmp = TempDir::new("threads");
-    let poet = tmp.poet();
+    let poet = PoetDir::new(tmp.poet());
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
@@ -685,7 +661,7 @@ fn assert_consistent(f: &FunctionStore, round: usize) {
 #[test]
 fn crash_safety_under_sigkill() {
     let tmp = TempDir::new("crash");
-    let poet = tmp.poet();
+    let poet = PoetDir::new(tmp.poet());
     let f = poet.function("f").expect("name");
     let mut seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -765,7 +741,7 @@ fn child_create_once() {
 #[test]
 fn two_processes_create_one_version_per_key() {
     let tmp = TempDir::new("contention");
-    let poet = tmp.poet();
+    let poet = PoetDir::new(tmp.poet());
     for round in 0..4 {
         let function = format!("g{round}");
         let key = format!("key-{round}");
