@@ -814,12 +814,14 @@ impl Resolver {
                     let recv = self.expr(value)?;
                     let (args, simple) = self.args(args)?;
                     let fallback = Some((self.lookup(attr.name), attr.name));
+                    let append = simple && args.len() == 1 && attr.name.as_str() == "append";
                     Ex::MethodCall(Box::new(MethodCall {
                         recv,
                         name: attr.name,
                         args,
                         simple,
                         fallback,
+                        append,
                         span,
                     }))
                 } else {

@@ -229,12 +229,36 @@ impl Interp {
         fr: &mut Frame<'_>,
         m: &MethodCall,
     ) -> Result<Value, Exc> {
-        let recv = self.eval(fr, &m.recv)?;
+        let recv = self.operand(fr, &m.recv)?;
+        if m.append {
+            if let (Value::List(list), [Arg::Pos(e)]) = (&recv, m.args.as_slice()) {
+                let v = self.operand(fr, e)?;
+                list.borrow_mut().push(v);
+                return Ok(Value::None);
+            }
+        }
+        if m.simple {
+            if let Some(func) = struct_method(&recv, m.name) {
+                // Fast path: the receiver and the arguments go straight into the callee's
+                // frame slots.
+                let base = self.stack.len();
+                self.stack.push(Some(recv));
+                self.push_args(fr, &m.args, base)?;
+                return match self.call_function(&func, base, &[]) {
+                    Ok(v) => Ok(v),
+                    Err(e) => {
+                        let e = self.locate(e, m.span, fr.src);
+                        self.pending_loc = Some(fr.src.location(m.span));
+                        Err(e)
+                    }
+                };
+            }
+        }
         let (pos, kw) = if m.simple {
             let mut pos = Vec::with_capacity(m.args.len() + 1);
             for a in &m.args {
                 if let Arg::Pos(e) = a {
-                    pos.push(self.eval(fr, e)?);
+                    pos.push(self.operand(fr, e)?);
                 }
             }
             (pos, Vec::new())
@@ -295,6 +319,21 @@ impl Interp {
                 None => Err(self.attr_error(recv, m.name)),
             },
         }
+    }
+}
+
+/// The Dana method `name` of a struct instance, unless a field of that name shadows it.
+#[inline]
+fn struct_method(recv: &Value, name: Sym) -> Option<Rc<crate::eval::Function>> {
+    let Value::Struct(inst) = recv else {
+        return None;
+    };
+    if inst.ty.field_index(name).is_some() {
+        return None;
+    }
+    match inst.ty.methods.borrow().get(&name) {
+        Some(Value::Func(f)) => Some(f.clone()),
+        _ => None,
     }
 }
 

@@ -20,17 +20,7 @@ impl Interp {
             if let Value::Func(func) = &f {
                 // Fast path: arguments go straight into the callee's frame slots.
                 let base = self.stack.len();
-                for a in &c.args {
-                    if let Arg::Pos(e) = a {
-                        match self.eval(fr, e) {
-                            Ok(v) => self.stack.push(Some(v)),
-                            Err(err) => {
-                                self.stack.truncate(base);
-                                return Err(err);
-                            }
-                        }
-                    }
-                }
+                self.push_args(fr, &c.args, base)?;
                 self.call_function(func, base, &[])
             } else {
                 let mut pos = Vec::with_capacity(c.args.len());
@@ -59,6 +49,29 @@ impl Interp {
                 Err(e)
             }
         }
+    }
+
+    /// Pushes the values of all-positional arguments onto the stack (the callee's parameter
+    /// slots); on an error the stack is cut back to `base`.
+    #[inline]
+    pub(crate) fn push_args(
+        &mut self,
+        fr: &mut Frame<'_>,
+        args: &[Arg],
+        base: usize,
+    ) -> Result<(), Exc> {
+        for a in args {
+            if let Arg::Pos(e) = a {
+                match self.operand(fr, e) {
+                    Ok(v) => self.stack.push(Some(v)),
+                    Err(err) => {
+                        self.stack.truncate(base);
+                        return Err(err);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Evaluates call arguments, expanding `*xs` and `**kw`.
@@ -242,9 +255,9 @@ impl Interp {
         let mut ret_span = code.span;
         let r = match &code.body {
             Body::Block(b) => match self.exec_block(&mut fr, b) {
-                Ok(Flow::Return) => {
+                Ok(Flow::Return(v)) => {
                     ret_span = self.ret_span;
-                    Ok(std::mem::take(&mut self.ret))
+                    Ok(v)
                 }
                 Ok(_) => Ok(Value::None),
                 Err(e) => Err(e),
@@ -253,7 +266,7 @@ impl Interp {
             Body::Pipeline(p) => self.run_pipeline(&mut fr, code, p),
         };
         self.depth -= 1;
-        self.stack.truncate(base);
+        pop_frame(&mut self.stack, base);
         match r {
             Ok(v) => {
                 if let Some(ann) = &code.returns {
@@ -489,6 +502,25 @@ impl Interp {
     }
 }
 
+/// Drops a returning call's slots. Scalars own nothing: only reference values go through the
+/// (out-of-line) drop glue, which otherwise runs once per slot on every return.
+#[inline]
+fn pop_frame(stack: &mut Vec<Option<Value>>, base: usize) {
+    while stack.len() > base {
+        match stack.pop() {
+            Some(Some(v)) => {
+                if v.is_scalar() {
+                    std::mem::forget(v);
+                } else {
+                    drop(v);
+                }
+            }
+            Some(None) => {}
+            None => break,
+        }
+    }
+}
+
 /// A fast type check for the common scalar annotations; `None` when the full check is needed.
 #[inline]
 fn quick_match(v: &Value, ann: &TypeAnn) -> Option<bool> {
@@ -498,6 +530,8 @@ fn quick_match(v: &Value, ann: &TypeAnn) -> Option<bool> {
         (TypeAnn::Float, Value::Float(_) | Value::Int(_) | Value::Bool(_)) => true,
         (TypeAnn::Str, Value::Str(_)) => true,
         (TypeAnn::Bool, Value::Bool(_)) => true,
+        // An instance always matches the name of its own struct type.
+        (TypeAnn::Named(n), Value::Struct(inst)) if inst.ty.name == *n => true,
         (TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool, _) => false,
         _ => return None,
     })

@@ -1,6 +1,6 @@
 //! Expressions.
 
-use super::ir::{Comp, CompKind, Ex, FPart, FuncCode, Target};
+use super::ir::{Comp, CompKind, Ex, FPart, FuncCode, Place, Target};
 use super::{Frame, Function, Interp};
 use crate::error::{type_error, value_error, Exc};
 use crate::value::{format, ops, repr, DictMap, Key, NativeFn, SetMap, Value};
@@ -87,6 +87,51 @@ impl Iter {
 }
 
 impl Interp {
+    /// Evaluates an operand: a bound local or a constant is read inline, anything else goes
+    /// through [`Interp::eval`]. Most operands are leaves, and a recursive `eval` call costs
+    /// several times the read itself.
+    #[inline(always)]
+    pub(crate) fn operand(&mut self, fr: &mut Frame<'_>, e: &Ex) -> Result<Value, Exc> {
+        match e {
+            Ex::Name(Place::Local(s), ..) => {
+                if let Some(v) = &self.stack[fr.base + *s as usize] {
+                    return Ok(v.clone());
+                }
+            }
+            Ex::Const(v) => return Ok(v.clone()),
+            _ => {}
+        }
+        self.eval(fr, e)
+    }
+
+    /// Evaluates a condition (`if`, `while`, `not`, `and`/`or` operands): a single comparison
+    /// of two ints is decided without building a `bool` value.
+    #[inline]
+    pub(crate) fn cond(&mut self, fr: &mut Frame<'_>, e: &Ex) -> Result<bool, Exc> {
+        if let Ex::Compare(left, rest, span) = e {
+            if let [(op, right)] = rest.as_slice() {
+                let a = self.operand(fr, left)?;
+                let b = self.operand(fr, right)?;
+                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    match op {
+                        CmpOp::Lt => return Ok(x < y),
+                        CmpOp::LtE => return Ok(x <= y),
+                        CmpOp::Gt => return Ok(x > y),
+                        CmpOp::GtE => return Ok(x >= y),
+                        CmpOp::Eq => return Ok(x == y),
+                        CmpOp::NotEq => return Ok(x != y),
+                        _ => {}
+                    }
+                }
+                return match compare(*op, &a, &b) {
+                    Ok(ok) => Ok(ok),
+                    Err(err) => Err(self.locate(err, *span, fr.src)),
+                };
+            }
+        }
+        Ok(self.eval(fr, e)?.truthy())
+    }
+
     pub(crate) fn eval(&mut self, fr: &mut Frame<'_>, e: &Ex) -> Result<Value, Exc> {
         match e {
             Ex::Const(v) => Ok(v.clone()),
@@ -117,18 +162,29 @@ impl Interp {
                 }
             }
             Ex::Binary(op, ab, span) => {
-                let a = self.eval(fr, &ab.0)?;
-                let b = self.eval(fr, &ab.1)?;
+                let a = self.operand(fr, &ab.0)?;
+                let b = self.operand(fr, &ab.1)?;
+                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    let r = match op {
+                        BinOp::Add => x.checked_add(*y),
+                        BinOp::Sub => x.checked_sub(*y),
+                        BinOp::Mul => x.checked_mul(*y),
+                        _ => None,
+                    };
+                    if let Some(r) = r {
+                        return Ok(Value::Int(r));
+                    }
+                }
                 match self.binary(*op, a, b) {
                     Ok(v) => Ok(v),
                     Err(err) => Err(self.locate(err, *span, fr.src)),
                 }
             }
             Ex::Compare(left, ops_, span) => {
-                let mut a = self.eval(fr, left)?;
+                let mut a = self.operand(fr, left)?;
                 let n = ops_.len();
                 for (i, (op, rhs)) in ops_.iter().enumerate() {
-                    let b = self.eval(fr, rhs)?;
+                    let b = self.operand(fr, rhs)?;
                     let ok = match compare(*op, &a, &b) {
                         Ok(ok) => ok,
                         Err(err) => return Err(self.locate(err, *span, fr.src)),
@@ -145,7 +201,12 @@ impl Interp {
             Ex::Call(c) => self.eval_call(fr, c),
             Ex::MethodCall(m) => self.eval_method_call(fr, m),
             Ex::Attr(obj, name, span) => {
-                let o = self.eval(fr, obj)?;
+                let o = self.operand(fr, obj)?;
+                if let Value::Struct(inst) = &o {
+                    if let Some(i) = inst.ty.field_index(*name) {
+                        return Ok(inst.fields.borrow()[i].clone());
+                    }
+                }
                 match self.get_attr(fr, &o, *name) {
                     Ok(v) => Ok(v),
                     Err(err) => Err(self.locate(err, *span, fr.src)),
@@ -175,21 +236,9 @@ impl Interp {
                 let st = self.eval_opt(fr, &s.step)?;
                 ops::get_slice(&v, &lo, &hi, &st).map_err(|err| self.locate(err, *span, fr.src))
             }
-            Ex::And(ab) => {
-                let a = self.eval(fr, &ab.0)?;
-                if !a.truthy() {
-                    return Ok(Value::Bool(false));
-                }
-                Ok(Value::Bool(self.eval(fr, &ab.1)?.truthy()))
-            }
-            Ex::Or(ab) => {
-                let a = self.eval(fr, &ab.0)?;
-                if a.truthy() {
-                    return Ok(Value::Bool(true));
-                }
-                Ok(Value::Bool(self.eval(fr, &ab.1)?.truthy()))
-            }
-            Ex::Not(a) => Ok(Value::Bool(!self.eval(fr, a)?.truthy())),
+            Ex::And(ab) => Ok(Value::Bool(self.cond(fr, &ab.0)? && self.cond(fr, &ab.1)?)),
+            Ex::Or(ab) => Ok(Value::Bool(self.cond(fr, &ab.0)? || self.cond(fr, &ab.1)?)),
+            Ex::Not(a) => Ok(Value::Bool(!self.cond(fr, a)?)),
             Ex::Unary(op, a, span) => {
                 let v = self.eval(fr, a)?;
                 match (op, &v) {
@@ -199,7 +248,7 @@ impl Interp {
                 }
             }
             Ex::IfExp(t) => {
-                if self.eval(fr, &t.0)?.truthy() {
+                if self.cond(fr, &t.0)? {
                     self.eval(fr, &t.1)
                 } else {
                     self.eval(fr, &t.2)
@@ -340,7 +389,14 @@ impl Interp {
 
     #[inline(never)]
     fn fstring(&mut self, fr: &mut Frame<'_>, parts: &[FPart]) -> Result<String, Exc> {
-        let mut out = String::new();
+        let guess: usize = parts
+            .iter()
+            .map(|p| match p {
+                FPart::Lit(s) => s.len(),
+                FPart::Expr { .. } => 8,
+            })
+            .sum();
+        let mut out = String::with_capacity(guess);
         for p in parts {
             match p {
                 FPart::Lit(s) => out.push_str(s),
@@ -351,7 +407,11 @@ impl Interp {
                     debug_text,
                     span,
                 } => {
-                    let v = self.eval(fr, expr)?;
+                    let v = self.operand(fr, expr)?;
+                    if conversion.is_none() && spec.is_none() && debug_text.is_none() {
+                        repr::push_str(&mut out, &v);
+                        continue;
+                    }
                     if let Some(t) = debug_text {
                         out.push_str(t);
                     }
@@ -370,10 +430,7 @@ impl Interp {
                         _ => v,
                     };
                     if spec_text.is_empty() {
-                        match &v {
-                            Value::Str(s) => out.push_str(s),
-                            other => out.push_str(&repr::to_str(other)),
-                        }
+                        repr::push_str(&mut out, &v);
                     } else {
                         let s = format::format_spec(&v, &spec_text)
                             .map_err(|e| self.locate(e, *span, fr.src))?;

@@ -112,6 +112,8 @@ pub struct MethodCall {
     pub simple: bool,
     /// How `name` resolves as a plain name here (for uniform call syntax: `x.m()` → `m(x)`).
     pub fallback: Option<(Place, Sym)>,
+    /// `x.append(v)` with one positional argument: a list receiver appends without dispatch.
+    pub append: bool,
     pub span: Span,
 }
 

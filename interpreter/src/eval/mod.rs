@@ -94,11 +94,11 @@ pub enum Output {
 }
 
 /// What a statement did.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Flow {
     Normal,
-    /// The value is in `Interp::ret`.
-    Return,
+    /// `return`, with its value (carried in the result rather than stored in the interpreter:
+    /// a store and reload of the value costs a store-forwarding stall on every call).
+    Return(Value),
     Break,
     Continue,
 }
@@ -132,8 +132,7 @@ pub struct Interp {
     ops_used: u64,
     /// Exceptions being handled (for bare `raise`).
     pub(crate) handling: Vec<Value>,
-    pub(crate) ret: Value,
-    /// The span of the `return` that produced `ret` (for return-type errors).
+    /// The span of the last `return` executed (for return-type errors).
     pub(crate) ret_span: Span,
     /// Where the innermost frame was when the current error left it (builds the stack trace).
     pub(crate) pending_loc: Option<Location>,
@@ -188,7 +187,6 @@ impl Interp {
             fuel: CHECK_EVERY,
             ops_used: 0,
             handling: Vec::new(),
-            ret: Value::None,
             ret_span: Span::default(),
             pending_loc: None,
             out: Output::Stdout(std::io::BufWriter::new(std::io::stdout())),

@@ -15,7 +15,7 @@ impl Interp {
     pub(crate) fn exec_block(&mut self, fr: &mut Frame<'_>, body: &[St]) -> Result<Flow, Exc> {
         for s in body {
             let f = self.exec(fr, s)?;
-            if f != Flow::Normal {
+            if !matches!(f, Flow::Normal) {
                 return Ok(f);
             }
         }
@@ -29,7 +29,7 @@ impl Interp {
                     .map_err(|err| self.locate(err, *span, fr.src))?;
             }
             St::Assign(t, e, span) => {
-                let v = self.eval(fr, e)?;
+                let v = self.operand(fr, e)?;
                 self.assign(fr, t, v)
                     .map_err(|err| self.locate(err, *span, fr.src))?;
             }
@@ -68,7 +68,7 @@ impl Interp {
                     .map_err(|err| self.locate(err, *span, fr.src))?;
             }
             St::If(cond, body, orelse) => {
-                return if self.eval(fr, cond)?.truthy() {
+                return if self.cond(fr, cond)? {
                     self.exec_block(fr, body)
                 } else {
                     self.exec_block(fr, orelse)
@@ -77,12 +77,12 @@ impl Interp {
             St::While(cond, body, orelse, span) => {
                 loop {
                     self.tick().map_err(|err| self.locate(err, *span, fr.src))?;
-                    if !self.eval(fr, cond)?.truthy() {
+                    if !self.cond(fr, cond)? {
                         break;
                     }
                     match self.exec_block(fr, body)? {
                         Flow::Break => return Ok(Flow::Normal),
-                        Flow::Return => return Ok(Flow::Return),
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
                         _ => {}
                     }
                 }
@@ -106,19 +106,19 @@ impl Interp {
                     }
                     match self.exec_block(fr, &f.body)? {
                         Flow::Break => return Ok(Flow::Normal),
-                        Flow::Return => return Ok(Flow::Return),
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
                         _ => {}
                     }
                 }
                 return self.exec_block(fr, &f.orelse);
             }
             St::Return(e, span) => {
-                self.ret = match e {
-                    Some(e) => self.eval(fr, e)?,
+                let v = match e {
+                    Some(e) => self.operand(fr, e)?,
                     None => Value::None,
                 };
                 self.ret_span = *span;
-                return Ok(Flow::Return);
+                return Ok(Flow::Return(v));
             }
             St::Break => return Ok(Flow::Break),
             St::Continue => return Ok(Flow::Continue),
@@ -132,7 +132,7 @@ impl Interp {
                 return Err(self.locate(err, *span, fr.src));
             }
             St::Assert(test, msg, span) => {
-                if !self.eval(fr, test)?.truthy() {
+                if !self.cond(fr, test)? {
                     let m = match msg {
                         Some(m) => repr::to_str(&self.eval(fr, m)?),
                         None => String::new(),
@@ -168,7 +168,7 @@ impl Interp {
     ) -> Result<(), Exc> {
         match t {
             Target::Name(place, name) => {
-                let rhs = self.eval(fr, e)?;
+                let rhs = self.operand(fr, e)?;
                 // Fast path: `i += 1` on a local int, updated in its slot.
                 if let (Place::Local(s), Value::Int(b)) = (*place, &rhs) {
                     if let Some(Value::Int(a)) = &mut self.stack[fr.base + s as usize] {
@@ -327,10 +327,10 @@ impl Interp {
         if t.finalbody.is_empty() {
             return result;
         }
-        let ret = self.ret.clone();
+        let ret_span = self.ret_span;
         match self.exec_block(fr, &t.finalbody)? {
             Flow::Normal => {
-                self.ret = ret;
+                self.ret_span = ret_span;
                 result
             }
             other => Ok(other),

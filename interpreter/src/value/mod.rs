@@ -29,7 +29,13 @@ pub type DictMap = indexmap::IndexMap<Key, Value, FxBuild>;
 pub type SetMap = indexmap::IndexSet<Key, FxBuild>;
 
 /// A Dana value.
+///
+/// The tag is a full word (`repr(u64)`): every payload then sits at offset 8, so a `Value` (and
+/// a `Result<Value, Exc>`, which reuses spare tag values) moves as two aligned words. With a
+/// byte tag, `bool` and enum payloads sit at offset 1 and copies are split into overlapping
+/// unaligned moves that defeat store-to-load forwarding on the hot paths.
 #[derive(Default)]
+#[repr(u64)]
 pub enum Value {
     #[default]
     None,
@@ -64,6 +70,8 @@ pub enum Value {
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+const _: () = assert!(std::mem::size_of::<Option<Value>>() == 16);
+const _: () = assert!(std::mem::size_of::<Result<Value, crate::error::Exc>>() == 16);
 
 impl Clone for Value {
     /// Scalars are copied inline; only reference values take the out-of-line path (an `Rc`
@@ -81,6 +89,20 @@ impl Clone for Value {
 }
 
 impl Value {
+    /// `true` for the values that own no heap data (dropping them is a no-op).
+    #[inline(always)]
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::Type(_)
+                | Value::ExcType(_)
+        )
+    }
+
     #[inline(never)]
     fn clone_ref(&self) -> Value {
         match self {

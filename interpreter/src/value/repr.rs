@@ -19,8 +19,52 @@ pub fn to_str(v: &Value) -> String {
     match v {
         Value::Str(s) => s.as_str().to_owned(),
         Value::Exception(e) => e.message.clone(),
+        Value::Int(i) => {
+            let mut out = String::with_capacity(20);
+            push_int(&mut out, *i);
+            out
+        }
         _ => repr(v),
     }
+}
+
+/// Appends `str(v)` to `out` (f-strings, `join`): strings and ints without an intermediate
+/// `String`.
+pub fn push_str(out: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => out.push_str(s),
+        Value::Int(i) => push_int(out, *i),
+        Value::Exception(e) => out.push_str(&e.message),
+        _ => {
+            let mut p = Printer {
+                out: std::mem::take(out),
+                ..Printer::default()
+            };
+            p.repr(v);
+            *out = p.out;
+        }
+    }
+}
+
+/// Appends the decimal digits of `i` (the hot path of `str(int)` and f-strings; the `fmt`
+/// machinery costs several times more).
+pub fn push_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // The buffer holds ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
 }
 
 /// Python's `repr(float)`: shortest round-tripping digits, `1.0`, `1e+16`, `1e-05`, `inf`, `nan`.
@@ -222,9 +266,7 @@ impl Printer {
             Value::None => self.out.push_str("None"),
             Value::Bool(true) => self.out.push_str("True"),
             Value::Bool(false) => self.out.push_str("False"),
-            Value::Int(i) => {
-                let _ = write!(self.out, "{i}");
-            }
+            Value::Int(i) => push_int(&mut self.out, *i),
             Value::BigInt(b) => {
                 let _ = write!(self.out, "{b}");
             }

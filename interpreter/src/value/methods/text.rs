@@ -394,8 +394,16 @@ fn splitlines(s: &str, keepends: bool) -> Value {
 }
 
 fn join(sep: &str, items: &Value) -> Result<String, Exc> {
-    let items = iter_to_vec(items)?;
-    let mut out = String::new();
+    match items {
+        Value::List(l) => join_slice(sep, &l.borrow()),
+        Value::Tuple(t) => join_slice(sep, t),
+        _ => join_slice(sep, &iter_to_vec(items)?),
+    }
+}
+
+/// Joins string items: one pass to check them and size the result, one to copy.
+fn join_slice(sep: &str, items: &[Value]) -> Result<String, Exc> {
+    let mut total = sep.len().saturating_mul(items.len().saturating_sub(1));
     for (i, x) in items.iter().enumerate() {
         let Value::Str(t) = x else {
             return Err(type_error(format!(
@@ -403,12 +411,18 @@ fn join(sep: &str, items: &Value) -> Result<String, Exc> {
                 x.type_name()
             )));
         };
-        if i > 0 {
-            out.push_str(sep);
-        }
-        out.push_str(t);
-        if out.len() > MAX_STR_LEN {
-            return Err(limit_error("string too large"));
+        total = total.saturating_add(t.len());
+    }
+    if total > MAX_STR_LEN {
+        return Err(limit_error("string too large"));
+    }
+    let mut out = String::with_capacity(total);
+    for (i, x) in items.iter().enumerate() {
+        if let Value::Str(t) = x {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            out.push_str(t);
         }
     }
     Ok(out)
