@@ -246,11 +246,7 @@ impl Interp {
                 self.push_args(fr, &m.args, base)?;
                 return match self.call_function(&func, base, &[]) {
                     Ok(v) => Ok(v),
-                    Err(e) => {
-                        let e = self.locate(e, m.span, fr.src);
-                        self.pending_loc = Some(fr.src.location(m.span));
-                        Err(e)
-                    }
+                    Err(e) => Err(self.call_error(e, m.span, fr.src)),
                 };
             }
         }
@@ -268,11 +264,7 @@ impl Interp {
         let r = self.dispatch_method(fr, &recv, m, pos, &kw);
         match r {
             Ok(v) => Ok(v),
-            Err(e) => {
-                let e = self.locate(e, m.span, fr.src);
-                self.pending_loc = Some(fr.src.location(m.span));
-                Err(e)
-            }
+            Err(e) => Err(self.call_error(e, m.span, fr.src)),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Calls: argument evaluation, binding to parameters, Dana functions, natives, pipelines.
 
-use super::ir::{Arg, Body, Call, FuncCode, Pipeline, Stage, StageKind};
+use super::ir::{Arg, Body, Call, Ex, FuncCode, Pipeline, Place, Stage, StageKind};
 use super::{Flow, Frame, Function, Interp};
 use crate::error::{did_you_mean, type_error, Exc, ExcKind, RtError, StackEntry};
 use crate::value::{coerce, methods, ops, Args, DictMap, Key, MethodTarget, TypeAnn, Value};
@@ -10,44 +10,103 @@ use std::rc::Rc;
 
 type Kw = Vec<(Sym, Value)>;
 
+/// Calls of natives with at most this many positional arguments pass them in an array.
+const SMALL_ARGS: usize = 4;
+
 impl Interp {
     pub(crate) fn eval_call(&mut self, fr: &mut Frame<'_>, c: &Call) -> Result<Value, Exc> {
         // A typed assignment's type is for this call only, not for calls in the callee or
         // argument expressions, nor for calls a Dana callee makes.
         let expected = self.expected.take();
-        let f = self.eval(fr, &c.func)?;
-        let r = if c.simple {
-            if let Value::Func(func) = &f {
-                // Fast path: arguments go straight into the callee's frame slots.
+        if let (Ex::Name(Place::Global(g), ..), true) = (&c.func, c.simple) {
+            // A call of a module-level function: the function is taken out of its slot
+            // without going through a `Value` clone.
+            let func = match &fr.globals.slots.borrow()[*g as usize] {
+                Some(Value::Func(func)) => Some(func.clone()),
+                _ => None,
+            };
+            if let Some(func) = func {
                 let base = self.stack.len();
                 self.push_args(fr, &c.args, base)?;
-                self.call_function(func, base, &[])
-            } else {
-                let mut pos = Vec::with_capacity(c.args.len());
-                for a in &c.args {
-                    if let Arg::Pos(e) = a {
-                        pos.push(self.eval(fr, e)?);
-                    }
-                }
-                if let Value::Native(_) = f {
-                    self.expected = expected;
-                }
-                self.call_value(&f, pos, &[])
+                return match self.call_function(&func, base, &[]) {
+                    Ok(v) => Ok(v),
+                    Err(e) => Err(self.call_error(e, c.span, fr.src)),
+                };
             }
-        } else {
+        }
+        let f = self.eval(fr, &c.func)?;
+        let Value::Func(func) = &f else {
+            return self.call_other(fr, c, &f, expected);
+        };
+        if !c.simple {
+            return self.call_other(fr, c, &f, expected);
+        }
+        // Fast path: arguments go straight into the callee's frame slots.
+        let base = self.stack.len();
+        self.push_args(fr, &c.args, base)?;
+        match self.call_function(func, base, &[]) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.call_error(e, c.span, fr.src)),
+        }
+    }
+
+    /// Locates an error that escaped a call at the call's span.
+    #[cold]
+    pub(crate) fn call_error(
+        &mut self,
+        e: Exc,
+        span: dana_grammar::ast::Span,
+        src: &crate::source::SourceFile,
+    ) -> Exc {
+        let e = self.locate(e, span, src);
+        self.pending_loc = Some(src.location(span));
+        e
+    }
+
+    /// The calls that are not all-positional calls of Dana functions. An error in an argument
+    /// propagates as it is; an error of the call itself is located at the call.
+    #[inline(never)]
+    fn call_other(
+        &mut self,
+        fr: &mut Frame<'_>,
+        c: &Call,
+        f: &Value,
+        expected: Option<super::ExpectedType>,
+    ) -> Result<Value, Exc> {
+        let native = matches!(f, Value::Native(_));
+        let r = if !c.simple {
             let (pos, kw) = self.eval_args(fr, &c.args)?;
-            if let Value::Native(_) = f {
+            if native {
                 self.expected = expected;
             }
-            self.call_value(&f, pos, &kw)
+            self.call_value(f, pos, &kw)
+        } else if c.args.len() <= SMALL_ARGS {
+            // Natives and types take their arguments as a slice: a few of them need no vector.
+            let mut buf: [Value; SMALL_ARGS] = Default::default();
+            for (slot, a) in buf.iter_mut().zip(&c.args) {
+                if let Arg::Pos(e) = a {
+                    *slot = self.operand(fr, e)?;
+                }
+            }
+            if native {
+                self.expected = expected;
+            }
+            self.call_slice(f, &buf[..c.args.len()], &[])
+        } else {
+            let mut pos = Vec::with_capacity(c.args.len());
+            for a in &c.args {
+                if let Arg::Pos(e) = a {
+                    pos.push(self.operand(fr, e)?);
+                }
+            }
+            if native {
+                self.expected = expected;
+            }
+            self.call_value(f, pos, &[])
         };
         match r {
             Ok(v) => Ok(v),
-            Err(e) => {
-                let e = self.locate(e, c.span, fr.src);
-                self.pending_loc = Some(fr.src.location(c.span));
-                Err(e)
-            }
+            Err(e) => Err(self.call_error(e, c.span, fr.src)),
         }
     }
 
@@ -130,14 +189,40 @@ impl Interp {
                 self.stack.extend(pos.into_iter().map(Some));
                 self.call_function(func, base, kw)
             }
+            Value::Method(bm) => match &bm.target {
+                MethodTarget::Func(g) => {
+                    let mut all = Vec::with_capacity(pos.len() + 1);
+                    all.push(bm.recv.clone());
+                    all.extend(pos);
+                    self.call_value(g, all, kw)
+                }
+                MethodTarget::Builtin(_) => self.call_slice(f, &pos, kw),
+            },
+            _ => self.call_slice(f, &pos, kw),
+        }
+    }
+
+    /// Calls any callable value with borrowed positional arguments.
+    pub(crate) fn call_slice(
+        &mut self,
+        f: &Value,
+        pos: &[Value],
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, Exc> {
+        match f {
+            Value::Func(func) => {
+                let base = self.stack.len();
+                self.stack.extend(pos.iter().cloned().map(Some));
+                self.call_function(func, base, kw)
+            }
             Value::Native(n) => {
                 self.tick()?;
-                n.call(self, Args::new(&pos, kw))
+                n.call(self, Args::new(pos, kw))
             }
             Value::Method(bm) => match &bm.target {
                 MethodTarget::Builtin(name) => {
                     let recv = bm.recv.clone();
-                    match methods::call_method(self, &recv, *name, Args::new(&pos, kw)) {
+                    match methods::call_method(self, &recv, *name, Args::new(pos, kw)) {
                         Some(r) => r,
                         None => Err(crate::error::attribute_error(format!(
                             "'{}' object has no attribute '{name}'",
@@ -148,12 +233,12 @@ impl Interp {
                 MethodTarget::Func(g) => {
                     let mut all = Vec::with_capacity(pos.len() + 1);
                     all.push(bm.recv.clone());
-                    all.extend(pos);
+                    all.extend_from_slice(pos);
                     self.call_value(g, all, kw)
                 }
             },
-            Value::Type(t) => crate::builtins::call_type(self, *t, Args::new(&pos, kw)),
-            Value::ExcType(k) => crate::builtins::call_exc_type(*k, Args::new(&pos, kw)),
+            Value::Type(t) => crate::builtins::call_type(self, *t, Args::new(pos, kw)),
+            Value::ExcType(k) => crate::builtins::call_exc_type(*k, Args::new(pos, kw)),
             Value::StructType(st) => {
                 let g = st.globals.as_ref().and_then(std::rc::Weak::upgrade);
                 let lookup = |s: Sym| {
@@ -161,7 +246,7 @@ impl Interp {
                         .and_then(|g| g.get(s))
                         .or_else(|| self.global_fallback(s))
                 };
-                coerce::construct_struct(st, &pos, kw, &lookup)
+                coerce::construct_struct(st, pos, kw, &lookup)
             }
             other => Err(type_error(format!(
                 "'{}' object is not callable",
@@ -232,7 +317,10 @@ impl Interp {
                 }
             }
         }
-        self.stack.resize(base + code.n_slots as usize, None);
+        // The locals beyond the parameters start unbound (a loop: `resize` is out of line).
+        for _ in self.stack.len()..base + code.n_slots as usize {
+            self.stack.push(None);
+        }
         let mut cells: Vec<super::Cell> = Vec::new();
         if code.n_cells > 0 {
             cells = (0..code.n_cells)

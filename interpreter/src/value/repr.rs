@@ -47,24 +47,39 @@ pub fn push_str(out: &mut String, v: &Value) {
 }
 
 /// Appends the decimal digits of `i` (the hot path of `str(int)` and f-strings; the `fmt`
-/// machinery costs several times more).
+/// machinery costs several times more). Two digits at a time from a table.
 pub fn push_int(out: &mut String, i: i64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut buf = [0u8; 20];
     let mut pos = buf.len();
     let mut n = i.unsigned_abs();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        pos -= 2;
+        buf[pos] = PAIRS[d];
+        buf[pos + 1] = PAIRS[d + 1];
     }
+    if n >= 10 {
+        let d = n as usize * 2;
+        pos -= 2;
+        buf[pos] = PAIRS[d];
+        buf[pos + 1] = PAIRS[d + 1];
+    } else {
+        pos -= 1;
+        buf[pos] = b'0' + n as u8;
+    }
+    out.reserve(21 - pos);
     if i < 0 {
         out.push('-');
     }
-    // The buffer holds ASCII digits only.
-    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+    for &b in &buf[pos..] {
+        out.push(char::from(b));
+    }
 }
 
 /// Python's `repr(float)`: shortest round-tripping digits, `1.0`, `1e+16`, `1e-05`, `inf`, `nan`.
