@@ -4,6 +4,10 @@
 //! text, and the [`Builder`] here walks the pairs once to build the AST, converting every pest
 //! offset back to an offset of the original source through the layout's [`OffsetMap`].
 //!
+//! [`parse_module`] and [`parse_expr`] try the fast parser (`crate::fast`) first and take this
+//! path when it bails; the precedence pass (`expr::Shunt`), literal decoding (`strings`) and
+//! the context checks in these modules are shared with it.
+//!
 //! Submodules: `stmt` (statements and blocks), `defs` (`def`, parameters, pipelines, type
 //! annotations), `structs` (struct / interface / niche blocks), `expr` (the operator-precedence
 //! pass, primaries, lambdas), `displays` (brackets and comprehensions), `calls` (arguments and
@@ -27,14 +31,14 @@ use crate::error::SyntaxError;
 use crate::layout::{self, OffsetMap};
 
 mod calls;
-mod defs;
+pub(crate) mod defs;
 mod diagnose;
 mod displays;
-mod expr;
-mod stmt;
-mod strings;
-mod structs;
-mod targets;
+pub(crate) mod expr;
+pub(crate) mod stmt;
+pub(crate) mod strings;
+pub(crate) mod structs;
+pub(crate) mod targets;
 
 #[derive(Parser)]
 #[grammar = "../dana.pest"]
@@ -53,15 +57,15 @@ pub(crate) const MAX_NESTING: u32 = 250;
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Ctx {
     /// Inside a `def` body (`return` allowed).
-    in_function: bool,
+    pub(crate) in_function: bool,
     /// Inside a loop body (`break` / `continue` allowed).
-    in_loop: bool,
+    pub(crate) in_loop: bool,
     /// Inside a pipeline stage expression (its call arguments may use `$$`).
-    in_stage: bool,
+    pub(crate) in_stage: bool,
     /// Inside the arguments of a pipeline stage call.
-    placeholder_ok: bool,
+    pub(crate) placeholder_ok: bool,
     /// Current builder recursion through brackets, lambdas and f-strings.
-    nesting: u32,
+    pub(crate) nesting: u32,
 }
 
 /// Walks pest pairs and builds the AST.
@@ -71,22 +75,36 @@ pub(crate) struct Builder<'s> {
     /// Maps offsets of the text pest parsed back to `src`.
     map: OffsetMap<'s>,
     ctx: Ctx,
-    /// Scratch stacks of the operator-precedence pass, shared by nested expressions so that
-    /// building an expression allocates nothing but its nodes.
-    operands: Vec<expr::Operand>,
-    ops: Vec<expr::OpEntry>,
+    /// The operator-precedence pass (its stacks are shared by nested expressions).
+    shunt: expr::Shunt,
     /// How many markers precede the last position mapped: pairs are visited roughly in
     /// order, so the next lookup usually starts right there instead of a binary search.
     mark_hint: Cell<usize>,
-    /// Names already interned by this parse (the global interner takes a lock and hashes
-    /// with SipHash; most names repeat).
-    names: RefCell<HashMap<&'s str, Sym, BuildHasherDefault<FxHasher>>>,
+    names: RefCell<Names<'s>>,
+}
+
+/// Names already interned by one parse (the global interner takes a lock and hashes with
+/// SipHash; most names repeat).
+#[derive(Default)]
+pub(crate) struct Names<'s>(HashMap<&'s str, Sym, BuildHasherDefault<FxHasher>>);
+
+impl<'s> Names<'s> {
+    /// Interns a name taken from the source.
+    #[inline]
+    pub(crate) fn sym(&mut self, text: &'s str) -> Sym {
+        if let Some(&s) = self.0.get(text) {
+            return s;
+        }
+        let s = Sym::intern(text);
+        self.0.insert(text, s);
+        s
+    }
 }
 
 /// Inputs whose [`nesting_hint`](layout::Layout::nesting_hint) exceeds this are parsed on a
 /// thread with a [`DEEP_STACK`] stack: building the AST recurses once per bracket, block,
 /// lambda and f-string level, and unoptimised builds use several KiB per level.
-const INLINE_NESTING: usize = 32;
+pub(crate) const INLINE_NESTING: usize = 32;
 const DEEP_STACK: usize = 64 << 20;
 
 /// Runs `f` here, or on a helper thread with a large stack when `deep` (falling back to this
@@ -110,10 +128,31 @@ fn on_stack<T: Send>(deep: bool, f: impl Fn() -> T + Sync) -> T {
     })
 }
 
+/// Parses a file: the fast parser first, the pest grammar and its builder when it bails.
 pub(crate) fn parse_module(src: &str) -> Result<Module> {
+    let lay = layout::layout(src)?;
+    on_stack(
+        lay.nesting_hint > INLINE_NESTING,
+        || match crate::fast::parse_module(src, &lay) {
+            Some(m) => Ok(m),
+            None => build_module(src, &lay),
+        },
+    )
+}
+
+/// Parses a file with the pest grammar and its builder only.
+pub(crate) fn parse_module_reference(src: &str) -> Result<Module> {
     let lay = layout::layout(src)?;
     on_stack(lay.nesting_hint > INLINE_NESTING, || {
         build_module(src, &lay)
+    })
+}
+
+/// Parses a file with the fast parser only (`None`: it bailed, or the layout pass failed).
+pub(crate) fn parse_module_fast(src: &str) -> Option<Module> {
+    let lay = layout::layout(src).ok()?;
+    on_stack(lay.nesting_hint > INLINE_NESTING, || {
+        crate::fast::parse_module(src, &lay)
     })
 }
 
@@ -134,7 +173,16 @@ fn build_module(src: &str, lay: &layout::Layout) -> Result<Module> {
     Ok(Module { body })
 }
 
+/// Parses an expression: the fast parser first, the pest grammar when it bails.
 pub(crate) fn parse_expr(src: &str) -> Result<crate::ast::Expr> {
+    match crate::fast::parse_expr(src) {
+        Some(e) => Ok(e),
+        None => parse_expr_reference(src),
+    }
+}
+
+/// Parses an expression with the pest grammar and its builder only.
+pub(crate) fn parse_expr_reference(src: &str) -> Result<crate::ast::Expr> {
     let mut b = Builder::new(
         src,
         OffsetMap {
@@ -222,10 +270,9 @@ impl<'s> Builder<'s> {
             src,
             map,
             ctx,
-            operands: Vec::new(),
-            ops: Vec::new(),
+            shunt: expr::Shunt::default(),
             mark_hint: Cell::new(0),
-            names: RefCell::new(HashMap::default()),
+            names: RefCell::new(Names::default()),
         }
     }
 
@@ -253,13 +300,7 @@ impl<'s> Builder<'s> {
 
     /// Interns a name taken from the original source.
     fn sym(&self, text: &'s str) -> Sym {
-        let mut names = self.names.borrow_mut();
-        if let Some(&s) = names.get(text) {
-            return s;
-        }
-        let s = Sym::intern(text);
-        names.insert(text, s);
-        s
+        self.names.borrow_mut().sym(text)
     }
 
     /// The original span of a pair. Only for pairs that end exactly at their last token

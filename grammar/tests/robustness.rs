@@ -92,6 +92,7 @@ fn expr_depth<'a>(root: &'a Expr) -> usize {
 }
 
 fn assert_clean(src: &str) {
+    common::cross_check(src);
     match parse_module(src) {
         Ok(m) => {
             for s in &m.body {
@@ -112,7 +113,18 @@ fn assert_clean(src: &str) {
     }
 }
 
+/// Parses, agreeing with the reference (the fast parser must not bail on valid input here).
+fn assert_ok(src: &str) {
+    common::cross_check(src);
+    assert!(
+        dana_grammar::parse_module_fast(src).is_some(),
+        "the fast parser bailed"
+    );
+    assert!(parse_module(src).is_ok());
+}
+
 fn must_fail_with(src: &str, needle: &str) {
+    common::cross_check(src);
     match parse_module(src) {
         Ok(_) => panic!("expected an error containing {needle:?}"),
         Err(e) => assert!(
@@ -138,13 +150,13 @@ fn ten_thousand_nested_parens() {
 #[test]
 fn nesting_at_the_limit_parses() {
     let src = format!("x = {}1{}\n", "(".repeat(200), ")".repeat(200));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
     let src = format!("x = {}1{}\n", "[".repeat(200), "]".repeat(200));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
     let src = format!("x = {}1{}\n", "f(".repeat(200), ")".repeat(200));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
     let src = format!("x = {}\n", "{'k': ".repeat(199) + "1" + &"}".repeat(199));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
 }
 
 #[test]
@@ -153,7 +165,7 @@ fn deep_unary_chains() {
         let src = format!("x = {}y\n", op.repeat(100_000));
         must_fail_with(&src, "expression too deeply nested");
         let src = format!("x = {}y\n", op.repeat(300));
-        assert!(parse_module(&src).is_ok(), "{op:?} x 300");
+        assert_ok(&src);
     }
 }
 
@@ -169,7 +181,7 @@ fn long_operator_chains() {
     let src = format!("x = {}\n", vec!["a"; 10_000].join(" < "));
     assert_clean(&src);
     let src = format!("x = {}\n", vec!["1"; 700].join(" + "));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
     let src = format!("x = a{}\n", ".b".repeat(20_000));
     must_fail_with(&src, "expression too deeply nested");
     let src = format!("x = f{}\n", "()".repeat(20_000));
@@ -185,7 +197,7 @@ fn deep_lambdas() {
     let src = format!("x = {}1\n", "lambda :: ".repeat(10_000));
     must_fail_with(&src, "too deeply nested");
     let src = format!("x = {}1\n", "lambda :: ".repeat(100));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
 }
 
 #[test]
@@ -205,7 +217,7 @@ fn thousand_nested_ifs() {
     }
     src.push_str(&" ".repeat(99));
     src.push_str("pass\n");
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
 }
 
 #[test]
@@ -218,7 +230,7 @@ fn deep_blocks_with_deep_brackets() {
     }
     src.push_str(&"\t".repeat(99));
     src.push_str(&format!("y = {}1{}\n", "[".repeat(200), "]".repeat(200)));
-    assert!(parse_module(&src).is_ok());
+    assert_ok(&src);
 }
 
 #[test]
@@ -264,6 +276,7 @@ fn random_bytes_never_panic() {
             .collect();
         let src = String::from_utf8_lossy(&bytes).into_owned();
         assert_clean(&src);
+        common::cross_check_expr(&src);
         let _ = parse_expr(&src);
     }
     // Arbitrary UTF-8, including multi-byte characters.

@@ -31,13 +31,7 @@ impl<'s> Builder<'s> {
                 Rule::receiver => {
                     let param = c.into_inner().next().ok_or_else(|| internal(here))?;
                     let (param, _) = self.param(param)?;
-                    if param.kind != ParamKind::Normal || param.default.is_some() {
-                        return Err(SyntaxError::new(
-                            "a receiver is a single parameter `(name: Type)`",
-                            param.span,
-                        )
-                        .with_label("invalid receiver"));
-                    }
+                    check_receiver(&param)?;
                     receiver = Some(param);
                 }
                 Rule::ident => name = Some(self.ident(&c)?),
@@ -62,16 +56,7 @@ impl<'s> Builder<'s> {
         }
         let name = name.ok_or_else(|| internal(here))?;
         let body = body.ok_or_else(|| internal(here))?;
-        let docstring = match &body {
-            FuncBody::Block(stmts) => match stmts.first().map(|s| &s.kind) {
-                Some(StmtKind::Expr(Expr {
-                    kind: ExprKind::Str(s),
-                    ..
-                })) => Some(s.clone()),
-                _ => None,
-            },
-            FuncBody::Pipeline(_) => None,
-        };
+        let docstring = docstring_of(&body);
         Ok(FunctionDef {
             name,
             receiver,
@@ -150,7 +135,7 @@ impl<'s> Builder<'s> {
         for c in p.into_inner() {
             params.push(self.param(c)?.0);
         }
-        self.check_params(&params)?;
+        check_params(&params)?;
         Ok(params)
     }
 
@@ -197,93 +182,125 @@ impl<'s> Builder<'s> {
             .or(ann.as_ref().map(|a| a.span.end))
             .unwrap_or(name.span.end);
         let span = Span { start, end };
-        if kind != ParamKind::Normal {
-            if let Some(d) = &default {
+        let param = Param {
+            name,
+            ann,
+            default,
+            kind,
+            span,
+        };
+        check_param(&param)?;
+        Ok((param, depth))
+    }
+}
+
+/// A `*` or `**` parameter has no default.
+pub(crate) fn check_param(param: &Param) -> Result<()> {
+    if param.kind != ParamKind::Normal {
+        if let Some(d) = &param.default {
+            return Err(SyntaxError::new(
+                "a '*' or '**' parameter cannot have a default value",
+                d.span,
+            )
+            .with_label("default not allowed here"));
+        }
+    }
+    Ok(())
+}
+
+/// A receiver is one plain parameter without a default.
+pub(crate) fn check_receiver(param: &Param) -> Result<()> {
+    if param.kind != ParamKind::Normal || param.default.is_some() {
+        return Err(SyntaxError::new(
+            "a receiver is a single parameter `(name: Type)`",
+            param.span,
+        )
+        .with_label("invalid receiver"));
+    }
+    Ok(())
+}
+
+/// The docstring of a function: the leading string literal of a block body.
+pub(crate) fn docstring_of(body: &FuncBody) -> Option<String> {
+    match body {
+        FuncBody::Block(stmts) => match stmts.first().map(|s| &s.kind) {
+            Some(StmtKind::Expr(Expr {
+                kind: ExprKind::Str(s),
+                ..
+            })) => Some(s.clone()),
+            _ => None,
+        },
+        FuncBody::Pipeline(_) => None,
+    }
+}
+
+/// Python's rules for a parameter list.
+pub(crate) fn check_params(params: &[Param]) -> Result<()> {
+    let mut names = HashSet::with_capacity(params.len());
+    let mut seen_default = false;
+    let mut seen_varargs = false;
+    let mut seen_kwargs = false;
+    let star = Sym::intern("*");
+    for (i, p) in params.iter().enumerate() {
+        if p.name.name == star {
+            let named_follows = params
+                .get(i + 1)
+                .is_some_and(|q| q.kind == ParamKind::Normal);
+            if !named_follows {
                 return Err(SyntaxError::new(
-                    "a '*' or '**' parameter cannot have a default value",
-                    d.span,
+                    "a bare '*' must be followed by a named parameter",
+                    p.span,
                 )
-                .with_label("default not allowed here"));
+                .with_label("keyword-only marker with nothing after it")
+                .with_help("add a parameter after '*', or remove the '*'"));
             }
         }
-        Ok((
-            Param {
-                name,
-                ann,
-                default,
-                kind,
-                span,
-            },
-            depth,
-        ))
-    }
-
-    /// Python's rules for a parameter list.
-    pub(super) fn check_params(&self, params: &[Param]) -> Result<()> {
-        let mut names = HashSet::with_capacity(params.len());
-        let mut seen_default = false;
-        let mut seen_varargs = false;
-        let mut seen_kwargs = false;
-        let star = Sym::intern("*");
-        for (i, p) in params.iter().enumerate() {
-            if p.name.name == star {
-                let named_follows = params
-                    .get(i + 1)
-                    .is_some_and(|q| q.kind == ParamKind::Normal);
-                if !named_follows {
+        if !names.insert(p.name.name) {
+            return Err(SyntaxError::new(
+                format!("duplicate parameter '{}'", p.name.name),
+                p.name.span,
+            )
+            .with_label("already a parameter")
+            .with_help("give each parameter a different name"));
+        }
+        if seen_kwargs {
+            return Err(
+                SyntaxError::new("'**' parameter must be the last one", p.span)
+                    .with_label("after the '**' parameter")
+                    .with_help("move this parameter before the '**' parameter"),
+            );
+        }
+        match p.kind {
+            ParamKind::KwArgs => seen_kwargs = true,
+            ParamKind::VarArgs => {
+                if seen_varargs {
+                    return Err(
+                        SyntaxError::new("only one '*' parameter is allowed", p.span)
+                            .with_label("second '*' parameter"),
+                    );
+                }
+                seen_varargs = true;
+            }
+            ParamKind::Normal => {
+                if p.default.is_some() {
+                    seen_default = true;
+                } else if seen_default && !seen_varargs {
                     return Err(SyntaxError::new(
-                        "a bare '*' must be followed by a named parameter",
+                        "parameter without a default follows a parameter with a default",
                         p.span,
                     )
-                    .with_label("keyword-only marker with nothing after it")
-                    .with_help("add a parameter after '*', or remove the '*'"));
-                }
-            }
-            if !names.insert(p.name.name) {
-                return Err(SyntaxError::new(
-                    format!("duplicate parameter '{}'", p.name.name),
-                    p.name.span,
-                )
-                .with_label("already a parameter")
-                .with_help("give each parameter a different name"));
-            }
-            if seen_kwargs {
-                return Err(
-                    SyntaxError::new("'**' parameter must be the last one", p.span)
-                        .with_label("after the '**' parameter")
-                        .with_help("move this parameter before the '**' parameter"),
-                );
-            }
-            match p.kind {
-                ParamKind::KwArgs => seen_kwargs = true,
-                ParamKind::VarArgs => {
-                    if seen_varargs {
-                        return Err(
-                            SyntaxError::new("only one '*' parameter is allowed", p.span)
-                                .with_label("second '*' parameter"),
-                        );
-                    }
-                    seen_varargs = true;
-                }
-                ParamKind::Normal => {
-                    if p.default.is_some() {
-                        seen_default = true;
-                    } else if seen_default && !seen_varargs {
-                        return Err(SyntaxError::new(
-                            "parameter without a default follows a parameter with a default",
-                            p.span,
-                        )
-                        .with_label("needs a default value")
-                        .with_help(
-                            "give it a default, or move it before the parameters with defaults",
-                        ));
-                    }
+                    .with_label("needs a default value")
+                    .with_help(
+                        "give it a default, or move it before the parameters with defaults",
+                    ));
                 }
             }
         }
-        Ok(())
     }
+    Ok(())
+}
 
+impl<'s> Builder<'s> {
     pub(super) fn type_expr(&mut self, p: Pair<'_>) -> Result<TypeExpr> {
         let whole = self.span(&p);
         let mut alts = Vec::new();
@@ -428,6 +445,6 @@ fn is_none_word(w: &str) -> bool {
 }
 
 /// Where a definition ends: its last body statement, pipeline stage or header.
-pub(super) fn def_end(def: &FunctionDef) -> u32 {
+pub(crate) fn def_end(def: &FunctionDef) -> u32 {
     def.def_span().end
 }

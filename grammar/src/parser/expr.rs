@@ -56,79 +56,111 @@ const P_MUL: u8 = 11;
 const P_UNARY: u8 = 12;
 const P_POW: u8 = 13;
 
-fn classify_binop(s: &str) -> (OpKind, u8) {
-    use OpKind::{Bin, Cmp};
-    match s {
-        "+" => (Bin(BinOp::Add), P_ADD),
-        "-" => (Bin(BinOp::Sub), P_ADD),
-        "*" => (Bin(BinOp::Mul), P_MUL),
-        "/" => (Bin(BinOp::Div), P_MUL),
-        "//" => (Bin(BinOp::FloorDiv), P_MUL),
-        "%" => (Bin(BinOp::Mod), P_MUL),
-        "**" => (Bin(BinOp::Pow), P_POW),
-        "|" => (Bin(BinOp::BitOr), P_BITOR),
-        "^" => (Bin(BinOp::BitXor), P_XOR),
-        "&" => (Bin(BinOp::BitAnd), P_BITAND),
-        "<<" => (Bin(BinOp::Shl), P_SHIFT),
-        ">>" => (Bin(BinOp::Shr), P_SHIFT),
-        "==" => (Cmp(CmpOp::Eq), P_CMP),
-        "!=" => (Cmp(CmpOp::NotEq), P_CMP),
-        "<" => (Cmp(CmpOp::Lt), P_CMP),
-        "<=" => (Cmp(CmpOp::LtE), P_CMP),
-        ">" => (Cmp(CmpOp::Gt), P_CMP),
-        ">=" => (Cmp(CmpOp::GtE), P_CMP),
-        "in" => (Cmp(CmpOp::In), P_CMP),
-        "is" => (Cmp(CmpOp::Is), P_CMP),
-        "and" => (OpKind::And, P_AND),
-        "or" => (OpKind::Or, P_OR),
-        // `not in` / `is not` may have any whitespace between their words.
-        _ if s.starts_with("not") => (Cmp(CmpOp::NotIn), P_CMP),
-        _ => (Cmp(CmpOp::IsNot), P_CMP),
+/// The precedence table: an arithmetic or bitwise operator with its binding power.
+pub(crate) fn bin_op(op: BinOp) -> (OpKind, u8) {
+    let prec = match op {
+        BinOp::Add | BinOp::Sub => P_ADD,
+        BinOp::Mul | BinOp::Div | BinOp::FloorDiv | BinOp::Mod => P_MUL,
+        BinOp::Pow => P_POW,
+        BinOp::BitOr => P_BITOR,
+        BinOp::BitXor => P_XOR,
+        BinOp::BitAnd => P_BITAND,
+        BinOp::Shl | BinOp::Shr => P_SHIFT,
+    };
+    (OpKind::Bin(op), prec)
+}
+
+/// A comparison (all comparisons share one binding power and chain).
+pub(crate) fn cmp_op(op: CmpOp) -> (OpKind, u8) {
+    (OpKind::Cmp(op), P_CMP)
+}
+
+pub(crate) fn and_op() -> (OpKind, u8) {
+    (OpKind::And, P_AND)
+}
+
+pub(crate) fn or_op() -> (OpKind, u8) {
+    (OpKind::Or, P_OR)
+}
+
+/// A prefix operator: `-`, `+`, `~` or `not` (`None` = `not`).
+pub(crate) fn prefix_op(op: Option<UnaryOp>) -> (OpKind, u8) {
+    match op {
+        Some(u) => (OpKind::Unary(u), P_UNARY),
+        None => (OpKind::Not, P_NOT),
     }
 }
 
-pub(super) fn boxed(e: Expr) -> Box<Expr> {
+/// The operator of a `binop` token's text.
+fn classify_binop(s: &str) -> (OpKind, u8) {
+    match s {
+        "+" => bin_op(BinOp::Add),
+        "-" => bin_op(BinOp::Sub),
+        "*" => bin_op(BinOp::Mul),
+        "/" => bin_op(BinOp::Div),
+        "//" => bin_op(BinOp::FloorDiv),
+        "%" => bin_op(BinOp::Mod),
+        "**" => bin_op(BinOp::Pow),
+        "|" => bin_op(BinOp::BitOr),
+        "^" => bin_op(BinOp::BitXor),
+        "&" => bin_op(BinOp::BitAnd),
+        "<<" => bin_op(BinOp::Shl),
+        ">>" => bin_op(BinOp::Shr),
+        "==" => cmp_op(CmpOp::Eq),
+        "!=" => cmp_op(CmpOp::NotEq),
+        "<" => cmp_op(CmpOp::Lt),
+        "<=" => cmp_op(CmpOp::LtE),
+        ">" => cmp_op(CmpOp::Gt),
+        ">=" => cmp_op(CmpOp::GtE),
+        "in" => cmp_op(CmpOp::In),
+        "is" => cmp_op(CmpOp::Is),
+        "and" => and_op(),
+        "or" => or_op(),
+        // `not in` / `is not` may have any whitespace between their words.
+        _ if s.starts_with("not") => cmp_op(CmpOp::NotIn),
+        _ => cmp_op(CmpOp::IsNot),
+    }
+}
+
+pub(crate) fn boxed(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
-impl<'s> Builder<'s> {
-    /// Builds an `expr`, `test`, `target_expr` or `pipe_expr` pair (all flat streams).
-    pub(super) fn stream(&mut self, p: Pair<'_>) -> Result<Built> {
-        let whole = self.span(&p);
-        let ob = self.operands.len();
-        let pb = self.ops.len();
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::prefix => self.push_prefix(&c),
-                Rule::binop => self.push_binop(&c, pb)?,
-                Rule::ternary_op => self.push_ternary(c, pb, whole)?,
-                Rule::call | Rule::index | Rule::attr => self.postfix(c, ob)?,
-                _ => self.push_primary(c)?,
-            }
-        }
-        while self.ops.len() > pb {
-            self.reduce()?;
-        }
-        if self.operands.len() != ob + 1 {
-            return Err(internal(whole));
-        }
-        let top = self.operands.pop().ok_or_else(|| internal(whole))?;
-        Ok((top.expr, top.depth))
+/// Rejects an expression tree deeper than [`MAX_EXPR_DEPTH`].
+#[inline]
+pub(crate) fn check_depth(depth: u32, span: Span) -> Result<()> {
+    if depth > MAX_EXPR_DEPTH {
+        Err(too_deep(span))
+    } else {
+        Ok(())
+    }
+}
+
+/// The operator-precedence (shunting-yard) pass over a flat operator stream, shared by the
+/// pest builder and the fast parser. Nested expressions share the two stacks: each stream
+/// works above the stack heights it started at (`bases`), so building an expression allocates
+/// nothing but its nodes.
+#[derive(Default)]
+pub(crate) struct Shunt {
+    operands: Vec<Operand>,
+    ops: Vec<OpEntry>,
+}
+
+impl Shunt {
+    /// The stack heights a new stream starts from: `(operands, operators)`.
+    #[inline]
+    pub(crate) fn bases(&self) -> (usize, usize) {
+        (self.operands.len(), self.ops.len())
     }
 
-    pub(super) fn push_prefix(&mut self, c: &Pair<'_>) {
-        let (kind, prec) = match c.as_str() {
-            "-" => (OpKind::Unary(UnaryOp::Neg), P_UNARY),
-            "+" => (OpKind::Unary(UnaryOp::Pos), P_UNARY),
-            "~" => (OpKind::Unary(UnaryOp::Invert), P_UNARY),
-            _ => (OpKind::Not, P_NOT),
-        };
-        let start = self.start(c);
+    /// A prefix operator starting at `start`.
+    #[inline]
+    pub(crate) fn prefix(&mut self, (kind, prec): (OpKind, u8), start: u32) {
         self.ops.push(OpEntry { kind, prec, start });
     }
 
-    pub(super) fn push_binop(&mut self, c: &Pair<'_>, pb: usize) -> Result<()> {
-        let (kind, prec) = classify_binop(c.as_str());
+    /// An infix operator of the stream whose operator stack starts at `pb`.
+    pub(crate) fn infix(&mut self, pb: usize, (kind, prec): (OpKind, u8)) -> Result<()> {
         self.reduce_while(pb, prec, prec == P_POW)?;
         self.ops.push(OpEntry {
             kind,
@@ -138,12 +170,8 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    pub(super) fn push_ternary(&mut self, c: Pair<'_>, pb: usize, whole: Span) -> Result<()> {
-        let test = c
-            .into_inner()
-            .find(|t| t.as_rule() == Rule::test)
-            .ok_or_else(|| internal(whole))?;
-        let (test, td) = self.stream(test)?;
+    /// `if test else`, the test already built.
+    pub(crate) fn ternary(&mut self, pb: usize, test: Expr, td: u32) -> Result<()> {
         self.reduce_while(pb, P_TERNARY, true)?;
         self.ops.push(OpEntry {
             kind: OpKind::Ternary(boxed(test), td),
@@ -153,19 +181,40 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    pub(super) fn push_primary(&mut self, c: Pair<'_>) -> Result<()> {
-        let (expr, depth) = self.primary(c)?;
+    /// An operand (a primary with its postfixes).
+    #[inline]
+    pub(crate) fn operand(&mut self, expr: Expr, depth: u32) {
         self.operands.push(Operand {
             expr,
             depth,
             chain: false,
         });
-        Ok(())
+    }
+
+    /// The operand on top of the stream whose operands start at `ob` (a postfix applies to it).
+    pub(crate) fn take_top(&mut self, ob: usize, at: Span) -> Result<(Expr, u32)> {
+        if self.operands.len() <= ob {
+            return Err(internal(at));
+        }
+        let top = self.pop_operand()?;
+        Ok((top.expr, top.depth))
+    }
+
+    /// Reduces what is left of a stream and returns its expression.
+    pub(crate) fn finish(&mut self, (ob, pb): (usize, usize), whole: Span) -> Result<Built> {
+        while self.ops.len() > pb {
+            self.reduce()?;
+        }
+        if self.operands.len() != ob + 1 {
+            return Err(internal(whole));
+        }
+        let top = self.pop_operand()?;
+        Ok((top.expr, top.depth))
     }
 
     /// Reduces the operators above `base` that bind tighter than an incoming operator of
     /// precedence `prec` (or as tight, for a left-associative one).
-    pub(super) fn reduce_while(&mut self, base: usize, prec: u8, right_assoc: bool) -> Result<()> {
+    fn reduce_while(&mut self, base: usize, prec: u8, right_assoc: bool) -> Result<()> {
         while self.ops.len() > base {
             let top = self.ops.last().map_or(0, |o| o.prec);
             if top > prec || (top == prec && !right_assoc) {
@@ -177,11 +226,11 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    pub(super) fn pop_operand(&mut self) -> Result<Operand> {
+    fn pop_operand(&mut self) -> Result<Operand> {
         self.operands.pop().ok_or_else(|| internal(Span::new(0, 0)))
     }
 
-    pub(super) fn reduce(&mut self) -> Result<()> {
+    fn reduce(&mut self) -> Result<()> {
         let Some(op) = self.ops.pop() else {
             return Err(internal(Span::new(0, 0)));
         };
@@ -241,7 +290,7 @@ impl<'s> Builder<'s> {
                                 let d = lhs.depth.max(rhs.depth + 1);
                                 ops.push((c, rhs.expr));
                                 lhs.expr.span = span;
-                                self.check_depth(d, span)?;
+                                check_depth(d, span)?;
                                 self.operands.push(Operand {
                                     expr: lhs.expr,
                                     depth: d,
@@ -264,7 +313,7 @@ impl<'s> Builder<'s> {
                 }
             }
         };
-        self.check_depth(depth, span)?;
+        check_depth(depth, span)?;
         self.operands.push(Operand {
             expr: Expr { kind, span },
             depth,
@@ -272,24 +321,54 @@ impl<'s> Builder<'s> {
         });
         Ok(())
     }
+}
+
+impl<'s> Builder<'s> {
+    /// Builds an `expr`, `test`, `target_expr` or `pipe_expr` pair (all flat streams).
+    pub(super) fn stream(&mut self, p: Pair<'_>) -> Result<Built> {
+        let whole = self.span(&p);
+        let bases = self.shunt.bases();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::prefix => {
+                    let op = match c.as_str() {
+                        "-" => Some(UnaryOp::Neg),
+                        "+" => Some(UnaryOp::Pos),
+                        "~" => Some(UnaryOp::Invert),
+                        _ => None,
+                    };
+                    let start = self.start(&c);
+                    self.shunt.prefix(prefix_op(op), start);
+                }
+                Rule::binop => self.shunt.infix(bases.1, classify_binop(c.as_str()))?,
+                Rule::ternary_op => {
+                    let test = c
+                        .into_inner()
+                        .find(|t| t.as_rule() == Rule::test)
+                        .ok_or_else(|| internal(whole))?;
+                    let (test, td) = self.stream(test)?;
+                    self.shunt.ternary(bases.1, test, td)?;
+                }
+                Rule::call | Rule::index | Rule::attr => self.postfix(c, bases.0)?,
+                _ => {
+                    let (expr, depth) = self.primary(c)?;
+                    self.shunt.operand(expr, depth);
+                }
+            }
+        }
+        self.shunt.finish(bases, whole)
+    }
 
     #[inline]
     pub(super) fn check_depth(&self, depth: u32, span: Span) -> Result<()> {
-        if depth > MAX_EXPR_DEPTH {
-            Err(too_deep(span))
-        } else {
-            Ok(())
-        }
+        check_depth(depth, span)
     }
 
     pub(super) fn postfix(&mut self, c: Pair<'_>, base: usize) -> Result<()> {
         let pspan = self.span(&c);
-        if self.operands.len() <= base {
-            return Err(internal(pspan));
-        }
-        let target = self.pop_operand()?;
+        let (target, target_depth) = self.shunt.take_top(base, pspan)?;
         let span = Span {
-            start: target.expr.span.start,
+            start: target.span.start,
             end: pspan.end,
         };
         let (kind, depth) = match c.as_rule() {
@@ -298,39 +377,35 @@ impl<'s> Builder<'s> {
                 let attr = self.ident(&id)?;
                 (
                     ExprKind::Attribute {
-                        value: boxed(target.expr),
+                        value: boxed(target),
                         attr,
                     },
-                    target.depth + 1,
+                    target_depth + 1,
                 )
             }
             Rule::call => {
                 let (args, ad) = self.call_args(c)?;
                 (
                     ExprKind::Call {
-                        func: boxed(target.expr),
+                        func: boxed(target),
                         args,
                     },
-                    1 + target.depth.max(ad),
+                    1 + target_depth.max(ad),
                 )
             }
             _ => {
                 let (index, id) = self.subscript(c)?;
                 (
                     ExprKind::Index {
-                        value: boxed(target.expr),
+                        value: boxed(target),
                         index: boxed(index),
                     },
-                    1 + target.depth.max(id),
+                    1 + target_depth.max(id),
                 )
             }
         };
         self.check_depth(depth, span)?;
-        self.operands.push(Operand {
-            expr: Expr { kind, span },
-            depth,
-            chain: false,
-        });
+        self.shunt.operand(Expr { kind, span }, depth);
         Ok(())
     }
 
@@ -381,14 +456,8 @@ impl<'s> Builder<'s> {
     }
 
     pub(super) fn scoped_name(&self, text: &'s str, span: Span) -> Result<ExprKind> {
-        let Some((scope, name)) = text.split_once(':') else {
+        let Some((scope, name)) = split_scoped(text) else {
             return Err(internal(span));
-        };
-        let scope = match scope {
-            "private" => ScopeKind::Private,
-            "public" => ScopeKind::Public,
-            "system" => ScopeKind::System,
-            _ => ScopeKind::Local,
         };
         if is_reserved(name) {
             let start = span.end as usize - name.len();
@@ -487,7 +556,7 @@ impl<'s> Builder<'s> {
                     _ => {}
                 }
             }
-            b.check_params(&params)?;
+            super::defs::check_params(&params)?;
             let body = body.ok_or_else(|| internal(head))?;
             let (body, bd) = b.stream(body)?;
             let span = Span {
@@ -505,6 +574,18 @@ impl<'s> Builder<'s> {
             ))
         })
     }
+}
+
+/// The scope and the name of a scoped name's text (`private:x`).
+pub(crate) fn split_scoped(text: &str) -> Option<(ScopeKind, &str)> {
+    let (scope, name) = text.split_once(':')?;
+    let scope = match scope {
+        "private" => ScopeKind::Private,
+        "public" => ScopeKind::Public,
+        "system" => ScopeKind::System,
+        _ => ScopeKind::Local,
+    };
+    Some((scope, name))
 }
 
 pub(super) fn starred_here(span: Span) -> SyntaxError {

@@ -7,6 +7,7 @@
 //! an optional part also covers the whitespace skipped before it.
 
 use super::defs::def_end;
+use super::targets::check_target;
 use super::{internal, Builder, Pair, Result, Rule};
 use crate::ast::*;
 use crate::error::SyntaxError;
@@ -450,7 +451,7 @@ impl<'s> Builder<'s> {
                             Rule::expr => context = Some(self.stream(e)?.0),
                             Rule::target_expr => {
                                 let (t, _) = self.stream(e)?;
-                                self.check_target(&t, false)?;
+                                check_target(self.src, &t, false)?;
                                 target = Some(t);
                             }
                             _ => {}
@@ -508,12 +509,7 @@ impl<'s> Builder<'s> {
                 .with_help("write `from module import name` or `from . import name`"));
         }
         // A parenthesised list ends with ')'.
-        if let Some(close) = self.src.get(end as usize..).and_then(|r| {
-            let t = r.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
-            t.starts_with(')').then(|| r.len() - t.len())
-        }) {
-            end += close as u32 + 1;
-        }
+        let end = from_import_end(self.src, end);
         Ok((
             StmtKind::FromImport {
                 level,
@@ -570,7 +566,7 @@ impl<'s> Builder<'s> {
         };
         match tail.as_rule() {
             Rule::annot_tail => {
-                self.single_target(&first, "an annotated assignment")?;
+                single_target(self.src, &first, "an annotated assignment")?;
                 let mut ann = None;
                 let mut value = None;
                 for c in tail.into_inner() {
@@ -592,25 +588,12 @@ impl<'s> Builder<'s> {
                 ))
             }
             Rule::aug_tail => {
-                self.single_target(&first, "an augmented assignment")?;
+                single_target(self.src, &first, "an augmented assignment")?;
                 let mut parts = tail.into_inner();
                 let (Some(op), Some(value)) = (parts.next(), parts.next()) else {
                     return Err(internal(whole));
                 };
-                let op = match op.as_str() {
-                    "+=" => BinOp::Add,
-                    "-=" => BinOp::Sub,
-                    "*=" => BinOp::Mul,
-                    "/=" => BinOp::Div,
-                    "//=" => BinOp::FloorDiv,
-                    "%=" => BinOp::Mod,
-                    "**=" => BinOp::Pow,
-                    "|=" => BinOp::BitOr,
-                    "&=" => BinOp::BitAnd,
-                    "^=" => BinOp::BitXor,
-                    "<<=" => BinOp::Shl,
-                    _ => BinOp::Shr,
-                };
+                let op = aug_op(op.as_str());
                 let (value, _) = self.exprlist(value)?;
                 let end = value.span.end;
                 Ok((
@@ -633,30 +616,60 @@ impl<'s> Builder<'s> {
                 }
                 let value = targets.pop().ok_or_else(|| internal(whole))?;
                 for t in &targets {
-                    self.check_target(t, false)?;
+                    check_target(self.src, t, false)?;
                 }
                 let end = value.span.end;
                 Ok((StmtKind::Assign { targets, value }, end))
             }
         }
     }
+}
 
-    /// Targets of typed and augmented assignment: one name, attribute or item.
-    pub(super) fn single_target(&self, e: &Expr, what: &str) -> Result<()> {
-        match e.kind {
-            ExprKind::Name { .. } | ExprKind::Attribute { .. } | ExprKind::Index { .. } => Ok(()),
-            ExprKind::Tuple(_) | ExprKind::List(_) => Err(SyntaxError::new(
-                format!("{what} needs a single target"),
-                e.span,
-            )
-            .with_label("several targets")
-            .with_help("assign to one name, attribute or item")),
-            _ => self.check_target(e, false),
-        }
+/// Targets of typed and augmented assignment: one name, attribute or item.
+pub(crate) fn single_target(src: &str, e: &Expr, what: &str) -> Result<()> {
+    match e.kind {
+        ExprKind::Name { .. } | ExprKind::Attribute { .. } | ExprKind::Index { .. } => Ok(()),
+        ExprKind::Tuple(_) | ExprKind::List(_) => Err(SyntaxError::new(
+            format!("{what} needs a single target"),
+            e.span,
+        )
+        .with_label("several targets")
+        .with_help("assign to one name, attribute or item")),
+        _ => check_target(src, e, false),
+    }
+}
+
+/// The operator of an augmented assignment token (`+=` → `+`).
+pub(crate) fn aug_op(text: &str) -> BinOp {
+    match text {
+        "+=" => BinOp::Add,
+        "-=" => BinOp::Sub,
+        "*=" => BinOp::Mul,
+        "/=" => BinOp::Div,
+        "//=" => BinOp::FloorDiv,
+        "%=" => BinOp::Mod,
+        "**=" => BinOp::Pow,
+        "|=" => BinOp::BitOr,
+        "&=" => BinOp::BitAnd,
+        "^=" => BinOp::BitXor,
+        "<<=" => BinOp::Shl,
+        _ => BinOp::Shr,
+    }
+}
+
+/// Where a `from … import` statement ends, given the end of its last name: a parenthesised
+/// list ends with its `)` (unless a comment stands between the name and the `)`).
+pub(crate) fn from_import_end(src: &str, end: u32) -> u32 {
+    match src.get(end as usize..).and_then(|r| {
+        let t = r.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        t.starts_with(')').then(|| r.len() - t.len())
+    }) {
+        Some(close) => end + close as u32 + 1,
+        None => end,
     }
 }
 
 /// Where a list of statements ends (0 when empty).
-pub(super) fn body_end(stmts: &[Stmt]) -> u32 {
+pub(crate) fn body_end(stmts: &[Stmt]) -> u32 {
     stmts.last().map_or(0, |s| s.span.end)
 }

@@ -7,8 +7,9 @@
 //! The f-string body ends at the first matching quote, as in Python before 3.12: a field
 //! cannot reuse the quote character of its f-string.
 
+use super::expr::check_depth;
 use super::expr::Built;
-use super::{internal, Builder, Pair, Result};
+use super::{internal, too_deep, Builder, Pair, Result, MAX_NESTING};
 use crate::ast::*;
 use crate::error::SyntaxError;
 
@@ -18,279 +19,338 @@ const MAX_RADIX_DIGITS: usize = 4096;
 impl<'s> Builder<'s> {
     /// A `strings` pair: one or more adjacent literals, concatenated.
     pub(super) fn strings(&mut self, p: Pair<'_>) -> Result<Built> {
-        let mut lits: Option<String> = None;
-        let mut parts: Option<Vec<FPart>> = None;
-        let mut depth = 1;
-        let mut start = None;
-        let mut end = 0;
+        let mut acc = StringsAcc::default();
         for tok in p.into_inner() {
             let span = self.span(&tok);
-            start.get_or_insert(span.start);
-            end = span.end;
             // Strings contain no layout markers, so the token is also a slice of the source.
             let text: &'s str = self.src.get(span.range()).ok_or_else(|| internal(span))?;
-            let piece = self.string_token(text, span.start as usize)?;
-            match (piece, &mut parts) {
-                (Piece::Lit(s), None) => match &mut lits {
-                    Some(acc) => acc.push_str(&s),
-                    None => lits = Some(s),
-                },
-                (Piece::Lit(s), Some(ps)) => push_lit(ps, s),
-                (Piece::F(fparts, d), ps) => {
-                    depth = depth.max(d);
-                    let list = ps.get_or_insert_with(|| match lits.take() {
-                        Some(s) if !s.is_empty() => vec![FPart::Lit(s)],
-                        _ => Vec::new(),
-                    });
-                    for part in fparts {
-                        match part {
-                            FPart::Lit(s) => push_lit(list, s),
-                            other => list.push(other),
-                        }
+            acc.push(self, text, span)?;
+        }
+        acc.finish()
+    }
+}
+
+impl<'s> FieldHost<'s> for Builder<'s> {
+    fn field_expr(&mut self, text: &'s str, base: usize) -> Result<Built> {
+        self.sub_expr(text, base)
+    }
+
+    fn enter(&mut self, span: Span) -> Result<()> {
+        if self.ctx.nesting >= MAX_NESTING {
+            return Err(too_deep(span));
+        }
+        self.ctx.nesting += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.ctx.nesting -= 1;
+    }
+}
+
+/// What decoding f-strings needs from a parser: parsing a field's expression list, and the
+/// nesting bookkeeping that bounds recursion through nested f-strings.
+pub(crate) trait FieldHost<'s> {
+    /// Parses `text`, the expression of an f-string field: a slice of the source at `base`.
+    fn field_expr(&mut self, text: &'s str, base: usize) -> Result<Built>;
+    /// Enters one nesting level (an error past [`MAX_NESTING`]).
+    fn enter(&mut self, span: Span) -> Result<()>;
+    /// Leaves the level [`FieldHost::enter`] entered.
+    fn leave(&mut self);
+}
+
+/// Adjacent string literals being concatenated (`"a" f"{b}" 'c'`).
+#[derive(Default)]
+pub(crate) struct StringsAcc {
+    lits: Option<String>,
+    parts: Option<Vec<FPart>>,
+    depth: u32,
+    start: Option<u32>,
+    end: u32,
+}
+
+impl StringsAcc {
+    /// Adds one string token: `text` is its source text (prefix and quotes included), `span`
+    /// where it is in the source.
+    pub(crate) fn push<'s>(
+        &mut self,
+        host: &mut impl FieldHost<'s>,
+        text: &'s str,
+        span: Span,
+    ) -> Result<()> {
+        self.start.get_or_insert(span.start);
+        self.end = span.end;
+        let piece = string_token(host, text, span.start as usize)?;
+        match (piece, &mut self.parts) {
+            (Piece::Lit(s), None) => match &mut self.lits {
+                Some(acc) => acc.push_str(&s),
+                None => self.lits = Some(s),
+            },
+            (Piece::Lit(s), Some(ps)) => push_lit(ps, s),
+            (Piece::F(fparts, d), ps) => {
+                self.depth = self.depth.max(d);
+                let lits = &mut self.lits;
+                let list = ps.get_or_insert_with(|| match lits.take() {
+                    Some(s) if !s.is_empty() => vec![FPart::Lit(s)],
+                    _ => Vec::new(),
+                });
+                for part in fparts {
+                    match part {
+                        FPart::Lit(s) => push_lit(list, s),
+                        other => list.push(other),
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The string (or f-string) expression and its depth.
+    pub(crate) fn finish(self) -> Result<Built> {
         let span = Span {
-            start: start.unwrap_or(0),
-            end,
+            start: self.start.unwrap_or(0),
+            end: self.end,
         };
-        let kind = match parts {
+        let kind = match self.parts {
             Some(ps) => ExprKind::FString(ps),
-            None => ExprKind::Str(lits.unwrap_or_default()),
+            None => ExprKind::Str(self.lits.unwrap_or_default()),
         };
-        self.check_depth(depth, span)?;
+        let depth = self.depth.max(1);
+        check_depth(depth, span)?;
         Ok((Expr { kind, span }, depth))
     }
+}
 
-    /// Decodes one string token (prefix, quotes and body) found at original offset `at`.
-    fn string_token(&mut self, text: &'s str, at: usize) -> Result<Piece> {
-        let bytes = text.as_bytes();
-        let whole = Span::new(at, at + text.len());
-        let plen = bytes
-            .iter()
-            .position(|&b| b == b'"' || b == b'\'')
-            .ok_or_else(|| internal(whole))?;
-        let prefix = &text[..plen];
-        let raw = prefix.contains(['r', 'R']);
-        let is_f = prefix.contains(['f', 'F']);
-        let q = bytes[plen];
-        let rest = &bytes[plen..];
-        let qlen = if rest.len() >= 6 && rest[1] == q && rest[2] == q {
-            3
-        } else {
-            1
-        };
-        let body = text
-            .get(plen + qlen..text.len() - qlen)
-            .ok_or_else(|| internal(whole))?;
-        let base = at + plen + qlen;
-        if is_f {
-            let (parts, depth) = self.nested(whole, |b| b.fparts(body, base, raw, 0))?;
-            Ok(Piece::F(parts, depth + 1))
-        } else {
-            let mut out = String::with_capacity(body.len());
-            decode_into(body, raw, base, &mut out)?;
-            Ok(Piece::Lit(out))
+/// Decodes one string token (prefix, quotes and body) found at original offset `at`.
+fn string_token<'s>(host: &mut impl FieldHost<'s>, text: &'s str, at: usize) -> Result<Piece> {
+    let bytes = text.as_bytes();
+    let whole = Span::new(at, at + text.len());
+    let plen = bytes
+        .iter()
+        .position(|&b| b == b'"' || b == b'\'')
+        .ok_or_else(|| internal(whole))?;
+    let prefix = &text[..plen];
+    let raw = prefix.contains(['r', 'R']);
+    let is_f = prefix.contains(['f', 'F']);
+    let q = bytes[plen];
+    let rest = &bytes[plen..];
+    let qlen = if rest.len() >= 6 && rest[1] == q && rest[2] == q {
+        3
+    } else {
+        1
+    };
+    let body = text
+        .get(plen + qlen..text.len() - qlen)
+        .ok_or_else(|| internal(whole))?;
+    let base = at + plen + qlen;
+    if is_f {
+        host.enter(whole)?;
+        let r = fparts(host, body, base, raw, 0);
+        host.leave();
+        let (parts, depth) = r?;
+        Ok(Piece::F(parts, depth + 1))
+    } else {
+        let mut out = String::with_capacity(body.len());
+        decode_into(body, raw, base, &mut out)?;
+        Ok(Piece::Lit(out))
+    }
+}
+
+/// The parts of an f-string body (or of a format spec when `spec_level > 0`).
+fn fparts<'s>(
+    host: &mut impl FieldHost<'s>,
+    body: &'s str,
+    base: usize,
+    raw: bool,
+    spec_level: u32,
+) -> Result<(Vec<FPart>, u32)> {
+    let b = body.as_bytes();
+    let mut parts = Vec::new();
+    let mut lit = String::new();
+    let mut depth = 0;
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            c @ (b'{' | b'}') if spec_level == 0 && b.get(i + 1) == Some(&c) => {
+                decode_into(&body[run..i], raw, base + run, &mut lit)?;
+                lit.push(c as char);
+                i += 2;
+                run = i;
+            }
+            b'{' => {
+                decode_into(&body[run..i], raw, base + run, &mut lit)?;
+                if !lit.is_empty() {
+                    parts.push(FPart::Lit(std::mem::take(&mut lit)));
+                }
+                let (part, next, d) = ffield(host, body, base, raw, i, spec_level)?;
+                depth = depth.max(d);
+                parts.push(part);
+                i = next;
+                run = i;
+            }
+            b'}' => {
+                return Err(SyntaxError::new(
+                    "f-string: single '}' is not allowed",
+                    Span::new(base + i, base + i + 1),
+                )
+                .with_label("unmatched '}'")
+                .with_help("write '}}' for a literal brace"));
+            }
+            _ => i += 1,
         }
     }
-
-    /// The parts of an f-string body (or of a format spec when `spec_level > 0`).
-    fn fparts(
-        &mut self,
-        body: &'s str,
-        base: usize,
-        raw: bool,
-        spec_level: u32,
-    ) -> Result<(Vec<FPart>, u32)> {
-        let b = body.as_bytes();
-        let mut parts = Vec::new();
-        let mut lit = String::new();
-        let mut depth = 0;
-        let mut run = 0;
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                c @ (b'{' | b'}') if spec_level == 0 && b.get(i + 1) == Some(&c) => {
-                    decode_into(&body[run..i], raw, base + run, &mut lit)?;
-                    lit.push(c as char);
-                    i += 2;
-                    run = i;
-                }
-                b'{' => {
-                    decode_into(&body[run..i], raw, base + run, &mut lit)?;
-                    if !lit.is_empty() {
-                        parts.push(FPart::Lit(std::mem::take(&mut lit)));
-                    }
-                    let (part, next, d) = self.ffield(body, base, raw, i, spec_level)?;
-                    depth = depth.max(d);
-                    parts.push(part);
-                    i = next;
-                    run = i;
-                }
-                b'}' => {
-                    return Err(SyntaxError::new(
-                        "f-string: single '}' is not allowed",
-                        Span::new(base + i, base + i + 1),
-                    )
-                    .with_label("unmatched '}'")
-                    .with_help("write '}}' for a literal brace"));
-                }
-                _ => i += 1,
-            }
-        }
-        decode_into(&body[run..], raw, base + run, &mut lit)?;
-        if !lit.is_empty() {
-            parts.push(FPart::Lit(lit));
-        }
-        Ok((parts, depth))
+    decode_into(&body[run..], raw, base + run, &mut lit)?;
+    if !lit.is_empty() {
+        parts.push(FPart::Lit(lit));
     }
+    Ok((parts, depth))
+}
 
-    /// One `{…}` field starting at `open`; returns the part, the offset after its `}` and the
-    /// depth of its expressions.
-    fn ffield(
-        &mut self,
-        body: &'s str,
-        base: usize,
-        raw: bool,
-        open: usize,
-        spec_level: u32,
-    ) -> Result<(FPart, usize, u32)> {
-        let b = body.as_bytes();
-        let n = b.len();
-        let unclosed = || {
-            SyntaxError::new(
-                "f-string: expecting '}'",
-                Span::new(base + open, base + open + 1),
-            )
-            .with_label("this field is never closed")
-            .with_help("close the field with '}', or write '{{' for a literal brace")
-        };
-        let s = open + 1;
-        let mut j = s;
-        let mut nest = 0u32;
-        let mut quote: Option<u8> = None;
-        let mut expr_end = None;
-        let mut debug_end = None;
-        while j < n {
-            let c = b[j];
-            if let Some(qc) = quote {
-                if c == qc {
-                    quote = None;
-                }
-                j += 1;
-                continue;
-            }
-            match c {
-                b'\'' | b'"' => quote = Some(c),
-                b'(' | b'[' | b'{' => nest += 1,
-                b')' | b']' => nest = nest.saturating_sub(1),
-                b'}' if nest > 0 => nest -= 1,
-                b'}' => {
-                    expr_end = Some(j);
-                    break;
-                }
-                b'!' if nest == 0 && b.get(j + 1) != Some(&b'=') => {
-                    expr_end = Some(j);
-                    break;
-                }
-                b':' if nest == 0 => {
-                    expr_end = Some(j);
-                    break;
-                }
-                b'=' if nest == 0
-                    && b.get(j + 1) != Some(&b'=')
-                    && !matches!(b.get(j.wrapping_sub(1)), Some(b'=' | b'!' | b'<' | b'>')) =>
-                {
-                    // `{x=}` / `{x = !r}`: self-documenting only before `}`, `!` or `:`.
-                    let mut k = j + 1;
-                    while k < n && b[k].is_ascii_whitespace() {
-                        k += 1;
-                    }
-                    if k < n && matches!(b[k], b'}' | b'!' | b':') {
-                        expr_end = Some(j);
-                        debug_end = Some(k);
-                        j = k;
-                        break;
-                    }
-                }
-                _ => {}
+/// One `{…}` field starting at `open`; returns the part, the offset after its `}` and the
+/// depth of its expressions.
+fn ffield<'s>(
+    host: &mut impl FieldHost<'s>,
+    body: &'s str,
+    base: usize,
+    raw: bool,
+    open: usize,
+    spec_level: u32,
+) -> Result<(FPart, usize, u32)> {
+    let b = body.as_bytes();
+    let n = b.len();
+    let unclosed = || {
+        SyntaxError::new(
+            "f-string: expecting '}'",
+            Span::new(base + open, base + open + 1),
+        )
+        .with_label("this field is never closed")
+        .with_help("close the field with '}', or write '{{' for a literal brace")
+    };
+    let s = open + 1;
+    let mut j = s;
+    let mut nest = 0u32;
+    let mut quote: Option<u8> = None;
+    let mut expr_end = None;
+    let mut debug_end = None;
+    while j < n {
+        let c = b[j];
+        if let Some(qc) = quote {
+            if c == qc {
+                quote = None;
             }
             j += 1;
+            continue;
         }
-        let expr_end = expr_end.ok_or_else(unclosed)?;
-        let expr_text = &body[s..expr_end];
-        if expr_text.trim().is_empty() {
-            return Err(SyntaxError::new(
-                "f-string: empty expression not allowed",
-                Span::new(base + open, base + j.min(n - 1) + 1),
-            )
-            .with_label("empty field")
-            .with_help("put an expression between the braces, or write '{{' for a literal brace"));
+        match c {
+            b'\'' | b'"' => quote = Some(c),
+            b'(' | b'[' | b'{' => nest += 1,
+            b')' | b']' => nest = nest.saturating_sub(1),
+            b'}' if nest > 0 => nest -= 1,
+            b'}' => {
+                expr_end = Some(j);
+                break;
+            }
+            b'!' if nest == 0 && b.get(j + 1) != Some(&b'=') => {
+                expr_end = Some(j);
+                break;
+            }
+            b':' if nest == 0 => {
+                expr_end = Some(j);
+                break;
+            }
+            b'=' if nest == 0
+                && b.get(j + 1) != Some(&b'=')
+                && !matches!(b.get(j.wrapping_sub(1)), Some(b'=' | b'!' | b'<' | b'>')) =>
+            {
+                // `{x=}` / `{x = !r}`: self-documenting only before `}`, `!` or `:`.
+                let mut k = j + 1;
+                while k < n && b[k].is_ascii_whitespace() {
+                    k += 1;
+                }
+                if k < n && matches!(b[k], b'}' | b'!' | b':') {
+                    expr_end = Some(j);
+                    debug_end = Some(k);
+                    j = k;
+                    break;
+                }
+            }
+            _ => {}
         }
-        let fspan = Span::new(base + open, base + j);
-        let (expr, mut depth) = self.sub_expr(expr_text, base + s)?;
-        let debug_text = debug_end.map(|k| body[s..k].to_string());
+        j += 1;
+    }
+    let expr_end = expr_end.ok_or_else(unclosed)?;
+    let expr_text = &body[s..expr_end];
+    if expr_text.trim().is_empty() {
+        return Err(SyntaxError::new(
+            "f-string: empty expression not allowed",
+            Span::new(base + open, base + j.min(n - 1) + 1),
+        )
+        .with_label("empty field")
+        .with_help("put an expression between the braces, or write '{{' for a literal brace"));
+    }
+    let fspan = Span::new(base + open, base + j);
+    let (expr, mut depth) = host.field_expr(expr_text, base + s)?;
+    let debug_text = debug_end.map(|k| body[s..k].to_string());
 
-        let mut conversion = None;
-        if b.get(j) == Some(&b'!') {
-            match b.get(j + 1) {
-                Some(&c @ (b'r' | b's' | b'a')) if matches!(b.get(j + 2), Some(b'}' | b':')) => {
-                    conversion = Some(c as char);
-                    j += 2;
-                }
-                _ => {
-                    return Err(SyntaxError::new(
-                        "f-string: invalid conversion; expected '!r', '!s' or '!a'",
-                        Span::new(base + j, base + (j + 2).min(n)),
-                    )
-                    .with_label("invalid conversion"));
-                }
+    let mut conversion = None;
+    if b.get(j) == Some(&b'!') {
+        match b.get(j + 1) {
+            Some(&c @ (b'r' | b's' | b'a')) if matches!(b.get(j + 2), Some(b'}' | b':')) => {
+                conversion = Some(c as char);
+                j += 2;
             }
-        }
-        let mut spec = None;
-        if b.get(j) == Some(&b':') {
-            let mut k = j + 1;
-            let mut nest = 0u32;
-            while k < n {
-                match b[k] {
-                    b'{' => nest += 1,
-                    b'}' if nest == 0 => break,
-                    b'}' => nest -= 1,
-                    _ => {}
-                }
-                k += 1;
-            }
-            if k >= n {
-                return Err(unclosed());
-            }
-            if spec_level >= 1 {
+            _ => {
                 return Err(SyntaxError::new(
-                    "f-string: format specs nested too deeply",
-                    Span::new(base + j, base + k),
+                    "f-string: invalid conversion; expected '!r', '!s' or '!a'",
+                    Span::new(base + j, base + (j + 2).min(n)),
                 )
-                .with_label("nested spec"));
+                .with_label("invalid conversion"));
             }
-            let (parts, d) = self.fparts(&body[j + 1..k], base + j + 1, raw, spec_level + 1)?;
-            depth = depth.max(d);
-            spec = Some(parts);
-            j = k;
         }
-        if b.get(j) != Some(&b'}') {
+    }
+    let mut spec = None;
+    if b.get(j) == Some(&b':') {
+        let mut k = j + 1;
+        let mut nest = 0u32;
+        while k < n {
+            match b[k] {
+                b'{' => nest += 1,
+                b'}' if nest == 0 => break,
+                b'}' => nest -= 1,
+                _ => {}
+            }
+            k += 1;
+        }
+        if k >= n {
             return Err(unclosed());
         }
-        let _ = fspan;
-        Ok((
-            FPart::Expr {
-                expr: Box::new(expr),
-                conversion,
-                spec,
-                debug_text,
-            },
-            j + 1,
-            depth + 1,
-        ))
+        if spec_level >= 1 {
+            return Err(SyntaxError::new(
+                "f-string: format specs nested too deeply",
+                Span::new(base + j, base + k),
+            )
+            .with_label("nested spec"));
+        }
+        let (parts, d) = fparts(host, &body[j + 1..k], base + j + 1, raw, spec_level + 1)?;
+        depth = depth.max(d);
+        spec = Some(parts);
+        j = k;
     }
+    if b.get(j) != Some(&b'}') {
+        return Err(unclosed());
+    }
+    let _ = fspan;
+    Ok((
+        FPart::Expr {
+            expr: Box::new(expr),
+            conversion,
+            spec,
+            debug_text,
+        },
+        j + 1,
+        depth + 1,
+    ))
 }
 
 enum Piece {
@@ -413,7 +473,7 @@ fn decode_into(run: &str, raw: bool, base: usize, out: &mut String) -> Result<()
 }
 
 /// Converts a `number` token (§1 literals) to an expression kind.
-pub(super) fn number(text: &str, span: Span) -> Result<ExprKind> {
+pub(crate) fn number(text: &str, span: Span) -> Result<ExprKind> {
     let clean: std::borrow::Cow<'_, str> = if text.contains('_') {
         text.replace('_', "").into()
     } else {

@@ -17,14 +17,7 @@ impl<'s> Builder<'s> {
         let mut members = None;
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::niche_kw => {
-                    niche = Some(match c.as_str() {
-                        "agent" => NicheKind::Agent,
-                        "agent_blueprint" => NicheKind::AgentBlueprint,
-                        "resource" => NicheKind::Resource,
-                        _ => NicheKind::Workflow,
-                    })
-                }
+                Rule::niche_kw => niche = Some(niche_kind(c.as_str())),
                 Rule::ident => name = Some(self.ident(&c)?),
                 Rule::struct_bases => {
                     let what = if niche.is_some() {
@@ -136,7 +129,7 @@ impl<'s> Builder<'s> {
             .or(ann.as_ref().map(|a| a.span.end))
             .unwrap_or(name.span.end);
         Ok(FieldDef {
-            comment: self.trailing_comment(end as usize),
+            comment: trailing_comment(self.src, end as usize),
             name,
             ann,
             default,
@@ -145,14 +138,6 @@ impl<'s> Builder<'s> {
                 end,
             },
         })
-    }
-
-    /// The `# comment` after offset `end` on the same line of the original source.
-    pub(super) fn trailing_comment(&self, end: usize) -> Option<String> {
-        let rest = self.src.get(end..)?;
-        let line = rest.split('\n').next()?;
-        let text = line.trim_start().strip_prefix('#')?;
-        Some(text.trim().to_string())
     }
 
     pub(super) fn interface(&mut self, p: Pair<'_>) -> Result<(StmtKind, u32)> {
@@ -239,4 +224,22 @@ impl<'s> Builder<'s> {
             span: Span { start, end },
         })
     }
+}
+
+/// The kind of a niche block from its keyword.
+pub(crate) fn niche_kind(word: &str) -> NicheKind {
+    match word {
+        "agent" => NicheKind::Agent,
+        "agent_blueprint" => NicheKind::AgentBlueprint,
+        "resource" => NicheKind::Resource,
+        _ => NicheKind::Workflow,
+    }
+}
+
+/// The `# comment` after offset `end` on the same line of the original source `src`.
+pub(crate) fn trailing_comment(src: &str, end: usize) -> Option<String> {
+    let rest = src.get(end..)?;
+    let line = rest.split('\n').next()?;
+    let text = line.trim_start().strip_prefix('#')?;
+    Some(text.trim().to_string())
 }

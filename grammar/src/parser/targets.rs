@@ -56,54 +56,55 @@ impl<'s> Builder<'s> {
                 span,
             }
         };
-        self.check_target(&target, false)?;
+        check_target(self.src, &target, false)?;
         Ok((target, depth))
     }
+}
 
-    /// Checks that `e` can be assigned to (DANA_SPEC §2).
-    pub(super) fn check_target(&self, e: &Expr, in_sequence: bool) -> Result<()> {
-        match &e.kind {
-            ExprKind::Name { .. } | ExprKind::Attribute { .. } | ExprKind::Index { .. } => Ok(()),
-            ExprKind::Tuple(items) | ExprKind::List(items) => {
-                let mut stars = 0;
-                for item in items {
-                    if matches!(item.kind, ExprKind::Starred(_)) {
-                        stars += 1;
-                        if stars > 1 {
-                            return Err(SyntaxError::new(
-                                "multiple starred expressions in assignment",
-                                item.span,
-                            )
-                            .with_label("second starred target"));
-                        }
+/// Checks that `e` can be assigned to (DANA_SPEC §2); `src` is the source it was parsed from.
+pub(crate) fn check_target(src: &str, e: &Expr, in_sequence: bool) -> Result<()> {
+    match &e.kind {
+        ExprKind::Name { .. } | ExprKind::Attribute { .. } | ExprKind::Index { .. } => Ok(()),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            let mut stars = 0;
+            for item in items {
+                if matches!(item.kind, ExprKind::Starred(_)) {
+                    stars += 1;
+                    if stars > 1 {
+                        return Err(SyntaxError::new(
+                            "multiple starred expressions in assignment",
+                            item.span,
+                        )
+                        .with_label("second starred target"));
                     }
-                    self.check_target(item, true)?;
                 }
-                Ok(())
+                check_target(src, item, true)?;
             }
-            ExprKind::Starred(inner) if in_sequence => self.check_target(inner, false),
-            ExprKind::Starred(_) => Err(SyntaxError::new(
-                "a starred assignment target must be in a list or tuple",
-                e.span,
-            )
-            .with_label("starred target")
-            .with_help("add a comma: `*rest, = values`")),
-            ExprKind::Bool(_) | ExprKind::None => {
-                let word = self.src.get(e.span.range()).unwrap_or("this literal");
-                Err(SyntaxError::new(
-                    format!("cannot assign to '{word}': it is a reserved word"),
-                    e.span,
-                )
-                .with_label("reserved word")
-                .with_help(format!("choose another name, e.g. '{word}_'")))
-            }
-            _ => Err(SyntaxError::new(
-                format!("cannot assign to {}", describe(e)),
-                e.span,
-            )
-            .with_label("not assignable")
-            .with_help("assign to a name, an attribute (`p.x`), an item (`d[k]`) or a tuple of them")),
+            Ok(())
         }
+        ExprKind::Starred(inner) if in_sequence => check_target(src, inner, false),
+        ExprKind::Starred(_) => Err(SyntaxError::new(
+            "a starred assignment target must be in a list or tuple",
+            e.span,
+        )
+        .with_label("starred target")
+        .with_help("add a comma: `*rest, = values`")),
+        ExprKind::Bool(_) | ExprKind::None => {
+            let word = src.get(e.span.range()).unwrap_or("this literal");
+            Err(SyntaxError::new(
+                format!("cannot assign to '{word}': it is a reserved word"),
+                e.span,
+            )
+            .with_label("reserved word")
+            .with_help(format!("choose another name, e.g. '{word}_'")))
+        }
+        _ => Err(
+            SyntaxError::new(format!("cannot assign to {}", describe(e)), e.span)
+                .with_label("not assignable")
+                .with_help(
+                    "assign to a name, an attribute (`p.x`), an item (`d[k]`) or a tuple of them",
+                ),
+        ),
     }
 }
 

@@ -4,6 +4,35 @@
 
 use dana_grammar::ast::*;
 use dana_grammar::{parse_expr, parse_module, SyntaxError};
+use dana_grammar::{
+    parse_expr_fast, parse_expr_reference, parse_module_fast, parse_module_reference,
+};
+
+/// Checks the fast parser against the pest path on `src`: the same tree when the reference
+/// parses it, a bail when the reference rejects it. Every helper below runs it, so each test
+/// input is also a differential test.
+pub fn cross_check(src: &str) {
+    match (parse_module_reference(src), parse_module_fast(src)) {
+        (Ok(r), Some(f)) => assert_eq!(r, f, "fast and reference ASTs differ for {src:?}"),
+        (Err(e), Some(_)) => panic!(
+            "the fast parser accepted {src:?}, which the reference rejects ({})",
+            e.message
+        ),
+        _ => {}
+    }
+}
+
+/// [`cross_check`] for `parse_expr`.
+pub fn cross_check_expr(src: &str) {
+    match (parse_expr_reference(src), parse_expr_fast(src)) {
+        (Ok(r), Some(f)) => assert_eq!(r, f, "fast and reference ASTs differ for {src:?}"),
+        (Err(e), Some(_)) => panic!(
+            "the fast parser accepted the expression {src:?}, which the reference rejects ({})",
+            e.message
+        ),
+        _ => {}
+    }
+}
 
 /// 1-based line and 1-based column (in characters) of a byte offset.
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
@@ -28,6 +57,7 @@ pub fn text(src: &str, span: Span) -> &str {
 }
 
 pub fn module(src: &str) -> Module {
+    cross_check(src);
     match parse_module(src) {
         Ok(m) => m,
         Err(e) => panic!(
@@ -42,6 +72,7 @@ pub fn module(src: &str) -> Module {
 }
 
 pub fn expr_ast(src: &str) -> Expr {
+    cross_check_expr(src);
     match parse_expr(src) {
         Ok(e) => e,
         Err(e) => panic!(
@@ -67,6 +98,7 @@ pub fn st(src: &str) -> String {
 }
 
 pub fn err(src: &str) -> SyntaxError {
+    cross_check(src);
     match parse_module(src) {
         Ok(m) => panic!("expected a syntax error for {src:?}, got {m:#?}"),
         Err(e) => e,
@@ -74,6 +106,7 @@ pub fn err(src: &str) -> SyntaxError {
 }
 
 pub fn expr_err(src: &str) -> SyntaxError {
+    cross_check_expr(src);
     match parse_expr(src) {
         Ok(e) => panic!("expected a syntax error for {src:?}, got {}", sx(&e)),
         Err(e) => e,
