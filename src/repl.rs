@@ -266,7 +266,13 @@ impl Session {
             for d in &diags {
                 eprint!(
                     "{}",
-                    render_diagnostic(&d.with_source("<type>", &text), self.color)
+                    render_diagnostic(
+                        &d.with_source(&dana_interpreter::source::Snippet::new(
+                            "<type>",
+                            text.as_str()
+                        )),
+                        self.color,
+                    )
                 );
             }
             return;

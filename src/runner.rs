@@ -254,10 +254,11 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
             all_json.extend(types::diagnostics_json(&name, &text, &diags));
             continue;
         }
+        let snippet = dana_interpreter::source::Snippet::new(name.as_str(), text.as_str());
         for d in &diags {
             eprint!(
                 "{}",
-                render_diagnostic(&d.with_source(&name, &text), use_color())
+                render_diagnostic(&d.with_source(&snippet), use_color())
             );
         }
         let errors = diags.iter().filter(|d| d.is_error()).count();

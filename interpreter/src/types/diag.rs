@@ -149,10 +149,10 @@ impl Diagnostic {
     }
 
     /// This diagnostic with its source, ready for miette to render.
-    pub fn with_source(&self, file: &str, src: &str) -> SourcedDiagnostic {
+    pub fn with_source(&self, src: &crate::source::Snippet) -> SourcedDiagnostic {
         SourcedDiagnostic {
             diag: self.clone(),
-            src: miette::NamedSource::new(file, src.to_string()),
+            src: src.clone(),
         }
     }
 }
@@ -226,7 +226,7 @@ impl miette::Diagnostic for Diagnostic {
 #[derive(Debug)]
 pub struct SourcedDiagnostic {
     pub diag: Diagnostic,
-    src: miette::NamedSource<String>,
+    src: crate::source::Snippet,
 }
 
 /// `error[arity]: f() takes 1 positional argument but 2 were given` (rustc style: the

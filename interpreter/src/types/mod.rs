@@ -131,11 +131,12 @@ pub fn has_errors(diags: &[Diagnostic]) -> bool {
 /// Diagnostics as JSON objects (`file`, `severity`, `code`, `message`, `line`, `column`,
 /// `end_line`, `end_column`, `label`, `help`) for editors and CI.
 pub fn diagnostics_json(file: &str, src: &str, diags: &[Diagnostic]) -> Vec<serde_json::Value> {
+    let lines = crate::source::SourceFile::new(file, src);
     diags
         .iter()
         .map(|d| {
-            let (line, column) = line_col(src, d.span.start as usize);
-            let (end_line, end_column) = line_col(src, d.span.end as usize);
+            let (line, column) = lines.line_col(d.span.start);
+            let (end_line, end_column) = lines.line_col(d.span.end);
             serde_json::json!({
                 "file": file,
                 "severity": d.severity.as_str(),
