@@ -113,14 +113,20 @@ impl Interp {
                 let a = self.operand(fr, left)?;
                 let b = self.operand(fr, right)?;
                 if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
-                    match op {
-                        CmpOp::Lt => return Ok(x < y),
-                        CmpOp::LtE => return Ok(x <= y),
-                        CmpOp::Gt => return Ok(x > y),
-                        CmpOp::GtE => return Ok(x >= y),
-                        CmpOp::Eq => return Ok(x == y),
-                        CmpOp::NotEq => return Ok(x != y),
-                        _ => {}
+                    let r = match op {
+                        CmpOp::Lt => Some(x < y),
+                        CmpOp::LtE => Some(x <= y),
+                        CmpOp::Gt => Some(x > y),
+                        CmpOp::GtE => Some(x >= y),
+                        CmpOp::Eq => Some(x == y),
+                        CmpOp::NotEq => Some(x != y),
+                        _ => None,
+                    };
+                    if let Some(r) = r {
+                        // Ints own nothing: skip the out-of-line drop glue.
+                        std::mem::forget(a);
+                        std::mem::forget(b);
+                        return Ok(r);
                     }
                 }
                 return match compare(*op, &a, &b) {
@@ -172,6 +178,9 @@ impl Interp {
                         _ => None,
                     };
                     if let Some(r) = r {
+                        // Ints own nothing: skip the out-of-line drop glue.
+                        std::mem::forget(a);
+                        std::mem::forget(b);
                         return Ok(Value::Int(r));
                     }
                 }
