@@ -30,10 +30,10 @@ use crate::ast::{Ident, Module, Span, Sym};
 use crate::error::SyntaxError;
 use crate::layout::{self, OffsetMap};
 
-mod calls;
+pub(crate) mod calls;
 pub(crate) mod defs;
 mod diagnose;
-mod displays;
+pub(crate) mod displays;
 pub(crate) mod expr;
 pub(crate) mod stmt;
 pub(crate) mod strings;

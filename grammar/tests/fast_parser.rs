@@ -6,8 +6,12 @@
 //! * On invalid input it must bail, so that the pest path reports the error.
 //! * On anything, it either bails or agrees with the reference.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use common::Rng;
 
 use dana_grammar::ast::{Expr, ExprKind, Module, Stmt, StmtKind};
 use dana_grammar::{
@@ -46,73 +50,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The parse benchmark's program (benches/parse.rs): realistic sections of Dana code.
-fn bench_program(lines: usize) -> String {
-    let mut out = String::from("# Generated for the parse benchmark: realistic Dana code.\n");
-    let mut i = 0;
-    while out.lines().count() < lines {
-        write!(
-            out,
-            r#"
-# ---- section {i}: an inventory of items ----
-struct Item{i}:
-    """An item on a shelf (section {i})."""
-    name: str
-    qty: int = 0  # units on hand
-    price: float = 1.5
-    tags: list[str] = []
-
-def (it: Item{i}) total() -> float:
-    return it.qty * it.price
-
-def (it: Item{i}) label(width: int = 12) -> str:
-    return f"{{it.name:<12}} x{{it.qty:>4}} @ {{it.price:.2f}}"
-
-def make_items_{i}(n: int) -> list:
-    """Builds n items with varied quantities."""
-    items = []
-    for k in range(n):
-        items.append(Item{i}(name=f"item-{i}-{{k}}", qty=k % 7, price=k * 0.5 + {i}))
-    return items
-
-def summarize_{i}(items: list, limit: float = 10.0) -> dict:
-    totals = {{it.name: it.total() for it in items if it.qty > 0}}
-    big = [name for name, t in totals.items() if t > limit]
-    count = 0
-    while count < len(big):
-        if count % 2 == 0:
-            log(f"big item {{big[count]!r}} at {{count:>4}}", "info")
-        elif count % 3 == 0:
-            pass
-        else:
-            count += 1
-            continue
-        count += 1
-    try:
-        ratio = len(big) / len(totals)
-    except ZeroDivisionError as e:
-        ratio = 0.0
-    finally:
-        done = True
-    return {{"count": len(big), "ratio": f"{{ratio:.1%}}", "keys": sorted(big, key=lambda s :: len(s), reverse=True)}}
-
-def check_{i}(x: int | None = None, *rest, **opts) -> bool:
-    assert x is None or x >= 0, f"negative: {{x}}"
-    scale = lambda a, b: int = 2 :: a * b + {i}
-    values = [scale(v) for v in range(10) if v not in {{3, 5}}]
-    pairs = {{(k: v) for k, v in enumerate(values)}}
-    a, (b, c) = 1, (2, 3)
-    values[0] += a + b * c - (7 // 2) ** 2
-    return any([v > 100 for v in values]) and not all([v < 0 for v in pairs.values()])
-"#
-        )
-        .expect("writing to a String");
-        i += 1;
-    }
-    let mut text: String = out.lines().take(lines).collect::<Vec<_>>().join("\n");
-    text.push('\n');
-    text
-}
+// `generate(lines)`: the parse benchmark's program (benches/parse.rs).
+include!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../benches/support/generated_program.rs"
+));
 
 /// What the fast parser did with one input, compared with the reference.
 #[derive(Debug, PartialEq)]
@@ -229,7 +171,7 @@ fn every_valid_file_parses_identically_and_no_file_bails() {
     let mut bailed = Vec::new();
     let (mut same, mut rejected) = (0, 0);
     let mut files = corpus();
-    files.push(("<parse benchmark program>".into(), bench_program(5_000)));
+    files.push(("<parse benchmark program>".into(), generate(5_000)));
     for (path, src) in &files {
         let name = path.display().to_string();
         match compare(&name, src) {
@@ -246,23 +188,6 @@ fn every_valid_file_parses_identically_and_no_file_bails() {
     );
     assert!(same > 500, "only {same} valid files");
     eprintln!("{same} valid files parsed identically, {rejected} invalid files rejected");
-}
-
-/// A small deterministic PRNG (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// Byte ranges of the "tokens" of `src` (runs of word characters, single other characters),

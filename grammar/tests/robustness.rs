@@ -2,6 +2,7 @@
 //! must return Ok or a clean SyntaxError — never panic, never overflow the stack — and the AST
 //! it returns must stay shallow enough for recursive walkers (depth ≤ 1000).
 mod common;
+use common::Rng;
 use dana_grammar::ast::*;
 use dana_grammar::{parse_expr, parse_module};
 
@@ -249,25 +250,9 @@ fn deep_fstrings() {
     assert_clean(src);
 }
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_bytes_never_panic() {
-    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let alphabet: &[u8] = b" \t\n\r#()[]{}:;,.=+-*/%<>!&|^~@$'\"\\_abcdefxyz0123456789\x01\x02\x03";
     for _ in 0..3000 {
         let len = rng.below(60);
@@ -371,7 +356,7 @@ fn token_soup_never_panics() {
         "*",
         "+=",
     ];
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..5000 {
         let n = rng.below(30);
         let src: String = (0..n)

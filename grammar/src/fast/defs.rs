@@ -4,9 +4,10 @@
 use super::lexer::Tok;
 use super::{Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::defs::{check_param, check_params, check_receiver, def_end, docstring_of};
+use crate::parser::defs::{check_params, check_receiver, docstring_of, dotted_func, param_node};
 use crate::parser::expr::Built;
-use crate::parser::structs::{niche_kind, trailing_comment};
+use crate::parser::stmt::def_node;
+use crate::parser::structs::{field_node, niche_kind, Members};
 use crate::parser::Ctx;
 
 impl<'s> Parser<'s> {
@@ -29,13 +30,7 @@ impl<'s> Parser<'s> {
         };
         let name = self.ident()?;
         let (params, mut header_end) = self.params()?;
-        let returns = if self.eat(Tok::Arrow) {
-            let t = self.type_expr()?;
-            header_end = t.span.end;
-            Some(t)
-        } else {
-            None
-        };
+        let returns = self.returns(&mut header_end)?;
         let body = match self.peek() {
             Tok::Colon => {
                 self.bump();
@@ -67,15 +62,20 @@ impl<'s> Parser<'s> {
         })
     }
 
+    /// `-> T` if present; `end` then becomes where `T` ends.
+    fn returns(&mut self, end: &mut u32) -> R<Option<TypeExpr>> {
+        if !self.eat(Tok::Arrow) {
+            return Ok(None);
+        }
+        let t = self.type_expr()?;
+        *end = t.span.end;
+        Ok(Some(t))
+    }
+
     /// A `def` as a statement.
     pub(super) fn funcdef_stmt(&mut self) -> R<Stmt> {
         let start = self.tok().start;
-        let def = self.funcdef()?;
-        let end = def_end(&def);
-        Ok(Stmt {
-            kind: StmtKind::FunctionDef(Box::new(def)),
-            span: Span { start, end },
-        })
+        Ok(def_node(start, self.funcdef()?))
     }
 
     fn function_body(&mut self) -> R<Vec<Stmt>> {
@@ -97,22 +97,7 @@ impl<'s> Parser<'s> {
         loop {
             let id = self.ident()?;
             end = id.span.end;
-            func = Some(match func {
-                None => Expr {
-                    kind: ExprKind::Name {
-                        scope: None,
-                        name: id.name,
-                    },
-                    span: id.span,
-                },
-                Some(v) => Expr {
-                    span: v.span.to(id.span),
-                    kind: ExprKind::Attribute {
-                        value: Box::new(v),
-                        attr: id,
-                    },
-                },
-            });
+            func = Some(dotted_func(func, id));
             if !self.eat(Tok::Dot) {
                 break;
             }
@@ -198,20 +183,7 @@ impl<'s> Parser<'s> {
         } else {
             None
         };
-        let end = default
-            .as_ref()
-            .map(|d| d.span.end)
-            .or(ann.as_ref().map(|a| a.span.end))
-            .unwrap_or(name.span.end);
-        let param = Param {
-            name,
-            ann,
-            default,
-            kind,
-            span: Span { start, end },
-        };
-        check_param(&param)?;
-        Ok((param, depth))
+        Ok((param_node(start, kind, name, ann, default)?, depth))
     }
 
     /// `A | B[C, ...] | None`.
@@ -356,13 +328,10 @@ impl<'s> Parser<'s> {
             let end = e.span.end;
             (PipeStageKind::Expr(e), end)
         };
-        let capture = if self.eat(Tok::As) {
-            let id = self.ident()?;
+        let capture = self.as_name()?;
+        if let Some(id) = capture {
             end = id.span.end;
-            Some(id)
-        } else {
-            None
-        };
+        }
         Ok(PipeStage {
             kind,
             capture,
@@ -381,62 +350,28 @@ impl<'s> Parser<'s> {
         self.expect(Tok::Colon)?;
         self.expect(Tok::Newline)?;
         self.expect(Tok::Indent)?;
-        let mut end = 0;
-        let mut docstring = None;
-        let mut fields = Vec::new();
-        let mut methods = Vec::new();
-        let mut first = true;
+        let mut members = Members::default();
         loop {
             match self.peek() {
-                Tok::At | Tok::Sync | Tok::Def => {
-                    let def = self.funcdef()?;
-                    end = end.max(def_end(&def));
-                    methods.push(def);
-                }
-                Tok::Str => {
-                    let (doc, dend) = self.docstring_line()?;
-                    end = end.max(dend);
-                    // Only a leading string is the docstring; later ones are no-ops.
-                    if first {
-                        docstring = doc;
-                    }
-                }
+                Tok::At | Tok::Sync | Tok::Def => members.method(self.funcdef()?),
+                Tok::Str => members.string_line(self.docstring_line()?),
                 Tok::Pass => {
-                    end = end.max(self.bump().end);
+                    members.pass(self.bump().end);
                     self.expect(Tok::Newline)?;
                 }
-                Tok::Name => {
-                    let f = self.field()?;
-                    end = end.max(f.span.end);
-                    fields.push(f);
-                }
+                Tok::Name => members.field(self.field()?),
                 _ => return Err(Bail),
             }
-            first = false;
             if self.eat(Tok::Dedent) {
                 break;
             }
         }
-        let kind = match niche {
-            None => StmtKind::Struct(Box::new(StructDef {
-                name,
-                docstring,
-                fields,
-                methods,
-            })),
-            Some(kind) => StmtKind::Niche(Box::new(NicheDef {
-                kind,
-                name,
-                docstring,
-                fields,
-                methods,
-            })),
-        };
+        let (kind, end) = members.finish(niche, name);
         Ok(Stmt {
             kind,
             span: Span {
                 start: kw.start,
-                end: end.max(name.span.end),
+                end,
             },
         })
     }
@@ -466,21 +401,7 @@ impl<'s> Parser<'s> {
             default = Some(self.stream(true)?.0);
         }
         self.expect(Tok::Newline)?;
-        let end = default
-            .as_ref()
-            .map(|d| d.span.end)
-            .or(ann.as_ref().map(|a| a.span.end))
-            .unwrap_or(name.span.end);
-        Ok(FieldDef {
-            comment: trailing_comment(self.src, end as usize),
-            name,
-            ann,
-            default,
-            span: Span {
-                start: name.span.start,
-                end,
-            },
-        })
+        Ok(field_node(self.src, name, ann, default))
     }
 
     pub(super) fn interface_stmt(&mut self) -> R<Stmt> {
@@ -512,13 +433,7 @@ impl<'s> Parser<'s> {
                     self.eat(Tok::Def);
                     let mname = self.ident()?;
                     let (params, mut mend) = self.params()?;
-                    let returns = if self.eat(Tok::Arrow) {
-                        let t = self.type_expr()?;
-                        mend = t.span.end;
-                        Some(t)
-                    } else {
-                        None
-                    };
+                    let returns = self.returns(&mut mend)?;
                     self.expect(Tok::Newline)?;
                     end = end.max(mend);
                     methods.push(MethodSig {

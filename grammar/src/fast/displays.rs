@@ -1,21 +1,17 @@
 //! Bracketed displays (parentheses, lists, dicts, sets), comprehensions and lambdas.
 
 use super::lexer::Tok;
-use super::{Bail, Parser, R};
+use super::{finish, Bail, Parser, R};
 use crate::ast::*;
 use crate::parser::defs::check_params;
-use crate::parser::expr::{boxed, check_depth, Built};
+use crate::parser::displays::dict_unpack;
+use crate::parser::expr::{boxed, Built};
 
 /// What a parenthesis holds: an expression, or the Dana dict-comprehension pair `(k: v)`
 /// (only valid as a whole item of a brace display).
 pub(super) enum Paren {
     Expr(Built),
     Pair(Built, Built),
-}
-
-fn finish(kind: ExprKind, depth: u32, span: Span) -> R<Built> {
-    check_depth(depth, span)?;
-    Ok((Expr { kind, span }, depth))
 }
 
 impl<'s> Parser<'s> {
@@ -232,15 +228,7 @@ impl<'s> Parser<'s> {
                 end: self.expr_pair_end(),
             };
             items.depth = items.depth.max(md + 1);
-            let key = Expr {
-                kind: ExprKind::Starred(boxed(m)),
-                span,
-            };
-            let unit = Expr {
-                kind: ExprKind::None,
-                span,
-            };
-            items.pairs.push((key, unit));
+            items.pairs.push(dict_unpack(m, span));
             return Ok(());
         }
         let (k, kd) = if self.peek() == Tok::LParen {

@@ -8,8 +8,9 @@
 //! (the common case) never touches it.
 
 use super::lexer::Tok;
-use super::{Bail, Parser, R};
+use super::{finish, Bail, Parser, R};
 use crate::ast::*;
+use crate::parser::calls::generator_arg;
 use crate::parser::expr::{
     and_op, bin_op, boxed, check_depth, cmp_op, or_op, prefix_op, split_scoped, Built, OpKind,
 };
@@ -376,29 +377,8 @@ impl<'s> Parser<'s> {
         let close = self.expect(Tok::RParen)?;
         let mut args: Vec<Arg> = self.args.drain(base..).collect();
         if !gens.is_empty() {
-            // `f(x for x in xs)`: the sole argument is an (eager) generator expression.
-            let Some(Arg {
-                kind: ArgKind::Positional(elt),
-                span: aspan,
-            }) = args.pop()
-            else {
-                return Err(Bail);
-            };
-            let gspan = Span {
-                start: aspan.start,
-                end: close.start,
-            };
-            let comp = Expr {
-                kind: ExprKind::ListComp {
-                    elt: boxed(elt),
-                    gens,
-                },
-                span: gspan,
-            };
-            args.push(Arg {
-                kind: ArgKind::Positional(comp),
-                span: gspan,
-            });
+            let arg = generator_arg(args.pop(), gens, close.start).ok_or(Bail)?;
+            args.push(arg);
             depth += 1;
         }
         Ok((args, depth + 1, close.end))
@@ -428,17 +408,7 @@ impl<'s> Parser<'s> {
             start: open.end,
             end: close.start,
         };
-        check_depth(depth + 1, span)?;
-        Ok((
-            (
-                Expr {
-                    kind: ExprKind::Tuple(items),
-                    span,
-                },
-                depth + 1,
-            ),
-            close.end,
-        ))
+        Ok((finish(ExprKind::Tuple(items), depth + 1, span)?, close.end))
     }
 
     fn sub_item(&mut self) -> R<Built> {
@@ -468,14 +438,7 @@ impl<'s> Parser<'s> {
         }
         let [lower, upper, step] = slots;
         let span = Span { start, end };
-        check_depth(depth + 1, span)?;
-        Ok((
-            Expr {
-                kind: ExprKind::Slice { lower, upper, step },
-                span,
-            },
-            depth + 1,
-        ))
+        finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
     }
 
     /// An element of a display or an expression list: `expr` or `*expr`.
@@ -489,14 +452,7 @@ impl<'s> Parser<'s> {
             start: star.start,
             end: e.span.end,
         };
-        check_depth(d + 1, span)?;
-        Ok((
-            Expr {
-                kind: ExprKind::Starred(boxed(e)),
-                span,
-            },
-            d + 1,
-        ))
+        finish(ExprKind::Starred(boxed(e)), d + 1, span)
     }
 
     /// `exprlist`: one expression, or a tuple when there is a comma.
@@ -528,14 +484,7 @@ impl<'s> Parser<'s> {
         }
         let items: Vec<Expr> = self.exprs.drain(base..).collect();
         let span = Span { start, end };
-        check_depth(depth + 1, span)?;
-        Ok((
-            Expr {
-                kind: ExprKind::Tuple(items),
-                span,
-            },
-            depth + 1,
-        ))
+        finish(ExprKind::Tuple(items), depth + 1, span)
     }
 
     /// The target list of a `for` loop or comprehension, checked as an assignment target.

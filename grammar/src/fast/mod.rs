@@ -27,10 +27,10 @@ mod expr;
 mod lexer;
 mod stmt;
 
-use crate::ast::{Arg, Expr, Module, Param, Span, Stmt};
+use crate::ast::{Arg, Expr, ExprKind, Module, Param, Span, Stmt};
 use crate::error::SyntaxError;
 use crate::layout::{self, Layout, MAX_BRACKET_DEPTH};
-use crate::parser::expr::{Built, Shunt};
+use crate::parser::expr::{check_depth, Built, Shunt};
 use crate::parser::strings::FieldHost;
 use crate::parser::{Ctx, Names, INLINE_NESTING, MAX_NESTING};
 use lexer::{Tok, Token};
@@ -53,6 +53,12 @@ impl From<lexer::Stop> for Bail {
 }
 
 type R<T> = Result<T, Bail>;
+
+/// The expression `kind` spanning `span`, `depth` levels deep, within the depth limit.
+fn finish(kind: ExprKind, depth: u32, span: Span) -> R<Built> {
+    check_depth(depth, span)?;
+    Ok((Expr { kind, span }, depth))
+}
 
 /// Parses a whole file from its layout; `None` when the pest path must decide.
 pub(crate) fn parse_module(src: &str, lay: &Layout) -> Option<Module> {

@@ -5,7 +5,10 @@
 use super::lexer::Tok;
 use super::{Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::stmt::{aug_op, body_end, from_import_end, single_target};
+use crate::parser::stmt::{
+    assign_node, aug_assign_node, aug_op, for_node, from_import_end, handler_node, if_node,
+    single_target, try_node, typed_assign_node, while_node, with_node,
+};
 use crate::parser::targets::check_target;
 
 impl<'s> Parser<'s> {
@@ -156,11 +159,7 @@ impl<'s> Parser<'s> {
         let start = self.expect(Tok::Import)?.start;
         loop {
             let path = self.dotted()?;
-            let alias = if self.eat(Tok::As) {
-                Some(self.ident()?)
-            } else {
-                None
-            };
+            let alias = self.as_name()?;
             let end = alias
                 .map(|a| a.span.end)
                 .or_else(|| path.last().map(|i| i.span.end))
@@ -173,6 +172,14 @@ impl<'s> Parser<'s> {
                 return Ok(());
             }
         }
+    }
+
+    /// `as name`, if present.
+    pub(super) fn as_name(&mut self) -> R<Option<Ident>> {
+        if !self.eat(Tok::As) {
+            return Ok(None);
+        }
+        Ok(Some(self.ident()?))
     }
 
     /// `a.b.c` as identifiers.
@@ -216,11 +223,7 @@ impl<'s> Parser<'s> {
             let paren = self.eat(Tok::LParen);
             loop {
                 let name = self.ident()?;
-                let alias = if self.eat(Tok::As) {
-                    Some(self.ident()?)
-                } else {
-                    None
-                };
+                let alias = self.as_name()?;
                 end = alias.map_or(name.span.end, |a| a.span.end);
                 names.push(ImportName { name, alias });
                 if !self.eat(Tok::Comma) || self.peek() != Tok::Name {
@@ -253,26 +256,14 @@ impl<'s> Parser<'s> {
                 } else {
                     None
                 };
-                let end = value.as_ref().map_or(ann.span.end, |v| v.span.end);
-                let kind = StmtKind::TypedAssign {
-                    target: first,
-                    ann,
-                    value,
-                };
-                Ok((kind, end))
+                Ok(typed_assign_node(first, ann, value))
             }
             Tok::AugAssign => {
                 single_target(self.src, &first, "an augmented assignment")?;
                 let t = self.bump();
                 let op = aug_op(self.text(t)?);
                 let (value, _) = self.exprlist()?;
-                let end = value.span.end;
-                let kind = StmtKind::AugAssign {
-                    target: first,
-                    op,
-                    value,
-                };
-                Ok((kind, end))
+                Ok(aug_assign_node(first, op, value))
             }
             Tok::Assign => {
                 let mut targets = vec![first];
@@ -280,11 +271,7 @@ impl<'s> Parser<'s> {
                     targets.push(self.exprlist()?.0);
                 }
                 let value = targets.pop().ok_or(Bail)?;
-                for t in &targets {
-                    check_target(self.src, t, false)?;
-                }
-                let end = value.span.end;
-                Ok((StmtKind::Assign { targets, value }, end))
+                Ok(assign_node(self.src, targets, value)?)
             }
             _ => {
                 let end = first.span.end;
@@ -306,24 +293,8 @@ impl<'s> Parser<'s> {
             let ebody = self.block()?;
             elifs.push((estart, econd, ebody));
         }
-        let mut orelse = self.else_body()?;
-        // `elif` chains become nested `If`s, built from the last one backwards.
-        for (estart, econd, ebody) in elifs.into_iter().rev() {
-            let end = body_end(&orelse).max(body_end(&ebody)).max(econd.span.end);
-            orelse = vec![Stmt {
-                kind: StmtKind::If {
-                    cond: econd,
-                    body: ebody,
-                    orelse,
-                },
-                span: Span { start: estart, end },
-            }];
-        }
-        let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
-        Ok(Stmt {
-            kind: StmtKind::If { cond, body, orelse },
-            span: Span { start, end },
-        })
+        let orelse = self.else_body()?;
+        Ok(if_node(start, cond, body, elifs, orelse))
     }
 
     fn while_stmt(&mut self) -> R<Stmt> {
@@ -332,11 +303,7 @@ impl<'s> Parser<'s> {
         self.expect(Tok::Colon)?;
         let body = self.loop_body()?;
         let orelse = self.else_body()?;
-        let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
-        Ok(Stmt {
-            kind: StmtKind::While { cond, body, orelse },
-            span: Span { start, end },
-        })
+        Ok(while_node(start, cond, body, orelse))
     }
 
     fn for_stmt(&mut self) -> R<Stmt> {
@@ -347,16 +314,7 @@ impl<'s> Parser<'s> {
         self.expect(Tok::Colon)?;
         let body = self.loop_body()?;
         let orelse = self.else_body()?;
-        let end = body_end(&orelse).max(body_end(&body)).max(iter.span.end);
-        Ok(Stmt {
-            kind: StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-            },
-            span: Span { start, end },
-        })
+        Ok(for_node(start, target, iter, body, orelse))
     }
 
     fn try_stmt(&mut self) -> R<Stmt> {
@@ -374,22 +332,11 @@ impl<'s> Parser<'s> {
             let mut name = None;
             if self.peek() != Tok::Colon {
                 types = Some(self.stream(true)?.0);
-                if self.eat(Tok::As) {
-                    name = Some(self.ident()?);
-                }
+                name = self.as_name()?;
             }
             self.expect(Tok::Colon)?;
             let hbody = self.block()?;
-            let hend = body_end(&hbody).max(hstart + 6);
-            handlers.push(ExceptHandler {
-                types,
-                name,
-                body: hbody,
-                span: Span {
-                    start: hstart,
-                    end: hend,
-                },
-            });
+            handlers.push(handler_node(hstart, types, name, hbody));
         }
         if self.peek() == Tok::Else && handlers.is_empty() {
             return Err(Bail);
@@ -405,19 +352,7 @@ impl<'s> Parser<'s> {
             return Err(Bail);
         }
         let finalbody = finalbody.unwrap_or_default();
-        let end = body_end(&body)
-            .max(handlers.last().map_or(0, |h| h.span.end))
-            .max(body_end(&orelse))
-            .max(body_end(&finalbody));
-        Ok(Stmt {
-            kind: StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            },
-            span: Span { start, end },
-        })
+        Ok(try_node(start, body, handlers, orelse, finalbody))
     }
 
     fn with_stmt(&mut self) -> R<Stmt> {
@@ -439,10 +374,6 @@ impl<'s> Parser<'s> {
         }
         self.expect(Tok::Colon)?;
         let body = self.block()?;
-        let end = body_end(&body).max(start + 4);
-        Ok(Stmt {
-            kind: StmtKind::With { items, body },
-            span: Span { start, end },
-        })
+        Ok(with_node(start, items, body))
     }
 }

@@ -100,34 +100,14 @@ impl<'s> Builder<'s> {
             });
         }
         if !gens.is_empty() {
-            // `f(x for x in xs)`: the sole argument is an (eager) generator expression.
-            let Some(Arg {
-                kind: ArgKind::Positional(elt),
-                span: aspan,
-            }) = args.pop()
-            else {
+            let Some(arg) = generator_arg(args.pop(), gens, span.end - 1) else {
                 return Err(SyntaxError::new(
                     "a generator expression must be the only argument or be parenthesised",
                     span,
                 )
                 .with_label("generator expression"));
             };
-            let end = span.end - 1;
-            let gspan = Span {
-                start: aspan.start,
-                end,
-            };
-            let comp = Expr {
-                kind: ExprKind::ListComp {
-                    elt: boxed(elt),
-                    gens,
-                },
-                span: gspan,
-            };
-            args.push(Arg {
-                kind: ArgKind::Positional(comp),
-                span: gspan,
-            });
+            args.push(arg);
             depth += 1;
         }
         Ok((args, depth + 1))
@@ -191,4 +171,33 @@ impl<'s> Builder<'s> {
         let span = Span { start, end };
         self.finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
     }
+}
+
+/// `f(x for x in xs)`: the sole argument `last` (`x`) with the comprehension `gens` is an
+/// (eager) generator expression ending at `end`, the start of the `)`. `None` when `last` is
+/// not a positional argument.
+#[inline]
+pub(crate) fn generator_arg(last: Option<Arg>, gens: Vec<Comprehension>, end: u32) -> Option<Arg> {
+    let Some(Arg {
+        kind: ArgKind::Positional(elt),
+        span,
+    }) = last
+    else {
+        return None;
+    };
+    let span = Span {
+        start: span.start,
+        end,
+    };
+    let comp = Expr {
+        kind: ExprKind::ListComp {
+            elt: boxed(elt),
+            gens,
+        },
+        span,
+    };
+    Some(Arg {
+        kind: ArgKind::Positional(comp),
+        span,
+    })
 }

@@ -98,22 +98,7 @@ impl<'s> Builder<'s> {
                 Rule::dotted_name => {
                     for id in self.dotted(c)? {
                         end = id.span.end;
-                        func = Some(match func {
-                            None => Expr {
-                                kind: ExprKind::Name {
-                                    scope: None,
-                                    name: id.name,
-                                },
-                                span: id.span,
-                            },
-                            Some(v) => Expr {
-                                span: v.span.to(id.span),
-                                kind: ExprKind::Attribute {
-                                    value: Box::new(v),
-                                    attr: id,
-                                },
-                            },
-                        });
+                        func = Some(dotted_func(func, id));
                     }
                 }
                 Rule::call => {
@@ -176,22 +161,61 @@ impl<'s> Builder<'s> {
             }
         }
         let name: Ident = name.ok_or_else(|| internal(here))?;
-        let end = default
-            .as_ref()
-            .map(|d| d.span.end)
-            .or(ann.as_ref().map(|a| a.span.end))
-            .unwrap_or(name.span.end);
-        let span = Span { start, end };
-        let param = Param {
-            name,
-            ann,
-            default,
-            kind,
-            span,
-        };
-        check_param(&param)?;
-        Ok((param, depth))
+        Ok((param_node(start, kind, name, ann, default)?, depth))
     }
+}
+
+/// A decorator's dotted name read so far (`None` before its first name), extended by `id`:
+/// a `Name`, then `Attribute`s of it.
+#[inline]
+pub(crate) fn dotted_func(func: Option<Expr>, id: Ident) -> Expr {
+    match func {
+        None => Expr {
+            kind: ExprKind::Name {
+                scope: None,
+                name: id.name,
+            },
+            span: id.span,
+        },
+        Some(v) => Expr {
+            span: v.span.to(id.span),
+            kind: ExprKind::Attribute {
+                value: Box::new(v),
+                attr: id,
+            },
+        },
+    }
+}
+
+/// Where a parameter or a struct field ends: at its default, else its annotation, else its
+/// name.
+#[inline]
+pub(crate) fn annotated_end(name: &Ident, ann: Option<&TypeExpr>, default: Option<&Expr>) -> u32 {
+    default
+        .map(|d| d.span.end)
+        .or(ann.map(|a| a.span.end))
+        .unwrap_or(name.span.end)
+}
+
+/// A parameter starting at `start` (its `*` or `**`, if any), checked.
+#[inline]
+pub(crate) fn param_node(
+    start: u32,
+    kind: ParamKind,
+    name: Ident,
+    ann: Option<TypeExpr>,
+    default: Option<Expr>,
+) -> Result<Param> {
+    let end = annotated_end(&name, ann.as_ref(), default.as_ref());
+    let param = Param {
+        name,
+        ann,
+        default,
+        kind,
+        span: Span { start, end },
+    };
+    check_param(&param)?;
+    Ok(param)
 }
 
 /// A `*` or `**` parameter has no default.

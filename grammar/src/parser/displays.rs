@@ -135,15 +135,7 @@ impl<'s> Builder<'s> {
                     let inner = k.into_inner().next().ok_or_else(|| internal(span))?;
                     let (m, md) = b.stream(inner)?;
                     depth = depth.max(md + 1);
-                    let key = Expr {
-                        kind: ExprKind::Starred(boxed(m)),
-                        span: uspan,
-                    };
-                    let unit = Expr {
-                        kind: ExprKind::None,
-                        span: uspan,
-                    };
-                    pairs.push((key, unit));
+                    pairs.push(dict_unpack(m, uspan));
                     continue;
                 }
                 match parts.next() {
@@ -254,6 +246,20 @@ impl<'s> Builder<'s> {
             _ => Err(internal(whole)),
         }
     }
+}
+
+/// The dict entry of `**m`, spanning `span`: `(Starred(m), None)` (see `ExprKind::Dict`).
+#[inline]
+pub(crate) fn dict_unpack(m: Expr, span: Span) -> (Expr, Expr) {
+    let key = Expr {
+        kind: ExprKind::Starred(boxed(m)),
+        span,
+    };
+    let unit = Expr {
+        kind: ExprKind::None,
+        span,
+    };
+    (key, unit)
 }
 
 /// `(k: v)` written as a whole brace item: the `expr` pair holds nothing but a `paren` with

@@ -45,12 +45,7 @@ impl<'s> Builder<'s> {
 
     pub(super) fn funcdef_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
         let start = self.start(&p);
-        let def = self.funcdef(p)?;
-        let end = def_end(&def);
-        Ok(Stmt {
-            kind: StmtKind::FunctionDef(Box::new(def)),
-            span: Span { start, end },
-        })
+        Ok(def_node(start, self.funcdef(p)?))
     }
 
     pub(super) fn struct_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
@@ -272,32 +267,16 @@ impl<'s> Builder<'s> {
                             _ => {}
                         }
                     }
+                    let econd = econd
+                        .ok_or_else(|| internal(Span::new(estart as usize, estart as usize)))?;
                     elifs.push((estart, econd, ebody));
                 }
                 Rule::else_clause => orelse = self.else_body(c)?,
                 _ => {}
             }
         }
-        // `elif` chains become nested `If`s, built from the last one backwards.
-        for (estart, econd, ebody) in elifs.into_iter().rev() {
-            let econd =
-                econd.ok_or_else(|| internal(Span::new(estart as usize, estart as usize)))?;
-            let end = body_end(&orelse).max(body_end(&ebody)).max(econd.span.end);
-            orelse = vec![Stmt {
-                kind: StmtKind::If {
-                    cond: econd,
-                    body: ebody,
-                    orelse,
-                },
-                span: Span { start: estart, end },
-            }];
-        }
         let cond = cond.ok_or_else(|| internal(Span::new(start as usize, start as usize)))?;
-        let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
-        Ok(Stmt {
-            kind: StmtKind::If { cond, body, orelse },
-            span: Span { start, end },
-        })
+        Ok(if_node(start, cond, body, elifs, orelse))
     }
 
     pub(super) fn while_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
@@ -314,11 +293,7 @@ impl<'s> Builder<'s> {
             }
         }
         let cond = cond.ok_or_else(|| internal(Span::new(start as usize, start as usize)))?;
-        let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
-        Ok(Stmt {
-            kind: StmtKind::While { cond, body, orelse },
-            span: Span { start, end },
-        })
+        Ok(while_node(start, cond, body, orelse))
     }
 
     pub(super) fn for_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
@@ -341,16 +316,7 @@ impl<'s> Builder<'s> {
             target.ok_or_else(|| internal(here))?,
             iter.ok_or_else(|| internal(here))?,
         );
-        let end = body_end(&orelse).max(body_end(&body)).max(iter.span.end);
-        Ok(Stmt {
-            kind: StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-            },
-            span: Span { start, end },
-        })
+        Ok(for_node(start, target, iter, body, orelse))
     }
 
     pub(super) fn try_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
@@ -386,16 +352,7 @@ impl<'s> Builder<'s> {
                             _ => {}
                         }
                     }
-                    let hend = body_end(&hbody).max(hstart + 6);
-                    handlers.push(ExceptHandler {
-                        types,
-                        name,
-                        body: hbody,
-                        span: Span {
-                            start: hstart,
-                            end: hend,
-                        },
-                    });
+                    handlers.push(handler_node(hstart, types, name, hbody));
                 }
                 Rule::else_clause => {
                     let espan = Span::new(self.start(&c) as usize, self.start(&c) as usize + 4);
@@ -422,19 +379,7 @@ impl<'s> Builder<'s> {
         }
         let orelse = orelse.unwrap_or_default();
         let finalbody = finalbody.unwrap_or_default();
-        let end = body_end(&body)
-            .max(handlers.last().map_or(0, |h| h.span.end))
-            .max(body_end(&orelse))
-            .max(body_end(&finalbody));
-        Ok(Stmt {
-            kind: StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            },
-            span: Span { start, end },
-        })
+        Ok(try_node(start, body, handlers, orelse, finalbody))
     }
 
     pub(super) fn with_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
@@ -465,11 +410,7 @@ impl<'s> Builder<'s> {
                 _ => {}
             }
         }
-        let end = body_end(&body).max(start + 4);
-        Ok(Stmt {
-            kind: StmtKind::With { items, body },
-            span: Span { start, end },
-        })
+        Ok(with_node(start, items, body))
     }
 
     pub(super) fn import_from(&mut self, p: Pair<'_>, start: u32) -> Result<(StmtKind, u32)> {
@@ -577,15 +518,7 @@ impl<'s> Builder<'s> {
                     }
                 }
                 let ann = ann.ok_or_else(|| internal(whole))?;
-                let end = value.as_ref().map_or(ann.span.end, |v| v.span.end);
-                Ok((
-                    StmtKind::TypedAssign {
-                        target: first,
-                        ann,
-                        value,
-                    },
-                    end,
-                ))
+                Ok(typed_assign_node(first, ann, value))
             }
             Rule::aug_tail => {
                 single_target(self.src, &first, "an augmented assignment")?;
@@ -595,15 +528,7 @@ impl<'s> Builder<'s> {
                 };
                 let op = aug_op(op.as_str());
                 let (value, _) = self.exprlist(value)?;
-                let end = value.span.end;
-                Ok((
-                    StmtKind::AugAssign {
-                        target: first,
-                        op,
-                        value,
-                    },
-                    end,
-                ))
+                Ok(aug_assign_node(first, op, value))
             }
             _ => {
                 let mut targets = vec![first];
@@ -615,11 +540,7 @@ impl<'s> Builder<'s> {
                     targets.push(self.exprlist(v)?.0);
                 }
                 let value = targets.pop().ok_or_else(|| internal(whole))?;
-                for t in &targets {
-                    check_target(self.src, t, false)?;
-                }
-                let end = value.span.end;
-                Ok((StmtKind::Assign { targets, value }, end))
+                assign_node(self.src, targets, value)
             }
         }
     }
@@ -637,6 +558,36 @@ pub(crate) fn single_target(src: &str, e: &Expr, what: &str) -> Result<()> {
         .with_help("assign to one name, attribute or item")),
         _ => check_target(src, e, false),
     }
+}
+
+// Assignment statements (kind and end), shared with the fast parser.
+
+/// `target: ann [= value]` (the target already checked with [`single_target`]).
+#[inline]
+pub(crate) fn typed_assign_node(
+    target: Expr,
+    ann: TypeExpr,
+    value: Option<Expr>,
+) -> (StmtKind, u32) {
+    let end = value.as_ref().map_or(ann.span.end, |v| v.span.end);
+    (StmtKind::TypedAssign { target, ann, value }, end)
+}
+
+/// `target op= value` (the target already checked with [`single_target`]).
+#[inline]
+pub(crate) fn aug_assign_node(target: Expr, op: BinOp, value: Expr) -> (StmtKind, u32) {
+    let end = value.span.end;
+    (StmtKind::AugAssign { target, op, value }, end)
+}
+
+/// `t1 = t2 = … = value`, its targets checked.
+#[inline]
+pub(crate) fn assign_node(src: &str, targets: Vec<Expr>, value: Expr) -> Result<(StmtKind, u32)> {
+    for t in &targets {
+        check_target(src, t, false)?;
+    }
+    let end = value.span.end;
+    Ok((StmtKind::Assign { targets, value }, end))
 }
 
 /// The operator of an augmented assignment token (`+=` → `+`).
@@ -672,4 +623,125 @@ pub(crate) fn from_import_end(src: &str, end: u32) -> u32 {
 /// Where a list of statements ends (0 when empty).
 pub(crate) fn body_end(stmts: &[Stmt]) -> u32 {
     stmts.last().map_or(0, |s| s.span.end)
+}
+
+// Statement nodes and their spans, shared with the fast parser (`crate::fast`): each takes the
+// start of the statement's first keyword and its built parts.
+
+/// A `def` as a statement.
+#[inline]
+pub(crate) fn def_node(start: u32, def: FunctionDef) -> Stmt {
+    let end = def_end(&def);
+    Stmt {
+        kind: StmtKind::FunctionDef(Box::new(def)),
+        span: Span { start, end },
+    }
+}
+
+/// `if cond: body`, its `elif`s (keyword start, condition, block) and `else` block; each
+/// `elif` becomes a nested `If`, the only statement of the `orelse` before it.
+#[inline]
+pub(crate) fn if_node(
+    start: u32,
+    cond: Expr,
+    body: Vec<Stmt>,
+    elifs: Vec<(u32, Expr, Vec<Stmt>)>,
+    mut orelse: Vec<Stmt>,
+) -> Stmt {
+    // Built from the last `elif` backwards.
+    for (estart, econd, ebody) in elifs.into_iter().rev() {
+        let end = body_end(&orelse).max(body_end(&ebody)).max(econd.span.end);
+        orelse = vec![Stmt {
+            kind: StmtKind::If {
+                cond: econd,
+                body: ebody,
+                orelse,
+            },
+            span: Span { start: estart, end },
+        }];
+    }
+    let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
+    Stmt {
+        kind: StmtKind::If { cond, body, orelse },
+        span: Span { start, end },
+    }
+}
+
+#[inline]
+pub(crate) fn while_node(start: u32, cond: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>) -> Stmt {
+    let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
+    Stmt {
+        kind: StmtKind::While { cond, body, orelse },
+        span: Span { start, end },
+    }
+}
+
+#[inline]
+pub(crate) fn for_node(
+    start: u32,
+    target: Expr,
+    iter: Expr,
+    body: Vec<Stmt>,
+    orelse: Vec<Stmt>,
+) -> Stmt {
+    let end = body_end(&orelse).max(body_end(&body)).max(iter.span.end);
+    Stmt {
+        kind: StmtKind::For {
+            target,
+            iter,
+            body,
+            orelse,
+        },
+        span: Span { start, end },
+    }
+}
+
+/// `except [types [as name]]: body`, from the start of its `except`.
+#[inline]
+pub(crate) fn handler_node(
+    start: u32,
+    types: Option<Expr>,
+    name: Option<Ident>,
+    body: Vec<Stmt>,
+) -> ExceptHandler {
+    let end = body_end(&body).max(start + 6);
+    ExceptHandler {
+        types,
+        name,
+        body,
+        span: Span { start, end },
+    }
+}
+
+/// A `try` statement; a missing `else` or `finally` block is empty.
+#[inline]
+pub(crate) fn try_node(
+    start: u32,
+    body: Vec<Stmt>,
+    handlers: Vec<ExceptHandler>,
+    orelse: Vec<Stmt>,
+    finalbody: Vec<Stmt>,
+) -> Stmt {
+    let end = body_end(&body)
+        .max(handlers.last().map_or(0, |h| h.span.end))
+        .max(body_end(&orelse))
+        .max(body_end(&finalbody));
+    Stmt {
+        kind: StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+        },
+        span: Span { start, end },
+    }
+}
+
+#[inline]
+pub(crate) fn with_node(start: u32, items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
+    let end = body_end(&body).max(start + 4);
+    Stmt {
+        kind: StmtKind::With { items, body },
+        span: Span { start, end },
+    }
 }

@@ -2,7 +2,7 @@
 //! `workflow`): docstrings, typed fields with their trailing comments, methods and method
 //! signatures. Inheritance is reported with a composition hint.
 
-use super::defs::def_end;
+use super::defs::{annotated_end, def_end};
 use super::{internal, Builder, Pair, Result, Rule};
 use crate::ast::*;
 use crate::error::SyntaxError;
@@ -40,63 +40,24 @@ impl<'s> Builder<'s> {
             }
         }
         let name = name.ok_or_else(|| internal(here))?;
-        let (docstring, fields, methods, end) = members.ok_or_else(|| internal(here))?;
-        let kind = match niche {
-            None => StmtKind::Struct(Box::new(StructDef {
-                name,
-                docstring,
-                fields,
-                methods,
-            })),
-            Some(kind) => StmtKind::Niche(Box::new(NicheDef {
-                kind,
-                name,
-                docstring,
-                fields,
-                methods,
-            })),
-        };
-        Ok((kind, end.max(name.span.end)))
+        let members = members.ok_or_else(|| internal(here))?;
+        Ok(members.finish(niche, name))
     }
 
-    /// The body of a struct-like block: docstring, fields, methods and where it ends.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn members(
-        &mut self,
-        p: Pair<'_>,
-    ) -> Result<(Option<String>, Vec<FieldDef>, Vec<FunctionDef>, u32)> {
-        let mut end = 0;
-        let mut docstring = None;
-        let mut fields = Vec::new();
-        let mut methods = Vec::new();
-        let mut first = true;
+    /// The body of a struct-like block.
+    pub(super) fn members(&mut self, p: Pair<'_>) -> Result<Members> {
+        let mut members = Members::default();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::inline_body => return Err(self.inline_body_error(&c)),
-                Rule::docstring_line => {
-                    let (doc, dend) = self.docstring_line(c)?;
-                    end = end.max(dend);
-                    // Only a leading string is the docstring; later ones are no-ops.
-                    if first {
-                        docstring = doc;
-                    }
-                }
-                Rule::funcdef => {
-                    let def = self.funcdef(c)?;
-                    end = end.max(def_end(&def));
-                    methods.push(def);
-                }
-                Rule::field_line => {
-                    let f = self.field(c)?;
-                    end = end.max(f.span.end);
-                    fields.push(f);
-                }
-                Rule::pass_stmt => end = end.max(self.span(&c).end),
+                Rule::docstring_line => members.string_line(self.docstring_line(c)?),
+                Rule::funcdef => members.method(self.funcdef(c)?),
+                Rule::field_line => members.field(self.field(c)?),
+                Rule::pass_stmt => members.pass(self.span(&c).end),
                 _ => {}
             }
-            first = false;
         }
-        Ok((docstring, fields, methods, end))
+        Ok(members)
     }
 
     pub(super) fn docstring_line(&mut self, p: Pair<'_>) -> Result<(Option<String>, u32)> {
@@ -123,21 +84,7 @@ impl<'s> Builder<'s> {
             }
         }
         let name: Ident = name.ok_or_else(|| internal(here))?;
-        let end = default
-            .as_ref()
-            .map(|d| d.span.end)
-            .or(ann.as_ref().map(|a| a.span.end))
-            .unwrap_or(name.span.end);
-        Ok(FieldDef {
-            comment: trailing_comment(self.src, end as usize),
-            name,
-            ann,
-            default,
-            span: Span {
-                start: name.span.start,
-                end,
-            },
-        })
+        Ok(field_node(self.src, name, ann, default))
     }
 
     pub(super) fn interface(&mut self, p: Pair<'_>) -> Result<(StmtKind, u32)> {
@@ -223,6 +170,104 @@ impl<'s> Builder<'s> {
             returns,
             span: Span { start, end },
         })
+    }
+}
+
+/// The members of a struct-like block, gathered in source order (shared with the fast
+/// parser).
+#[derive(Default)]
+pub(crate) struct Members {
+    docstring: Option<String>,
+    fields: Vec<FieldDef>,
+    methods: Vec<FunctionDef>,
+    /// Where the last member read ends.
+    end: u32,
+    /// Whether a member was read already.
+    started: bool,
+}
+
+impl Members {
+    /// A string literal alone on its line (its text unless an f-string, and its end): the
+    /// docstring when it is the first member; later ones are no-ops.
+    #[inline]
+    pub(crate) fn string_line(&mut self, (doc, end): (Option<String>, u32)) {
+        if !self.started {
+            self.docstring = doc;
+        }
+        self.read(end);
+    }
+
+    #[inline]
+    pub(crate) fn field(&mut self, f: FieldDef) {
+        self.read(f.span.end);
+        self.fields.push(f);
+    }
+
+    #[inline]
+    pub(crate) fn method(&mut self, def: FunctionDef) {
+        self.read(def_end(&def));
+        self.methods.push(def);
+    }
+
+    /// A `pass` line ending at `end`.
+    #[inline]
+    pub(crate) fn pass(&mut self, end: u32) {
+        self.read(end);
+    }
+
+    #[inline]
+    fn read(&mut self, end: u32) {
+        self.end = self.end.max(end);
+        self.started = true;
+    }
+
+    /// The `struct` (no `niche`) or niche block `name` with these members, and where it ends.
+    #[inline]
+    pub(crate) fn finish(self, niche: Option<NicheKind>, name: Ident) -> (StmtKind, u32) {
+        let Members {
+            docstring,
+            fields,
+            methods,
+            end,
+            ..
+        } = self;
+        let kind = match niche {
+            None => StmtKind::Struct(Box::new(StructDef {
+                name,
+                docstring,
+                fields,
+                methods,
+            })),
+            Some(kind) => StmtKind::Niche(Box::new(NicheDef {
+                kind,
+                name,
+                docstring,
+                fields,
+                methods,
+            })),
+        };
+        (kind, end.max(name.span.end))
+    }
+}
+
+/// A struct field `name: T = default  # comment` (the comment from the original source `src`).
+#[inline]
+pub(crate) fn field_node(
+    src: &str,
+    name: Ident,
+    ann: Option<TypeExpr>,
+    default: Option<Expr>,
+) -> FieldDef {
+    let end = annotated_end(&name, ann.as_ref(), default.as_ref());
+    FieldDef {
+        comment: trailing_comment(src, end as usize),
+        name,
+        ann,
+        default,
+        span: Span {
+            start: name.span.start,
+            end,
+        },
     }
 }
 

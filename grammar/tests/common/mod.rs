@@ -12,25 +12,52 @@ use dana_grammar::{
 /// parses it, a bail when the reference rejects it. Every helper below runs it, so each test
 /// input is also a differential test.
 pub fn cross_check(src: &str) {
-    match (parse_module_reference(src), parse_module_fast(src)) {
+    agree("", src, parse_module_reference(src), parse_module_fast(src));
+}
+
+/// [`cross_check`] for `parse_expr`.
+pub fn cross_check_expr(src: &str) {
+    agree(
+        "the expression ",
+        src,
+        parse_expr_reference(src),
+        parse_expr_fast(src),
+    );
+}
+
+/// Panics unless the fast result (`None`: bailed) agrees with the reference on `src`.
+fn agree<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    src: &str,
+    reference: Result<T, SyntaxError>,
+    fast: Option<T>,
+) {
+    match (reference, fast) {
         (Ok(r), Some(f)) => assert_eq!(r, f, "fast and reference ASTs differ for {src:?}"),
         (Err(e), Some(_)) => panic!(
-            "the fast parser accepted {src:?}, which the reference rejects ({})",
+            "the fast parser accepted {what}{src:?}, which the reference rejects ({})",
             e.message
         ),
         _ => {}
     }
 }
 
-/// [`cross_check`] for `parse_expr`.
-pub fn cross_check_expr(src: &str) {
-    match (parse_expr_reference(src), parse_expr_fast(src)) {
-        (Ok(r), Some(f)) => assert_eq!(r, f, "fast and reference ASTs differ for {src:?}"),
-        (Err(e), Some(_)) => panic!(
-            "the fast parser accepted the expression {src:?}, which the reference rejects ({})",
-            e.message
-        ),
-        _ => {}
+/// A small deterministic PRNG (xorshift64) for generated and mutated test inputs.
+pub struct Rng(pub u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
     }
 }
 
