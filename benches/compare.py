@@ -246,13 +246,17 @@ def main():
                 problems.append(
                     f"{prog}: at 2n dana printed {sorted(outputs2)}, python {ref.out!r}"
                 )
-            ratio = median(times2) / med["dana"]
+            # The fastest run of each size: on a shared machine noise only ever adds time, and
+            # a median of a few runs still moves by 20-30% between rounds.
+            t1 = min(times["dana"]) if times["dana"] else math.nan
+            t2 = min(times2) if times2 else math.nan
+            ratio = t2 / t1
             scaling_rows.append(
                 {
                     "prog": prog,
                     "n": n,
-                    "t1": med["dana"],
-                    "t2": median(times2),
+                    "t1": t1,
+                    "t2": t2,
                     "ratio": ratio,
                     "pass": ok2 and math.isfinite(ratio) and ratio <= SCALING_LIMIT,
                 }
@@ -347,6 +351,8 @@ def render(args, rows, scaling_rows, empty, problems, started, finished, load_be
     if scaling_rows:
         w("")
         w(f"## Linear scaling (Dana): time(2n) / time(n) must be ≤ {SCALING_LIMIT}")
+        w("")
+        w("Fastest run of each size (noise only adds time).")
         w("")
         w("| program | n | dana ms at n | dana ms at 2n | ratio | result |")
         w("|---|---:|---:|---:|---:|---|")
