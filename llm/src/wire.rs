@@ -155,19 +155,22 @@ pub(crate) fn parse_openai(body: &str) -> Result<Parsed, LlmError> {
         if let Some(r) = message.and_then(|m| m.get("refusal")).and_then(J::as_str) {
             return Err(LlmError::BadResponse(format!("the model refused: {r}")));
         }
-        let reason = choice
-            .get("finish_reason")
-            .and_then(J::as_str)
-            .map(|r| format!(" (finish_reason: {r})"))
-            .unwrap_or_default();
-        return Err(LlmError::BadResponse(format!(
-            "the answer is empty{reason}"
-        )));
+        return Err(empty_answer(choice, "finish_reason"));
     }
     Ok(Parsed {
         text,
         model: model_of(&j),
     })
+}
+
+/// "the answer is empty", with the reason the server gave under `key` when there is one.
+fn empty_answer(obj: &J, key: &str) -> LlmError {
+    let reason = obj
+        .get(key)
+        .and_then(J::as_str)
+        .map(|r| format!(" ({key}: {r})"))
+        .unwrap_or_default();
+    LlmError::BadResponse(format!("the answer is empty{reason}"))
 }
 
 /// Parses an Anthropic messages answer: the text blocks of `content`, concatenated.
@@ -181,14 +184,7 @@ pub(crate) fn parse_anthropic(body: &str) -> Result<Parsed, LlmError> {
     }
     let text = j.get("content").and_then(content_text).unwrap_or_default();
     if text.trim().is_empty() {
-        let reason = j
-            .get("stop_reason")
-            .and_then(J::as_str)
-            .map(|r| format!(" (stop_reason: {r})"))
-            .unwrap_or_default();
-        return Err(LlmError::BadResponse(format!(
-            "the answer is empty{reason}"
-        )));
+        return Err(empty_answer(&j, "stop_reason"));
     }
     Ok(Parsed {
         text,

@@ -463,26 +463,24 @@ impl EventQueue {
     /// Pending events, oldest first, each id once. An event a crashed consumer had already
     /// copied to `processed/` may still show here (delivery is at least once).
     pub fn pending(&self) -> Result<Vec<Event>, EventError> {
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        self.read_pending(
-            &mut seen,
-            &mut out,
-            &EventFilter::default(),
-            &mut Vec::new(),
-        )?;
-        sort_events(&mut out);
-        Ok(out)
+        self.read_sorted(&self.pending, true)
     }
 
     /// Processed events, oldest first, each id once.
     pub fn processed(&self) -> Result<Vec<Event>, EventError> {
-        let mut seen = HashSet::new();
+        self.read_sorted(&self.processed, false)
+    }
+
+    /// Every event of one directory, oldest first, each id once.
+    fn read_sorted(&self, dir: &Path, with_acked: bool) -> Result<Vec<Event>, EventError> {
         let mut out = Vec::new();
-        self.read_processed(
-            &mut seen,
+        let filter = EventFilter::default();
+        self.read_dir(
+            dir,
+            with_acked,
+            &mut HashSet::new(),
             &mut out,
-            &EventFilter::default(),
+            &filter,
             &mut Vec::new(),
         )?;
         sort_events(&mut out);
@@ -500,10 +498,24 @@ impl EventQueue {
         let mut report = Vec::new();
         // Pending first: an event moved meanwhile is then seen twice rather than not at all.
         let mut pending_ids = HashSet::new();
-        let torn = self.read_pending(&mut pending_ids, &mut scan.pending, filter, &mut report)?;
+        let torn = self.read_dir(
+            &self.pending,
+            true,
+            &mut pending_ids,
+            &mut scan.pending,
+            filter,
+            &mut report,
+        )?;
         let mut processed_ids = HashSet::new();
         let torn = torn
-            + self.read_processed(&mut processed_ids, &mut scan.processed, filter, &mut report)?;
+            + self.read_dir(
+                &self.processed,
+                false,
+                &mut processed_ids,
+                &mut scan.processed,
+                filter,
+                &mut report,
+            )?;
         scan.pending.retain(|e| !processed_ids.contains(&e.id));
         sort_events(&mut scan.pending);
         sort_events(&mut scan.processed);
@@ -566,27 +578,6 @@ impl EventQueue {
             fsync_dir(d).map_err(|e| EventError::io(d, "sync", e))?;
         }
         Ok(())
-    }
-
-    /// Appends the matching events of `pending/` not yet in `seen`; returns the torn tails.
-    fn read_pending(
-        &self,
-        seen: &mut HashSet<String>,
-        out: &mut Vec<Event>,
-        filter: &EventFilter,
-        damage: &mut Vec<Damage>,
-    ) -> Result<usize, EventError> {
-        self.read_dir(&self.pending, true, seen, out, filter, damage)
-    }
-
-    fn read_processed(
-        &self,
-        seen: &mut HashSet<String>,
-        out: &mut Vec<Event>,
-        filter: &EventFilter,
-        damage: &mut Vec<Damage>,
-    ) -> Result<usize, EventError> {
-        self.read_dir(&self.processed, false, seen, out, filter, damage)
     }
 
     /// The segments of `dir`; in `pending/` without the events their `.acked` sidecars name.

@@ -181,14 +181,14 @@ impl PoetFunction {
             live.ratings.clear();
             live.cooldown = self.triggers.borrow().min_calls;
         }
-        let requested = Event::new(
+        let name = &self.store_name;
+        let flow = self.learning_event(
+            &rt,
+            it,
             "enhancement.requested",
             None,
-            None,
-            json!({"function_name": self.store_name, "version": version, "reason": why}),
+            json!({"function_name": name, "version": version, "reason": why}),
         );
-        let flow = requested.id.clone();
-        rt.emit(it, &self.poet_dir, requested);
         let client = if self.config.generate == "off" {
             None
         } else {
@@ -197,77 +197,84 @@ impl PoetFunction {
         if let Some(client) = client {
             match self.regenerate_llm(it, &client, &why) {
                 Ok((n, generator)) => {
-                    let done = Event::new(
-                        "enhancement.completed",
-                        Some(&flow),
-                        Some(&flow),
-                        json!({"function_name": self.store_name, "version": version, "generator": generator}),
-                    );
-                    let cause = done.id.clone();
-                    rt.emit(it, &self.poet_dir, done);
-                    rt.emit(
+                    let done = self.learning_event(
+                        &rt,
                         it,
-                        &self.poet_dir,
-                        Event::new(
-                            "version.promoted",
-                            Some(&flow),
-                            Some(&cause),
-                            json!({"function_name": self.store_name, "from": version, "to": n, "reason": why}),
-                        ),
+                        "enhancement.completed",
+                        Some((&flow, &flow)),
+                        json!({"function_name": name, "version": version, "generator": generator}),
+                    );
+                    self.learning_event(
+                        &rt,
+                        it,
+                        "version.promoted",
+                        Some((&flow, &done)),
+                        json!({"function_name": name, "from": version, "to": n, "reason": why}),
                     );
                     rt.flush_events();
                     return;
                 }
-                Err(e) => rt.emit(
-                    it,
-                    &self.poet_dir,
-                    Event::new(
+                Err(e) => {
+                    self.learning_event(
+                        &rt,
+                        it,
                         "enhancement.failed",
-                        Some(&flow),
-                        Some(&flow),
-                        json!({"function_name": self.store_name, "version": version, "generator": "llm", "error": e}),
-                    ),
-                ),
+                        Some((&flow, &flow)),
+                        json!({"function_name": name, "version": version, "generator": "llm", "error": e}),
+                    );
+                }
             }
         }
         match self.retune(it) {
             Ok(learned) => {
-                let done = Event::new(
+                let done = self.learning_event(
+                    &rt,
+                    it,
                     "enhancement.completed",
-                    Some(&flow),
-                    Some(&flow),
-                    json!({"function_name": self.store_name, "version": version, "generator": "offline", "learned": learned}),
+                    Some((&flow, &flow)),
+                    json!({"function_name": name, "version": version, "generator": "offline", "learned": learned}),
                 );
-                let cause = done.id.clone();
-                rt.emit(it, &self.poet_dir, done);
                 match self.promote(it, learned, &why) {
-                    Ok(n) => rt.emit(
-                        it,
-                        &self.poet_dir,
-                        Event::new(
+                    Ok(n) => {
+                        self.learning_event(
+                            &rt,
+                            it,
                             "version.promoted",
-                            Some(&flow),
-                            Some(&cause),
-                            json!({"function_name": self.store_name, "from": version, "to": n, "reason": why}),
-                        ),
-                    ),
-                    Err(e) => {
-                        it.write_stderr(&format!("warning: @poet {}: {e}\n", self.display))
+                            Some((&flow, &done)),
+                            json!({"function_name": name, "from": version, "to": n, "reason": why}),
+                        );
                     }
+                    Err(e) => it.write_stderr(&format!("warning: @poet {}: {e}\n", self.display)),
                 }
             }
-            Err(e) => rt.emit(
-                it,
-                &self.poet_dir,
-                Event::new(
+            Err(e) => {
+                self.learning_event(
+                    &rt,
+                    it,
                     "enhancement.failed",
-                    Some(&flow),
-                    Some(&flow),
-                    json!({"function_name": self.store_name, "version": version, "error": e}),
-                ),
-            ),
+                    Some((&flow, &flow)),
+                    json!({"function_name": name, "version": version, "error": e}),
+                );
+            }
         }
         rt.flush_events();
+    }
+
+    /// Emits one event of a learning attempt: `chain` is its (correlation, causation) pair, or
+    /// `None` for the request that starts the flow. Returns the event's id.
+    fn learning_event(
+        &self,
+        rt: &crate::PoetRuntime,
+        it: &mut Interp,
+        kind: &str,
+        chain: Option<(&str, &str)>,
+        payload: serde_json::Value,
+    ) -> String {
+        let (flow, cause) = chain.unzip();
+        let e = Event::new(kind, flow, cause, payload);
+        let id = e.id.clone();
+        rt.emit(it, &self.poet_dir, e);
+        id
     }
 
     /// A new version from the LLM, prompted with the evidence (the current code, the latest

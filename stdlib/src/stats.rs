@@ -32,6 +32,7 @@ mod kolmogorov;
 pub use kolmogorov::{kstwo_sf, smirnov_sf};
 
 use crate::{build_module, to_f64};
+use dana_interpreter::builtins::FloatSum;
 use dana_interpreter::error::{type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{ops, Args, DictMap, Globals, Key, NativeFnPtr, Value};
@@ -73,19 +74,14 @@ fn check(func: &str, arg: &str, xs: &[f64]) -> Result<(), StatsError> {
     Ok(())
 }
 
-/// Neumaier's compensated sum: the mean of a million floats keeps every digit it can.
+/// The compensated sum of the builtin `sum()`: the mean of a million floats keeps every digit
+/// it can.
 fn sum(xs: impl IntoIterator<Item = f64>) -> f64 {
-    let (mut s, mut c) = (0.0f64, 0.0f64);
+    let mut s = FloatSum::default();
     for x in xs {
-        let t = s + x;
-        if s.abs() >= x.abs() {
-            c += (s - t) + x;
-        } else {
-            c += (x - t) + s;
-        }
-        s = t;
+        s.add(x);
     }
-    s + c
+    s.total()
 }
 
 fn sorted(xs: &[f64]) -> Vec<f64> {

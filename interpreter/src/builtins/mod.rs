@@ -15,7 +15,7 @@ mod numeric;
 pub mod signatures;
 mod types;
 
-pub use numeric::{float_to_int, round_float, round_half_even_int};
+pub use numeric::{float_to_int, round_float, round_half_even_int, FloatSum};
 pub use types::{call_exc_type, call_type, is_instance, type_of};
 
 use crate::error::{type_error, Exc, ExcKind};

@@ -225,28 +225,17 @@ pub fn sum_values(start: Value, items: &[Value]) -> Result<Value, Exc> {
                 acc = Value::Int(n);
             }
             Value::Float(f) => {
-                let (mut s, mut c) = (f, 0.0_f64);
+                let mut s = FloatSum::new(f);
                 while let Some(item) = items.get(i) {
                     match item {
-                        Value::Float(x) => {
-                            let t = s + x;
-                            if s.abs() >= x.abs() {
-                                c += (s - t) + x;
-                            } else {
-                                c += (x - t) + s;
-                            }
-                            s = t;
-                        }
-                        Value::Int(x) => s += *x as f64,
-                        Value::Bool(b) => s += *b as i64 as f64,
+                        Value::Float(x) => s.add(*x),
+                        Value::Int(x) => s.add_plain(*x as f64),
+                        Value::Bool(b) => s.add_plain(*b as i64 as f64),
                         _ => break,
                     }
                     i += 1;
                 }
-                if c != 0.0 && c.is_finite() {
-                    s += c;
-                }
-                acc = Value::Float(s);
+                acc = Value::Float(s.total());
             }
             _ => {}
         }
@@ -540,5 +529,42 @@ mod tests {
             Some("0o0")
         );
         assert!(radix_text(&Value::Float(1.0), 2, "0b").is_err());
+    }
+}
+
+/// Neumaier's compensated float sum, as Python's `sum` of floats: a million floats keep every
+/// digit they can. `sum()` and the `stats` module share it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FloatSum {
+    s: f64,
+    c: f64,
+}
+
+impl FloatSum {
+    pub fn new(start: f64) -> FloatSum {
+        FloatSum { s: start, c: 0.0 }
+    }
+    /// Adds `x`, keeping the rounding error for the end.
+    pub fn add(&mut self, x: f64) {
+        let t = self.s + x;
+        if self.s.abs() >= x.abs() {
+            self.c += (self.s - t) + x;
+        } else {
+            self.c += (x - t) + self.s;
+        }
+        self.s = t;
+    }
+    /// Adds `x` without compensation (ints converted to float, as CPython does).
+    pub fn add_plain(&mut self, x: f64) {
+        self.s += x;
+    }
+    /// The sum; the correction is dropped once the sum has overflowed (it would turn an
+    /// infinity into NaN).
+    pub fn total(self) -> f64 {
+        if self.c != 0.0 && self.c.is_finite() {
+            self.s + self.c
+        } else {
+            self.s
+        }
     }
 }

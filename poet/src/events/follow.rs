@@ -1,7 +1,7 @@
 //! Watching a queue: each poll reads only what was appended since the last one, so following
 //! a large queue costs what is new, not what is there.
 
-use super::record::{decode, next_line, MAX_LINE_BYTES};
+use super::record::next_line;
 use super::{list_segments, sort_events, Damage, Event, EventError, EventFilter, SEGMENT_EXT};
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -110,11 +110,7 @@ impl EventFollower {
                 }
                 continue;
             }
-            let verdict = if line.overlong {
-                Err(format!("the line is longer than {MAX_LINE_BYTES} bytes"))
-            } else {
-                decode(&buf)
-            };
+            let verdict = line.decode(&buf);
             match verdict {
                 Ok(event) => {
                     out.damage.append(&mut suspects);

@@ -166,11 +166,7 @@ pub(crate) fn scan(path: &Path, keep_raw: bool) -> Result<Option<Scanned>, io::E
         if buf.is_empty() && !line.overlong {
             continue;
         }
-        let verdict = if line.overlong {
-            Err(format!("the line is longer than {MAX_LINE_BYTES} bytes"))
-        } else {
-            decode(&buf)
-        };
+        let verdict = line.decode(&buf);
         match verdict {
             Ok(event) => {
                 for (damage, raw) in suspects.drain(..) {
@@ -209,6 +205,17 @@ pub(super) struct LineInfo {
 
 /// Reads one line into `buf` (without its newline), keeping at most [`MAX_LINE_BYTES`] of it
 /// so a corrupted file without newlines cannot make the reader allocate without bound.
+impl LineInfo {
+    /// The event on this line (read into `buf` by [`next_line`]), or why it is damaged.
+    pub(super) fn decode(&self, buf: &[u8]) -> Result<Event, String> {
+        if self.overlong {
+            Err(format!("the line is longer than {MAX_LINE_BYTES} bytes"))
+        } else {
+            decode(buf)
+        }
+    }
+}
+
 pub(super) fn next_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<LineInfo>> {
     buf.clear();
     let mut info = LineInfo {
