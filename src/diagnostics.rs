@@ -33,6 +33,7 @@ fn label_for(kind: ExcKind) -> &'static str {
         ExcKind::AttributeError => "no such attribute",
         ExcKind::RecursionError => "too deep",
         ExcKind::ImportError => "import failed",
+        ExcKind::PermissionError => "not permitted",
         _ => "raised here",
     }
 }

@@ -30,10 +30,11 @@ pub enum ExcKind {
     SyntaxError,
     StopIteration,
     NotImplementedError,
+    PermissionError,
 }
 
 impl ExcKind {
-    pub const ALL: [ExcKind; 20] = [
+    pub const ALL: [ExcKind; 21] = [
         ExcKind::Exception,
         ExcKind::ArithmeticError,
         ExcKind::ZeroDivisionError,
@@ -54,6 +55,7 @@ impl ExcKind {
         ExcKind::SyntaxError,
         ExcKind::StopIteration,
         ExcKind::NotImplementedError,
+        ExcKind::PermissionError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +80,7 @@ impl ExcKind {
             ExcKind::SyntaxError => "SyntaxError",
             ExcKind::StopIteration => "StopIteration",
             ExcKind::NotImplementedError => "NotImplementedError",
+            ExcKind::PermissionError => "PermissionError",
         }
     }
 

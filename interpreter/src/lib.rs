@@ -11,5 +11,6 @@ pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
 pub mod limits;
 pub mod resolve;
+pub mod sandbox;
 pub mod source;
 pub mod types;

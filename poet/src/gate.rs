@@ -419,6 +419,17 @@ fn allowlist(
     allow
 }
 
+/// The names the original function's definition uses (see [`names_used`]); empty when it
+/// does not parse.
+pub(crate) fn names_used_by(shape: &FunctionShape) -> HashSet<String> {
+    match original_def(shape) {
+        Ok(m) => first_def(&m)
+            .map(|f| names_used(f, &CheckOptions::default()))
+            .unwrap_or_default(),
+        Err(_) => HashSet::new(),
+    }
+}
+
 /// The names the original function uses: plain names, dotted member chains (`math.sqrt`,
 /// with import aliases resolved to module paths) and imported members.
 fn names_used(f: &ast::FunctionDef, options: &CheckOptions) -> HashSet<String> {

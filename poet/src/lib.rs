@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod breaker;
 pub mod config;
+mod contain;
 pub mod domains;
 pub mod events;
 pub mod feedback;

@@ -73,6 +73,19 @@ impl<'a> Outcome<'a> {
 impl PoetFunction {
     /// Runs one call through the pipeline.
     pub(crate) fn call(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
+        if self.active.get() > 0 || it.effects_captured() {
+            // Re-entered from its own stages, its original or its generation, or called during
+            // a trial run: the original answers (a generated stage calling the function must
+            // not loop through POET, and a trial must not record or generate anything).
+            return self.run_original(it, args);
+        }
+        self.active.set(1);
+        let r = self.call_pipeline(it, args);
+        self.active.set(0);
+        r
+    }
+
+    fn call_pipeline(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
         let start = Instant::now();
         let cpu0 = self.config.train.then(|| crate::feedback::usage().0);
         if self.background.borrow().is_some() {

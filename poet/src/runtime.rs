@@ -295,6 +295,7 @@ impl DecoratorHook for PoetHook {
             globals: def.globals.clone(),
             jitter: RefCell::new(Jitter::from_entropy()),
             slot: RefCell::new(Slot::Unprepared),
+            active: std::cell::Cell::new(0),
             live: RefCell::new(Live::default()),
             background: RefCell::new(None),
             last_execution: RefCell::new(None),
@@ -422,6 +423,10 @@ pub struct PoetFunction {
     pub(crate) learned: RefCell<Learned>,
     /// The learning triggers' settings (`params.json` → `learning`).
     pub(crate) triggers: RefCell<Triggers>,
+    /// Calls of this function in progress on this interpreter: a call made while one is in
+    /// progress (a stage, or the original, calling the function itself; the trial run of a
+    /// generation) goes to the original, never into the pipeline again.
+    pub(crate) active: std::cell::Cell<u32>,
     rt: Weak<PoetRuntime>,
 }
 
@@ -791,6 +796,24 @@ impl PoetFunction {
         }
     }
 
+    /// An empty module for generated code: contained under this function's policy, reading
+    /// the defining module's names, with `_original` and the function's own name bound to the
+    /// original (a stage that calls the function itself calls the original, POET_SPEC §2).
+    pub(crate) fn candidate_module(
+        &self,
+        it: &mut Interp,
+        name: String,
+        file: Option<Arc<str>>,
+    ) -> Rc<Globals> {
+        let policy = self.containment_policy(it);
+        let module = Rc::new(Globals::contained(name, file, self.globals.clone(), policy));
+        module.set(Sym::intern("_original"), self.original.clone());
+        if !self.shape.name.is_empty() {
+            module.set(Sym::intern(&self.shape.name), self.original.clone());
+        }
+        module
+    }
+
     /// Runs `code.na` as a module whose unbound names read through to the defining module.
     pub(crate) fn compile(
         &self,
@@ -799,14 +822,13 @@ impl PoetFunction {
         version: Version,
     ) -> Result<Stages, String> {
         let path = version.dir.join("code.na").display().to_string();
-        let module = Rc::new(Globals::child(
+        let module = self.candidate_module(
+            it,
             format!("{}@v{}", self.store_name, version.number),
             Some(Arc::from(path.as_str())),
-            self.globals.clone(),
-        ));
-        module.set(Sym::intern("_original"), self.original.clone());
-        it.run_source(&path, &version.code, &module)
-            .map_err(|e| format!("{path} did not load: {}: {}", e.kind.name(), e.message))?;
+        );
+        crate::trial::load_module(it, &path, &version.code, &module)
+            .map_err(|e| format!("{path} did not load: {e}"))?;
         let get = |name: &str| module.get(Sym::intern(name)).filter(Value::is_callable);
         let operate = get("operate").ok_or_else(|| format!("{path} defines no operate()"))?;
         let mut live: Live = serde_json::from_value(version.state.clone()).unwrap_or_else(|e| {

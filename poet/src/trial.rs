@@ -3,18 +3,18 @@
 //! original function, under tight limits. Where the original answers, the candidate must answer
 //! too, with a value of the declared return type.
 //!
-//! Both run against deep copies of the defining module's data (lists, dicts, sets, tuples and
-//! struct instances are copied; functions, types and imported modules are shared), and their
-//! output is captured and dropped, so the trial changes nothing the program can see — except
-//! through other modules' state or user functions the code calls, which are not copied.
+//! The program's state is recorded first ([`Snapshot`]: every module, scoped name and value
+//! on the stack, and every container they reach) and put back after each run, the output, logs
+//! and LLM calls of both are captured instead of performed, and the candidate runs contained
+//! (`crate::contain`), so the trial changes nothing the program can see.
 
 use crate::pipeline::Stage;
 use crate::runtime::{PoetFunction, Stages};
 use dana_grammar::ast::{ParamKind, Sym};
-use dana_interpreter::eval::{Interp, Output};
-use dana_interpreter::value::{repr, DictMap, Globals, StructInstance, TypeAnn, Value};
+use dana_interpreter::eval::Interp;
+use dana_interpreter::sandbox::Snapshot;
+use dana_interpreter::value::{repr, DictMap, Globals, StructInstance, StructType, TypeAnn, Value};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -25,17 +25,41 @@ const TRIAL_BUDGET: u64 = 5_000_000;
 /// At most this many synthesised inputs.
 const MAX_INPUTS: usize = 6;
 
+/// Wall-clock limit of loading a generated module.
+const LOAD_TIMEOUT: Duration = Duration::from_millis(500);
+/// Operation budget of loading a generated module.
+const LOAD_BUDGET: u64 = 1_000_000;
+
+/// Runs a generated module's top level (definitions and constants) under the load limits.
+pub(crate) fn load_module(
+    it: &mut Interp,
+    path: &str,
+    code: &str,
+    module: &Rc<Globals>,
+) -> Result<(), String> {
+    it.with_limits(
+        Some(Instant::now() + LOAD_TIMEOUT),
+        Some(LOAD_BUDGET),
+        |it| it.run_source(path, code, module),
+    )
+    .map_err(|e| format!("{}: {}", e.kind.name(), e.message))
+}
+
 impl PoetFunction {
     /// Runs `code`'s pipeline and the original on synthesised inputs; the problems found.
+    /// Whatever either does to the program's data is undone after each run, and their output,
+    /// logs and LLM calls are captured, not performed.
     pub(crate) fn trial_run(&self, it: &mut Interp, code: &str) -> Result<(), Vec<String>> {
-        let Some(inputs) = synthesise(&self.params) else {
-            // A struct or callable parameter: nothing sensible to invent. The gate's static
-            // checks stand alone.
+        let Some(inputs) = synthesise(&self.params, &self.globals) else {
+            // A callable parameter: nothing sensible to invent. The gate's static checks
+            // stand alone.
             return Ok(());
         };
-        let saved = it.replace_output(Output::Capture(String::new()));
-        let r = self.trial_inputs(it, code, &inputs);
-        it.replace_output(saved);
+        let snapshot = Snapshot::take(it, std::slice::from_ref(&self.globals));
+        let saved = it.capture_effects();
+        let r = self.trial_inputs(it, code, &inputs, &snapshot);
+        snapshot.restore(it);
+        it.release_effects(saved);
         r
     }
 
@@ -44,22 +68,13 @@ impl PoetFunction {
         it: &mut Interp,
         code: &str,
         inputs: &[Vec<Value>],
+        snapshot: &Snapshot,
     ) -> Result<(), Vec<String>> {
-        let sandbox = Rc::new(copy_globals(&self.globals));
-        let original_module = Rc::new(Globals::child("<trial original>", None, sandbox.clone()));
-        let original = it
-            .run_source("<trial original>", &self.shape.source, &original_module)
-            .ok()
-            .and_then(|_| original_module.get(Sym::intern(&self.shape.name)))
-            .unwrap_or_else(|| self.original.clone());
-        let candidate = Rc::new(Globals::child("<trial candidate>", None, sandbox));
-        candidate.set(Sym::intern("_original"), original.clone());
-        if let Err(e) = it.run_source("code.na", code, &candidate) {
-            return Err(vec![format!(
-                "the module does not load: {}: {}",
-                e.kind.name(),
-                e.message
-            )]);
+        let candidate = self.candidate_module(it, "<trial candidate>".into(), None);
+        let loaded = load_module(it, "code.na", code, &candidate);
+        snapshot.restore(it);
+        if let Err(e) = loaded {
+            return Err(vec![format!("the module does not load: {e}")]);
         }
         let get = |n: &str| candidate.get(Sym::intern(n)).filter(Value::is_callable);
         let Some(operate) = get("operate") else {
@@ -80,44 +95,16 @@ impl PoetFunction {
                 .with_limits(
                     Some(Instant::now() + TRIAL_TIMEOUT),
                     Some(TRIAL_BUDGET),
-                    |it| it.call_value(&original, args.clone(), &[]),
+                    |it| it.call_value(&self.original, args.clone(), &[]),
                 )
                 .is_ok();
+            snapshot.restore(it);
             if !answered || it.check_limits().is_err() {
                 continue;
             }
-            let bound = (args.clone(), Vec::new());
-            let (pos, kw) = match &stages.perceive {
-                None => bound,
-                Some(p) => match self.perceive(it, p, &bound) {
-                    Ok(a) => a,
-                    // Refusing an input is perceive's job (the caller's fault by contract).
-                    Err(e) if e.kind == dana_interpreter::ExcKind::ValueError => continue,
-                    Err(e) => {
-                        problems.push(format!(
-                            "{}({shown}): perceive failed on an input the original accepts: {}: {}",
-                            self.shape.name,
-                            e.kind.name(),
-                            e.message
-                        ));
-                        continue;
-                    }
-                },
-            };
-            let deadline = Instant::now() + TRIAL_TIMEOUT;
-            if let Err((stage, e)) = self.run_stages(it, &stages, &pos, &kw, deadline, TRIAL_BUDGET)
-            {
-                let what = match stage {
-                    Stage::Enforce => "enforce or the return type",
-                    _ => stage.as_str(),
-                };
-                problems.push(format!(
-                    "{}({shown}): {what} failed where the original answers: {}: {}",
-                    self.shape.name,
-                    e.kind.name(),
-                    e.message
-                ));
-            }
+            let problem = self.trial_candidate(it, &stages, args, &shown);
+            snapshot.restore(it);
+            problems.extend(problem);
             if problems.len() >= 5 {
                 break;
             }
@@ -128,18 +115,59 @@ impl PoetFunction {
             Err(problems)
         }
     }
+
+    /// Runs the candidate's stages on one input the original answers; the problem, if any.
+    fn trial_candidate(
+        &self,
+        it: &mut Interp,
+        stages: &Stages,
+        args: &[Value],
+        shown: &str,
+    ) -> Option<String> {
+        let bound = (args.to_vec(), Vec::new());
+        let (pos, kw) = match &stages.perceive {
+            None => bound,
+            Some(p) => match self.perceive(it, p, &bound) {
+                Ok(a) => a,
+                // Refusing an input is perceive's job (the caller's fault by contract).
+                Err(e) if e.kind == dana_interpreter::ExcKind::ValueError => return None,
+                Err(e) => {
+                    return Some(format!(
+                        "{}({shown}): perceive failed on an input the original accepts: {}: {}",
+                        self.shape.name,
+                        e.kind.name(),
+                        e.message
+                    ))
+                }
+            },
+        };
+        let deadline = Instant::now() + TRIAL_TIMEOUT;
+        let Err((stage, e)) = self.run_stages(it, stages, &pos, &kw, deadline, TRIAL_BUDGET) else {
+            return None;
+        };
+        let what = match stage {
+            Stage::Enforce => "enforce or the return type",
+            _ => stage.as_str(),
+        };
+        Some(format!(
+            "{}({shown}): {what} failed where the original answers: {}: {}",
+            self.shape.name,
+            e.kind.name(),
+            e.message
+        ))
+    }
 }
 
 /// Input tuples for the positional parameters, from their annotations; `None` when a
 /// parameter's type cannot be synthesised.
-fn synthesise(params: &[crate::runtime::ParamInfo]) -> Option<Vec<Vec<Value>>> {
+fn synthesise(params: &[crate::runtime::ParamInfo], g: &Globals) -> Option<Vec<Vec<Value>>> {
     let mut columns: Vec<Vec<Value>> = Vec::new();
     for p in params {
         match p.kind {
             ParamKind::Normal if !p.keyword_only => {
                 let samples = match &p.ann {
                     None => vec![Value::Int(1), Value::str("a")],
-                    Some(a) => samples(a, 0)?,
+                    Some(a) => samples(a, 0, g)?,
                 };
                 columns.push(samples);
             }
@@ -161,7 +189,7 @@ fn synthesise(params: &[crate::runtime::ParamInfo]) -> Option<Vec<Vec<Value>>> {
     )
 }
 
-fn samples(t: &TypeAnn, depth: usize) -> Option<Vec<Value>> {
+fn samples(t: &TypeAnn, depth: usize, g: &Globals) -> Option<Vec<Value>> {
     if depth > 3 {
         return None;
     }
@@ -174,7 +202,7 @@ fn samples(t: &TypeAnn, depth: usize) -> Option<Vec<Value>> {
         TypeAnn::None => vec![Value::None],
         TypeAnn::List(inner) => {
             let items = match inner {
-                Some(t) => samples(t, depth + 1)?,
+                Some(t) => samples(t, depth + 1, g)?,
                 None => vec![Value::Int(1), Value::Int(2)],
             };
             vec![
@@ -188,7 +216,7 @@ fn samples(t: &TypeAnn, depth: usize) -> Option<Vec<Value>> {
             let mut d = DictMap::default();
             match kv {
                 Some(kv) if matches!(kv.0, TypeAnn::Str | TypeAnn::Any) => {
-                    let v = samples(&kv.1, depth + 1)?.into_iter().next()?;
+                    let v = samples(&kv.1, depth + 1, g)?.into_iter().next()?;
                     d.insert(dana_interpreter::value::Key(Value::str("a")), v);
                 }
                 None => {
@@ -201,136 +229,46 @@ fn samples(t: &TypeAnn, depth: usize) -> Option<Vec<Value>> {
         TypeAnn::Union(ts) => {
             let mut out = Vec::new();
             for t in ts {
-                out.extend(samples(t, depth + 1)?);
+                out.extend(samples(t, depth + 1, g)?);
             }
             out
         }
-        TypeAnn::Callable | TypeAnn::Named(_) => return None,
+        TypeAnn::Named(name) => match g.get(*name) {
+            Some(Value::StructType(st)) => struct_samples(&st, depth, g)?,
+            _ => return None,
+        },
+        TypeAnn::Callable => return None,
     })
 }
 
-/// A module with the same names, its data deep-copied.
-fn copy_globals(g: &Globals) -> Globals {
-    let copy = Globals::new(g.name.clone(), g.file.clone());
-    let mut seen = HashMap::new();
-    for name in g.names() {
-        if let Some(v) = g.get(name) {
-            copy.set(name, deep_copy(&v, &mut seen, 0));
-        }
+/// Instances of a struct from its fields' types: the first sample of every field, then the
+/// second (fields with a default keep it).
+fn struct_samples(st: &Rc<StructType>, depth: usize, g: &Globals) -> Option<Vec<Value>> {
+    let home = st.globals.as_ref().and_then(std::rc::Weak::upgrade);
+    let g = home.as_deref().unwrap_or(g);
+    let mut columns = Vec::with_capacity(st.fields.len());
+    for f in &st.fields {
+        columns.push(match (&f.default, &f.ann) {
+            (Some(d), _) => vec![d.clone()],
+            (None, Some(a)) => samples(a, depth + 1, g)?,
+            (None, None) => vec![Value::Int(1)],
+        });
     }
-    copy
-}
-
-/// Copies containers and struct instances (shared sub-values stay shared, cycles stay cycles).
-fn deep_copy(v: &Value, seen: &mut HashMap<usize, Value>, depth: usize) -> Value {
-    if depth > 200 {
-        return v.clone();
-    }
-    let key = match v {
-        Value::List(l) => Rc::as_ptr(l) as *const () as usize,
-        Value::Dict(d) => Rc::as_ptr(d) as *const () as usize,
-        Value::Struct(s) => Rc::as_ptr(s) as *const () as usize,
-        Value::Set(s) => Rc::as_ptr(s) as *const () as usize,
-        Value::Tuple(t) => Rc::as_ptr(t) as *const () as usize,
-        _ => return v.clone(),
-    };
-    if let Some(done) = seen.get(&key) {
-        return done.clone();
-    }
-    match v {
-        Value::List(l) => {
-            let out = Value::list(Vec::new());
-            seen.insert(key, out.clone());
-            let items: Vec<Value> = l
-                .borrow()
-                .iter()
-                .map(|x| deep_copy(x, seen, depth + 1))
-                .collect();
-            if let Value::List(o) = &out {
-                *o.borrow_mut() = items;
-            }
-            out
-        }
-        Value::Dict(d) => {
-            let out = Value::dict(DictMap::default());
-            seen.insert(key, out.clone());
-            let items: Vec<_> = d
-                .borrow()
-                .iter()
-                .map(|(k, x)| (k.clone(), deep_copy(x, seen, depth + 1)))
-                .collect();
-            if let Value::Dict(o) = &out {
-                o.borrow_mut().extend(items);
-            }
-            out
-        }
-        Value::Set(s) => {
-            let out = Value::set(s.borrow().clone());
-            seen.insert(key, out.clone());
-            out
-        }
-        Value::Tuple(t) => {
-            let out = Value::tuple(t.iter().map(|x| deep_copy(x, seen, depth + 1)).collect());
-            seen.insert(key, out.clone());
-            out
-        }
-        Value::Struct(s) => {
-            let out = Value::Struct(Rc::new(StructInstance {
-                ty: s.ty.clone(),
-                fields: RefCell::new(Vec::new()),
-            }));
-            seen.insert(key, out.clone());
-            let fields: Vec<Value> = s
-                .fields
-                .borrow()
-                .iter()
-                .map(|x| deep_copy(x, seen, depth + 1))
-                .collect();
-            if let Value::Struct(o) = &out {
-                *o.fields.borrow_mut() = fields;
-            }
-            out
-        }
-        _ => v.clone(),
-    }
+    Some(
+        (0..2)
+            .map(|i| {
+                Value::Struct(Rc::new(StructInstance {
+                    ty: st.clone(),
+                    fields: RefCell::new(columns.iter().map(|c| c[i % c.len()].clone()).collect()),
+                }))
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn deep_copies_are_independent_and_keep_cycles() {
-        let inner = Value::list(vec![Value::Int(1)]);
-        let outer = Value::list(vec![inner.clone(), inner.clone()]);
-        if let Value::List(l) = &outer {
-            l.borrow_mut().push(outer.clone());
-        }
-        let mut seen = HashMap::new();
-        let copy = deep_copy(&outer, &mut seen, 0);
-        if let Value::List(l) = &inner {
-            l.borrow_mut().push(Value::Int(2));
-        }
-        let Value::List(c) = &copy else { panic!() };
-        let c = c.borrow();
-        // The copy's shared inner list is one list, unaffected by the original's change.
-        assert_eq!(repr::repr(&c[0]), "[1]");
-        match (&c[0], &c[1], &c[2]) {
-            (Value::List(a), Value::List(b), Value::List(me)) => {
-                assert!(Rc::ptr_eq(a, b));
-                assert_eq!(me.borrow().len(), 3);
-            }
-            _ => panic!(),
-        }
-        // Break the cycles so the test does not leak.
-        if let Value::List(l) = &outer {
-            l.borrow_mut().clear();
-        }
-        drop(c);
-        if let Value::List(l) = &copy {
-            l.borrow_mut().clear();
-        }
-    }
 
     #[test]
     fn inputs_come_from_the_annotations() {
@@ -342,14 +280,19 @@ mod tests {
             default: None,
             keyword_only: false,
         };
-        let ins = synthesise(&[
-            p("n", Some(TypeAnn::Int)),
-            p("xs", Some(TypeAnn::List(Some(Box::new(TypeAnn::Float))))),
-        ])
+        let g = Globals::new("m", None);
+        let ins = synthesise(
+            &[
+                p("n", Some(TypeAnn::Int)),
+                p("xs", Some(TypeAnn::List(Some(Box::new(TypeAnn::Float))))),
+            ],
+            &g,
+        )
         .unwrap();
         assert_eq!(ins.len(), 4);
         assert!(ins.iter().all(|a| a.len() == 2));
         assert_eq!(repr::repr(&ins[0][1]), "[0.5, 0.0, 2.5]");
-        assert!(synthesise(&[p("s", Some(TypeAnn::Named(Sym::intern("Point"))))]).is_none());
+        // An unknown type name: nothing to build.
+        assert!(synthesise(&[p("s", Some(TypeAnn::Named(Sym::intern("Point"))))], &g).is_none());
     }
 }

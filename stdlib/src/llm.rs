@@ -463,6 +463,15 @@ fn send(
         temperature: call.temperature,
         timeout,
     };
+    if it.effects_captured() {
+        // A trial run: no request leaves the process; the mock answers deterministically.
+        let text = dana_llm::mock::answer(&req).map_err(|e| runtime_error(e.to_string()))?;
+        return Ok(ChatResponse {
+            text,
+            model: "mock".into(),
+            attempts: 0,
+        });
+    }
     let networked = matches!(
         client.config().provider,
         Provider::OpenAi | Provider::Anthropic

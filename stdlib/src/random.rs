@@ -355,6 +355,9 @@ fn shuffle(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
             args.pos[0].type_name()
         )));
     };
+    if dana_interpreter::sandbox::is_contained() {
+        dana_interpreter::sandbox::check_mutation(&args.pos[0])?;
+    }
     let mut items = l.borrow().clone();
     with_rng(|g| g.shuffle(&mut items));
     *l.borrow_mut() = items;

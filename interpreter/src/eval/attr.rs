@@ -3,7 +3,7 @@
 
 use super::ir::{Arg, MethodCall, Place};
 use super::{Frame, Interp};
-use crate::error::{attribute_error, did_you_mean, Exc};
+use crate::error::{attribute_error, did_you_mean, type_error, Exc};
 use crate::value::{
     coerce, methods, Args, BoundMethod, BuiltinType, Key, MethodTarget, NativeFn, StructInstance,
     TypeAnn, Value,
@@ -206,16 +206,23 @@ impl Interp {
     pub(crate) fn set_attr(&mut self, obj: &Value, name: Sym, v: Value) -> Result<(), Exc> {
         match obj {
             Value::Struct(inst) => {
+                if crate::sandbox::is_contained() {
+                    crate::sandbox::check_mutation(obj)?;
+                }
                 set_field(inst, name, v).ok_or_else(|| self.attr_error(obj, name))?
             }
             Value::Dict(d) => {
+                if crate::sandbox::is_contained() {
+                    crate::sandbox::check_mutation(obj)?;
+                }
                 d.borrow_mut().insert(Key(Value::str(name.as_str())), v);
                 Ok(())
             }
-            Value::Module(g) => {
-                g.set(name, v);
-                Ok(())
-            }
+            Value::Module(g) => Err(type_error(format!(
+                "cannot assign {}.{name}: a module's names are read-only from outside it",
+                g.name
+            ))
+            .with_help("assign it inside the module, or keep the value in a name of your own")),
             other => Err(attribute_error(format!(
                 "'{}' object attribute '{name}' cannot be assigned",
                 other.type_name()
@@ -232,6 +239,9 @@ impl Interp {
         let recv = self.operand(fr, &m.recv)?;
         if m.append {
             if let (Value::List(list), [Arg::Pos(e)]) = (&recv, m.args.as_slice()) {
+                if crate::sandbox::is_contained() {
+                    crate::sandbox::check_mutation(&recv)?;
+                }
                 let v = self.operand(fr, e)?;
                 list.borrow_mut().push(v);
                 return Ok(Value::None);

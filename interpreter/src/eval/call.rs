@@ -256,7 +256,22 @@ impl Interp {
     }
 
     /// Runs a Dana function whose positional arguments are already on the stack at `base`.
+    #[inline]
     pub(crate) fn call_function(
+        &mut self,
+        func: &Rc<Function>,
+        base: usize,
+        kw: &[(Sym, Value)],
+    ) -> Result<Value, Exc> {
+        // Calls between generated (contained) code and the program's change the rules.
+        if func.globals.contained.is_some() != crate::sandbox::is_contained() {
+            return self.call_across(func, base, kw);
+        }
+        self.call_function_inner(func, base, kw)
+    }
+
+    /// [`Interp::call_function`] once the containment of the callee is settled.
+    pub(crate) fn call_function_inner(
         &mut self,
         func: &Rc<Function>,
         base: usize,

@@ -517,6 +517,15 @@ impl Interp {
                 Ok(())
             }
             Target::Scoped(scope, name) => {
+                if crate::sandbox::is_contained() {
+                    let s = match scope {
+                        ScopeKind::Private => "private",
+                        ScopeKind::Public => "public",
+                        ScopeKind::System => "system",
+                        ScopeKind::Local => "local",
+                    };
+                    return Err(crate::sandbox::scoped_write_refused(s, *name));
+                }
                 match scope {
                     ScopeKind::Private => self.private.insert(*name, v),
                     ScopeKind::Public => self.public.insert(*name, v),
@@ -533,6 +542,10 @@ impl Interp {
             Target::Index(obj, idx, span) => {
                 let o = self.eval(fr, obj)?;
                 let i = self.eval(fr, idx)?;
+                if crate::sandbox::is_contained() {
+                    crate::sandbox::check_mutation(&o)
+                        .map_err(|e| self.locate(e, *span, fr.src))?;
+                }
                 if let (Value::List(l), Value::Int(ix)) = (&o, &i) {
                     let mut l = l.borrow_mut();
                     let n = l.len() as i64;
@@ -546,6 +559,10 @@ impl Interp {
             }
             Target::Slice(s, span) => {
                 let o = self.eval(fr, &s.value)?;
+                if crate::sandbox::is_contained() {
+                    crate::sandbox::check_mutation(&o)
+                        .map_err(|e| self.locate(e, *span, fr.src))?;
+                }
                 let lo = self.eval_opt(fr, &s.lower)?;
                 let hi = self.eval_opt(fr, &s.upper)?;
                 let st = self.eval_opt(fr, &s.step)?;

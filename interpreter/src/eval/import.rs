@@ -165,7 +165,8 @@ impl Interp {
         )
     }
 
-    fn native_module(&mut self, name: &str) -> Option<Rc<Globals>> {
+    /// The standard (native) module `name`, loaded on first use.
+    pub fn native_module(&mut self, name: &str) -> Option<Rc<Globals>> {
         if let Some(m) = self.native_modules.get(name) {
             return Some(m.clone());
         }

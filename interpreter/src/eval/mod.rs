@@ -145,6 +145,15 @@ pub struct Interp {
     pub(crate) hooks: Vec<crate::hooks::HookEntry>,
     /// Set while the call on the right of `name: T = call(...)` runs (see [`ExpectedType`]).
     pub(crate) expected: Option<ExpectedType>,
+    /// While effects are captured (see [`Interp::capture_effects`]): what went to standard
+    /// error.
+    captured_err: Option<String>,
+}
+
+/// What [`Interp::capture_effects`] replaced, to give back to [`Interp::release_effects`].
+pub struct SavedEffects {
+    out: Output,
+    err: Option<String>,
 }
 
 /// The annotation of a typed assignment whose right-hand side is a call, offered to that call
@@ -194,7 +203,31 @@ impl Interp {
             input: None,
             hooks: Vec::new(),
             expected: None,
+            captured_err: None,
         }
+    }
+
+    /// From now until [`Interp::release_effects`], program output and standard error are
+    /// collected instead of written, and LLM calls are answered by the deterministic mock
+    /// instead of being made (the gate's trial run: nothing it does reaches the outside).
+    pub fn capture_effects(&mut self) -> SavedEffects {
+        SavedEffects {
+            out: self.replace_output(Output::Capture(String::new())),
+            err: self.captured_err.replace(String::new()),
+        }
+    }
+
+    /// Ends [`Interp::capture_effects`]; returns what was captured (output, then errors).
+    pub fn release_effects(&mut self, saved: SavedEffects) -> (String, String) {
+        let out = self.take_output();
+        self.out = saved.out;
+        let err = std::mem::replace(&mut self.captured_err, saved.err).unwrap_or_default();
+        (out, err)
+    }
+
+    /// `true` while effects are captured (LLM calls must not be made).
+    pub fn effects_captured(&self) -> bool {
+        self.captured_err.is_some()
     }
 
     /// Replaces where `print` output goes.
@@ -248,6 +281,10 @@ impl Interp {
     /// Writes diagnostics (`log`) to standard error, after flushing buffered program output so
     /// the two streams stay in order on a terminal.
     pub fn write_stderr(&mut self, s: &str) {
+        if let Some(c) = &mut self.captured_err {
+            c.push_str(s);
+            return;
+        }
         self.flush();
         let _ = std::io::stderr().write_all(s.as_bytes());
     }
@@ -279,6 +316,16 @@ impl Interp {
     /// Registers a native module importable by `name`.
     pub fn register_module(&mut self, name: &str, factory: ModuleFactory) {
         self.native_factories.insert(name.to_string(), factory);
+    }
+
+    /// The builtin bound to `name`.
+    pub fn builtin(&self, name: &str) -> Option<Value> {
+        self.builtins.get(&Sym::intern(name)).cloned()
+    }
+
+    /// Every builtin, by name.
+    pub fn builtins(&self) -> impl Iterator<Item = (Sym, &Value)> {
+        self.builtins.iter().map(|(k, v)| (*k, v))
     }
 
     /// Binds a builtin name (host functions, POET builtins).
@@ -553,7 +600,13 @@ impl Interp {
             globals,
             src: &code.src,
         };
-        let r = self.exec_block(&mut fr, &code.body);
+        // A module of generated code runs its top level contained, like its functions.
+        let r = match &globals.contained {
+            Some(policy) if !crate::sandbox::is_contained() => {
+                self.run_contained_module(policy.clone(), |it| it.exec_block(&mut fr, &code.body))
+            }
+            _ => self.exec_block(&mut fr, &code.body),
+        };
         self.stack.truncate(base);
         match r {
             Ok(_) => Ok(()),

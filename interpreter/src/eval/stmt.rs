@@ -264,6 +264,11 @@ impl Interp {
         cur: Value,
         rhs: Value,
     ) -> Result<Value, (Exc, Option<Value>)> {
+        if crate::sandbox::is_contained() && matches!((op, &cur), (BinOp::Add, Value::List(_))) {
+            if let Err(e) = crate::sandbox::check_mutation(&cur) {
+                return Err((e, Some(cur)));
+            }
+        }
         match (op, cur, rhs) {
             (BinOp::Add, Value::Str(mut s), Value::Str(r)) => {
                 match Rc::get_mut(&mut s) {
@@ -414,6 +419,19 @@ impl Interp {
                 .eval(fr, ex)
                 .map_err(|e| self.locate(e, d.span, fr.src))?;
             if let Value::StructType(st) = &tv {
+                if crate::sandbox::is_contained() {
+                    let own = st
+                        .globals
+                        .as_ref()
+                        .is_some_and(|g| std::ptr::eq(g.as_ptr(), Rc::as_ptr(fr.globals)));
+                    if !own {
+                        return Err(self.locate(
+                            crate::sandbox::receiver_refused(st.name, d.code.name),
+                            d.span,
+                            fr.src,
+                        ));
+                    }
+                }
                 st.methods.borrow_mut().insert(d.code.name, f.clone());
             }
             types.push(tv);

@@ -104,6 +104,11 @@ pub fn call_method(
     if !has_method(recv, name) {
         return None;
     }
+    if crate::sandbox::is_contained() && mutates(recv, name) {
+        if let Err(e) = crate::sandbox::check_mutation(recv) {
+            return Some(Err(e));
+        }
+    }
     Some(match recv {
         Value::Str(s) => text::call(s, name, args),
         Value::List(_) => list::call_list(it, recv, name, args),
@@ -112,6 +117,30 @@ pub fn call_method(
         Value::Set(_) => dict::call_set(recv, name, args),
         _ => return None,
     })
+}
+
+/// `true` for the builtin methods that change their receiver.
+fn mutates(recv: &Value, name: &str) -> bool {
+    match recv {
+        Value::List(_) => matches!(
+            name,
+            "append" | "extend" | "insert" | "pop" | "remove" | "clear" | "sort" | "reverse"
+        ),
+        Value::Dict(_) => matches!(name, "update" | "pop" | "popitem" | "setdefault" | "clear"),
+        Value::Set(_) => matches!(
+            name,
+            "add"
+                | "discard"
+                | "remove"
+                | "pop"
+                | "clear"
+                | "update"
+                | "intersection_update"
+                | "difference_update"
+                | "symmetric_difference_update"
+        ),
+        _ => false,
+    }
 }
 
 /// `true` when `recv`'s type has a builtin method `name`.

@@ -301,6 +301,9 @@ impl NativeFn {
         }))
     }
     pub fn call(&self, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
+        if crate::sandbox::is_contained() {
+            crate::sandbox::check_native(self)?;
+        }
         match &self.imp {
             NativeImpl::Ptr(f) => f(it, args),
             NativeImpl::Closure(f) => f(it, args),
@@ -375,6 +378,8 @@ pub struct Globals {
     /// Read-only fallback for names this module does not bind: a POET enhancement module sees
     /// the globals of the module that defines the original function.
     pub parent: Option<Rc<Globals>>,
+    /// Set for a module of generated code: its code runs contained (see [`crate::sandbox`]).
+    pub contained: Option<Rc<dyn crate::sandbox::Policy>>,
 }
 
 impl Globals {
@@ -385,6 +390,7 @@ impl Globals {
             slots: RefCell::new(Vec::new()),
             index: RefCell::new(Default::default()),
             parent: None,
+            contained: None,
         }
     }
     /// A module whose unbound names read through to `parent`'s.
@@ -395,6 +401,20 @@ impl Globals {
     ) -> Globals {
         Globals {
             parent: Some(parent),
+            ..Globals::new(name, file)
+        }
+    }
+    /// A module of generated code: unbound names read through to `parent`'s (which it cannot
+    /// change), and its code runs contained under `policy` (see [`crate::sandbox`]).
+    pub fn contained(
+        name: impl Into<String>,
+        file: Option<std::sync::Arc<str>>,
+        parent: Rc<Globals>,
+        policy: Rc<dyn crate::sandbox::Policy>,
+    ) -> Globals {
+        Globals {
+            parent: Some(parent),
+            contained: Some(policy),
             ..Globals::new(name, file)
         }
     }
@@ -434,16 +454,28 @@ impl Value {
         Value::Str(Rc::new(s.into()))
     }
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(v)))
+        let rc = Rc::new(RefCell::new(v));
+        if crate::sandbox::is_contained() {
+            crate::sandbox::note_list(&rc);
+        }
+        Value::List(rc)
     }
     pub fn tuple(v: Vec<Value>) -> Value {
         Value::Tuple(Rc::new(v))
     }
     pub fn dict(d: DictMap) -> Value {
-        Value::Dict(Rc::new(RefCell::new(d)))
+        let rc = Rc::new(RefCell::new(d));
+        if crate::sandbox::is_contained() {
+            crate::sandbox::note_dict(&rc);
+        }
+        Value::Dict(rc)
     }
     pub fn set(s: SetMap) -> Value {
-        Value::Set(Rc::new(RefCell::new(s)))
+        let rc = Rc::new(RefCell::new(s));
+        if crate::sandbox::is_contained() {
+            crate::sandbox::note_set(&rc);
+        }
+        Value::Set(rc)
     }
     /// An int from a big integer, normalised to `Int` when it fits.
     pub fn from_bigint(b: BigInt) -> Value {

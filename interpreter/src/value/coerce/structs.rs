@@ -127,10 +127,14 @@ pub fn construct_struct(
     for (i, v) in vals.into_iter().enumerate() {
         fields.push(check_field(ty, i, v.unwrap_or_default(), lookup)?);
     }
-    Ok(Value::Struct(Rc::new(StructInstance {
+    let inst = Rc::new(StructInstance {
         ty: ty.clone(),
         fields: RefCell::new(fields),
-    })))
+    });
+    if crate::sandbox::is_contained() {
+        crate::sandbox::note_struct(&inst);
+    }
+    Ok(Value::Struct(inst))
 }
 
 /// Re-validates `p.x = value` against the field's annotation; returns the value to store
