@@ -248,3 +248,21 @@ print(inc(1))
         "2\n",
     );
 }
+
+#[test]
+fn the_original_is_the_oracle_of_the_trial() {
+    let app = "\
+@poet(retries=0)
+def words(text: str) -> int:
+    return len(text.split())
+
+print(words(\"a b c\"))
+";
+    let m = contained(
+        "wrong-answer",
+        &[("app.na", app)],
+        "def operate(text: str) -> int:\n    return len(text.split()) + 10\n",
+        "3\n",
+    );
+    assert!(m.contains("but the original answers"), "{m}");
+}

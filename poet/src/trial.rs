@@ -51,9 +51,12 @@ impl PoetFunction {
     /// logs and LLM calls are captured, not performed.
     pub(crate) fn trial_run(&self, it: &mut Interp, code: &str) -> Result<(), Vec<String>> {
         let Some(inputs) = synthesise(&self.params, &self.globals) else {
-            // A callable parameter: nothing sensible to invent. The gate's static checks
-            // stand alone.
-            return Ok(());
+            // A callable parameter (or a type with nothing to build from): no input, so
+            // nothing could judge the candidate's answers (POET_SPEC §4).
+            return Err(vec![
+                "no trial input can be built for the parameters' types, so nothing checks the answers"
+                    .into(),
+            ]);
         };
         let snapshot = Snapshot::take(it, std::slice::from_ref(&self.globals));
         let saved = it.capture_effects();
@@ -89,25 +92,32 @@ impl PoetFunction {
             train: None,
         };
         let mut problems = Vec::new();
+        let mut answered = 0;
         for args in inputs {
             let shown = args.iter().map(repr::repr).collect::<Vec<_>>().join(", ");
-            let answered = it
-                .with_limits(
-                    Some(Instant::now() + TRIAL_TIMEOUT),
-                    Some(TRIAL_BUDGET),
-                    |it| it.call_value(&self.original, args.clone(), &[]),
-                )
-                .is_ok();
+            let answer = it.with_limits(
+                Some(Instant::now() + TRIAL_TIMEOUT),
+                Some(TRIAL_BUDGET),
+                |it| it.call_value(&self.original, args.clone(), &[]),
+            );
             snapshot.restore(it);
-            if !answered || it.check_limits().is_err() {
+            let Ok(expected) = answer else { continue };
+            if it.check_limits().is_err() {
                 continue;
             }
-            let problem = self.trial_candidate(it, &stages, args, &shown);
+            answered += 1;
+            let problem = self.trial_candidate(it, &stages, args, &shown, &expected);
             snapshot.restore(it);
             problems.extend(problem);
             if problems.len() >= 5 {
                 break;
             }
+        }
+        if problems.is_empty() && answered == 0 {
+            problems.push(format!(
+                "the original answered none of the {} trial inputs, so nothing checks the answers",
+                inputs.len()
+            ));
         }
         if problems.is_empty() {
             Ok(())
@@ -116,13 +126,16 @@ impl PoetFunction {
         }
     }
 
-    /// Runs the candidate's stages on one input the original answers; the problem, if any.
+    /// Runs the candidate's stages on one input the original answers with `expected`; the
+    /// problem, if any. The original is the oracle: the candidate must give the same answer
+    /// (floats within [`FLOAT_TOLERANCE`], relative).
     fn trial_candidate(
         &self,
         it: &mut Interp,
         stages: &Stages,
         args: &[Value],
         shown: &str,
+        expected: &Value,
     ) -> Option<String> {
         let bound = (args.to_vec(), Vec::new());
         let (pos, kw) = match &stages.perceive {
@@ -142,8 +155,17 @@ impl PoetFunction {
             },
         };
         let deadline = Instant::now() + TRIAL_TIMEOUT;
-        let Err((stage, e)) = self.run_stages(it, stages, &pos, &kw, deadline, TRIAL_BUDGET) else {
-            return None;
+        let (stage, e) = match self.run_stages(it, stages, &pos, &kw, deadline, TRIAL_BUDGET) {
+            Ok(got) if agree(&got, expected, 0) => return None,
+            Ok(got) => {
+                return Some(format!(
+                    "{}({shown}): answered {}, but the original answers {}",
+                    self.shape.name,
+                    clip(&repr::repr(&got)),
+                    clip(&repr::repr(expected))
+                ))
+            }
+            Err(failed) => failed,
         };
         let what = match stage {
             Stage::Enforce => "enforce or the return type",
@@ -155,6 +177,49 @@ impl PoetFunction {
             e.kind.name(),
             e.message
         ))
+    }
+}
+
+/// Relative tolerance of float answers compared with the original's (POET_SPEC §4).
+const FLOAT_TOLERANCE: f64 = 1e-9;
+
+/// `true` when a candidate's answer is the original's: equal, floats within the tolerance,
+/// containers and structs item by item.
+fn agree(got: &Value, want: &Value, depth: usize) -> bool {
+    if depth > 100 {
+        return dana_interpreter::value::ops::eq_python(got, want);
+    }
+    let close = |a: f64, b: f64| {
+        a == b
+            || (a.is_nan() && b.is_nan())
+            || (a - b).abs() <= FLOAT_TOLERANCE * a.abs().max(b.abs())
+    };
+    let all = |a: &[Value], b: &[Value]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| agree(x, y, depth + 1))
+    };
+    match (got, want) {
+        (Value::Float(a), Value::Float(b)) => close(*a, *b),
+        (Value::Float(a), Value::Int(b)) | (Value::Int(b), Value::Float(a)) => close(*a, *b as f64),
+        (Value::List(a), Value::List(b)) => all(&a.borrow(), &b.borrow()),
+        (Value::Tuple(a), Value::Tuple(b)) => all(a, b),
+        (Value::Dict(a), Value::Dict(b)) => {
+            let (a, b) = (a.borrow(), b.borrow());
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, x)| b.get(k).is_some_and(|y| agree(x, y, depth + 1)))
+        }
+        (Value::Struct(a), Value::Struct(b)) => {
+            Rc::ptr_eq(&a.ty, &b.ty) && all(&a.fields.borrow(), &b.fields.borrow())
+        }
+        _ => dana_interpreter::value::ops::eq_python(got, want),
+    }
+}
+
+/// A value's text, shortened for a problem report.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 
