@@ -1021,3 +1021,92 @@ fn hostile_cases() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The harness's own rules
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn patterns_match_what_they_state_and_nothing_else() {
+    let event = json!({
+        "function_name": "fee",
+        "status": "failure",
+        "fallback_used": true,
+        "version": 1,
+        "error": {"type": "MemoryError", "message": "over the limit of 1 GiB"},
+        "attempts": [{"outcome": "rejected", "problems": ["code.na:2:5: print is not allowed"]}],
+    });
+    for yes in [
+        json!({"function_name": "fee"}),
+        json!({"version": 1.0, "fallback_used": true}),
+        json!({"error": {"type": "MemoryError"}}),
+        json!({"error": {"message": "~1 gib"}}),
+        json!({"error": "~memoryerror"}),
+        json!({"attempts": [{"outcome": "rejected"}]}),
+        json!({"attempts": [{"problems": ["~PRINT"]}]}),
+        json!({"status": "*", "missing": null}),
+    ] {
+        assert!(matches(&yes, &event), "{yes} should match");
+    }
+    for no in [
+        json!({"function_name": "fe"}),
+        json!({"version": 2}),
+        json!({"fallback_used": false}),
+        json!({"error": {"type": "TimeoutError"}}),
+        json!({"attempts": [{"outcome": "accepted"}]}),
+        json!({"attempts": {"outcome": "rejected"}}),
+        json!({"train": "*"}),
+        json!({"status": "~success"}),
+    ] {
+        assert!(!matches(&no, &event), "{no} should not match");
+    }
+}
+
+#[test]
+fn a_step_fails_on_panics_signals_hangs_and_wrong_output() {
+    let vars = Vars {
+        dir: "/tmp/x".into(),
+        llm: String::new(),
+        llm2: String::new(),
+        key: "sk-k".into(),
+    };
+    let ran = |code: Option<i32>, signal: Option<i32>, out: &str, err: &str, timed_out: bool| Ran {
+        code,
+        signal,
+        stdout: out.into(),
+        stderr: err.into(),
+        timed_out,
+        elapsed: Duration::from_secs(1),
+    };
+    let step = json!({"stdout": ["5\n", "RecursionError\n"], "stderr_lacks": ["{key}"]});
+    assert!(check_step(&step, &ran(Some(0), None, "5\n", "", false), &vars).is_ok());
+    assert!(check_step(
+        &step,
+        &ran(Some(0), None, "RecursionError\n", "", false),
+        &vars
+    )
+    .is_ok());
+    for (bad, why) in [
+        (ran(Some(0), None, "6\n", "", false), "stdout"),
+        (ran(Some(1), None, "5\n", "", false), "exit 1"),
+        (ran(None, Some(6), "5\n", "", false), "signal 6"),
+        (ran(Some(0), None, "5\n", "", true), "still running"),
+        (
+            ran(
+                Some(70),
+                None,
+                "5\n",
+                "thread 'x' panicked at src/a.rs",
+                false,
+            ),
+            "panic",
+        ),
+        (ran(Some(0), None, "5\n", "key sk-k leaked", false), "sk-k"),
+    ] {
+        let e = check_step(&step, &bad, &vars).expect_err(why);
+        assert!(e.contains(why), "{e}");
+    }
+    let exits = json!({"exit": [1, 2]});
+    assert!(check_step(&exits, &ran(Some(2), None, "", "", false), &vars).is_ok());
+    assert!(check_step(&exits, &ran(Some(0), None, "", "", false), &vars).is_err());
+}
