@@ -522,6 +522,23 @@ fn stored_functions(poet: &Path) -> Vec<String> {
     names
 }
 
+/// The `v<N>` folders of a function store.
+fn version_count(function_dir: &Path) -> usize {
+    std::fs::read_dir(function_dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.len() > 1
+                        && name.starts_with('v')
+                        && name[1..].bytes().all(|b| b.is_ascii_digit())
+                        && e.path().is_dir()
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 struct Context<'a> {
     dir: &'a Path,
     poet: PathBuf,
@@ -640,6 +657,25 @@ fn check_after(cx: &mut Context<'_>, spec: &Value) -> Result<(), String> {
                 "{} function stores with a version ({names:?}), wanted at least {n}",
                 names.len()
             ));
+        }
+    }
+    if let Some(n) = spec.get("stores_max").and_then(Value::as_u64) {
+        let names = stored_functions(&cx.poet);
+        if names.len() > n as usize {
+            return Err(format!(
+                "{} function stores with a version ({names:?}), wanted at most {n}",
+                names.len()
+            ));
+        }
+    }
+    if let Some(n) = spec.get("versions_max").and_then(Value::as_u64) {
+        for name in stored_functions(&cx.poet) {
+            let versions = version_count(&cx.poet.join(&name));
+            if versions > n as usize {
+                return Err(format!(
+                    ".poet/{name} holds {versions} versions, wanted at most {n} (another function's source shares it?)"
+                ));
+            }
         }
     }
     for (key, server) in [("llm_requests", cx.llm), ("llm2_requests", cx.llm2)] {
