@@ -754,6 +754,14 @@ fn check_step(step: &Value, ran: &Ran, vars: &Vars) -> Result<(), String> {
             short(tail(&ran.stderr, 400), 220)
         ));
     }
+    // Checks that apply only for one exit code: `"on_exit": {"2": {"stderr_contains": [..]}}`.
+    if let Some(extra) = step.get("on_exit").and_then(|o| o.get(code.to_string())) {
+        let mut extra = extra.clone();
+        if let Some(o) = extra.as_object_mut() {
+            o.insert("exit".into(), json!(code));
+        }
+        check_step(&extra, ran, vars)?;
+    }
     let outs: Vec<String> = strings(step.get("stdout"))
         .iter()
         .map(|s| vars.expand(s))
@@ -1142,6 +1150,15 @@ fn a_step_fails_on_panics_signals_hangs_and_wrong_output() {
         let e = check_step(&step, &bad, &vars).expect_err(why);
         assert!(e.contains(why), "{e}");
     }
+    let by_exit = json!({"exit": [0, 2], "on_exit": {"2": {"stderr_contains": ["SyntaxError"]}}});
+    assert!(check_step(&by_exit, &ran(Some(0), None, "", "", false), &vars).is_ok());
+    assert!(check_step(
+        &by_exit,
+        &ran(Some(2), None, "", "SyntaxError: x", false),
+        &vars
+    )
+    .is_ok());
+    assert!(check_step(&by_exit, &ran(Some(2), None, "", "error", false), &vars).is_err());
     let exits = json!({"exit": [1, 2]});
     assert!(check_step(&exits, &ran(Some(2), None, "", "", false), &vars).is_ok());
     assert!(check_step(&exits, &ran(Some(0), None, "", "", false), &vars).is_err());
