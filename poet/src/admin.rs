@@ -12,6 +12,9 @@
 //! * [`rollback`] and [`gc`] take the function's lock like every other writer. `gc` does not
 //!   wait for a lock held elsewhere (a generation may take seconds): it skips that function
 //!   and says so in [`GcReport::skipped`].
+//! * [`gc`] and [`rollback`] refuse a directory without the store's marker
+//!   ([`crate::store::MARKER_FILE`]) and leave alone any function folder that holds something
+//!   POET never writes there (see [`crate::store::foreign_entry`]).
 //! * [`gc`] deletes files in `events/processed/` and `<function>/feedback/processed/` whose
 //!   modification time is older than the retention; `pending/` is never touched, since those
 //!   events are not handled yet.
@@ -237,6 +240,7 @@ pub fn rollback(
     name: &str,
     to: Option<u32>,
 ) -> Result<(Option<u32>, u32), StoreError> {
+    dir.check_marker()?;
     let store = resolve(dir, name)?;
     let lock = store.lock()?;
     let from = match (store.current(), to) {
@@ -276,11 +280,22 @@ pub struct GcReport {
 
 /// Prunes every function and deletes processed events and feedback older than `retention`.
 pub fn gc(dir: &PoetDir, retention: Duration) -> Result<GcReport, StoreError> {
+    // Only a folder that carries the store's marker is touched (a mistyped --dir must not
+    // delete anybody's files), and inside it only function folders exactly like POET's.
+    dir.check_marker()?;
     let mut report = GcReport::default();
     let cutoff = SystemTime::now().checked_sub(retention);
     for name in dir.functions()? {
         report.functions += 1;
         let store = dir.function(&name)?;
+        if let Some(why) = crate::store::foreign_entry(store.dir()) {
+            report.skipped.push(name.clone());
+            report.errors.push(format!(
+                "{} was left alone, it does not look like a POET function folder: {why}",
+                store.dir().display()
+            ));
+            continue;
+        }
         match store.try_lock() {
             Ok(Some(lock)) => match store.prune_report(&lock) {
                 Ok(PruneReport {
