@@ -685,3 +685,17 @@ fn reason_errors_are_dana_exceptions() {
     );
     assert_eq!(out, "timed out\n");
 }
+
+#[test]
+fn a_password_in_the_base_url_is_redacted_like_the_key() {
+    let server = FakeLlm::start(vec![Reply::openai_text("echo pw-Base9Url7Secret")]);
+    let url = server
+        .base_url()
+        .replace("http://", "http://user:pw-Base9Url7Secret@");
+    let c = client(LlmConfig {
+        base_url: Some(url),
+        ..config(&server, Provider::OpenAi, None)
+    });
+    let r = ask(&c, "x").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.text, "echo ***");
+}

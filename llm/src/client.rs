@@ -73,6 +73,15 @@ impl LlmClient {
                 if let Some(key) = &config.api_key {
                     crate::secrets::register_secret(key.expose());
                 }
+                // A password in the base URL is a configured secret too.
+                if let Some(pw) = config
+                    .base_url
+                    .as_deref()
+                    .and_then(|u| reqwest::Url::parse(u).ok())
+                    .and_then(|u| u.password().map(str::to_string))
+                {
+                    crate::secrets::register_secret(&pw);
+                }
                 // reqwest's rustls needs a process-wide crypto provider; an error means one
                 // is installed already, which serves as well.
                 let _ = rustls::crypto::ring::default_provider().install_default();

@@ -326,6 +326,14 @@ fn feedback(rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
         Some(v) if !v.is_none() => Some(function_of(rt, Some(v))?),
         _ => None,
     };
+    if let Some(f) = &func {
+        let unavailable = matches!(&*f.slot.borrow(), crate::runtime::Slot::Unavailable);
+        if unavailable || runtime.store_refused(&f.poet_dir) {
+            // The function runs its original code (why was reported once): there is no
+            // execution to rate and no store to keep a rating in, and the program goes on.
+            return Ok(Value::None);
+        }
+    }
     // Which execution: the one named, else the function's latest in this process.
     let (function_name, poet_dir, exec_id, exec_event) = match (&func, &execution_id) {
         (Some(f), None) => {

@@ -660,6 +660,12 @@ impl PoetFunction {
         };
         let r = (|| -> Result<(), String> {
             let lock = store.lock().map_err(|e| e.to_string())?;
+            if let Some(newer) = newer_version(&store, version) {
+                // Another process rolled back (or promoted) first: serve its choice.
+                drop(lock);
+                self.adopt(it, &store, newer)?;
+                return Err(String::new());
+            }
             store.set_current(&lock, from).map_err(|e| e.to_string())?;
             let back = store.load(from).map_err(|e| e.to_string())?;
             drop(lock);
@@ -682,7 +688,7 @@ impl PoetFunction {
                 ),
             );
         }
-        r.is_ok()
+        r.is_ok() || r.is_err_and(|e| e.is_empty())
     }
 }
 
