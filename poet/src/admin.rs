@@ -242,6 +242,12 @@ pub fn rollback(
 ) -> Result<(Option<u32>, u32), StoreError> {
     dir.check_marker()?;
     let store = resolve(dir, name)?;
+    if let Some(why) = crate::store::foreign_entry(store.dir()) {
+        return Err(StoreError::NotAStore {
+            root: store.dir().to_path_buf(),
+            detail: format!("the function folder does not look like POET's: {why}"),
+        });
+    }
     let lock = store.lock()?;
     let from = match (store.current(), to) {
         (Ok(c), _) => c,
