@@ -229,6 +229,19 @@ fn an_unusable_store_means_one_warning_and_the_original() {
     assert_eq!((code, out.as_str()), (0, "5\n11\n-4\n"), "{err}");
     assert!(err.contains("@poet add:"), "{err}");
     assert!(d.path(".poet/neg/v1/code.na").is_file());
+    // The templates' folder cannot be read: even a function naming a user template runs.
+    let d = Dir::new("unusable-domains");
+    d.write(
+        "app.na",
+        &format!(
+            "@poet(domain=\"my_rules\")\ndef one() -> int:\n    return 1\n\nprint(one())\n{two}"
+        ),
+    );
+    d.write(".poet/domains", "a file where a folder should be");
+    let (code, out, err) = d.dana(&["run", "app.na"]);
+    assert_eq!((code, out.as_str()), (0, "1\n5\n11\n-4\n"), "{err}");
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    assert!(err.contains("cannot be used"), "{err}");
 }
 
 #[test]
@@ -390,4 +403,46 @@ fn modules_run_by_a_relative_path_keep_separate_stores() {
             "{n} was regenerated"
         );
     }
+}
+
+#[test]
+fn counters_that_cannot_be_saved_are_reported_once_and_the_program_goes_on() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let d = Dir::new("save-fails");
+    d.write(
+        "app.na",
+        "@poet(retries=0)\ndef add(a: int, b: int) -> int:\n    return a + b\n\n\
+         print(add(1, 2))\ngo = input(\"\")\nfor i in range(3):\n    print(add(i, i))\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dana"))
+        .args(["run", "app.na"])
+        .current_dir(&d.0)
+        .env("NO_COLOR", "1")
+        .env_remove("DANA_POET_DIR")
+        .env_remove("DANA_LLM_BASE_URL")
+        .env_remove("DANA_LLM_PROVIDER")
+        .env_remove("DANA_MOCK_LLM")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert_eq!(first, "3\n");
+    // The version is loaded; now its state.json cannot be replaced any more.
+    let state = d.path(".poet/add/v1/state.json");
+    std::fs::remove_file(&state).unwrap();
+    std::fs::create_dir(&state).unwrap();
+    std::fs::write(state.join("blocker"), "x").unwrap();
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{err}");
+    assert_eq!(rest, "0\n2\n4\n");
+    assert_eq!(err.matches("cannot be saved").count(), 1, "{err}");
 }

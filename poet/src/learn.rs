@@ -293,7 +293,8 @@ impl PoetFunction {
     ) -> Result<(u32, String, bool), String> {
         let rt = self.rt().ok_or("the POET runtime is gone")?;
         let domain = rt
-            .domains_for(&self.poet_dir)?
+            .domains_for(&self.poet_dir)
+            .map_err(|e| e.to_string())?
             .resolve(&self.config.domain)
             .map_err(|e| e.to_string())?;
         let (granted, _) = domain.grant(&self.config.capabilities);

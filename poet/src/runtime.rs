@@ -199,7 +199,10 @@ impl PoetRuntime {
 
     /// The templates visible from `poet_dir` (built-in plus `<poet_dir>/domains/*.toml`);
     /// only the built-in ones for a store that cannot be used.
-    pub(crate) fn domains_for(&self, poet_dir: &Path) -> Result<Rc<Domains>, String> {
+    pub(crate) fn domains_for(
+        &self,
+        poet_dir: &Path,
+    ) -> Result<Rc<Domains>, crate::domains::DomainError> {
         if let Some(d) = self.domains.borrow().get(poet_dir) {
             return Ok(d.clone());
         }
@@ -208,7 +211,7 @@ impl PoetRuntime {
         } else {
             vec![poet_dir.join("domains")]
         };
-        let d = Rc::new(Domains::load(&extra).map_err(|e| e.to_string())?);
+        let d = Rc::new(Domains::load(&extra)?);
         self.domains
             .borrow_mut()
             .insert(poet_dir.to_path_buf(), d.clone());
@@ -314,8 +317,20 @@ impl DecoratorHook for PoetHook {
                 rt.note_store(it, &poet_dir, Err(e.to_string()));
             }
         }
-        let domains = rt.domains_for(&poet_dir).map_err(value_error)?;
-        if let Err(e) = domains.resolve(&config.domain) {
+        let domains = match rt.domains_for(&poet_dir) {
+            // The templates' folder cannot be read: the store is unusable (reported once),
+            // the program is not wrong; the built-in templates serve.
+            Err(e @ crate::domains::DomainError::Io { .. }) => {
+                rt.note_store(it, &poet_dir, Err(e.to_string()));
+                rt.domains_for(&poet_dir)
+                    .map_err(|e| value_error(e.to_string()))?
+            }
+            r => r.map_err(|e| value_error(e.to_string()))?,
+        };
+        // With an unusable store the function runs its original code, whatever its domain
+        // (a user template in that store cannot be read).
+        let refused = rt.store_refused(&poet_dir);
+        if let (Err(e), false) = (domains.resolve(&config.domain), refused) {
             return Err(value_error(format!(
                 "@poet domain={:?}: {e}",
                 config.domain
@@ -446,6 +461,9 @@ pub(crate) struct Live {
     pub dirty: bool,
     #[serde(skip)]
     pub last_flush: Option<Instant>,
+    /// A failed save was reported (once per function).
+    #[serde(skip)]
+    pub flush_warned: bool,
 }
 
 impl Live {
@@ -634,7 +652,7 @@ impl PoetFunction {
     /// Finds or creates the version for the current cache key and compiles it.
     fn prepare(&self, it: &mut Interp) -> Result<Stages, String> {
         let rt = self.rt.upgrade().ok_or("the POET runtime is gone")?;
-        let domains = rt.domains_for(&self.poet_dir)?;
+        let domains = rt.domains_for(&self.poet_dir).map_err(|e| e.to_string())?;
         let domain = domains
             .resolve(&self.config.domain)
             .map_err(|e| e.to_string())?;
@@ -1047,8 +1065,18 @@ impl PoetFunction {
         drop(live);
         // A store that cannot be written must not break the program; the next flush retries.
         let Some(store) = &stages.store else { return };
-        if store.write_state(stages.version, &json).is_err() {
-            self.live.borrow_mut().dirty = true;
+        if let Err(e) = store.write_state(stages.version, &json) {
+            let mut live = self.live.borrow_mut();
+            live.dirty = true;
+            if !std::mem::replace(&mut live.flush_warned, true) {
+                // Said once per function: a full disk must not flood stderr.
+                use std::io::Write;
+                let msg = format!(
+                    "warning: @poet {}: the counters cannot be saved ({e}); the function goes on\n",
+                    self.display
+                );
+                let _ = std::io::stderr().write_all(dana_llm::redact_secrets(&msg).as_bytes());
+            }
         }
     }
 }
