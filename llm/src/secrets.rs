@@ -16,6 +16,8 @@ pub const MIN_SECRET_LEN: usize = 8;
 pub const REDACTED: &str = "***";
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// Whether any secret was registered: the common case (no key) skips the lock.
+static ANY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Adds `secret` to the list; short or already listed ones are ignored.
 pub fn register_secret(secret: &str) {
@@ -27,11 +29,15 @@ pub fn register_secret(secret: &str) {
         list.push(secret.to_string());
         // Longest first, so a secret that contains another is replaced whole.
         list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        ANY.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
 /// `text` with every registered secret replaced by [`REDACTED`]; borrowed when there is none.
 pub fn redact_secrets(text: &str) -> Cow<'_, str> {
+    if !ANY.load(std::sync::atomic::Ordering::Relaxed) {
+        return Cow::Borrowed(text);
+    }
     let list = SECRETS.read().unwrap_or_else(|p| p.into_inner());
     if !list.iter().any(|s| text.contains(s.as_str())) {
         return Cow::Borrowed(text);
@@ -47,6 +53,9 @@ pub fn redact_secrets(text: &str) -> Cow<'_, str> {
 
 /// Whether any registered secret occurs in `text`.
 pub fn contains_secret(text: &str) -> bool {
+    if !ANY.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
     let list = SECRETS.read().unwrap_or_else(|p| p.into_inner());
     list.iter().any(|s| text.contains(s.as_str()))
 }

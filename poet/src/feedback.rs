@@ -107,8 +107,12 @@ impl EventSink {
 /// An event as it is written: at most [`MAX_EVENT_BYTES`] (long strings cut with a marker,
 /// never the whole event dropped) and with every registered secret redacted.
 fn prepare(mut e: Event) -> Event {
-    e.fit(MAX_EVENT_BYTES);
-    let json = e.to_json();
+    // One serialisation in the common case (small, no secret).
+    let mut json = e.to_json();
+    if json.len() > MAX_EVENT_BYTES {
+        e.fit(MAX_EVENT_BYTES);
+        json = e.to_json();
+    }
     if dana_llm::secrets::contains_secret(&json) {
         if let Ok(clean) = serde_json::from_str::<Event>(&dana_llm::redact_secrets(&json)) {
             return clean;
