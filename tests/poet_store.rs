@@ -164,7 +164,8 @@ fn gc_in_a_real_store_leaves_foreign_folders_alone() {
     );
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["temp_removed"], 1, "{report}");
-    assert!(report["skipped"].to_string().contains("mine"), "{report}");
+    assert_eq!(report["foreign"], serde_json::json!(["mine"]), "{report}");
+    assert_eq!(report["skipped"], serde_json::json!([]), "{report}");
     assert!(
         report["errors"]
             .to_string()

@@ -280,6 +280,9 @@ pub struct GcReport {
     pub bytes_freed: u64,
     /// Functions whose lock another process held; nothing of their versions was touched.
     pub skipped: Vec<String>,
+    /// Folders of the store that do not look exactly like a function folder POET made (they
+    /// hold files POET never writes); nothing in them was touched.
+    pub foreign: Vec<String>,
     /// What could not be done; the rest was.
     pub errors: Vec<String>,
 }
@@ -295,7 +298,7 @@ pub fn gc(dir: &PoetDir, retention: Duration) -> Result<GcReport, StoreError> {
         report.functions += 1;
         let store = dir.function(&name)?;
         if let Some(why) = crate::store::foreign_entry(store.dir()) {
-            report.skipped.push(name.clone());
+            report.foreign.push(name.clone());
             report.errors.push(format!(
                 "{} was left alone, it does not look like a POET function folder: {why}",
                 store.dir().display()

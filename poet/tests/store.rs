@@ -836,7 +836,8 @@ fn only_folders_shaped_like_poets_are_pruned() {
     drop(lock);
     assert!(store.dir().join(".tmp-scratch").exists());
     let report = dana_poet::admin::gc(&dir, Duration::ZERO).expect("gc");
-    assert_eq!(report.skipped, vec!["f".to_string()]);
+    assert_eq!(report.foreign, vec!["f".to_string()]);
+    assert!(report.skipped.is_empty());
     let e = dana_poet::admin::rollback(&dir, "f", Some(1)).expect_err("rollback refuses");
     assert!(e.to_string().contains("does not look like POET's"), "{e}");
     assert!(store.version_dir(1).join("notes.txt").exists());
