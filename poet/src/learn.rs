@@ -302,6 +302,12 @@ impl PoetFunction {
             Slot::Ready(s) => (s.store.clone().ok_or("no store")?, s.version),
             _ => return Err("no current version".into()),
         };
+        // Another process may have acted on this trigger already: no LLM request for it.
+        // (Checked again under the lock below, where it decides.)
+        if let Some(newer) = newer_version(&store, version) {
+            let generator = newer.metadata.generator.clone();
+            return self.adopt(it, &store, newer).map(|n| (n, generator, false));
+        }
         let current = store.load(version).map_err(|e| e.to_string())?;
         let before = self.live.borrow().clone();
         let mut evidence = crate::prompt::Evidence {
