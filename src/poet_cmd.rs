@@ -464,6 +464,12 @@ fn render_gc(dir: &PoetDir, r: &GcReport) -> String {
     for s in &r.skipped {
         let _ = writeln!(out, "  skipped {s}: locked by a running program");
     }
+    for s in &r.foreign {
+        let _ = writeln!(
+            out,
+            "  left alone {s}: it holds files POET never writes (see the errors)"
+        );
+    }
     out
 }
 

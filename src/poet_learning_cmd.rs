@@ -114,6 +114,8 @@ pub fn feedback(
     if !(1..=5).contains(&rating) {
         return Err(format!("--rating is from 1 to 5, got {rating}"));
     }
+    // Checked before the event is written, so a refused store gets nothing at all.
+    dir.check_marker().map_err(|e| e.to_string())?;
     let queue = EventQueue::open(dir.root()).map_err(|e| e.to_string())?;
     let mut filter = EventFilter::default()
         .kind("function.execution")

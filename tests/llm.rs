@@ -459,6 +459,7 @@ fn the_key_never_appears_in_an_error() {
             LlmError::Http { .. } => "http",
             LlmError::RateLimited { .. } => "rate",
             LlmError::BadResponse(_) => "bad",
+            LlmError::Redirect { .. } => "redirect",
         })
         .collect();
     for k in [
@@ -476,6 +477,66 @@ fn the_key_never_appears_in_an_error() {
         ..LlmConfig::default()
     };
     assert!(!format!("{cfg:?}").contains(KEY));
+}
+
+#[test]
+fn redirects_are_not_followed_and_name_only_the_target_origin() {
+    // The second server would happily answer; it must never see the prompt or the key.
+    let elsewhere = FakeLlm::start(vec![Reply::openai_text("stolen")]);
+    for code in [301u16, 302, 307, 308] {
+        let target = format!(
+            "{}/chat/completions?token=secret-query",
+            elsewhere.base_url().replace("http://", "http://user:pw@")
+        );
+        let server = FakeLlm::start(vec![Reply::status(code).with_header("location", &target)]);
+        let c = client(config(&server, Provider::OpenAi, Some(KEY)));
+        let r = ask(&c, "the prompt");
+        let origin = elsewhere
+            .base_url()
+            .trim_end_matches("/v1")
+            .trim_end_matches('/')
+            .to_string();
+        match &r {
+            Err(e @ LlmError::Redirect { status, target }) => {
+                assert_eq!(*status, code);
+                assert_eq!(target, &origin, "{e}");
+                let shown = format!("{e}");
+                assert!(shown.contains("do not follow redirects"), "{shown}");
+                assert!(
+                    !shown.contains("secret-query") && !shown.contains("pw@"),
+                    "{shown}"
+                );
+                assert!(!shown.contains(KEY), "{shown}");
+            }
+            other => panic!("HTTP {code}: expected a redirect error, got {other:?}"),
+        }
+        // Not retried either: one request, to the configured server only.
+        assert_eq!(server.request_count(), 1, "HTTP {code}");
+    }
+    assert_eq!(elsewhere.request_count(), 0);
+}
+
+#[test]
+fn a_key_echoed_in_a_successful_answer_is_redacted() {
+    const ECHO_KEY: &str = "sk-echo-9fQ2unique7key";
+    let server = FakeLlm::start(vec![
+        Reply::openai_text(&format!(
+            "```dana\n# key: {ECHO_KEY}\ndef operate(): pass\n```"
+        )),
+        Reply::anthropic_text(&format!("your key is {ECHO_KEY}.")),
+    ]);
+    let c = client(config(&server, Provider::OpenAi, Some(ECHO_KEY)));
+    let r = ask(&c, "x").unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !r.text.contains(ECHO_KEY) && r.text.contains("# key: ***"),
+        "{}",
+        r.text
+    );
+    let a = client(config(&server, Provider::Anthropic, Some(ECHO_KEY)));
+    let r = ask(&a, "x").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.text, "your key is ***.");
+    // Registered process-wide: whatever else would print it redacts it too.
+    assert_eq!(dana_llm::redact_secrets(&format!("[{ECHO_KEY}]")), "[***]");
 }
 
 #[test]
@@ -623,4 +684,18 @@ fn reason_errors_are_dana_exceptions() {
         "try:\n    llm(\"x\")\nexcept TimeoutError:\n    print(\"timed out\")\n",
     );
     assert_eq!(out, "timed out\n");
+}
+
+#[test]
+fn a_password_in_the_base_url_is_redacted_like_the_key() {
+    let server = FakeLlm::start(vec![Reply::openai_text("echo pw-Base9Url7Secret")]);
+    let url = server
+        .base_url()
+        .replace("http://", "http://user:pw-Base9Url7Secret@");
+    let c = client(LlmConfig {
+        base_url: Some(url),
+        ..config(&server, Provider::OpenAi, None)
+    });
+    let r = ask(&c, "x").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.text, "echo ***");
 }

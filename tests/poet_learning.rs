@@ -224,3 +224,85 @@ fn feedback_finds_its_execution_after_a_restart() {
     assert_eq!(code, 1);
     assert!(err.contains("not a @poet function"), "{err}");
 }
+
+/// Fails every third call, after a first call that prepares v1 and a pause on standard input,
+/// so the test can start two processes that both serve v1 before either reaches the trigger.
+const RACE: &str = r#"
+@poet(retries=0, backoff=0.0, breaker={"failures": 1000, "window": 0})
+def work(x: int) -> int:
+    if x % 3 == 0:
+        raise ValueError("unlucky " + str(x))
+    return x
+
+work(1)
+go = input("ready\n")
+failed = 0
+for i in range(21):
+    try:
+        work(100 + i)
+    except ValueError:
+        failed += 1
+print(failed)
+"#;
+
+#[test]
+fn two_processes_on_one_trigger_promote_once() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    for round in 0..3 {
+        let d = Dir::new(&format!("race-{round}"));
+        std::fs::write(d.0.join("race.na"), RACE).unwrap();
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_dana"))
+                .args(["run", "race.na"])
+                .current_dir(&d.0)
+                .env("NO_COLOR", "1")
+                .env_remove("DANA_POET_DIR")
+                .env_remove("DANA_LLM_BASE_URL")
+                .env_remove("DANA_LLM_PROVIDER")
+                .env_remove("DANA_MOCK_LLM")
+                .env_remove("OPENAI_API_KEY")
+                .env_remove("ANTHROPIC_API_KEY")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let mut children = [spawn(), spawn()];
+        // Both have prepared and serve v1 ...
+        let mut readers = Vec::new();
+        for c in children.iter_mut() {
+            let mut r = BufReader::new(c.stdout.take().unwrap());
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            assert_eq!(line, "ready\n");
+            readers.push(r);
+        }
+        // ... then both run into the error-rate trigger at the same time.
+        for c in children.iter_mut() {
+            c.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        }
+        for (c, mut r) in children.into_iter().zip(readers) {
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut r, &mut rest).unwrap();
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(rest, "7\n");
+        }
+        let mut versions: Vec<String> = std::fs::read_dir(d.0.join(".poet/work"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('v'))
+            .collect();
+        versions.sort();
+        assert_eq!(versions, ["v1", "v2"], "round {round}");
+        assert_eq!(d.events("version.promoted").len(), 1, "round {round}");
+        assert_eq!(d.current("work"), Path::new("v2"));
+    }
+}

@@ -296,3 +296,60 @@ print(add(2, 2))
     assert_eq!(v2["parent"], 1);
     assert_eq!(c.current("add"), Path::new("v2"));
 }
+
+#[test]
+fn two_code_blocks_are_a_rejected_attempt_with_the_reason() {
+    let two = format!("{GOOD}\n\nOr, shorter:\n```dana\ndef operate(a: int, b: int) -> int:\n    return b + a\n```");
+    falls_back_to_offline("two-blocks", &two, "2 code blocks");
+}
+
+#[test]
+fn an_echoed_api_key_is_written_and_printed_nowhere() {
+    const KEY: &str = "sk-echo-Hq7PzUnique41key";
+    // The answer quotes the key in a comment of accepted code, in the model name and in text
+    // around the block; then a rejected answer quotes it in its problem.
+    let answer = GOOD.replace(
+        "def operate(a: int, b: int) -> int:\n",
+        &format!("# sent with {KEY}\ndef operate(a: int, b: int) -> int:\n"),
+    );
+    let mut reply = Reply::openai_text(&format!("key {KEY} received.\n{answer}"));
+    reply.body = reply.body.replace("fake-model", &format!("model-{KEY}"));
+    let fake = FakeLlm::start(vec![
+        Reply::openai_text(&format!(
+            "```dana\ndef operate(a: int) -> {KEY}:\n    pass\n```"
+        )),
+        reply,
+    ]);
+    let c = Case::new("echo-key", PROGRAM, "");
+    let (code, out, err) = c.run(&fake, &[("DANA_LLM_API_KEY", KEY)]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(fake.request_count(), 2);
+    // It was sent (so the server could echo it) ...
+    let auth = fake.requests()[0]
+        .header("authorization")
+        .unwrap_or_default()
+        .to_string();
+    assert!(auth.contains(KEY));
+    // ... and it is nowhere in the store or on stderr.
+    assert!(!err.contains(KEY), "{err}");
+    let mut files = vec![c.dir.join(".poet")];
+    let mut seen = 0;
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            seen += 1;
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(KEY),
+                "{} holds the key:\n{text}",
+                p.display()
+            );
+        }
+    }
+    assert!(seen >= 4, "the store was written");
+    let code_na = std::fs::read_to_string(c.dir.join(".poet/add/v1/code.na")).unwrap();
+    assert!(code_na.contains("# sent with ***"), "{code_na}");
+    let m = c.metadata("add", 1);
+    assert_eq!(m["validation"]["attempts"][0]["outcome"], "rejected", "{m}");
+}

@@ -43,6 +43,8 @@ impl Drop for Inner {
 struct Answer {
     status: u16,
     retry_after: Option<Duration>,
+    /// The `Location` header of a redirect.
+    location: Option<String>,
     body: String,
 }
 
@@ -67,6 +69,18 @@ impl LlmClient {
                                 .into(),
                         ));
                     }
+                }
+                if let Some(key) = &config.api_key {
+                    crate::secrets::register_secret(key.expose());
+                }
+                // A password in the base URL is a configured secret too.
+                if let Some(pw) = config
+                    .base_url
+                    .as_deref()
+                    .and_then(|u| reqwest::Url::parse(u).ok())
+                    .and_then(|u| u.password().map(str::to_string))
+                {
+                    crate::secrets::register_secret(&pw);
                 }
                 // reqwest's rustls needs a process-wide crypto provider; an error means one
                 // is installed already, which serves as well.
@@ -206,10 +220,22 @@ impl LlmClient {
                         Provider::Anthropic => wire::parse_anthropic(&a.body),
                         _ => wire::parse_openai(&a.body),
                     };
+                    // An endpoint may echo the key back inside its answer; it never goes further.
                     return parsed.map_err(|e| self.redacted(e)).map(|p| ChatResponse {
-                        text: p.text,
-                        model: p.model.unwrap_or(model),
+                        text: self.scrub(&p.text),
+                        model: self.scrub(&p.model.unwrap_or(model)),
                         attempts,
+                    });
+                }
+                Ok(Ok(a)) if (300..400).contains(&a.status) => {
+                    // Following a redirect would post the prompt (and, cross-origin, perhaps
+                    // the key) to a server nobody configured.
+                    return Err(LlmError::Redirect {
+                        status: a.status,
+                        target: a.location.as_deref().map_or_else(
+                            || "an unnamed location".to_string(),
+                            |l| origin_of(&url, l),
+                        ),
                     });
                 }
                 Ok(Ok(a))
@@ -283,6 +309,7 @@ impl LlmClient {
             .or_else(|| {
                 header("retry-after").and_then(|v| parse_retry_after(v, SystemTime::now()))
             });
+        let location = header("location").map(str::to_string);
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.send_error(&e))? {
             bytes.extend_from_slice(&chunk);
@@ -294,6 +321,7 @@ impl LlmClient {
         Ok(Answer {
             status,
             retry_after,
+            location,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
     }
@@ -328,6 +356,11 @@ impl LlmClient {
         }
     }
 
+    /// `text` without the key or any other registered secret.
+    fn scrub(&self, text: &str) -> String {
+        crate::secrets::redact_secrets(&redact(text, self.key())).into_owned()
+    }
+
     /// `e` with the key removed from its text (parse errors quote the body).
     fn redacted(&self, e: LlmError) -> LlmError {
         match e {
@@ -337,11 +370,29 @@ impl LlmClient {
     }
 }
 
+/// The origin (`scheme://host[:port]`) of a redirect's `Location`, resolved against the
+/// request's URL; user names, passwords, paths and queries are left out (they may hold
+/// tokens).
+fn origin_of(base: &str, location: &str) -> String {
+    match reqwest::Url::parse(base).and_then(|b| b.join(location)) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or("");
+            match u.port() {
+                Some(p) => format!("{}://{host}:{p}", u.scheme()),
+                None => format!("{}://{host}", u.scheme()),
+            }
+        }
+        Err(_) => "an unreadable location".to_string(),
+    }
+}
+
 fn http_client(config: &LlmConfig, pooled: bool) -> Result<reqwest::Client, LlmError> {
     let mut b = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .read_timeout(config.read_timeout)
-        .user_agent(concat!("dana-llm/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("dana-llm/", env!("CARGO_PKG_VERSION")))
+        // A redirect is an error (see `over_http`): never re-post a prompt elsewhere.
+        .redirect(reqwest::redirect::Policy::none());
     if !pooled {
         b = b.pool_max_idle_per_host(0);
     }

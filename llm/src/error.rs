@@ -45,6 +45,18 @@ pub enum LlmError {
         body: String,
     },
 
+    /// The endpoint answered with a redirect, which LLM requests never follow.
+    #[error("the LLM endpoint answered HTTP {status}, a redirect to {target}; LLM requests do not follow redirects")]
+    #[diagnostic(
+        code(llm::redirect),
+        help("set base_url (DANA_LLM_BASE_URL or dana.toml [llm]) to the address the requests should go to")
+    )]
+    Redirect {
+        status: u16,
+        /// The origin of the `Location` (scheme, host, port), never its path or query.
+        target: String,
+    },
+
     /// HTTP 429 on every attempt.
     #[error("the LLM provider is rate limiting requests (HTTP 429){}", retry_hint(*.retry_after))]
     #[diagnostic(code(llm::rate_limited))]

@@ -16,11 +16,13 @@ mod error;
 pub mod mock;
 mod retry;
 pub mod schema;
+pub mod secrets;
 mod wire;
 
 pub use client::LlmClient;
 pub use config::{LlmConfig, Secret};
 pub use error::LlmError;
+pub use secrets::{redact_secrets, register_secret};
 
 use std::fmt;
 use std::time::Duration;

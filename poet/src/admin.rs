@@ -12,6 +12,9 @@
 //! * [`rollback`] and [`gc`] take the function's lock like every other writer. `gc` does not
 //!   wait for a lock held elsewhere (a generation may take seconds): it skips that function
 //!   and says so in [`GcReport::skipped`].
+//! * [`gc`] and [`rollback`] refuse a directory without the store's marker
+//!   ([`crate::store::MARKER_FILE`]) and leave alone any function folder that holds something
+//!   POET never writes there (see [`crate::store::foreign_entry`]).
 //! * [`gc`] deletes files in `events/processed/` and `<function>/feedback/processed/` whose
 //!   modification time is older than the retention; `pending/` is never touched, since those
 //!   events are not handled yet.
@@ -237,7 +240,14 @@ pub fn rollback(
     name: &str,
     to: Option<u32>,
 ) -> Result<(Option<u32>, u32), StoreError> {
+    dir.check_marker()?;
     let store = resolve(dir, name)?;
+    if let Some(why) = crate::store::foreign_entry(store.dir()) {
+        return Err(StoreError::NotAStore {
+            root: store.dir().to_path_buf(),
+            detail: format!("the function folder does not look like POET's: {why}"),
+        });
+    }
     let lock = store.lock()?;
     let from = match (store.current(), to) {
         (Ok(c), _) => c,
@@ -270,17 +280,31 @@ pub struct GcReport {
     pub bytes_freed: u64,
     /// Functions whose lock another process held; nothing of their versions was touched.
     pub skipped: Vec<String>,
+    /// Folders of the store that do not look exactly like a function folder POET made (they
+    /// hold files POET never writes); nothing in them was touched.
+    pub foreign: Vec<String>,
     /// What could not be done; the rest was.
     pub errors: Vec<String>,
 }
 
 /// Prunes every function and deletes processed events and feedback older than `retention`.
 pub fn gc(dir: &PoetDir, retention: Duration) -> Result<GcReport, StoreError> {
+    // Only a folder that carries the store's marker is touched (a mistyped --dir must not
+    // delete anybody's files), and inside it only function folders exactly like POET's.
+    dir.check_marker()?;
     let mut report = GcReport::default();
     let cutoff = SystemTime::now().checked_sub(retention);
     for name in dir.functions()? {
         report.functions += 1;
         let store = dir.function(&name)?;
+        if let Some(why) = crate::store::foreign_entry(store.dir()) {
+            report.foreign.push(name.clone());
+            report.errors.push(format!(
+                "{} was left alone, it does not look like a POET function folder: {why}",
+                store.dir().display()
+            ));
+            continue;
+        }
         match store.try_lock() {
             Ok(Some(lock)) => match store.prune_report(&lock) {
                 Ok(PruneReport {

@@ -99,7 +99,25 @@ fn text(arg: &str, v: &Value) -> Result<String, Exc> {
         .ok_or_else(|| type_error(format!("@poet {arg}= must be a str, got {}", repr::repr(v))))
 }
 
-fn number(arg: &str, v: &Value) -> Result<f64, Exc> {
+/// The ranges the decorator's numbers must lie in (POET_SPEC §1, §3, §8). A value outside is
+/// an error naming the argument and the range; the same bounds clamp what `params.json` says.
+pub mod limits {
+    /// `retries`: extra attempts of Operate.
+    pub const RETRIES: (u32, u32) = (0, 10);
+    /// `timeout`: seconds per attempt; above zero, at most one hour.
+    pub const TIMEOUT_MAX: f64 = 3600.0;
+    /// `backoff`: base seconds of the backoff (each wait is capped at 5 s anyway).
+    pub const BACKOFF_MAX: f64 = 60.0;
+    /// `breaker.failures`: consecutive failures that open the breaker (0: that check is off).
+    pub const BREAKER_FAILURES: (u32, u32) = (0, 1000);
+    /// `breaker.window`: calls over which the failure ratio is measured (0: that check is off).
+    pub const BREAKER_WINDOW: (u32, u32) = (0, 1000);
+    /// `breaker.cooldown`: seconds the breaker stays open; at most a day.
+    pub const BREAKER_COOLDOWN_MAX: f64 = 86_400.0;
+}
+
+/// A float in `[lo, hi]` (`lo` excluded when `open_low`), as given or from an int.
+fn number_in(arg: &str, v: &Value, lo: f64, open_low: bool, hi: f64) -> Result<f64, Exc> {
     let x = match v {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
@@ -110,20 +128,33 @@ fn number(arg: &str, v: &Value) -> Result<f64, Exc> {
             )))
         }
     };
-    if !x.is_finite() || x < 0.0 {
+    let below = if open_low { x <= lo } else { x < lo };
+    if !x.is_finite() || below || x > hi {
+        let low = if open_low {
+            format!("above {lo}")
+        } else {
+            format!("at least {lo}")
+        };
         return Err(value_error(format!(
-            "@poet {arg}= must be a non-negative number, got {}",
+            "@poet {arg}={} is out of range: it must be {low} and at most {hi}",
             repr::repr(v)
-        )));
+        ))
+        .with_help(format!("use a value in the allowed range for {arg}=")));
     }
     Ok(x)
 }
 
-fn count(arg: &str, v: &Value) -> Result<u32, Exc> {
+/// An int in `[lo, hi]`.
+fn count_in(arg: &str, v: &Value, (lo, hi): (u32, u32)) -> Result<u32, Exc> {
     match v {
-        Value::Int(i) if (0..=1_000_000).contains(i) => Ok(*i as u32),
+        Value::Int(i) if (i64::from(lo)..=i64::from(hi)).contains(i) => Ok(*i as u32),
+        Value::Int(_) => Err(value_error(format!(
+            "@poet {arg}={} is out of range: it must be an int from {lo} to {hi}",
+            repr::repr(v)
+        ))
+        .with_help(format!("use a value in the allowed range for {arg}="))),
         _ => Err(type_error(format!(
-            "@poet {arg}= must be a non-negative int, got {}",
+            "@poet {arg}= must be an int from {lo} to {hi}, got {}",
             repr::repr(v)
         ))),
     }
@@ -154,9 +185,9 @@ impl PoetConfig {
                 "optimize_for" => {
                     c.optimize_for = if v.is_none() { None } else { Some(text(k, v)?) }
                 }
-                "retries" => c.retries = count(k, v)?,
-                "timeout" => c.timeout = number(k, v)?,
-                "backoff" => c.backoff = number(k, v)?,
+                "retries" => c.retries = count_in(k, v, limits::RETRIES)?,
+                "timeout" => c.timeout = number_in(k, v, 0.0, true, limits::TIMEOUT_MAX)?,
+                "backoff" => c.backoff = number_in(k, v, 0.0, false, limits::BACKOFF_MAX)?,
                 "fallback" => c.fallback = one_of(k, &text(k, v)?, FALLBACK)?,
                 "generate" => c.generate = one_of(k, &text(k, v)?, GENERATE)?,
                 "train" => match v {
@@ -187,10 +218,26 @@ impl PoetConfig {
                     for (bk, bv) in d.borrow().iter() {
                         let name = text("breaker", bk.value())?;
                         match name.as_str() {
-                            "failures" => c.breaker.failures = count("breaker.failures", bv)?,
-                            "window" => c.breaker.window = count("breaker.window", bv)?,
-                            "ratio" => c.breaker.ratio = number("breaker.ratio", bv)?,
-                            "cooldown" => c.breaker.cooldown = number("breaker.cooldown", bv)?,
+                            "failures" => {
+                                c.breaker.failures =
+                                    count_in("breaker.failures", bv, limits::BREAKER_FAILURES)?
+                            }
+                            "window" => {
+                                c.breaker.window =
+                                    count_in("breaker.window", bv, limits::BREAKER_WINDOW)?
+                            }
+                            "ratio" => {
+                                c.breaker.ratio = number_in("breaker.ratio", bv, 0.0, true, 1.0)?
+                            }
+                            "cooldown" => {
+                                c.breaker.cooldown = number_in(
+                                    "breaker.cooldown",
+                                    bv,
+                                    0.0,
+                                    false,
+                                    limits::BREAKER_COOLDOWN_MAX,
+                                )?
+                            }
                             other => {
                                 one_of("breaker key", other, BREAKER_KEYS)?;
                             }
@@ -288,5 +335,70 @@ mod tests {
             ("financial_risk", 0, 0.5)
         );
         assert_eq!(c.capabilities, vec!["time".to_string()]);
+    }
+
+    fn error_of(pairs: &[(&str, Value)]) -> Exc {
+        PoetConfig::from_args(Args::new(&[], &kw(pairs))).unwrap_err()
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_the_argument_and_the_range() {
+        let d = |pairs: Vec<(&str, Value)>| -> Value {
+            let mut m = dana_interpreter::value::DictMap::default();
+            for (k, v) in pairs {
+                m.insert(dana_interpreter::value::Key(Value::str(k)), v);
+            }
+            Value::dict(m)
+        };
+        let cases: Vec<(&str, Value, &str)> = vec![
+            ("timeout", Value::Float(1e300), "at most 3600"),
+            ("timeout", Value::Float(f64::NAN), "timeout="),
+            ("timeout", Value::Float(f64::INFINITY), "timeout="),
+            ("timeout", Value::Int(0), "above 0"),
+            ("timeout", Value::Float(-1.0), "above 0"),
+            ("backoff", Value::Float(-0.5), "at least 0"),
+            ("backoff", Value::Float(1e12), "at most 60"),
+            ("retries", Value::Int(4_000_000_000), "from 0 to 10"),
+            ("retries", Value::Int(11), "from 0 to 10"),
+            ("retries", Value::Int(-1), "from 0 to 10"),
+        ];
+        for (arg, v, want) in cases {
+            let e = error_of(&[(arg, v.clone())]);
+            assert!(
+                e.message.contains(&format!("@poet {arg}=")) && e.message.contains(want),
+                "{arg}={v:?}: {}",
+                e.message
+            );
+        }
+        for (key, v, want) in [
+            ("failures", Value::Int(-1), "breaker.failures"),
+            ("failures", Value::Int(1 << 40), "from 0 to 1000"),
+            ("window", Value::Int(5000), "breaker.window"),
+            ("ratio", Value::Float(1.5), "breaker.ratio"),
+            ("ratio", Value::Float(0.0), "breaker.ratio"),
+            ("cooldown", Value::Float(-3.0), "breaker.cooldown"),
+            ("cooldown", Value::Float(1e300), "breaker.cooldown"),
+        ] {
+            let e = error_of(&[("breaker", d(vec![(key, v)]))]);
+            assert!(e.message.contains(want), "{key}: {}", e.message);
+        }
+        // The bounds themselves are accepted.
+        let ok = kw(&[
+            ("timeout", Value::Float(3600.0)),
+            ("retries", Value::Int(10)),
+            ("backoff", Value::Int(0)),
+            (
+                "breaker",
+                d(vec![
+                    ("failures", Value::Int(1000)),
+                    ("ratio", Value::Float(1.0)),
+                ]),
+            ),
+        ]);
+        let c = PoetConfig::from_args(Args::new(&[], &ok)).unwrap();
+        assert_eq!(
+            (c.timeout, c.retries, c.breaker.failures),
+            (3600.0, 10, 1000)
+        );
     }
 }

@@ -208,10 +208,104 @@ impl Event {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Makes the event fit `limit` bytes of JSON, so that one huge value (a multi-megabyte
+    /// error message) never costs the event, let alone the batch it is written with. The
+    /// longest strings of the payload are cut first, each keeping its start and a marker
+    /// saying how many bytes were cut; a payload that still does not fit (thousands of small
+    /// values) is replaced by its identifying fields and a note. Returns the bytes removed
+    /// (0 when the event already fitted).
+    pub fn fit(&mut self, limit: usize) -> usize {
+        let before = self.to_json().len();
+        let mut size = before;
+        let mut rounds = 0;
+        while size > limit && rounds < 64 {
+            rounds += 1;
+            // Cutting short strings would save little and lose what identifies the event.
+            let Some((pointer, len)) = longest_string(&self.payload).filter(|(_, n)| *n >= 1024)
+            else {
+                break;
+            };
+            // Every byte cut removes at least one byte of JSON; the margin covers the marker.
+            let excess = size - limit + 64;
+            let keep = if len > excess { len - excess } else { len / 2 };
+            if keep >= len {
+                break;
+            }
+            if let Some(Value::String(text)) = self.payload.pointer_mut(&pointer) {
+                *text = cut_with_marker(text, keep);
+            }
+            size = self.to_json().len();
+        }
+        if size > limit {
+            let keep = |k: &str| self.payload.get(k).cloned().unwrap_or(Value::Null);
+            let mut small = serde_json::Map::new();
+            for k in ["function_name", "version", "execution_id", "status"] {
+                let v = keep(k);
+                if v.is_string() && v.as_str().is_some_and(|s| s.len() > 1024) {
+                    continue;
+                }
+                if !v.is_null() {
+                    small.insert(k.to_string(), v);
+                }
+            }
+            small.insert(
+                "truncated".to_string(),
+                Value::String(format!(
+                    "the payload of {before} bytes did not fit the {limit}-byte event limit and was dropped"
+                )),
+            );
+            self.payload = Value::Object(small);
+            size = self.to_json().len();
+        }
+        before.saturating_sub(size)
+    }
+
     /// `payload.function_name`, when there is one.
     pub fn function_name(&self) -> Option<&str> {
         self.payload.get("function_name").and_then(Value::as_str)
     }
+}
+
+/// The JSON pointer and byte length of the longest string in `v` (depth-bounded).
+fn longest_string(v: &Value) -> Option<(String, usize)> {
+    fn walk(v: &Value, path: &mut String, depth: u32, best: &mut Option<(String, usize)>) {
+        match v {
+            Value::String(s) if best.as_ref().is_none_or(|(_, n)| s.len() > *n) => {
+                *best = Some((path.clone(), s.len()));
+            }
+            Value::Array(items) if depth > 0 => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("/{i}"));
+                    walk(item, path, depth - 1, best);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(map) if depth > 0 => {
+                for (k, item) in map {
+                    let len = path.len();
+                    path.push('/');
+                    path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    walk(item, path, depth - 1, best);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = None;
+    walk(v, &mut String::new(), 32, &mut best);
+    best
+}
+
+/// The first `keep` bytes of `text` (on a character boundary) and a marker with the count of
+/// bytes cut.
+pub(crate) fn cut_with_marker(text: &str, keep: usize) -> String {
+    let mut end = keep.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} bytes cut]", &text[..end], text.len() - end)
 }
 
 /// Which events [`EventQueue::all`] and [`EventQueue::scan`] return; `None` fields match all.

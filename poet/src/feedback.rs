@@ -3,7 +3,7 @@
 //! `poet_last_execution(...)` let the program rate an execution; the events reach
 //! `.poet/events/` in batches (group commit) and at the end of the run.
 
-use crate::events::{new_id, Event, EventFilter, EventQueue};
+use crate::events::{new_id, Event, EventFilter, EventQueue, MAX_EVENT_BYTES};
 use crate::pipeline::Outcome;
 use crate::runtime::{PoetFunction, PoetRuntime};
 use dana_interpreter::error::{type_error, value_error, Exc};
@@ -23,51 +23,102 @@ pub const MAX_COMMENT: usize = 4096;
 
 /// The events waiting for one `.poet` directory.
 pub(crate) struct EventSink {
+    dir: PathBuf,
     queue: Option<EventQueue>,
     buffer: Vec<Event>,
     since: Instant,
-    /// Reported once: a store that cannot take events must not flood stderr.
-    failed: bool,
+    /// A failure was reported on stderr: a store that cannot take events must not flood it.
+    reported: bool,
+    /// Events that could not be written; the final flush says how many.
+    lost: usize,
 }
 
 impl EventSink {
     pub fn new(poet_dir: &Path) -> EventSink {
         EventSink {
+            dir: poet_dir.to_path_buf(),
             queue: EventQueue::open(poet_dir).ok(),
             buffer: Vec::new(),
             since: Instant::now(),
-            failed: false,
+            reported: false,
+            lost: 0,
         }
     }
 
+    /// Buffers `e`, cut to fit the event size limit and without any secret; writes the batch
+    /// when it is full or old. An error message the first time writing fails.
     pub fn push(&mut self, e: Event) -> Option<String> {
-        self.buffer.push(e);
+        self.buffer.push(prepare(e));
         if self.buffer.len() >= BATCH || self.since.elapsed() >= MAX_WAIT {
-            return self.flush();
+            return self.flush().err().filter(|_| self.first_report());
         }
         None
     }
 
-    /// Writes the buffered events durably; an error message the first time writing fails.
-    pub fn flush(&mut self) -> Option<String> {
+    /// Writes `e` and everything buffered before it now.
+    pub fn write_now(&mut self, e: Event) -> Result<(), String> {
+        self.buffer.push(prepare(e));
+        let r = self.flush();
+        if r.is_err() {
+            self.reported = true;
+        }
+        r
+    }
+
+    fn first_report(&mut self) -> bool {
+        !std::mem::replace(&mut self.reported, true)
+    }
+
+    /// Writes the buffered events durably.
+    pub fn flush(&mut self) -> Result<(), String> {
         self.since = Instant::now();
         if self.buffer.is_empty() {
-            return None;
+            return Ok(());
         }
         let r = match &self.queue {
             Some(q) => q.emit_batch(&self.buffer).map_err(|e| e.to_string()),
-            None => Err("the event queue could not be opened".to_string()),
+            None => Err(format!(
+                "the event queue in {} could not be opened",
+                self.dir.display()
+            )),
         };
+        if r.is_err() {
+            self.lost += self.buffer.len();
+        }
         self.buffer.clear();
-        match r {
-            Ok(()) => None,
-            Err(e) if !self.failed => {
-                self.failed = true;
-                Some(e)
-            }
-            Err(_) => None,
+        r
+    }
+
+    /// The last word at the end of a run: the events that were not saved, if any.
+    fn final_report(&mut self) -> Option<String> {
+        let r = self.flush();
+        if self.lost == 0 {
+            return None;
+        }
+        let why = r.err().map(|e| format!(": {e}")).unwrap_or_default();
+        let n = std::mem::take(&mut self.lost);
+        Some(format!(
+            "warning: {n} POET event(s) of this run could not be written to {}{why}\n",
+            self.dir.join("events").display()
+        ))
+    }
+}
+
+/// An event as it is written: at most [`MAX_EVENT_BYTES`] (long strings cut with a marker,
+/// never the whole event dropped) and with every registered secret redacted.
+fn prepare(mut e: Event) -> Event {
+    // One serialisation in the common case (small, no secret).
+    let mut json = e.to_json();
+    if json.len() > MAX_EVENT_BYTES {
+        e.fit(MAX_EVENT_BYTES);
+        json = e.to_json();
+    }
+    if dana_llm::secrets::contains_secret(&json) {
+        if let Ok(clean) = serde_json::from_str::<Event>(&dana_llm::redact_secrets(&json)) {
+            return clean;
         }
     }
+    e
 }
 
 /// CPU time of this thread and the process's peak resident set (KiB), from `getrusage`.
@@ -140,6 +191,10 @@ impl PoetFunction {
 impl PoetRuntime {
     /// Queues an event for the `.poet` directory it belongs to.
     pub(crate) fn emit(&self, it: &mut Interp, poet_dir: &Path, e: Event) {
+        if self.store_refused(poet_dir) {
+            // Already reported: the store cannot be used, and the events go nowhere.
+            return;
+        }
         let err = {
             let mut sinks = self.sinks.borrow_mut();
             let sink = sinks
@@ -148,18 +203,36 @@ impl PoetRuntime {
             sink.push(e)
         };
         if let Some(err) = err {
-            it.write_stderr(&format!(
-                "warning: POET events are not being saved: {err}\n"
-            ));
+            crate::runtime::warn(it, &format!("POET events are not being saved: {err}"));
         }
     }
 
-    /// Writes every buffered event.
+    /// Writes every buffered event; a failure is said on stderr (once per store).
     pub(crate) fn flush_events(&self) {
         for sink in self.sinks.borrow_mut().values_mut() {
-            let _ = sink.flush();
+            if let Err(e) = sink.flush() {
+                if sink.first_report() {
+                    write_stderr_now(&format!("warning: POET events are not being saved: {e}\n"));
+                }
+            }
         }
     }
+
+    /// The end of the run: writes what is buffered and says how many events were lost.
+    pub(crate) fn finish_events(&self) {
+        for sink in self.sinks.borrow_mut().values_mut() {
+            if let Some(msg) = sink.final_report() {
+                write_stderr_now(&msg);
+            }
+        }
+    }
+}
+
+/// Writes to the process's standard error directly (the interpreter may be gone), with every
+/// registered secret redacted.
+fn write_stderr_now(msg: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(dana_llm::redact_secrets(msg).as_bytes());
 }
 
 /// Binds `feedback(...)` and `poet_last_execution(fn)`.
@@ -257,6 +330,14 @@ fn feedback(rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
         Some(v) if !v.is_none() => Some(function_of(rt, Some(v))?),
         _ => None,
     };
+    if let Some(f) = &func {
+        let unavailable = matches!(&*f.slot.borrow(), crate::runtime::Slot::Unavailable);
+        if unavailable || runtime.store_refused(&f.poet_dir) {
+            // The function runs its original code (why was reported once): there is no
+            // execution to rate and no store to keep a rating in, and the program goes on.
+            return Ok(Value::None);
+        }
+    }
     // Which execution: the one named, else the function's latest in this process.
     let (function_name, poet_dir, exec_id, exec_event) = match (&func, &execution_id) {
         (Some(f), None) => {
@@ -403,12 +484,9 @@ impl PoetRuntime {
             let sink = sinks
                 .entry(poet_dir.to_path_buf())
                 .or_insert_with(|| EventSink::new(poet_dir));
-            sink.buffer.push(e);
-            sink.flush()
+            sink.write_now(e)
         };
-        if let Some(err) = err {
-            return Err(err);
-        }
+        err?;
         if let Some(f) = func {
             f.note_feedback(&exec_id, rating, regenerate);
         }

@@ -102,9 +102,7 @@ impl PoetFunction {
         answer: &str,
         capabilities: &[String],
     ) -> Result<(String, GateReport), Vec<String>> {
-        let Some(code) = prompt::extract_code(answer) else {
-            return Err(vec!["the answer contains no code block".into()]);
-        };
+        let code = prompt::extract_code(answer).map_err(|why| vec![why])?;
         let report = gate::validate(&GateInput {
             code: &code,
             shape: &self.shape,

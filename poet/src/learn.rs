@@ -196,7 +196,12 @@ impl PoetFunction {
         };
         if let Some(client) = client {
             match self.regenerate_llm(it, &client, &why) {
-                Ok((n, generator)) => {
+                Ok((n, _, false)) => {
+                    self.note_adopted(it, &flow, n);
+                    rt.flush_events();
+                    return;
+                }
+                Ok((n, generator, true)) => {
                     let done = self.learning_event(
                         &rt,
                         it,
@@ -235,7 +240,8 @@ impl PoetFunction {
                     json!({"function_name": name, "version": version, "generator": "offline", "learned": learned}),
                 );
                 match self.promote(it, learned, &why) {
-                    Ok(n) => {
+                    Ok((n, false)) => self.note_adopted(it, &flow, n),
+                    Ok((n, true)) => {
                         self.learning_event(
                             &rt,
                             it,
@@ -284,10 +290,11 @@ impl PoetFunction {
         it: &mut Interp,
         client: &dana_llm::LlmClient,
         why: &str,
-    ) -> Result<(u32, String), String> {
+    ) -> Result<(u32, String, bool), String> {
         let rt = self.rt().ok_or("the POET runtime is gone")?;
         let domain = rt
-            .domains_for(&self.poet_dir)?
+            .domains_for(&self.poet_dir)
+            .map_err(|e| e.to_string())?
             .resolve(&self.config.domain)
             .map_err(|e| e.to_string())?;
         let (granted, _) = domain.grant(&self.config.capabilities);
@@ -295,6 +302,12 @@ impl PoetFunction {
             Slot::Ready(s) => (s.store.clone().ok_or("no store")?, s.version),
             _ => return Err("no current version".into()),
         };
+        // Another process may have acted on this trigger already: no LLM request for it.
+        // (Checked again under the lock below, where it decides.)
+        if let Some(newer) = newer_version(&store, version) {
+            let generator = newer.metadata.generator.clone();
+            return self.adopt(it, &store, newer).map(|n| (n, generator, false));
+        }
         let current = store.load(version).map_err(|e| e.to_string())?;
         let before = self.live.borrow().clone();
         let mut evidence = crate::prompt::Evidence {
@@ -338,6 +351,10 @@ impl PoetFunction {
             })?;
         let generator = cand.generator.clone();
         let lock = store.lock().map_err(|e| e.to_string())?;
+        if let Some(newer) = newer_version(&store, version) {
+            drop(lock);
+            return self.adopt(it, &store, newer).map(|n| (n, generator, false));
+        }
         let n = self.store_candidate(
             &store,
             &lock,
@@ -356,7 +373,7 @@ impl PoetFunction {
             error_rate: error_rate(&before.records),
             mean_rating: before.mean_rating(),
         });
-        Ok((n, generator))
+        Ok((n, generator, true))
     }
 
     /// New learned parameters from the evidence, verified by replay.
@@ -541,13 +558,20 @@ impl PoetFunction {
         Ok(())
     }
 
-    /// Stores the learned parameters as a new version (parent: the current one) and serves it.
-    fn promote(&self, it: &mut Interp, learned: Learned, why: &str) -> Result<u32, String> {
+    /// Stores the learned parameters as a new version (parent: the current one) and serves it:
+    /// `(n, true)`. When another process already moved `current` past the version this one
+    /// serves (it acted on the same trigger first), that version is served instead: `(n,
+    /// false)`, and nothing is created — one promotion per trigger across processes.
+    fn promote(&self, it: &mut Interp, learned: Learned, why: &str) -> Result<(u32, bool), String> {
         let (store, version) = match &*self.slot.borrow() {
             Slot::Ready(s) => (s.store.clone().ok_or("no store")?, s.version),
             _ => return Err("no current version".into()),
         };
         let lock = store.lock().map_err(|e| e.to_string())?;
+        if let Some(newer) = newer_version(&store, version) {
+            drop(lock);
+            return self.adopt(it, &store, newer).map(|n| (n, false));
+        }
         let current = store.load(version).map_err(|e| e.to_string())?;
         let mut params = current.params.clone();
         if let Some(o) = params.as_object_mut() {
@@ -577,7 +601,38 @@ impl PoetFunction {
         self.flush();
         let stages = self.compile(it, store, next)?;
         *self.slot.borrow_mut() = Slot::Ready(std::rc::Rc::new(stages));
+        Ok((n, true))
+    }
+
+    /// Serves `newer`, a version another process made current; the evidence of this process
+    /// belonged to a version gone from service, so the triggers wait again.
+    fn adopt(
+        &self,
+        it: &mut Interp,
+        store: &crate::store::FunctionStore,
+        newer: crate::store::Version,
+    ) -> Result<u32, String> {
+        let n = newer.number;
+        self.flush();
+        let stages = self.compile(it, store.clone(), newer)?;
+        *self.slot.borrow_mut() = Slot::Ready(std::rc::Rc::new(stages));
+        self.live.borrow_mut().cooldown = self.triggers.borrow().min_calls;
         Ok(n)
+    }
+
+    /// Another process made the version this trigger asked for: serve it, and say so in the
+    /// learning flow's place of a promotion.
+    fn note_adopted(&self, it: &mut Interp, flow: &str, n: u32) {
+        if let Some(rt) = self.rt() {
+            self.learning_event(
+                &rt,
+                it,
+                "enhancement.failed",
+                Some((flow, flow)),
+                json!({"function_name": self.store_name, "version": n,
+                       "error": format!("another process promoted v{n} first; serving it")}),
+            );
+        }
     }
 
     /// A promoted version that does worse than its parent over `min_calls` calls goes back.
@@ -612,6 +667,12 @@ impl PoetFunction {
         };
         let r = (|| -> Result<(), String> {
             let lock = store.lock().map_err(|e| e.to_string())?;
+            if let Some(newer) = newer_version(&store, version) {
+                // Another process rolled back (or promoted) first: serve its choice.
+                drop(lock);
+                self.adopt(it, &store, newer)?;
+                return Err(String::new());
+            }
             store.set_current(&lock, from).map_err(|e| e.to_string())?;
             let back = store.load(from).map_err(|e| e.to_string())?;
             drop(lock);
@@ -634,7 +695,19 @@ impl PoetFunction {
                 ),
             );
         }
-        r.is_ok()
+        r.is_ok() || r.is_err_and(|e| e.is_empty())
+    }
+}
+
+/// Under the store lock: the version `current` points at when it is no longer `served` (another
+/// process promoted or rolled back since this one loaded its version) and loads cleanly.
+fn newer_version(
+    store: &crate::store::FunctionStore,
+    served: u32,
+) -> Option<crate::store::Version> {
+    match store.current() {
+        Ok(Some(c)) if c != served => store.load(c).ok(),
+        _ => None,
     }
 }
 
@@ -719,6 +792,7 @@ pub fn stats(dir: &crate::store::PoetDir, function: &str) -> Result<Vec<VersionS
 /// Asks for a new version at the function's next call (`dana poet regenerate`): sets the
 /// request in the current version's `state.json`.
 pub fn request_regeneration(dir: &crate::store::PoetDir, function: &str) -> Result<u32, String> {
+    dir.check_marker().map_err(|e| e.to_string())?;
     let store = dir.function(function).map_err(|e| e.to_string())?;
     let v = store
         .current()
@@ -744,6 +818,7 @@ pub fn rate_recorded_execution(
     execution_id: &str,
     rating: i64,
 ) -> Result<bool, String> {
+    dir.check_marker().map_err(|e| e.to_string())?;
     let store = dir.function(function).map_err(|e| e.to_string())?;
     let Some(v) = store.current().map_err(|e| e.to_string())? else {
         return Ok(false);
@@ -766,4 +841,242 @@ pub fn rate_recorded_execution(
     let state = serde_json::to_value(&live).map_err(|e| e.to_string())?;
     store.write_state(v, &state).map_err(|e| e.to_string())?;
     Ok(true)
+}
+
+/// The most ratings kept for the triggers (see [`Live::ratings`]).
+pub(crate) const MAX_RATINGS: usize = 20;
+/// The longest failure message kept in `state.json`; longer ones are cut with a marker.
+pub(crate) const MAX_FAILURE_MESSAGE: usize = 4096;
+
+/// `text` cut to at most `max` bytes (on a character boundary), with a marker saying how many
+/// bytes were cut.
+pub(crate) fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(crate::events::cut_with_marker(text, max))
+}
+
+/// `params.json` → `learned`, read field by field: a number out of its range is clamped into it
+/// (or dropped when it is not a number at all) and described in `problems`. A planted
+/// `"timeout": 1e300` or `"retries": 4000000000` never reaches the pipeline.
+pub(crate) fn learned_from_params(
+    params: &serde_json::Value,
+    problems: &mut Vec<String>,
+) -> Learned {
+    use crate::config::limits;
+    let mut out = Learned::default();
+    let Some(l) = params.get("learned") else {
+        return out;
+    };
+    let Some(l) = l.as_object() else {
+        problems.push(format!("learned is {l}, not an object; ignored"));
+        return out;
+    };
+    if let Some(t) = l.get("timeout").filter(|t| !t.is_null()) {
+        match t.as_f64() {
+            Some(x) if x > 0.0 && x <= limits::TIMEOUT_MAX => out.timeout = Some(x),
+            Some(x) if x > limits::TIMEOUT_MAX => {
+                problems.push(format!(
+                    "learned.timeout = {t} is over {} s; clamped",
+                    limits::TIMEOUT_MAX
+                ));
+                out.timeout = Some(limits::TIMEOUT_MAX);
+            }
+            _ => problems.push(format!(
+                "learned.timeout = {t} is not a number of seconds above 0; ignored"
+            )),
+        }
+    }
+    if let Some(r) = l.get("retries").filter(|r| !r.is_null()) {
+        let (lo, hi) = limits::RETRIES;
+        match (r.as_u64(), r.as_f64()) {
+            (Some(n), _) if n <= u64::from(hi) => out.retries = Some(n.max(u64::from(lo)) as u32),
+            (_, Some(x)) if x > f64::from(hi) => {
+                problems.push(format!("learned.retries = {r} is over {hi}; clamped"));
+                out.retries = Some(hi);
+            }
+            _ => problems.push(format!(
+                "learned.retries = {r} is not an int from {lo} to {hi}; ignored"
+            )),
+        }
+    }
+    if let Some(d) = l.get("defaults").filter(|d| !d.is_null()) {
+        match d.as_object() {
+            Some(d) => {
+                for (name, v) in d {
+                    match v.as_f64() {
+                        Some(x) if x.is_finite() && x.abs() <= 1e15 => {
+                            out.defaults.insert(name.clone(), x);
+                        }
+                        _ => problems.push(format!(
+                            "learned.defaults.{name} = {v} is not a number within ±1e15; ignored"
+                        )),
+                    }
+                }
+            }
+            None => problems.push(format!("learned.defaults is {d}, not an object; ignored")),
+        }
+    }
+    out
+}
+
+/// `params.json` → `learning`, each setting clamped into the range where the triggers make
+/// sense (a `min_calls` of 0 or 10⁹, a `timeouts` of 0 would fire on every call or never).
+pub(crate) fn triggers_from_params(
+    params: &serde_json::Value,
+    problems: &mut Vec<String>,
+) -> Triggers {
+    let mut t = Triggers::default();
+    let Some(l) = params.get("learning") else {
+        return t;
+    };
+    let Some(l) = l.as_object() else {
+        problems.push(format!("learning is {l}, not an object; ignored"));
+        return t;
+    };
+    let mut float = |key: &str, lo: f64, hi: f64, slot: &mut f64| {
+        let Some(v) = l.get(key) else { return };
+        match v.as_f64() {
+            Some(x) if (lo..=hi).contains(&x) => *slot = x,
+            Some(x) if x.is_finite() => {
+                problems.push(format!(
+                    "learning.{key} = {v} is outside {lo}..={hi}; clamped"
+                ));
+                *slot = x.clamp(lo, hi);
+            }
+            _ => problems.push(format!("learning.{key} = {v} is not a number; ignored")),
+        }
+    };
+    float("error_rate", 0.0, 1.0, &mut t.error_rate);
+    float("max_mean_rating", 1.0, 5.0, &mut t.max_mean_rating);
+    float("latency_ms", 0.001, 3_600_000.0, &mut t.latency_ms);
+    let mut int = |key: &str, lo: usize, hi: usize, slot: &mut usize| {
+        let Some(v) = l.get(key) else { return };
+        match v.as_f64() {
+            Some(x) if x.fract() == 0.0 && (lo as f64..=hi as f64).contains(&x) => {
+                *slot = x as usize
+            }
+            Some(x) if x.is_finite() => {
+                problems.push(format!(
+                    "learning.{key} = {v} is outside {lo}..={hi}; clamped"
+                ));
+                *slot = (x.round().clamp(lo as f64, hi as f64)) as usize;
+            }
+            _ => problems.push(format!("learning.{key} = {v} is not a number; ignored")),
+        }
+    };
+    int("min_calls", 1, MAX_RECORDS, &mut t.min_calls);
+    int("min_ratings", 1, MAX_RATINGS, &mut t.min_ratings);
+    int("timeouts", 1, 20, &mut t.timeouts);
+    t
+}
+
+impl crate::runtime::Live {
+    /// Brings counters read from `state.json` back into the ranges the runtime keeps them in;
+    /// what had to change is described in `problems`. A hand-edited or hostile `state.json`
+    /// cannot make the triggers overflow, the breaker stay open forever, or the file outgrow
+    /// what the store reads back.
+    pub(crate) fn sanitize(&mut self, now: f64, problems: &mut Vec<String>) {
+        if self.records.len() > MAX_RECORDS {
+            problems.push(format!(
+                "{} recorded executions, more than {MAX_RECORDS}; the oldest dropped",
+                self.records.len()
+            ));
+            let excess = self.records.len() - MAX_RECORDS;
+            self.records.drain(..excess);
+        }
+        // Counters grow by one per call: a planted u64::MAX would overflow at the next call.
+        const MAX_COUNT: u64 = 1 << 53;
+        let fs = &mut self.failed_stages;
+        let mut huge = false;
+        for c in [
+            &mut self.calls,
+            &mut self.successes,
+            &mut self.failures,
+            &mut self.fallbacks,
+            &mut self.rejected_inputs,
+            &mut self.timeouts,
+            &mut self.retries,
+            &mut fs.perceive,
+            &mut fs.operate,
+            &mut fs.enforce,
+            &mut fs.train,
+            &mut self.breaker.opened_count,
+        ] {
+            if *c > MAX_COUNT {
+                huge = true;
+                *c = MAX_COUNT;
+            }
+        }
+        if huge {
+            problems.push(format!("counters above {MAX_COUNT}; clamped"));
+        }
+        if self.ratings.len() > MAX_RATINGS {
+            let excess = self.ratings.len() - MAX_RATINGS;
+            self.ratings.drain(..excess);
+        }
+        let mut bad_rating = false;
+        for r in self.ratings.iter_mut() {
+            bad_rating |= !(1..=5).contains(r);
+            *r = (*r).clamp(1, 5);
+        }
+        for rec in self.records.iter_mut() {
+            if let Some(r) = rec.rating.as_mut() {
+                bad_rating |= !(1..=5).contains(r);
+                *r = (*r).clamp(1, 5);
+            }
+            if !rec.ms.is_finite() || rec.ms < 0.0 {
+                rec.ms = 0.0;
+            }
+        }
+        if bad_rating {
+            problems.push("ratings outside 1..=5; clamped".into());
+        }
+        if self.cooldown > MAX_RECORDS {
+            problems.push(format!(
+                "cooldown = {}; clamped to {MAX_RECORDS}",
+                self.cooldown
+            ));
+            self.cooldown = MAX_RECORDS;
+        }
+        for x in [&mut self.total_ms, &mut self.max_ms] {
+            if !x.is_finite() || *x < 0.0 {
+                *x = 0.0;
+            }
+        }
+        if let Some(p) = self.promoted_from.as_mut() {
+            p.error_rate = if p.error_rate.is_finite() {
+                p.error_rate.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            p.mean_rating = p
+                .mean_rating
+                .filter(|m| m.is_finite())
+                .map(|m| m.clamp(1.0, 5.0));
+        }
+        let b = &mut self.breaker;
+        let max_window = crate::config::limits::BREAKER_WINDOW.1 as usize;
+        if b.recent.len() > max_window {
+            let excess = b.recent.len() - max_window;
+            b.recent.drain(..excess);
+        }
+        if let Some(at) = b.opened_at {
+            // An opening in the future (or not a time at all) would keep the breaker open
+            // for as long as the clock takes to get there.
+            if !at.is_finite() || at > now {
+                problems.push(format!(
+                    "breaker.opened_at = {at} is in the future; set to now"
+                ));
+                b.opened_at = Some(now);
+            }
+        }
+        if let Some(f) = self.last_failure.as_mut() {
+            let text = f.to_string();
+            if text.len() > MAX_FAILURE_MESSAGE * 2 {
+                *f = serde_json::Value::String(clip(&text, MAX_FAILURE_MESSAGE).into_owned());
+            }
+        }
+    }
 }

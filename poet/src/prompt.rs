@@ -184,9 +184,12 @@ pub fn build(p: &PromptInput<'_>) -> String {
     s
 }
 
-/// Finds the code in an answer: the first fenced block (```dana, ```na, ```python or bare);
-/// an answer without a fence is taken whole. Text around the block is ignored.
-pub fn extract_code(answer: &str) -> Option<String> {
+/// Finds the code in an answer: its one fenced block (```dana, ```na, ```python or bare);
+/// an answer without a fence is taken whole. Text around the block is ignored, and so are
+/// blocks in other languages (```json, ```text). An answer with two or more code blocks is
+/// refused, since which one was meant to run would be a guess; so is one whose only block is
+/// empty. The error is the precise reason, for the attempt's record and the retry prompt.
+pub fn extract_code(answer: &str) -> Result<String, String> {
     #[derive(PartialEq)]
     enum At {
         Outside,
@@ -196,13 +199,18 @@ pub fn extract_code(answer: &str) -> Option<String> {
     }
     let mut at = At::Outside;
     let mut code = String::new();
-    for l in answer.lines() {
+    // (first line of the block, its code) of every non-empty code block.
+    let mut blocks: Vec<(usize, String)> = Vec::new();
+    let mut empty_blocks = 0usize;
+    let mut opened_at = 0usize;
+    for (n, l) in answer.lines().enumerate() {
         let fence = l.trim_start().strip_prefix("```");
         match (&at, fence) {
             (At::Outside, Some(label)) => {
                 let label = label.trim().to_ascii_lowercase();
                 at = if label.is_empty() || ["dana", "na", "python", "py"].contains(&label.as_str())
                 {
+                    opened_at = n + 1;
                     At::Code
                 } else {
                     At::Foreign
@@ -210,8 +218,10 @@ pub fn extract_code(answer: &str) -> Option<String> {
             }
             (At::Foreign, Some(_)) => at = At::Outside,
             (At::Code, Some(_)) => {
-                if !code.trim().is_empty() {
-                    return Some(code);
+                if code.trim().is_empty() {
+                    empty_blocks += 1;
+                } else {
+                    blocks.push((opened_at, std::mem::take(&mut code)));
                 }
                 code.clear();
                 at = At::Outside;
@@ -223,15 +233,34 @@ pub fn extract_code(answer: &str) -> Option<String> {
             _ => {}
         }
     }
-    if at == At::Code {
+    if at == At::Code && !code.trim().is_empty() {
         // An unterminated fence (a cut-off answer): the gate decides whether it parses.
-        return (!code.trim().is_empty()).then_some(code);
+        blocks.push((opened_at, code));
     }
-    if answer.contains("```") {
-        return None;
+    match blocks.len() {
+        1 => Ok(blocks.pop().map(|(_, c)| c).unwrap_or_default()),
+        0 if answer.contains("```") => Err(if empty_blocks > 0 {
+            "the answer's code block is empty".to_string()
+        } else {
+            "the answer contains no ```dana code block".to_string()
+        }),
+        0 => {
+            let whole = answer.trim();
+            if whole.is_empty() {
+                Err("the answer is empty".to_string())
+            } else {
+                Ok(format!("{whole}\n"))
+            }
+        }
+        n => {
+            let lines: Vec<String> = blocks.iter().map(|(l, _)| l.to_string()).collect();
+            Err(format!(
+                "the answer holds {n} code blocks (opening at lines {}); it must hold exactly \
+                 one ```dana block with the whole module",
+                lines.join(", ")
+            ))
+        }
     }
-    let whole = answer.trim();
-    (!whole.is_empty()).then(|| format!("{whole}\n"))
 }
 
 /// Outside text as one quoted, bounded line.
@@ -285,7 +314,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn code_is_taken_from_the_first_fence() {
+    fn code_is_taken_from_the_one_fence() {
         let a = "Here it is:\n```dana\ndef operate(x: int) -> int:\n    return x\n```\nBye";
         assert_eq!(
             extract_code(a).unwrap(),
@@ -297,13 +326,37 @@ mod tests {
             extract_code("def f():\n    pass").unwrap(),
             "def f():\n    pass\n"
         );
-        assert_eq!(extract_code("```dana\n\n```"), None);
-        assert_eq!(extract_code("   "), None);
+        assert_eq!(
+            extract_code("```dana\n\n```").unwrap_err(),
+            "the answer's code block is empty"
+        );
+        assert_eq!(extract_code("   ").unwrap_err(), "the answer is empty");
         // A block in another language is skipped.
         let mixed = "```json\n{}\n```\n```dana\ndef operate():\n    pass\n```";
         assert!(extract_code(mixed).unwrap().starts_with("def operate"));
         // Cut off before the closing fence.
-        assert!(extract_code("```dana\ndef operate():\n    pass\n").is_some());
+        assert!(extract_code("```dana\ndef operate():\n    pass\n").is_ok());
+        assert!(extract_code("```json\n{}\n```")
+            .unwrap_err()
+            .contains("no ```dana code block"));
+    }
+
+    #[test]
+    fn two_code_blocks_are_refused_with_their_lines() {
+        let two = "```dana\ndef operate(x: int) -> int:\n    return x\n```\nor better:\n\
+                   ```dana\ndef operate(x: int) -> int:\n    return x + 1\n```";
+        let e = extract_code(two).unwrap_err();
+        assert!(
+            e.contains("2 code blocks") && e.contains("lines 1, 6"),
+            "{e}"
+        );
+        assert!(e.contains("exactly one"), "{e}");
+        // A bare fence counts as code too, and so does a cut-off second block.
+        let bare = "```\ndef operate():\n    pass\n```\n```dana\ndef operate():\n    pass\n";
+        assert!(extract_code(bare).unwrap_err().contains("2 code blocks"));
+        // An empty extra block does not make the answer ambiguous.
+        let with_empty = "```dana\n```\n```dana\ndef operate():\n    pass\n```";
+        assert!(extract_code(with_empty).is_ok());
     }
 
     #[test]

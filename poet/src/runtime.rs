@@ -74,6 +74,9 @@ pub struct PoetRuntime {
     pub(crate) sinks: RefCell<HashMap<PathBuf, EventSink>>,
     /// The decorated values (by address) and their functions, for `feedback(f, …)`.
     wrappers: RefCell<HashMap<usize, Weak<PoetFunction>>>,
+    /// Stores checked for use: `Err(reason)` for one that cannot be used (reported once; its
+    /// functions run their original code).
+    stores: RefCell<HashMap<PathBuf, Result<(), String>>>,
 }
 
 impl PoetRuntime {
@@ -143,30 +146,72 @@ impl PoetRuntime {
             .unwrap_or_else(|| PathBuf::from(".poet"))
     }
 
-    /// The `.poet` directory for a function defined in `file`.
+    /// The `.poet` directory for a function defined in `file`, absolute and with symlinks
+    /// resolved, so that one store is one key however the script was named (`main.na`,
+    /// `./main.na`, `/abs/main.na`): two modules never share a function folder by accident.
     fn poet_dir_for(&self, file: &str) -> PathBuf {
         if let Some(d) = &self.options.dir {
-            return d.clone();
+            return canonical(d);
         }
         let path = Path::new(file);
         match path.parent() {
-            Some(parent) if path.is_file() => {
-                if parent.as_os_str().is_empty() {
-                    PathBuf::from(".poet")
-                } else {
-                    parent.join(".poet")
-                }
-            }
-            _ => PathBuf::from(".poet"),
+            Some(parent) if path.is_file() => canonical(parent).join(".poet"),
+            _ => canonical(Path::new(".")).join(".poet"),
         }
     }
 
-    /// The templates visible from `poet_dir` (built-in plus `<poet_dir>/domains/*.toml`).
-    pub(crate) fn domains_for(&self, poet_dir: &Path) -> Result<Rc<Domains>, String> {
+    /// Whether the store at `poet_dir` can be used; the first time it cannot, a warning says
+    /// why (once per store) and its functions run their original code from then on.
+    pub(crate) fn store_usable(&self, it: &mut Interp, poet_dir: &Path) -> bool {
+        if let Some(r) = self.stores.borrow().get(poet_dir) {
+            return r.is_ok();
+        }
+        let r = PoetDir::new(poet_dir)
+            .open_for_use()
+            .map_err(|e| e.to_string());
+        self.note_store(it, poet_dir, r)
+    }
+
+    /// Records whether a store is usable; a refusal is reported the first time.
+    fn note_store(&self, it: &mut Interp, poet_dir: &Path, r: Result<(), String>) -> bool {
+        let ok = r.is_ok();
+        if let Err(why) = &r {
+            warn(
+                it,
+                &format!(
+                    "@poet: the store {} cannot be used ({why}); the decorated functions \
+                     that keep their versions there run their original code",
+                    poet_dir.display()
+                ),
+            );
+        }
+        self.stores.borrow_mut().insert(poet_dir.to_path_buf(), r);
+        ok
+    }
+
+    /// A store already found unusable (and reported).
+    pub(crate) fn store_refused(&self, poet_dir: &Path) -> bool {
+        self.stores
+            .borrow()
+            .get(poet_dir)
+            .is_some_and(|r| r.is_err())
+    }
+
+    /// The templates visible from `poet_dir` (built-in plus `<poet_dir>/domains/*.toml`);
+    /// only the built-in ones for a store that cannot be used.
+    pub(crate) fn domains_for(
+        &self,
+        poet_dir: &Path,
+    ) -> Result<Rc<Domains>, crate::domains::DomainError> {
         if let Some(d) = self.domains.borrow().get(poet_dir) {
             return Ok(d.clone());
         }
-        let d = Rc::new(Domains::load(&[poet_dir.join("domains")]).map_err(|e| e.to_string())?);
+        let extra = if self.store_refused(poet_dir) {
+            Vec::new()
+        } else {
+            vec![poet_dir.join("domains")]
+        };
+        let d = Rc::new(Domains::load(&extra)?);
         self.domains
             .borrow_mut()
             .insert(poet_dir.to_path_buf(), d.clone());
@@ -209,7 +254,10 @@ impl PoetRuntime {
 
 impl Drop for PoetRuntime {
     fn drop(&mut self) {
-        self.flush();
+        for f in self.functions.borrow().iter().filter_map(Weak::upgrade) {
+            f.flush();
+        }
+        self.finish_events();
     }
 }
 
@@ -228,6 +276,7 @@ pub fn install_with(it: &mut Interp, options: PoetOptions) -> Rc<PoetRuntime> {
         llm: RefCell::new(None),
         sinks: RefCell::new(HashMap::new()),
         wrappers: RefCell::new(HashMap::new()),
+        stores: RefCell::new(HashMap::new()),
     });
     crate::feedback::install_builtins(it, &rt);
     it.register_decorator_hook("poet", Rc::new(PoetHook(rt.clone())));
@@ -261,14 +310,37 @@ impl DecoratorHook for PoetHook {
         })?;
         let file: Arc<str> = def.source.name.clone();
         let poet_dir = rt.poet_dir_for(&file);
-        let domains = rt.domains_for(&poet_dir).map_err(value_error)?;
-        if let Err(e) = domains.resolve(&config.domain) {
+        // A store that is a file or cannot be listed is reported here, once, and the program
+        // goes on with the original functions (its user templates cannot be read either).
+        if !rt.stores.borrow().contains_key(&poet_dir) {
+            if let Err(e) = PoetDir::new(&poet_dir).probe() {
+                rt.note_store(it, &poet_dir, Err(e.to_string()));
+            }
+        }
+        let domains = match rt.domains_for(&poet_dir) {
+            // The templates' folder cannot be read: the store is unusable (reported once),
+            // the program is not wrong; the built-in templates serve.
+            Err(e @ crate::domains::DomainError::Io { .. }) => {
+                rt.note_store(it, &poet_dir, Err(e.to_string()));
+                rt.domains_for(&poet_dir)
+                    .map_err(|e| value_error(e.to_string()))?
+            }
+            r => r.map_err(|e| value_error(e.to_string()))?,
+        };
+        // With an unusable store the function runs its original code, whatever its domain
+        // (a user template in that store cannot be read).
+        let refused = rt.store_refused(&poet_dir);
+        if let (Err(e), false) = (domains.resolve(&config.domain), refused) {
             return Err(value_error(format!(
                 "@poet domain={:?}: {e}",
                 config.domain
             )));
         }
-        let store_name = rt.store_name(&poet_dir, &shape, &file);
+        let owner: Arc<str> = match std::fs::canonicalize(&*file) {
+            Ok(p) => Arc::from(p.to_string_lossy().as_ref()),
+            Err(_) => file.clone(),
+        };
+        let store_name = rt.store_name(&poet_dir, &shape, &owner);
         let code = &func.code;
         let params = code
             .params
@@ -390,6 +462,9 @@ pub(crate) struct Live {
     pub dirty: bool,
     #[serde(skip)]
     pub last_flush: Option<Instant>,
+    /// A failed save was reported (once per function).
+    #[serde(skip)]
+    pub flush_warned: bool,
 }
 
 impl Live {
@@ -460,7 +535,18 @@ impl PoetFunction {
             Slot::Unavailable => return None,
             Slot::Unprepared => {}
         }
-        let slot = match self.prepare(it) {
+        let usable = self
+            .rt
+            .upgrade()
+            .is_some_and(|rt| rt.store_usable(it, &self.poet_dir));
+        let prepared = if usable {
+            self.prepare(it)
+        } else {
+            Err(String::new())
+        };
+        let slot = match prepared {
+            // Already reported once for the whole store.
+            Err(why) if why.is_empty() => Slot::Unavailable,
             Ok(s) => Slot::Ready(Rc::new(s)),
             Err(why) => {
                 warn(
@@ -571,7 +657,7 @@ impl PoetFunction {
     /// Finds or creates the version for the current cache key and compiles it.
     fn prepare(&self, it: &mut Interp) -> Result<Stages, String> {
         let rt = self.rt.upgrade().ok_or("the POET runtime is gone")?;
-        let domains = rt.domains_for(&self.poet_dir)?;
+        let domains = rt.domains_for(&self.poet_dir).map_err(|e| e.to_string())?;
         let domain = domains
             .resolve(&self.config.domain)
             .map_err(|e| e.to_string())?;
@@ -842,19 +928,29 @@ impl PoetFunction {
             );
             Live::default()
         });
+        // Every number read from the store is validated and clamped: a damaged or planted
+        // params.json/state.json is reported and recovered from, never a panic or a hang.
+        let mut problems = Vec::new();
+        live.sanitize(unix_now(), &mut problems);
+        let mut param_problems = Vec::new();
+        let learned = crate::learn::learned_from_params(&version.params, &mut param_problems);
+        let triggers = crate::learn::triggers_from_params(&version.params, &mut param_problems);
+        for (file, list) in [("state.json", problems), ("params.json", param_problems)] {
+            if !list.is_empty() {
+                warn(
+                    it,
+                    &format!(
+                        "@poet {}: damaged store: {}/{file}: {}",
+                        self.display,
+                        version.dir.display(),
+                        list.join("; ")
+                    ),
+                );
+            }
+        }
         live.last_flush = Some(Instant::now());
         *self.live.borrow_mut() = live;
-        let learned = version
-            .params
-            .get("learned")
-            .and_then(|l| serde_json::from_value::<Learned>(l.clone()).ok())
-            .unwrap_or_default();
         *self.learned.borrow_mut() = learned;
-        let triggers = version
-            .params
-            .get("learning")
-            .and_then(|l| serde_json::from_value::<Triggers>(l.clone()).ok())
-            .unwrap_or_default();
         *self.triggers.borrow_mut() = triggers;
         Ok(Stages {
             version: version.number,
@@ -896,7 +992,7 @@ impl PoetFunction {
                 live.last_failure = Some(serde_json::json!({
                     "stage": stage.as_str(),
                     "type": e.kind.name(),
-                    "message": e.message,
+                    "message": crate::learn::clip(&e.message, crate::learn::MAX_FAILURE_MESSAGE),
                     "at": store::rfc3339_now(),
                 }));
             }
@@ -991,8 +1087,18 @@ impl PoetFunction {
         drop(live);
         // A store that cannot be written must not break the program; the next flush retries.
         let Some(store) = &stages.store else { return };
-        if store.write_state(stages.version, &json).is_err() {
-            self.live.borrow_mut().dirty = true;
+        if let Err(e) = store.write_state(stages.version, &json) {
+            let mut live = self.live.borrow_mut();
+            live.dirty = true;
+            if !std::mem::replace(&mut live.flush_warned, true) {
+                // Said once per function: a full disk must not flood stderr.
+                use std::io::Write;
+                let msg = format!(
+                    "warning: @poet {}: the counters cannot be saved ({e}); the function goes on\n",
+                    self.display
+                );
+                let _ = std::io::stderr().write_all(dana_llm::redact_secrets(&msg).as_bytes());
+            }
         }
     }
 }
@@ -1005,8 +1111,34 @@ pub(crate) fn unix_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn warn(it: &mut Interp, msg: &str) {
-    it.write_stderr(&format!("warning: {msg}\n"));
+/// A warning on stderr, with every registered secret (the API key) redacted.
+pub(crate) fn warn(it: &mut Interp, msg: &str) {
+    it.write_stderr(&format!("warning: {}\n", dana_llm::redact_secrets(msg)));
+}
+
+/// `p` absolute with symlinks resolved; when it does not exist (yet), its nearest existing
+/// ancestor resolved and the rest appended as written.
+pub(crate) fn canonical(p: &Path) -> PathBuf {
+    if let Ok(c) = std::fs::canonicalize(p) {
+        return c;
+    }
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut rest = Vec::new();
+    let mut cur = abs.as_path();
+    while let Some(parent) = cur.parent() {
+        if let Some(name) = cur.file_name() {
+            rest.push(name.to_os_string());
+        }
+        if let Ok(c) = std::fs::canonicalize(parent) {
+            return rest.iter().rev().fold(c, |acc, n| acc.join(n));
+        }
+        cur = parent;
+    }
+    abs
 }
 
 /// Counters of a function for tests and the REPL: name → (calls, failures, fallbacks).

@@ -82,6 +82,12 @@ const TEMP_PREFIX: &str = ".tmp-";
 const CURRENT_TEMP_PREFIX: &str = ".current.tmp-";
 /// Key of `metadata.json` holding the SHA-256 of `code.na`.
 const CODE_HASH_KEY: &str = "code_sha256";
+/// The marker file at the root of every store POET made or uses: destructive commands
+/// (`gc`, `rollback`, …) touch only folders that carry it.
+pub const MARKER_FILE: &str = ".dana-poet-store";
+/// The store format the marker declares; a marker naming a higher one was written by a newer
+/// dana, and destructive commands leave such a store alone.
+pub const STORE_FORMAT: u32 = 1;
 /// Directory names under `.poet` that belong to the store itself.
 const RESERVED_NAMES: [&str; 2] = ["events", "domains"];
 /// A temp file of [`write_atomic`] inside a version directory may belong to a writer that is
@@ -144,6 +150,94 @@ impl PoetDir {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// `<root>/.dana-poet-store`.
+    pub fn marker_path(&self) -> PathBuf {
+        self.root.join(MARKER_FILE)
+    }
+
+    /// Checks, without writing anything, that the store can be used: the root is missing (it
+    /// will be made at the first write) or a directory that can be listed. A root that is a
+    /// file or unreadable is an error saying so.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        match fs::metadata(&self.root) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(StoreError::io(&self.root, "inspect", e)),
+            Ok(m) if !m.is_dir() => {
+                return Err(StoreError::NotAStore {
+                    root: self.root.clone(),
+                    detail: "it is a file, not a directory".into(),
+                })
+            }
+            Ok(_) => {}
+        }
+        fs::read_dir(&self.root)
+            .map(drop)
+            .map_err(|e| StoreError::io(&self.root, "list", e))
+    }
+
+    /// Makes the store usable by the runtime: creates the root when missing and writes the
+    /// marker when it is not there yet (a store made by an older dana is adopted this way, the
+    /// first time a program uses it). Any failure means the store is unusable.
+    pub fn open_for_use(&self) -> Result<(), StoreError> {
+        self.probe()?;
+        fs::create_dir_all(&self.root).map_err(|e| StoreError::io(&self.root, "create", e))?;
+        self.ensure_marker()
+    }
+
+    /// Writes the marker unless one is there.
+    pub fn ensure_marker(&self) -> Result<(), StoreError> {
+        let path = self.marker_path();
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return Ok(());
+        }
+        let text = format!(
+            "This directory is a dana POET version store; `dana poet gc` may prune it.\nformat {STORE_FORMAT}\n"
+        );
+        write_atomic(&path, text.as_bytes()).map_err(|e| StoreError::io(&path, "write", e))
+    }
+
+    /// Whether the root carries a marker this dana understands; else the reason, for the
+    /// error of a destructive command. An empty marker (made by hand with `touch`) counts as
+    /// format 1.
+    pub fn check_marker(&self) -> Result<(), StoreError> {
+        let not_a_store = |detail: String| StoreError::NotAStore {
+            root: self.root.clone(),
+            detail,
+        };
+        match fs::metadata(&self.root) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(not_a_store("it is a file, not a directory".into())),
+            Err(e) => return Err(not_a_store(format!("it cannot be opened ({e})"))),
+        }
+        let path = self.marker_path();
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return Err(not_a_store(format!("{MARKER_FILE} is not a regular file"))),
+            Err(_) => {
+                return Err(not_a_store(format!(
+                    "it has no {MARKER_FILE} marker, which POET writes into every store it \
+                     creates or uses"
+                )))
+            }
+        }
+        let text = read_text(&path)?;
+        let format = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("format "))
+            .map(|n| n.trim().parse::<u32>());
+        match format {
+            None => Ok(()),
+            Some(Ok(n)) if n <= STORE_FORMAT => Ok(()),
+            Some(Ok(n)) => Err(not_a_store(format!(
+                "its marker declares store format {n}, newer than this dana's {STORE_FORMAT}"
+            ))),
+            Some(Err(_)) => Err(not_a_store(format!(
+                "its marker {} has an unreadable format line",
+                path.display()
+            ))),
+        }
     }
 
     /// `<root>/events`, holding `pending/` and `processed/`.
@@ -214,6 +308,75 @@ fn holds_versions(dir: &Path) -> bool {
         let name = name.to_string_lossy();
         name == CURRENT_LINK
             || (parse_version_name(&name).is_some() && e.file_type().is_ok_and(|t| t.is_dir()))
+    })
+}
+
+/// Why `dir` does not look exactly like a function folder POET made, or `None` when it does:
+/// a `.lock` file, and nothing but `v<N>` directories (holding only the version files and
+/// their temp files), `current`, `feedback/` and POET's own temporary entries. Destructive
+/// commands skip any other folder, so user files that happen to sit in a store are never
+/// taken for versions.
+pub fn foreign_entry(dir: &Path) -> Option<String> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return Some(format!("it cannot be listed ({e})")),
+    };
+    if !fs::symlink_metadata(dir.join(LOCK_FILE)).is_ok_and(|m| m.is_file()) {
+        return Some(format!("it has no {LOCK_FILE} file"));
+    }
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(ty) = entry.file_type() else {
+            return Some(format!("{name} cannot be inspected"));
+        };
+        let ok = match name.as_ref() {
+            LOCK_FILE => ty.is_file(),
+            CURRENT_LINK => ty.is_symlink(),
+            "feedback" => ty.is_dir(),
+            n if parse_version_name(n).is_some() => {
+                ty.is_dir() && version_files_only(&entry.path())
+            }
+            n => is_store_temp_name(n),
+        };
+        if !ok {
+            return Some(format!("it holds {name:?}, which POET never writes there"));
+        }
+    }
+    None
+}
+
+/// The temporary names of `create` (`.tmp-v<N>-…`), `prune` (`.tmp-pruned-v<N>-…`) and
+/// `set_current` (`.current.tmp-<pid>`).
+fn is_store_temp_name(name: &str) -> bool {
+    if let Some(pid) = name.strip_prefix(CURRENT_TEMP_PREFIX) {
+        return !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    }
+    let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
+        return false;
+    };
+    let rest = rest.strip_prefix("pruned-").unwrap_or(rest);
+    let Some((v, suffix)) = rest.split_once('-') else {
+        return false;
+    };
+    parse_version_name(v).is_some()
+        && !suffix.is_empty()
+        && suffix.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
+/// A version directory holds the four files and, briefly, [`write_atomic`]'s temp files.
+fn version_files_only(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().all(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let file = e.file_type().is_ok_and(|t| t.is_file());
+        file && ([CODE_FILE, PARAMS_FILE, STATE_FILE, METADATA_FILE].contains(&name.as_ref())
+            || [CODE_FILE, PARAMS_FILE, STATE_FILE, METADATA_FILE]
+                .iter()
+                .any(|f| name.starts_with(&format!(".{f}.tmp-"))))
     })
 }
 
@@ -337,6 +500,9 @@ impl FunctionStore {
     }
 
     fn open_lock_file(&self) -> Result<File, StoreError> {
+        // Every store POET writes to carries the marker (see [`MARKER_FILE`]).
+        fs::create_dir_all(&self.root).map_err(|e| StoreError::io(&self.root, "create", e))?;
+        PoetDir::new(&self.root).ensure_marker()?;
         let feedback = self.feedback_dir();
         let events = self.root.join("events");
         for d in [
@@ -506,6 +672,8 @@ impl FunctionStore {
             state,
             mut metadata,
         } = new;
+        // Nothing a store holds may carry the API key (an endpoint may echo it back).
+        let code = dana_llm::redact_secrets(&code).into_owned();
         let number = match self.versions()?.last() {
             None => 1,
             Some(&n) => n
@@ -519,10 +687,12 @@ impl FunctionStore {
         // A damaged `current` is no parent: the new version replaces it.
         metadata.parent = self.current().ok().flatten();
         let encode = |file: &str, value: &serde_json::Value| {
-            serde_json::to_vec_pretty(value).map_err(|e| StoreError::Encode {
-                path: final_dir.join(file),
-                detail: e.to_string(),
-            })
+            serde_json::to_vec_pretty(value)
+                .map(redact_bytes)
+                .map_err(|e| StoreError::Encode {
+                    path: final_dir.join(file),
+                    detail: e.to_string(),
+                })
         };
         let mut meta_value = serde_json::to_value(&metadata).map_err(|e| StoreError::Encode {
             path: final_dir.join(METADATA_FILE),
@@ -620,10 +790,12 @@ impl FunctionStore {
             });
         }
         let path = dir.join(file);
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Encode {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+        let bytes = serde_json::to_vec_pretty(value)
+            .map(redact_bytes)
+            .map_err(|e| StoreError::Encode {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(StoreError::TooBig {
                 path,
@@ -682,6 +854,17 @@ impl FunctionStore {
             .rev()
             .filter(|&v| v < cur)
             .find(|&v| self.load(v).is_ok()))
+    }
+}
+
+/// JSON text with every registered secret replaced (a secret never holds JSON escapes, so
+/// the result is still valid JSON).
+fn redact_bytes(bytes: Vec<u8>) -> Vec<u8> {
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if dana_llm::secrets::contains_secret(text) => {
+            dana_llm::redact_secrets(text).into_owned().into_bytes()
+        }
+        _ => bytes,
     }
 }
 

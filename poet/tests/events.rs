@@ -962,3 +962,62 @@ fn ids_are_shared_between_processes() {
         .expect("all");
     assert_eq!(flow[2].causation_id.as_deref(), Some(fb.id.as_str()));
 }
+
+#[test]
+fn fit_cuts_long_strings_with_a_marker_and_keeps_the_event() {
+    let mut e = Event::new(
+        "function.execution",
+        None,
+        None,
+        json!({
+            "function_name": "f",
+            "error": {"message": "m".repeat(3 * MAX_EVENT_BYTES), "type": "ValueError"},
+            "train": {"note": "n".repeat(MAX_EVENT_BYTES / 2)},
+        }),
+    );
+    let cut = e.fit(MAX_EVENT_BYTES);
+    assert!(cut > 2 * MAX_EVENT_BYTES, "{cut}");
+    assert!(e.to_json().len() <= MAX_EVENT_BYTES);
+    let msg = e.payload["error"]["message"].as_str().expect("message");
+    assert!(
+        msg.starts_with("mmm") && msg.ends_with("bytes cut]"),
+        "{}",
+        &msg[msg.len() - 40..]
+    );
+    assert_eq!(e.payload["error"]["type"], "ValueError");
+    assert_eq!(e.payload["function_name"], "f");
+    // It is now accepted, with the rest of its batch.
+    let tmp = TempDir::new("fit");
+    let q = EventQueue::open(&tmp.poet()).expect("open");
+    q.emit_batch(&[execution("f", "success"), e.clone()])
+        .expect("fitted events are written");
+    assert_eq!(q.pending().expect("pending").len(), 2);
+    // A small event is left as it is; multi-byte text is cut on a character boundary.
+    let mut small = execution("f", "success");
+    let before = small.clone();
+    assert_eq!(small.fit(MAX_EVENT_BYTES), 0);
+    assert_eq!(small, before);
+    let mut wide = Event::new(
+        "function.execution",
+        None,
+        None,
+        json!({"s": "é".repeat(MAX_EVENT_BYTES)}),
+    );
+    wide.fit(MAX_EVENT_BYTES);
+    assert!(wide.to_json().len() <= MAX_EVENT_BYTES);
+    // Thousands of small values cannot be cut: the payload gives way to a note.
+    let many: Vec<u32> = (0..400_000).collect();
+    let mut e = Event::new(
+        "function.execution",
+        None,
+        None,
+        json!({"function_name": "f", "xs": many}),
+    );
+    e.fit(MAX_EVENT_BYTES);
+    assert!(e.to_json().len() <= MAX_EVENT_BYTES);
+    assert_eq!(e.payload["function_name"], "f");
+    assert!(e.payload["truncated"]
+        .as_str()
+        .expect("note")
+        .contains("did not fit"));
+}

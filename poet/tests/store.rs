@@ -772,3 +772,97 @@ fn two_processes_create_one_version_per_key() {
         assert_eq!(f.find_by_key(&key), Some(1));
     }
 }
+
+// ---- the marker and foreign folders --------------------------------------------------------
+
+#[test]
+fn the_marker_is_written_with_the_first_version_and_checked() {
+    let tmp = TempDir::new("marker");
+    let dir = PoetDir::new(tmp.poet());
+    assert!(matches!(
+        dir.check_marker(),
+        Err(StoreError::NotAStore { .. })
+    ));
+    let store = dir.function("f").expect("name");
+    create(&store, CODE, "k1");
+    let marker = dir.root().join(dana_poet::store::MARKER_FILE);
+    assert!(fs::read_to_string(&marker)
+        .expect("marker")
+        .contains("format 1"));
+    dir.check_marker().expect("a store POET made is marked");
+    // A marker by hand (`touch`) counts; one from a newer format does not.
+    fs::write(&marker, "").expect("touch");
+    dir.check_marker().expect("an empty marker");
+    fs::write(&marker, "format 99\n").expect("write");
+    let e = dir.check_marker().expect_err("a newer format").to_string();
+    assert!(
+        e.contains("format 99") && e.contains("nothing in it was changed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gc_and_rollback_refuse_an_unmarked_folder() {
+    let tmp = TempDir::new("unmarked");
+    let root = tmp.0.join("data");
+    for f in ["f/v1/code.na", "f/v2/code.na", "f/.tmp-v3-1-2-3/x"] {
+        let p = root.join(f);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(&p, "user data").expect("write");
+    }
+    let dir = PoetDir::new(&root);
+    let e = dana_poet::admin::gc(&dir, Duration::ZERO).expect_err("gc refuses");
+    assert!(e.to_string().contains("is not a POET store"), "{e}");
+    let e = dana_poet::admin::rollback(&dir, "f", Some(1)).expect_err("rollback refuses");
+    assert!(e.to_string().contains("no .dana-poet-store marker"), "{e}");
+    assert!(root.join("f/.tmp-v3-1-2-3/x").exists() && root.join("f/v2/code.na").exists());
+}
+
+#[test]
+fn only_folders_shaped_like_poets_are_pruned() {
+    let tmp = TempDir::new("foreign");
+    let dir = PoetDir::new(tmp.poet());
+    let store = dir.function("f").expect("name");
+    create(&store, CODE, "k1");
+    assert_eq!(dana_poet::store::foreign_entry(store.dir()), None);
+    // A file POET never writes, in a version or next to them: the folder is left alone.
+    fs::write(store.version_dir(1).join("notes.txt"), "mine").expect("write");
+    let why = dana_poet::store::foreign_entry(store.dir()).expect("foreign");
+    assert!(why.contains("v1"), "{why}");
+    fs::create_dir(store.dir().join(".tmp-scratch")).expect("mkdir");
+    let lock = store.lock().expect("lock");
+    let e = store.prune(&lock).expect_err("refused");
+    assert!(e.to_string().contains("does not look like POET's"), "{e}");
+    drop(lock);
+    assert!(store.dir().join(".tmp-scratch").exists());
+    let report = dana_poet::admin::gc(&dir, Duration::ZERO).expect("gc");
+    assert_eq!(report.foreign, vec!["f".to_string()]);
+    assert!(report.skipped.is_empty());
+    let e = dana_poet::admin::rollback(&dir, "f", Some(1)).expect_err("rollback refuses");
+    assert!(e.to_string().contains("does not look like POET's"), "{e}");
+    assert!(store.version_dir(1).join("notes.txt").exists());
+}
+
+#[test]
+fn secrets_never_reach_the_files_of_a_version() {
+    let tmp = TempDir::new("secret");
+    let dir = PoetDir::new(tmp.poet());
+    let store = dir.function("f").expect("name");
+    let key = "sk-store-test-Wm3unique";
+    dana_llm::register_secret(key);
+    let mut v = version_with(&format!("# {key}\n{CODE}"), "k1");
+    v.metadata.reason = format!("answer quoted {key}");
+    v.state = json!({"note": key});
+    let lock = store.lock().expect("lock");
+    let n = store.create(&lock, v).expect("create");
+    store
+        .write_params(n, &json!({"learned": {}, "x": key}))
+        .expect("params");
+    for f in ["code.na", "params.json", "state.json", "metadata.json"] {
+        let text = fs::read_to_string(store.version_dir(n).join(f)).expect("read");
+        assert!(!text.contains(key), "{f}: {text}");
+        assert!(text.contains("***"), "{f}: {text}");
+    }
+    // Still a clean version: the checksum is the redacted code's.
+    store.load(n).expect("loads");
+}

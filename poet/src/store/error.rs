@@ -81,6 +81,9 @@ pub enum StoreError {
     Encode { path: PathBuf, detail: String },
     /// Version numbers are exhausted (a `v4294967295` directory exists).
     VersionOverflow { function: String },
+    /// A directory a destructive command was pointed at is not a POET store (no marker, or a
+    /// file); nothing in it was touched.
+    NotAStore { root: PathBuf, detail: String },
 }
 
 impl StoreError {
@@ -117,7 +120,9 @@ impl StoreError {
             | StoreError::DanglingCurrent { path, .. }
             | StoreError::BadCurrent { path, .. }
             | StoreError::Encode { path, .. } => Some(path),
-            StoreError::UnknownFunction { root, .. } => Some(root),
+            StoreError::UnknownFunction { root, .. } | StoreError::NotAStore { root, .. } => {
+                Some(root)
+            }
             StoreError::WrongLock { locked, .. } => Some(locked),
             StoreError::RollbackTarget { source, .. } => source.path(),
             _ => None,
@@ -254,6 +259,15 @@ impl fmt::Display for StoreError {
             StoreError::VersionOverflow { function } => {
                 write!(f, "`{function}` has used up all version numbers")
             }
+            StoreError::NotAStore { root, detail } => write!(
+                f,
+                "{} is not a POET store: {detail}; nothing in it was changed or deleted\n\
+                 help: POET marks every store it creates or uses with {}; a store made by an \
+                 older dana is marked the next time a program uses it (or run `touch {}`)",
+                root.display(),
+                super::MARKER_FILE,
+                root.join(super::MARKER_FILE).display()
+            ),
         }
     }
 }

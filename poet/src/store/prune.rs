@@ -37,6 +37,16 @@ impl FunctionStore {
     pub fn prune_report(&self, lock: &StoreLock) -> Result<PruneReport, StoreError> {
         self.check_lock(lock)?;
         let mut report = PruneReport::default();
+        // Only a folder that looks exactly like one POET made is pruned: user files that
+        // happen to be named `v1` or `.tmp-x` are never taken for versions.
+        if self.dir.exists() {
+            if let Some(why) = super::foreign_entry(&self.dir) {
+                return Err(StoreError::NotAStore {
+                    root: self.dir.clone(),
+                    detail: format!("the function folder does not look like POET's: {why}"),
+                });
+            }
+        }
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(report),
