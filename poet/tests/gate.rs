@@ -196,7 +196,32 @@ fn refuses_assigning_an_attribute_of_a_program_module() {
 }
 
 #[test]
+fn refuses_assigning_an_attribute_of_a_program_module_at_the_top_level() {
+    let r = gate(&format!(
+        "auth.is_admin = 1\n\n{}",
+        op("    return amount\n")
+    ));
+    assert_eq!(failed(&r), ["toplevel", "capabilities"], "{}", r.summary());
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.starts_with("code.na:1:1: error: ")
+                && d.contains("assigns the attribute 'is_admin' of 'auth'")),
+        "{:#?}",
+        r.diagnostics
+    );
+}
+
+#[test]
 fn refuses_assigning_a_member_of_a_standard_module() {
+    // The program imported json: its global `json` is the module.
+    refused(
+        &op("    json.dumps = str\n    return amount\n"),
+        "capabilities",
+        "2:5",
+        "assigns the attribute 'dumps' of 'json', which belongs to the program",
+    );
+    // Imported by the module itself.
     refused(
         &format!("{OP}    import json\n    json.dumps = _fake\n    return amount\n\ndef _fake(x) -> str:\n    return \"\"\n"),
         "capabilities",
