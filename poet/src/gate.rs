@@ -14,9 +14,14 @@
 //! `help`, `log_level`, the POET and LLM hooks; `log` is allowed), the pure standard modules
 //! (`math`, `json`, `re`, `stats`), the modules a granted capability opens ([`CAPABILITY_GRANTS`]),
 //! every builtin, module member and import the original function itself uses (an offline
-//! version copies its body), and `_original`. The module members a call uses are audited when
-//! [`CheckOptions::modules`] describes the module (give the standard modules' summaries); an
-//! `import` is audited always.
+//! version copies its body; a plain name counts when the original reads it from outside, not
+//! when it is one of its own locals), and `_original`. The module members a call uses are
+//! audited when [`CheckOptions::modules`] describes the module (give the standard modules'
+//! summaries); an `import` is audited always.
+//!
+//! On top of the allowlist, the containment audit (`gate/contain.rs`, POET_SPEC §2) resolves
+//! what each name is bound to through [`GateInput::program`], and refuses writes to program
+//! state, receiver methods and structs that would change program types, and load-time code.
 //!
 //! The trial run of §4 needs an interpreter and lives with the pipeline.
 
@@ -460,7 +465,14 @@ fn allowlist(
             allow.extend(grants.iter().map(|s| s.to_string()));
         }
     }
-    allow.extend(names_used(orig, options));
+    // The original's plain names count when it reads them from outside (not its own locals
+    // that happen to share a builtin's name); its dotted members and imports all count.
+    let free = contain::free_names(orig);
+    allow.extend(
+        names_used(orig, options)
+            .into_iter()
+            .filter(|n| n.contains('.') || free.contains(n)),
+    );
     allow
 }
 

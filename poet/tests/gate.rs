@@ -253,6 +253,19 @@ fn refuses_writing_shared_scoped_names() {
         "2:5",
         "'private:count'",
     );
+    // Changing what a shared name holds is writing it.
+    refused(
+        &op("    public:seen.append(amount)\n    return amount\n"),
+        "capabilities",
+        "2:17",
+        "'.append()' changes 'public:seen', which belongs to the program",
+    );
+    refused(
+        &op("    private:cfg[\"k\"] = 1\n    return amount\n"),
+        "capabilities",
+        "2:5",
+        "assigns an item of 'private:cfg'",
+    );
     // Reading them is fine; so is `local:`, the function's own scope.
     accepted(&op("    local:x = 1\n    return amount + x\n"));
 }
@@ -378,6 +391,31 @@ fn refuses_a_program_function_the_original_does_not_call() {
         "2:13",
         "'auth.is_admin' is not in the allowlist",
     );
+}
+
+#[test]
+fn a_local_of_the_original_named_like_a_builtin_allows_nothing() {
+    // The original binds `input` itself: that does not put the builtin in the allowlist.
+    let src = "def f(x: int) -> int:\n    input = x + 1\n    return input\n";
+    let shape = FunctionShape::from_source(src, 0).unwrap_or_else(|e| panic!("{e}"));
+    let mut it = Interp::new();
+    dana_stdlib::install(&mut it);
+    let module = it.new_globals("__main__", None);
+    it.run_source("f.na", src, &module)
+        .unwrap_or_else(|e| panic!("{}: {}", e.kind, e.message));
+    let info = types::module_info_from_globals(&module);
+    let r = validate(&GateInput {
+        code: "def operate(x: int) -> int:\n    input(\"?\")\n    return x + 1\n",
+        shape: &shape,
+        capabilities: &[],
+        options: CheckOptions {
+            globals: info.members.into_iter().collect(),
+            ..CheckOptions::default()
+        },
+        program: ProgramNames::from_globals(&module),
+    });
+    assert_eq!(failed(&r), ["capabilities"], "{}", r.summary());
+    assert!(r.summary().contains("'input'"), "{}", r.summary());
 }
 
 #[test]
