@@ -344,6 +344,16 @@ fn refuses_mutating_program_data_through_a_local_alias() {
         "7:8",
         "'.sort()' changes 'ys'",
     );
+    refused(
+        &op("    ys = LIMITS[\"names\"]\n    ys += [\"b\"]\n    return amount\n"),
+        "capabilities",
+        "3:5",
+        "changes 'ys' in place, which belongs to the program",
+    );
+    // A number read from program data is a value of the module's own.
+    accepted(&op(
+        "    m = LIMITS[\"max_transfer\"]\n    m += 1.0\n    return amount + m\n",
+    ));
     // A copy is the module's own.
     accepted(&op(
         "    ys = list(LIMITS[\"names\"])\n    ys.sort()\n    return amount\n",

@@ -340,6 +340,27 @@ impl<'a> Audit<'a> {
                 self.expr(value);
                 if let ExprKind::Name { scope: None, name } = &target.kind {
                     self.read(*name, target.span);
+                    // `xs += [1]` extends the list in place: when `xs` holds program data,
+                    // that changes the program's value. (With a value of unknown type the
+                    // runtime decides.)
+                    let container = matches!(
+                        value.kind,
+                        ExprKind::List(_)
+                            | ExprKind::Set(_)
+                            | ExprKind::Dict(_)
+                            | ExprKind::Tuple(_)
+                            | ExprKind::ListComp { .. }
+                            | ExprKind::SetComp { .. }
+                            | ExprKind::DictComp { .. }
+                    );
+                    if container && matches!(self.resolve(*name), Res::Local { tainted: true }) {
+                        self.refuse_write(
+                            target.span,
+                            format!("changes '{name}' in place, which belongs to the program"),
+                            HELP_WRITES,
+                        );
+                        return;
+                    }
                 }
                 self.store(target, false);
             }
@@ -645,7 +666,11 @@ impl<'a> Audit<'a> {
                 Res::Local { tainted: true } | Res::Own(Own::Import) | Res::Program(_) => {
                     Some(name.as_str().to_string())
                 }
-                Res::Free if self.cx.is_none() || self.builtins.contains(name.as_str()) => {
+                Res::Free
+                    if self.cx.is_none()
+                        || name.as_str() == "_original"
+                        || self.builtins.contains(name.as_str()) =>
+                {
                     Some(name.as_str().to_string())
                 }
                 _ => None,
