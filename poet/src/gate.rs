@@ -26,6 +26,7 @@
 //! The trial run of §4 needs an interpreter and lives with the pipeline.
 
 mod contain;
+mod names;
 mod program;
 
 pub use contain::{writes_program_state, MUTATING_METHODS};
