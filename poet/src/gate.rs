@@ -5,20 +5,32 @@
 //! |---|---|
 //! | `size` | at most [`MAX_CODE_BYTES`] |
 //! | `parse` | valid Dana |
-//! | `toplevel` | only definitions, constants and docstrings at top level; other functions start with `_` |
+//! | `toplevel` | only definitions, literal constants and docstrings at top level; other functions start with `_`; no name defined twice; nothing that runs at load time |
 //! | `types` | no type-checker errors (warnings do not fail) |
 //! | `signatures` | `operate` exactly like the original; `perceive`, `enforce`, `train` as §2 says when present |
-//! | `capabilities` | only allowed builtins and modules (below) |
+//! | `capabilities` | only allowed builtins and modules (below), resolved through what the program's names are bound to; no writes to program state; no changes to program types (`contain.rs`) |
 //!
 //! The allowlist: the builtins that compute without side effects (not `print`, `input`,
 //! `help`, `log_level`, the POET and LLM hooks; `log` is allowed), the pure standard modules
 //! (`math`, `json`, `re`, `stats`), the modules a granted capability opens ([`CAPABILITY_GRANTS`]),
 //! every builtin, module member and import the original function itself uses (an offline
-//! version copies its body), and `_original`. The module members a call uses are audited when
-//! [`CheckOptions::modules`] describes the module (give the standard modules' summaries); an
-//! `import` is audited always.
+//! version copies its body; a plain name counts when the original reads it from outside, not
+//! when it is one of its own locals), and `_original`. The module members a call uses are
+//! audited when [`CheckOptions::modules`] describes the module (give the standard modules'
+//! summaries); an `import` is audited always.
+//!
+//! On top of the allowlist, the containment audit (`gate/contain.rs`, POET_SPEC §2) resolves
+//! what each name is bound to through [`GateInput::program`], and refuses writes to program
+//! state, receiver methods and structs that would change program types, and load-time code.
 //!
 //! The trial run of §4 needs an interpreter and lives with the pipeline.
+
+mod contain;
+mod names;
+mod program;
+
+pub use contain::{writes_program_state, MUTATING_METHODS};
+pub use program::{Binding, ProgramNames};
 
 use crate::shape::{FunctionShape, ParamKind};
 use dana_grammar::ast::{self, ExprKind, FuncBody, Stmt, StmtKind, TypeExpr};
@@ -140,6 +152,9 @@ pub struct GateInput<'a> {
     /// The checker's view of the world: the globals of the module defining the original and
     /// the modules it may import.
     pub options: CheckOptions,
+    /// What the globals of the module defining the original are bound to (the containment
+    /// audit resolves names through it; empty when there is no program).
+    pub program: ProgramNames,
 }
 
 /// Runs the checks; later checks are skipped when the code is too large or does not parse.
@@ -197,11 +212,13 @@ pub fn validate(input: &GateInput) -> GateReport {
     if !options.globals.iter().any(|(n, _)| n == "_original") {
         options.globals.push(("_original".into(), Type::Any));
     }
+    let allow = allowlist(orig, input.capabilities, &options);
+    let module_types = module_types(&options);
     let expectations = Expectations {
         required: vec![FnSig::from_def(orig).renamed("operate")],
         optional: stage_sigs(orig),
         allowed_toplevel: AllowedToplevel::poet(),
-        callable_allowlist: Some(allowlist(orig, input.capabilities, &options)),
+        callable_allowlist: Some(allow.clone()),
         options,
     };
     let mut diags: Vec<Diagnostic> = check_against(&module, &expectations)
@@ -209,7 +226,20 @@ pub fn validate(input: &GateInput) -> GateReport {
         .filter(Diagnostic::is_error)
         .collect();
     diags.extend(kind_mismatches(&module, input.shape));
+    let mut original_free = contain::free_names(orig);
+    original_free.insert(orig.name.name.as_str().to_string());
+    diags.extend(contain::audit(
+        &module,
+        code,
+        &contain::Context {
+            program: &input.program,
+            allow: &allow,
+            original_free: &original_free,
+            module_types,
+        },
+    ));
     diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags.dedup();
 
     let mut by_check: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
     for d in &diags {
@@ -228,7 +258,10 @@ pub fn validate(input: &GateInput) -> GateReport {
             "signatures",
             "the stage functions match the original's signature",
         ),
-        ("capabilities", "only allowed builtins and modules"),
+        (
+            "capabilities",
+            "only allowed builtins and modules; no writes to program state",
+        ),
     ] {
         match by_check.get(name) {
             None => report.push(name, true, ok_detail),
@@ -251,6 +284,24 @@ pub fn validate(input: &GateInput) -> GateReport {
         }
     }
     report
+}
+
+/// The struct and interface types of the modules the program imported, with their members.
+fn module_types(options: &CheckOptions) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for info in options.modules.values() {
+        for s in &info.structs {
+            let members = out.entry(s.name.as_str().to_string()).or_default();
+            members.extend(s.fields.iter().map(|f| f.name.as_str().to_string()));
+            members.extend(s.methods.keys().map(|m| m.as_str().to_string()));
+        }
+        for i in &info.interfaces {
+            out.entry(i.name.as_str().to_string())
+                .or_default()
+                .extend(i.methods.iter().map(|m| m.as_str().to_string()));
+        }
+    }
+    out
 }
 
 /// `code.na:12:5: error: message (help: …)`.
@@ -415,7 +466,14 @@ fn allowlist(
             allow.extend(grants.iter().map(|s| s.to_string()));
         }
     }
-    allow.extend(names_used(orig, options));
+    // The original's plain names count when it reads them from outside (not its own locals
+    // that happen to share a builtin's name); its dotted members and imports all count.
+    let free = contain::free_names(orig);
+    allow.extend(
+        names_used(orig, options)
+            .into_iter()
+            .filter(|n| n.contains('.') || free.contains(n)),
+    );
     allow
 }
 

@@ -108,6 +108,7 @@ impl PoetFunction {
             shape: &self.shape,
             capabilities,
             options: self.gate_options(),
+            program: gate::ProgramNames::from_globals(&self.globals),
         });
         if !report.passed() {
             let mut problems = report.diagnostics.clone();

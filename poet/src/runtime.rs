@@ -635,6 +635,7 @@ impl PoetFunction {
                 shape: &self.shape,
                 capabilities,
                 options: self.gate_options(),
+                program: gate::ProgramNames::from_globals(&self.globals),
             });
             if !report.passed() {
                 damage.push(format!(
@@ -739,6 +740,7 @@ impl PoetFunction {
                             shape: &self.shape,
                             capabilities: &granted,
                             options: self.gate_options(),
+                            program: gate::ProgramNames::from_globals(&self.globals),
                         });
                         if !report.passed() {
                             return Err(format!(

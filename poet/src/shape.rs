@@ -74,8 +74,10 @@ pub struct FunctionShape {
     pub body: String,
     /// A receiver method (`def (p: Point) f()`), or a struct-block method taking `self`.
     pub is_method: bool,
-    /// The body cannot run in another module: it is a pipeline definition, or a nested
-    /// function reading names of its enclosing function (a closure). Generated code then
+    /// The body cannot run in another module: it is a pipeline definition, a nested
+    /// function reading names of its enclosing function (a closure), or it writes program
+    /// state (an item or attribute of a global, a `public:`/`private:`/`system:` name), which
+    /// generated code may not ([`crate::gate::writes_program_state`]). Generated code then
     /// calls the original (`_original`) instead of copying the body.
     pub delegate: bool,
 }
@@ -128,7 +130,9 @@ impl FunctionShape {
             FuncBody::Block(stmts) => (block_body(&src, def, stmts), false),
             FuncBody::Pipeline(p) => (format!("{}\n", slice(&src, p.span).trim()), true),
         };
-        let delegate = pipeline || (def_column > 0 && reads_enclosing_names(&module));
+        let delegate = pipeline
+            || (def_column > 0 && reads_enclosing_names(&module))
+            || crate::gate::writes_program_state(def);
         Ok(FunctionShape {
             name: def.name.name.as_str().to_string(),
             params,

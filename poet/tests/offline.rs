@@ -9,7 +9,7 @@ use dana_interpreter::types::{self, CheckOptions};
 use dana_interpreter::value::{repr::repr, Globals, Value};
 use dana_interpreter::ExcKind;
 use dana_poet::domains::{DomainError, Domains};
-use dana_poet::gate::{validate, GateInput, GateReport, MAX_CODE_BYTES};
+use dana_poet::gate::{validate, GateInput, GateReport, ProgramNames, MAX_CODE_BYTES};
 use dana_poet::offline::enhance;
 use dana_poet::shape::FunctionShape;
 use std::path::PathBuf;
@@ -229,6 +229,7 @@ fn gate(l: &mut Loaded, code: &str, shape: &FunctionShape, caps: &[&str]) -> Gat
         shape,
         capabilities: &caps,
         options: gate_options(l),
+        program: ProgramNames::from_globals(&l.module),
     })
 }
 

@@ -8,7 +8,9 @@ use super::diag::{Code, Diagnostic};
 use super::CheckOptions;
 use crate::builtins::signatures::{parse_signature, parse_type};
 use crate::value::TypeAnn;
-use dana_grammar::ast::{Expr, ExprKind, FunctionDef, Module, Span, Stmt, StmtKind, TypeExpr};
+use dana_grammar::ast::{
+    Expr, ExprKind, FPart, FunctionDef, Module, Span, Stmt, StmtKind, TypeExpr, UnaryOp,
+};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -103,10 +105,12 @@ pub enum StmtClass {
     FunctionDef,
     Struct,
     Interface,
-    /// An assignment whose value makes no call (`LIMIT = 10`, `_NAMES = ["a"]`).
+    /// An assignment of a literal value to names (`LIMIT = 10`, `_NAMES = ["a"]`, `X = -1`).
     Constant,
-    /// Any other assignment (its value runs code at import).
+    /// Any other assignment to names (its value runs code at import, or reads other names).
     Assignment,
+    /// An assignment to an attribute or an item (`m.x = 1`, `d["k"] = 2`).
+    Store,
     Import,
     /// A string literal on its own (a module docstring).
     Docstring,
@@ -125,8 +129,10 @@ impl StmtClass {
             StmtKind::FunctionDef(_) => StmtClass::FunctionDef,
             StmtKind::Struct(_) => StmtClass::Struct,
             StmtKind::Interface(_) => StmtClass::Interface,
-            StmtKind::Assign { value, .. } => assignment_class(Some(value)),
-            StmtKind::TypedAssign { value, .. } => assignment_class(value.as_ref()),
+            StmtKind::Assign { targets, value } => assignment_class(targets, Some(value)),
+            StmtKind::TypedAssign { target, value, .. } => {
+                assignment_class(std::slice::from_ref(target), value.as_ref())
+            }
             StmtKind::AugAssign { .. } => StmtClass::Assignment,
             StmtKind::Import { .. } | StmtKind::FromImport { .. } => StmtClass::Import,
             StmtKind::Expr(e) if matches!(e.kind, ExprKind::Str(_)) => StmtClass::Docstring,
@@ -143,7 +149,10 @@ impl StmtClass {
             StmtClass::Struct => "a struct definition",
             StmtClass::Interface => "an interface definition",
             StmtClass::Constant => "a constant",
-            StmtClass::Assignment => "an assignment that runs code",
+            StmtClass::Assignment => {
+                "an assignment whose value is not a literal (it would run code at load time)"
+            }
+            StmtClass::Store => "an assignment to an attribute or item",
             StmtClass::Import => "an import",
             StmtClass::Docstring => "a docstring",
             StmtClass::Pass => "pass",
@@ -154,19 +163,46 @@ impl StmtClass {
     }
 }
 
-fn assignment_class(value: Option<&Expr>) -> StmtClass {
-    let mut calls = false;
-    if let Some(v) = value {
-        crate::resolve::visit_expr(v, &mut |x| {
-            if matches!(x.kind, ExprKind::Call { .. } | ExprKind::Lambda(_)) {
-                calls = true;
-            }
-        });
+fn assignment_class(targets: &[Expr], value: Option<&Expr>) -> StmtClass {
+    if !targets.iter().all(names_only) {
+        return StmtClass::Store;
     }
-    if calls {
-        StmtClass::Assignment
-    } else {
+    if value.is_none_or(is_literal) {
         StmtClass::Constant
+    } else {
+        StmtClass::Assignment
+    }
+}
+
+/// A target made of names only (`x`, `a, b`, `public:x`).
+fn names_only(t: &Expr) -> bool {
+    match &t.kind {
+        ExprKind::Name { .. } => true,
+        ExprKind::Tuple(v) | ExprKind::List(v) => v.iter().all(names_only),
+        ExprKind::Starred(x) => names_only(x),
+        _ => false,
+    }
+}
+
+/// A literal value: a number (negative ones too), a string without interpolation, a bool,
+/// `None`, or a list, tuple, set or dict of literals. Evaluating one runs no code and reads
+/// no name.
+pub fn is_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::BigInt(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None => true,
+        ExprKind::Unary(UnaryOp::Neg | UnaryOp::Pos, inner) => matches!(
+            inner.kind,
+            ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_)
+        ),
+        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => v.iter().all(is_literal),
+        ExprKind::Dict(v) => v.iter().all(|(k, x)| is_literal(k) && is_literal(x)),
+        ExprKind::FString(parts) => parts.iter().all(|p| matches!(p, FPart::Lit(_))),
+        _ => false,
     }
 }
 
@@ -207,6 +243,7 @@ impl AllowedToplevel {
                 StmtClass::Interface,
                 StmtClass::Constant,
                 StmtClass::Assignment,
+                StmtClass::Store,
                 StmtClass::Import,
                 StmtClass::Docstring,
                 StmtClass::Pass,
@@ -340,7 +377,7 @@ fn allowed_help(a: &AllowedToplevel) -> String {
 }
 
 /// `name` is allowed when listed, or when its module is listed as `m` or `m.*`.
-fn allowed(allow: &HashSet<String>, name: &str) -> bool {
+pub fn allowed(allow: &HashSet<String>, name: &str) -> bool {
     if allow.contains(name) {
         return true;
     }

@@ -295,3 +295,37 @@ fn poet_type_errors_are_reported() {
         vec![("warning", "unused-parameter"), ("error", "return-type")]
     );
 }
+
+#[test]
+fn poet_constants_are_literal_assignments_to_names() {
+    let class = |src: &str| {
+        let m = dana_grammar::parse_module(src).expect("parses");
+        StmtClass::of(&m.body[0])
+    };
+    for src in [
+        "X = -1",
+        "X = -2.5",
+        "X, Y = 1, \"a\"",
+        "X = (True, [2.5, None], {\"k\": {1, 2}})",
+        "X = f\"plain\"",
+        "X: int = 3",
+        "public:x = 1",
+    ] {
+        assert_eq!(class(src), StmtClass::Constant, "{src}");
+    }
+    for src in [
+        "X = [x for x in [1]]",
+        "X = len([1])",
+        "X = f\"{len('a')}\"",
+        "X = Y",
+        "X = lambda :: 1",
+        "X = -Y",
+        "X = {\"k\": Y}",
+    ] {
+        assert_eq!(class(src), StmtClass::Assignment, "{src}");
+    }
+    assert_eq!(class("m.x = 1"), StmtClass::Store);
+    assert_eq!(class("d[\"k\"] = 1"), StmtClass::Store);
+    assert!(!AllowedToplevel::poet().kinds.contains(&StmtClass::Store));
+    assert!(AllowedToplevel::any().kinds.contains(&StmtClass::Store));
+}
