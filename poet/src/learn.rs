@@ -268,7 +268,7 @@ impl PoetFunction {
 
     /// Emits one event of a learning attempt: `chain` is its (correlation, causation) pair, or
     /// `None` for the request that starts the flow. Returns the event's id.
-    fn learning_event(
+    pub(crate) fn learning_event(
         &self,
         rt: &crate::PoetRuntime,
         it: &mut Interp,

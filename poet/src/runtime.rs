@@ -513,6 +513,25 @@ pub(crate) struct Background {
     key: String,
 }
 
+/// `v` with every string longer than `max` characters cut (an event stays small whatever an
+/// LLM answered or an error said).
+fn clip_strings(v: &serde_json::Value, max: usize) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => match s.char_indices().nth(max) {
+            Some((i, _)) => J::String(format!("{}… ({} bytes cut)", &s[..i], s.len() - i)),
+            None => v.clone(),
+        },
+        J::Array(a) => J::Array(a.iter().map(|x| clip_strings(x, max)).collect()),
+        J::Object(o) => J::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), clip_strings(x, max)))
+                .collect(),
+        ),
+        _ => v.clone(),
+    }
+}
+
 fn last_problem(attempts: &[serde_json::Value]) -> String {
     let Some(last) = attempts.last() else {
         return "no answer".into();
@@ -711,7 +730,32 @@ impl PoetFunction {
                     offline_code: offline_code.clone(),
                     capabilities: granted.clone(),
                 };
+                let rt = self.rt();
+                let flow = rt.as_ref().map(|rt| {
+                    self.learning_event(
+                        rt,
+                        it,
+                        "enhancement.requested",
+                        None,
+                        serde_json::json!({"function_name": self.store_name, "model": model,
+                            "reason": if current.is_some() { "the function or its decorator changed" } else { "first use of the function" }}),
+                    )
+                });
                 candidate = self.generate_llm(it, &job, None, &mut attempts);
+                if let (Some(rt), Some(flow)) = (&rt, &flow) {
+                    let (kind, outcome) = match &candidate {
+                        Some(_) => ("enhancement.completed", "accepted"),
+                        None => ("enhancement.failed", "every attempt was refused"),
+                    };
+                    self.learning_event(
+                        rt,
+                        it,
+                        kind,
+                        Some((flow, flow)),
+                        serde_json::json!({"function_name": self.store_name, "generator": format!("llm:{model}"),
+                            "outcome": outcome, "attempts": clip_strings(&serde_json::json!(attempts), 2000)}),
+                    );
+                }
                 if candidate.is_none() {
                     warn(
                         it,
