@@ -27,13 +27,14 @@ pub enum ExcKind {
     TimeoutError,
     RecursionError,
     LimitError,
+    MemoryError,
     SyntaxError,
     StopIteration,
     NotImplementedError,
 }
 
 impl ExcKind {
-    pub const ALL: [ExcKind; 20] = [
+    pub const ALL: [ExcKind; 21] = [
         ExcKind::Exception,
         ExcKind::ArithmeticError,
         ExcKind::ZeroDivisionError,
@@ -51,6 +52,7 @@ impl ExcKind {
         ExcKind::TimeoutError,
         ExcKind::RecursionError,
         ExcKind::LimitError,
+        ExcKind::MemoryError,
         ExcKind::SyntaxError,
         ExcKind::StopIteration,
         ExcKind::NotImplementedError,
@@ -75,6 +77,7 @@ impl ExcKind {
             ExcKind::TimeoutError => "TimeoutError",
             ExcKind::RecursionError => "RecursionError",
             ExcKind::LimitError => "LimitError",
+            ExcKind::MemoryError => "MemoryError",
             ExcKind::SyntaxError => "SyntaxError",
             ExcKind::StopIteration => "StopIteration",
             ExcKind::NotImplementedError => "NotImplementedError",
@@ -200,6 +203,7 @@ ctor!(import_error, ImportError);
 ctor!(assertion_error, AssertionError);
 ctor!(recursion_error, RecursionError);
 ctor!(limit_error, LimitError);
+ctor!(memory_error, MemoryError);
 ctor!(timeout_error, TimeoutError);
 
 /// The closest candidate to `name` among `candidates` (edit distance ≤ 1/3 of the length, at

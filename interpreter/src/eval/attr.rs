@@ -233,8 +233,10 @@ impl Interp {
         if m.append {
             if let (Value::List(list), [Arg::Pos(e)]) = (&recv, m.args.as_slice()) {
                 let v = self.operand(fr, e)?;
-                list.borrow_mut().push(v);
-                return Ok(Value::None);
+                return match crate::limits::memory::push_checked(&mut *list.borrow_mut(), v) {
+                    Ok(()) => Ok(Value::None),
+                    Err(e) => Err(self.locate(e, m.span, fr.src)),
+                };
             }
         }
         if m.simple {
