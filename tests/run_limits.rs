@@ -104,7 +104,7 @@ fn the_message_names_the_limit_and_how_to_raise_it() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("memory limit of 256 MiB exceeded"), "{err}");
-    assert!(err.contains("--max-memory"), "{err}");
+    assert!(err.contains("--max-memory 1G"), "{err}");
 }
 
 #[test]

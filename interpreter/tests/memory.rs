@@ -70,7 +70,8 @@ fn many_values_under_the_per_value_caps_hit_the_total_limit() {
         e.message
     );
     assert_eq!(e.location.as_ref().map(|l| l.line), Some(3));
-    assert!(e.help.as_deref().unwrap_or("").contains("--max-memory"));
+    let help = e.help.as_deref().unwrap_or("");
+    assert!(help.contains("--max-memory 1G"), "{help}");
 }
 
 #[test]

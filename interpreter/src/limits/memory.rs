@@ -276,11 +276,19 @@ pub(crate) fn memory_error(need: Option<usize>) -> Exc {
         (None, Some(u)) => msg.push_str(&format!(" ({} in use)", format_size(u))),
         (None, None) => {}
     }
-    let help = if allowance {
+    let help = if limit == usize::MAX {
+        "the system refused the allocation".to_string()
+    } else if allowance {
         "a POET stage or trial runs under an allowance on top of the program's memory in use"
+            .to_string()
     } else {
-        "raise the limit: `dana run --max-memory 4G` or DANA_MAX_MEMORY=4G; \
-         EngineBuilder::max_memory when embedding"
+        // Suggest a limit that fits what was asked for: twice the limit, or more.
+        let wanted = need.unwrap_or(0).saturating_add(used.unwrap_or(0));
+        let gib = limit.saturating_mul(2).max(wanted).div_ceil(1 << 30).max(1);
+        format!(
+            "raise the limit: `dana run --max-memory {gib}G` or DANA_MAX_MEMORY={gib}G; \
+             EngineBuilder::max_memory when embedding"
+        )
     };
     RtError::new(ExcKind::MemoryError, msg).with_help(help)
 }
