@@ -167,6 +167,23 @@ pub mod engine {
                 ..self
             }
         }
+        /// Stops a run whose memory grows past `bytes` with a `MemoryError` (default: the
+        /// interpreter's [`dana_interpreter::limits::default_max_memory`]). The `dana` binary
+        /// measures memory with [`dana_interpreter::limits::CountingAlloc`]; a host measures
+        /// it by installing that allocator too.
+        pub fn max_memory(self, bytes: usize) -> Self {
+            EngineBuilder {
+                core: self.core.max_memory(bytes),
+                ..self
+            }
+        }
+        /// Removes the memory limit.
+        pub fn unlimited_memory(self) -> Self {
+            EngineBuilder {
+                core: self.core.unlimited_memory(),
+                ..self
+            }
+        }
         /// Hands `print` output to `f`.
         pub fn on_print(self, f: impl FnMut(&str) + 'static) -> Self {
             EngineBuilder {

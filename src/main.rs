@@ -2,8 +2,10 @@
 
 use dana::poet_cmd;
 
+/// mimalloc, counted per thread so that the memory limit (`--max-memory`) has a measure.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: dana_interpreter::limits::CountingAlloc<mimalloc::MiMalloc> =
+    dana_interpreter::limits::CountingAlloc::new(mimalloc::MiMalloc);
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -24,7 +26,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a .na file; calls its main(...) afterwards when it defines one.
+    ///
+    /// Limits (options go before the file): memory defaults to half of the machine's memory,
+    /// at most 4 GiB ($DANA_MAX_MEMORY overrides it, --max-memory overrides both); there is no
+    /// time or operation limit unless given. A limit hit is a catchable MemoryError,
+    /// TimeoutError or LimitError.
     Run {
+        /// Memory limit: bytes, or a size with K, M, G or T (512M, 2G, 1073741824), or
+        /// `unlimited`.
+        #[arg(long, value_name = "SIZE", value_parser = parse_memory, allow_hyphen_values = true)]
+        max_memory: Option<MemoryLimit>,
+        /// Stop the program after SECS seconds of wall time (a TimeoutError); decimals allowed.
+        #[arg(long, value_name = "SECS", value_parser = parse_timeout, allow_hyphen_values = true)]
+        timeout: Option<std::time::Duration>,
+        /// Stop the program after about N operations (loop iterations and calls; a LimitError).
+        #[arg(long, value_name = "N", value_parser = parse_operations, allow_hyphen_values = true)]
+        max_operations: Option<u64>,
         /// The program to run.
         file: PathBuf,
         /// Arguments for main(): `key=value` pairs become keyword arguments, other words
@@ -59,12 +76,68 @@ enum Command {
     Poet(poet_cmd::PoetArgs),
 }
 
+/// A `--max-memory` value: a size, or `None` for `unlimited`.
+#[derive(Clone, Copy, Debug)]
+struct MemoryLimit(Option<usize>);
+
+fn parse_memory(text: &str) -> Result<MemoryLimit, String> {
+    dana::runner::parse_memory_limit(text).map(MemoryLimit)
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds (e.g. 30 or 0.5), got '{text}'"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(format!(
+            "the timeout must be more than 0 seconds, got '{text}'"
+        ));
+    }
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("the timeout '{text}' is too large"))
+}
+
+fn parse_operations(text: &str) -> Result<u64, String> {
+    let t: String = text.trim().chars().filter(|&c| c != '_').collect();
+    match t.parse::<u64>() {
+        Ok(0) => Err("the operation limit must be more than 0".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "expected a whole number of operations (e.g. 1000000), got '{text}'"
+        )),
+    }
+}
+
+/// `dana run [OPTIONS] FILE ARGS…`: every word after the file is the program's, even one that
+/// looks like a `run` option (`dana run prog.na --timeout 5` passes both words to `main`), as
+/// with `python prog.py --flag`. Clap would take a known option anywhere, so a `--` is put in
+/// front of the file.
+fn file_ends_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.get(1).and_then(|a| a.to_str()) != Some("run") {
+        return args;
+    }
+    let mut i = 2;
+    while let Some(a) = args.get(i).and_then(|a| a.to_str()) {
+        match a {
+            "--" => return args,
+            "--max-memory" | "--timeout" | "--max-operations" => i += 2,
+            _ if a.starts_with('-') => i += 1,
+            _ => {
+                args.insert(i, "--".into());
+                return args;
+            }
+        }
+    }
+    args
+}
+
 /// The interpreter recurses on the Rust stack; a large thread stack keeps deep (but
 /// limit-respecting) Dana programs far from a native stack overflow.
 const STACK_SIZE: usize = 512 * 1024 * 1024;
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(file_ends_run_options(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -76,7 +149,20 @@ fn main() {
         .name("dana".into())
         .stack_size(STACK_SIZE)
         .spawn(move || match cli.command {
-            Command::Run { file, args } => dana::runner::run_file(&file, &args),
+            Command::Run {
+                file,
+                args,
+                max_memory,
+                timeout,
+                max_operations,
+            } => {
+                let limits = dana::runner::RunLimits {
+                    max_memory: max_memory.map(|m| m.0),
+                    timeout,
+                    max_operations,
+                };
+                dana::runner::run_file_with(&file, &args, &limits)
+            }
             Command::Check { files, json } => dana::runner::check_files(&files, json),
             Command::Repl => dana::repl::run(),
             Command::Poet(args) => poet_cmd::run(args),

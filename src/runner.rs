@@ -47,9 +47,56 @@ fn print_runtime_error(e: &RtError, it: &Interp) {
     eprint!("{}", render(&report, use_color()));
 }
 
+/// The limits of one `dana run` (the command-line options; `None`: not given).
+#[derive(Clone, Debug, Default)]
+pub struct RunLimits {
+    /// `--max-memory`: `Some(None)` is `unlimited`; `None` means `$DANA_MAX_MEMORY`, else the
+    /// default ([`dana_interpreter::limits::default_max_memory`]).
+    pub max_memory: Option<Option<usize>>,
+    /// `--timeout`: wall time from the start of the run.
+    pub timeout: Option<std::time::Duration>,
+    /// `--max-operations`.
+    pub max_operations: Option<u64>,
+}
+
+/// Parses a memory limit as `--max-memory` and `DANA_MAX_MEMORY` take it: a size (`512M`,
+/// `2G`, `1073741824`) or `unlimited`/`none` (`Ok(None)`).
+pub fn parse_memory_limit(text: &str) -> Result<Option<usize>, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "unlimited" | "none" => Ok(None),
+        _ => dana_interpreter::limits::parse_size(text).map(Some),
+    }
+}
+
+/// The memory limit of a run: the option, else `$DANA_MAX_MEMORY`, else the default.
+fn memory_limit(limits: &RunLimits) -> Result<Option<usize>, String> {
+    if let Some(m) = limits.max_memory {
+        return Ok(m);
+    }
+    match std::env::var("DANA_MAX_MEMORY") {
+        Ok(v) if !v.trim().is_empty() => {
+            parse_memory_limit(&v).map_err(|e| format!("DANA_MAX_MEMORY: {e}"))
+        }
+        _ => Ok(Some(dana_interpreter::limits::default_max_memory())),
+    }
+}
+
 /// Runs a program file, then its `main(...)` with the command-line arguments; returns the exit
-/// code.
+/// code. The limits are the defaults (and `$DANA_MAX_MEMORY`).
 pub fn run_file(path: &Path, args: &[String]) -> i32 {
+    run_file_with(path, args, &RunLimits::default())
+}
+
+/// [`run_file`] under the limits of the command line.
+pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
+    let max_memory = match memory_limit(limits) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("  help: give a size such as 512M, 2G or 1073741824, or `unlimited`");
+            return EXIT_USAGE;
+        }
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -66,6 +113,13 @@ pub fn run_file(path: &Path, args: &[String]) -> i32 {
         }
     };
     let mut it = new_interp();
+    it.limits.max_memory = max_memory;
+    it.limits.max_operations = limits.max_operations;
+    // A deadline past what the clock can represent is no deadline.
+    it.limits.deadline = limits
+        .timeout
+        .and_then(|t| std::time::Instant::now().checked_add(t));
+    it.reset_operations();
     let file: Arc<str> = Arc::from(name.as_str());
     let globals = it.new_globals("__main__", Some(file.clone()));
     let src = Rc::new(SourceFile::new(file, text.as_str()));

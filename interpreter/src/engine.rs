@@ -194,6 +194,8 @@ struct EngineLimits {
     max_operations: Option<u64>,
     max_call_depth: Option<usize>,
     timeout: Option<Duration>,
+    /// `None`: the default ([`crate::limits::default_max_memory`]); `Some(None)`: unlimited.
+    max_memory: Option<Option<usize>>,
 }
 
 /// Configures an [`Engine`]: installers (standard library, POET), limits, print handler.
@@ -247,6 +249,31 @@ impl EngineBuilder {
         self
     }
 
+    /// Stops a run whose memory grows past `bytes` with a catchable `MemoryError` (measured
+    /// from when the engine was built, so values kept between runs count). The default is
+    /// [`crate::limits::default_max_memory`]. The limit is measured by
+    /// [`crate::limits::CountingAlloc`], which the host installs as its global allocator;
+    /// without it, only single allocations larger than `bytes` (and the size caps of strings
+    /// and lists) are refused.
+    ///
+    /// ```
+    /// let mut engine = dana_interpreter::engine::Engine::builder()
+    ///     .max_memory(64 << 20)
+    ///     .build();
+    /// let err = engine.run_source("s = 'x' * (100 * 1024 * 1024)\n").unwrap_err();
+    /// assert!(err.to_string().contains("MemoryError"), "{err}");
+    /// ```
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.limits.max_memory = Some(Some(bytes));
+        self
+    }
+
+    /// Removes the memory limit (allocations then fail only when the system refuses them).
+    pub fn unlimited_memory(mut self) -> Self {
+        self.limits.max_memory = Some(None);
+        self
+    }
+
     /// Hands `print` output to `f` instead of standard output.
     pub fn on_print(mut self, f: impl FnMut(&str) + 'static) -> Self {
         self.print = Some(Box::new(f));
@@ -278,6 +305,9 @@ impl EngineBuilder {
             interp.limits.max_call_depth = d;
         }
         interp.limits.max_operations = self.limits.max_operations;
+        if let Some(m) = self.limits.max_memory {
+            interp.limits.max_memory = m;
+        }
         Engine {
             interp,
             limits: self.limits,
@@ -559,8 +589,15 @@ impl Engine {
     fn start_run(&mut self) {
         self.interp.reset_operations();
         self.interp.limits.max_operations = self.limits.max_operations;
-        self.interp.limits.deadline = self.limits.timeout.map(|t| Instant::now() + t);
+        self.interp.limits.deadline = self
+            .limits
+            .timeout
+            .and_then(|t| Instant::now().checked_add(t));
         self.interp.limits.cancel = Some(self.cancel.clone());
+        if let Some(m) = self.limits.max_memory {
+            self.interp.limits.max_memory = m;
+        }
+        self.interp.refresh_memory_limit();
     }
 
     fn runtime_error(&self, e: crate::error::Exc) -> Error {

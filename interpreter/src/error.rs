@@ -27,6 +27,7 @@ pub enum ExcKind {
     TimeoutError,
     RecursionError,
     LimitError,
+    MemoryError,
     SyntaxError,
     StopIteration,
     NotImplementedError,
@@ -34,7 +35,7 @@ pub enum ExcKind {
 }
 
 impl ExcKind {
-    pub const ALL: [ExcKind; 21] = [
+    pub const ALL: [ExcKind; 22] = [
         ExcKind::Exception,
         ExcKind::ArithmeticError,
         ExcKind::ZeroDivisionError,
@@ -52,6 +53,7 @@ impl ExcKind {
         ExcKind::TimeoutError,
         ExcKind::RecursionError,
         ExcKind::LimitError,
+        ExcKind::MemoryError,
         ExcKind::SyntaxError,
         ExcKind::StopIteration,
         ExcKind::NotImplementedError,
@@ -77,6 +79,7 @@ impl ExcKind {
             ExcKind::TimeoutError => "TimeoutError",
             ExcKind::RecursionError => "RecursionError",
             ExcKind::LimitError => "LimitError",
+            ExcKind::MemoryError => "MemoryError",
             ExcKind::SyntaxError => "SyntaxError",
             ExcKind::StopIteration => "StopIteration",
             ExcKind::NotImplementedError => "NotImplementedError",
@@ -203,6 +206,7 @@ ctor!(import_error, ImportError);
 ctor!(assertion_error, AssertionError);
 ctor!(recursion_error, RecursionError);
 ctor!(limit_error, LimitError);
+ctor!(memory_error, MemoryError);
 ctor!(timeout_error, TimeoutError);
 
 /// The closest candidate to `name` among `candidates` (edit distance ≤ 1/3 of the length, at

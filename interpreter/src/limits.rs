@@ -1,8 +1,18 @@
-//! Resource limits: operation budget, call depth, wall-clock deadline, cancellation.
+//! Resource limits: operation budget, call depth, wall-clock deadline, cancellation, memory.
 //!
 //! The evaluator counts operations (loop iterations and calls) with a cheap countdown and only
 //! looks at the clock, the cancellation flag and the budget every [`CHECK_EVERY`] operations,
-//! so the checks cost a decrement and a branch on the hot path.
+//! so the checks cost a decrement and a branch on the hot path. Memory is measured by the
+//! counting allocator of [`memory`] (checked at the same slow check, and before every large
+//! allocation).
+
+pub mod memory;
+
+pub use crate::value::ops::{MAX_LIST_LEN, MAX_STR_LEN};
+pub use memory::{
+    check_alloc, check_progress, counting_installed, default_max_memory, parse_size, thread_usage,
+    CountingAlloc, Progress,
+};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,6 +32,11 @@ pub struct Limits {
     pub deadline: Option<Instant>,
     /// Set to `true` from another thread to stop the run (a `LimitError`, "cancelled").
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Maximum bytes the interpreter's thread may hold on top of what it held when the
+    /// interpreter was created (a `MemoryError` beyond it); `None` = unlimited. Measured by
+    /// [`CountingAlloc`]; without it only single allocations larger than the limit are refused.
+    /// Default: [`default_max_memory`].
+    pub max_memory: Option<usize>,
 }
 
 impl Default for Limits {
@@ -31,6 +46,7 @@ impl Default for Limits {
             max_operations: None,
             deadline: None,
             cancel: None,
+            max_memory: Some(default_max_memory()),
         }
     }
 }

@@ -38,6 +38,7 @@ pub(super) fn enumerate(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
         None => 0,
     };
     let items = ops::iter_to_vec(&args.pos[0])?;
+    ops::check_new_items(items.len(), items.len().saturating_mul(ops::tuple_bytes(2)))?;
     let mut out = Vec::with_capacity(items.len());
     for (i, v) in items.into_iter().enumerate() {
         let n = start
@@ -78,6 +79,7 @@ pub(super) fn zip(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
             )));
         }
     }
+    ops::check_new_items(n, n.saturating_mul(ops::tuple_bytes(cols.len())))?;
     let out = (0..n)
         .map(|i| Value::tuple(cols.iter().map(|c| c[i].clone()).collect()))
         .collect();

@@ -243,8 +243,10 @@ impl Interp {
                     crate::sandbox::check_mutation(&recv)?;
                 }
                 let v = self.operand(fr, e)?;
-                list.borrow_mut().push(v);
-                return Ok(Value::None);
+                return match crate::limits::memory::push_checked(&mut *list.borrow_mut(), v) {
+                    Ok(()) => Ok(Value::None),
+                    Err(e) => Err(self.locate(e, m.span, fr.src)),
+                };
             }
         }
         if m.simple {

@@ -20,6 +20,9 @@ pub(crate) enum Iter {
     Tuple(Rc<Vec<Value>>, usize),
     /// Keys by position; a change of size while iterating is an error (as in Python).
     Dict(Rc<RefCell<DictMap>>, usize, usize),
+    /// The characters of a string, from a byte offset (not materialised: a loop over a large
+    /// string costs no memory).
+    Chars(Rc<String>, usize),
     Items(std::vec::IntoIter<Value>),
 }
 
@@ -34,7 +37,8 @@ impl Iter {
             Value::List(l) => Iter::List(l.clone(), 0),
             Value::Tuple(t) => Iter::Tuple(t.clone(), 0),
             Value::Dict(d) => Iter::Dict(d.clone(), 0, d.borrow().len()),
-            Value::Str(_) | Value::Set(_) => Iter::Items(ops::iter_to_vec(v)?.into_iter()),
+            Value::Str(s) => Iter::Chars(s.clone(), 0),
+            Value::Set(_) => Iter::Items(ops::iter_to_vec(v)?.into_iter()),
             other => {
                 return Err(type_error(format!(
                     "'{}' object is not iterable",
@@ -81,6 +85,13 @@ impl Iter {
                 *i += 1;
                 k
             }
+            Iter::Chars(s, i) => match s[*i..].chars().next() {
+                Some(c) => {
+                    *i += c.len_utf8();
+                    Some(Value::str(c))
+                }
+                None => None,
+            },
             Iter::Items(it) => it.next(),
         })
     }
@@ -491,7 +502,7 @@ impl Interp {
                 match (&c.kind, &mut *acc) {
                     (CompKind::List(e), Acc::List(v)) => {
                         let x = self.eval(fr, e)?;
-                        v.push(x);
+                        crate::limits::memory::push_checked(v, x)?;
                     }
                     (CompKind::Set(e), Acc::Set(s)) => {
                         let x = self.eval(fr, e)?;

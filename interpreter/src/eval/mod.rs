@@ -128,6 +128,11 @@ pub struct Interp {
     pub search_path: Vec<PathBuf>,
     pub(crate) depth: usize,
     pub limits: Limits,
+    /// The thread's allocation counter when this interpreter was created (memory is measured
+    /// from there).
+    mem_base: isize,
+    /// The POET allowance in force: the counter value it ends at, and its size.
+    mem_allowance: Option<(isize, usize)>,
     fuel: u64,
     ops_used: u64,
     /// Exceptions being handled (for bare `raise`).
@@ -175,11 +180,12 @@ impl Default for Interp {
 impl Interp {
     /// A fresh interpreter with the builtins installed and output to stdout.
     pub fn new() -> Interp {
+        let mem_base = crate::limits::memory::net();
         let mut builtins = HashMap::default();
         for (name, v) in crate::builtins::all() {
             builtins.insert(Sym::intern(name), v);
         }
-        Interp {
+        let mut it = Interp {
             stack: Vec::with_capacity(1024),
             builtins,
             private: HashMap::default(),
@@ -193,6 +199,8 @@ impl Interp {
             search_path: Vec::new(),
             depth: 0,
             limits: Limits::default(),
+            mem_base: 0,
+            mem_allowance: None,
             fuel: CHECK_EVERY,
             ops_used: 0,
             handling: Vec::new(),
@@ -204,7 +212,10 @@ impl Interp {
             hooks: Vec::new(),
             expected: None,
             captured_err: None,
-        }
+        };
+        it.mem_base = mem_base;
+        it.refresh_memory_limit();
+        it
     }
 
     /// From now until [`Interp::release_effects`], program output and standard error are
@@ -264,6 +275,7 @@ impl Interp {
 
     /// Calls any callable value with positional and keyword arguments.
     pub fn call_with(&mut self, f: &Value, args: Args<'_>) -> Result<Value, Exc> {
+        self.refresh_memory_limit();
         self.call_value(f, args.pos.to_vec(), args.kw)
     }
 
@@ -413,10 +425,73 @@ impl Interp {
         r
     }
 
+    /// Runs `f` with at most `allowance` more bytes of memory than the interpreter's thread
+    /// holds now (a POET stage attempt or trial run); the tighter of this allowance and the
+    /// program's own [`Limits::max_memory`] applies, and allowances nest (the inner one can
+    /// only be tighter). Past it, allocations fail with a `MemoryError` ("memory allowance of
+    /// … exceeded") inside `f`; afterwards the program's limit counts again. Memory `f` leaves
+    /// allocated (values it returns or stores) stays counted against the program's limit.
+    ///
+    /// Without [`crate::limits::CountingAlloc`] as the global allocator, only single
+    /// allocations larger than the allowance are refused.
+    pub fn with_memory_allowance<R>(
+        &mut self,
+        allowance: usize,
+        f: impl FnOnce(&mut Interp) -> R,
+    ) -> R {
+        let saved = self.mem_allowance;
+        let ceiling = crate::limits::memory::net()
+            .saturating_add(allowance.min(isize::MAX as usize) as isize);
+        self.mem_allowance = match saved {
+            Some((c, a)) if c <= ceiling => Some((c, a)),
+            _ => Some((ceiling, allowance)),
+        };
+        self.refresh_memory_limit();
+        let r = f(self);
+        self.mem_allowance = saved;
+        self.refresh_memory_limit();
+        r
+    }
+
+    /// Bytes the interpreter's thread holds beyond what it held when this interpreter was
+    /// created; `None` without the counting allocator ([`crate::limits::CountingAlloc`]).
+    pub fn memory_used(&self) -> Option<usize> {
+        crate::limits::memory::thread_usage().map(|_| {
+            crate::limits::memory::net()
+                .saturating_sub(self.mem_base)
+                .max(0) as usize
+        })
+    }
+
+    /// Makes this interpreter's memory limit the one checked on its thread. Runs and calls
+    /// ([`Interp::run_ast`], [`Interp::call`]) and every periodic check do it; call it after
+    /// changing `limits.max_memory` when native code allocates before the next run.
+    pub fn refresh_memory_limit(&self) {
+        let program = self.limits.max_memory.map(|m| {
+            let m = m.min(isize::MAX as usize) as isize;
+            (self.mem_base.saturating_add(m), m as usize)
+        });
+        let (ceiling, limit, allowance) = match (program, self.mem_allowance) {
+            (Some((p, m)), Some((c, _))) if p <= c => (p, m, false),
+            (_, Some((c, a))) => (c, a, true),
+            (Some((p, m)), None) => (p, m, false),
+            (None, None) => (isize::MAX, usize::MAX, false),
+        };
+        crate::limits::memory::set_ceiling(ceiling, limit, allowance);
+    }
+
     /// Checks the limits now (not at the next [`CHECK_EVERY`] boundary).
     pub fn check_limits(&mut self) -> Result<(), Exc> {
         let hit = match self.limits.check(self.operations()) {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                self.refresh_memory_limit();
+                let Err(e) = crate::limits::memory::check_usage() else {
+                    return Ok(());
+                };
+                self.ops_used = self.operations();
+                self.fuel = 1;
+                return Err(e);
+            }
             Err(hit) => hit,
         };
         // Once a limit is hit every later operation fails too, so a program that catches the
@@ -587,6 +662,7 @@ impl Interp {
         globals: &Rc<Globals>,
         src: &Rc<SourceFile>,
     ) -> Result<(), Exc> {
+        self.refresh_memory_limit();
         self.sources.insert(src.name.clone(), src.clone());
         let code = crate::resolve::Resolver::new(globals.clone(), src.clone()).module(module)?;
         let base = self.stack.len();

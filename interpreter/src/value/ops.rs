@@ -17,10 +17,43 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 /// Strings built by an operator (`*`, `+`) may not exceed this many bytes.
-pub(crate) const MAX_STR_LEN: usize = 1 << 28;
+pub const MAX_STR_LEN: usize = 1 << 28;
 /// Lists and tuples built by an operator, or materialised from a range, may not exceed this
 /// many items (16 bytes each).
-pub(crate) const MAX_LIST_LEN: usize = 1 << 25;
+pub const MAX_LIST_LEN: usize = 1 << 25;
+
+/// Bytes one item slot of a list, tuple or argument vector takes.
+pub(crate) const VALUE_BYTES: usize = std::mem::size_of::<Value>();
+/// Bytes one new string value takes besides its text: its slot, the `Rc` box and the
+/// allocator's smallest block for the text.
+pub(crate) const STR_ITEM_BYTES: usize =
+    VALUE_BYTES + std::mem::size_of::<Rc<String>>() * 2 + std::mem::size_of::<String>() + 16;
+
+/// Bytes one new tuple of `n` items takes besides its slot (the `Rc` box and the items).
+pub(crate) fn tuple_bytes(n: usize) -> usize {
+    std::mem::size_of::<Vec<Value>>() + 16 + n.saturating_mul(VALUE_BYTES)
+}
+
+/// Checks, before building it, a new list (or tuple) of `n` items that also needs `extra`
+/// bytes besides its item slots: a `MemoryError` over the memory limit, then a `LimitError`
+/// over the size cap [`MAX_LIST_LEN`].
+pub(crate) fn check_new_items(n: usize, extra: usize) -> Result<(), Exc> {
+    crate::limits::check_alloc(n.saturating_mul(VALUE_BYTES).saturating_add(extra))?;
+    if n > MAX_LIST_LEN {
+        return Err(limit_error("list too large"));
+    }
+    Ok(())
+}
+
+/// Checks, before building it, a new string of `n` bytes: a `MemoryError` over the memory
+/// limit, then a `LimitError` over the size cap [`MAX_STR_LEN`].
+pub(crate) fn check_new_str(n: usize) -> Result<(), Exc> {
+    crate::limits::check_alloc(n)?;
+    if n > MAX_STR_LEN {
+        return Err(limit_error("string too large"));
+    }
+    Ok(())
+}
 
 /// Equality and ordering recurse into containers; deeper than this, containers compare by
 /// identity only (so a pathological structure cannot overflow the stack).
@@ -68,12 +101,7 @@ fn repeat(seq: &Value, n: usize) -> Result<Value, Exc> {
             if s.is_empty() || n == 0 {
                 return Ok(Value::str(""));
             }
-            if s.len()
-                .checked_mul(n)
-                .is_none_or(|total| total > MAX_STR_LEN)
-            {
-                return Err(limit_error("string too large"));
-            }
+            check_new_str(s.len().saturating_mul(n))?;
             Ok(Value::str(s.repeat(n)))
         }
         Value::List(l) => {
@@ -89,8 +117,8 @@ fn repeat_items(items: &[Value], n: usize) -> Result<Vec<Value>, Exc> {
     if items.is_empty() || n == 0 {
         return Ok(Vec::new());
     }
-    let total = items.len().checked_mul(n).filter(|&t| t <= MAX_LIST_LEN);
-    let total = total.ok_or_else(|| limit_error("list too large"))?;
+    let total = items.len().saturating_mul(n);
+    check_new_items(total, 0)?;
     let mut out = Vec::with_capacity(total);
     for _ in 0..n {
         out.extend_from_slice(items);
@@ -103,9 +131,7 @@ fn is_seq(v: &Value) -> bool {
 }
 
 fn concat_items(a: &[Value], b: &[Value]) -> Result<Vec<Value>, Exc> {
-    if a.len() + b.len() > MAX_LIST_LEN {
-        return Err(limit_error("list too large"));
-    }
+    check_new_items(a.len() + b.len(), 0)?;
     let mut out = Vec::with_capacity(a.len() + b.len());
     out.extend_from_slice(a);
     out.extend_from_slice(b);
@@ -185,9 +211,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
 
 /// `x + y` for texts, within the size limit.
 fn join2(x: &str, y: &str) -> Result<Value, Exc> {
-    if x.len() + y.len() > MAX_STR_LEN {
-        return Err(limit_error("string too large"));
-    }
+    check_new_str(x.len() + y.len())?;
     let mut s = String::with_capacity(x.len() + y.len());
     s.push_str(x);
     s.push_str(y);
@@ -474,13 +498,42 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, Exc> {
 /// The elements of an iterable (list, tuple, str → chars, dict → keys, set, range).
 pub fn iter_to_vec(v: &Value) -> Result<Vec<Value>, Exc> {
     match v {
-        Value::List(l) => Ok(l.borrow().clone()),
-        Value::Tuple(t) => Ok(t.to_vec()),
-        Value::Str(s) => Ok(s.chars().map(|c| Value::str(c.to_string())).collect()),
-        Value::Dict(d) => Ok(d.borrow().keys().map(|k| k.0.clone()).collect()),
-        Value::Set(s) => Ok(s.borrow().iter().map(|k| k.0.clone()).collect()),
+        // Copies of existing containers: the memory limit only (they passed the caps when
+        // they were built).
+        Value::List(l) => {
+            let l = l.borrow();
+            crate::limits::check_alloc(l.len().saturating_mul(VALUE_BYTES))?;
+            Ok(l.clone())
+        }
+        Value::Tuple(t) => {
+            crate::limits::check_alloc(t.len().saturating_mul(VALUE_BYTES))?;
+            Ok(t.to_vec())
+        }
+        Value::Str(s) => {
+            // One string value per character: bounded by the byte length before counting.
+            check_new_items(
+                s.len(),
+                s.len().saturating_mul(STR_ITEM_BYTES - VALUE_BYTES),
+            )
+            .or_else(|_| {
+                let n = s.chars().count();
+                check_new_items(n, n.saturating_mul(STR_ITEM_BYTES - VALUE_BYTES))
+            })?;
+            Ok(s.chars().map(|c| Value::str(c.to_string())).collect())
+        }
+        Value::Dict(d) => {
+            let d = d.borrow();
+            crate::limits::check_alloc(d.len().saturating_mul(VALUE_BYTES))?;
+            Ok(d.keys().map(|k| k.0.clone()).collect())
+        }
+        Value::Set(s) => {
+            let s = s.borrow();
+            crate::limits::check_alloc(s.len().saturating_mul(VALUE_BYTES))?;
+            Ok(s.iter().map(|k| k.0.clone()).collect())
+        }
         Value::Range(r) => {
             let n = r.len();
+            crate::limits::check_alloc(n.saturating_mul(VALUE_BYTES))?;
             if n > MAX_LIST_LEN {
                 return Err(limit_error("range too large to materialise"));
             }

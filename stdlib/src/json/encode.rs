@@ -2,7 +2,8 @@
 //! indent), `ensure_ascii` escaping, `NaN`/`Infinity`, floats in Python repr, keys converted
 //! like Python (`1` → `"1"`, `True` → `"true"`), struct instances as objects.
 
-use dana_interpreter::error::{recursion_error, type_error, value_error, Exc};
+use dana_interpreter::error::{limit_error, recursion_error, type_error, value_error, Exc};
+use dana_interpreter::limits::{Progress, MAX_STR_LEN};
 use dana_interpreter::value::{repr, Value};
 
 /// Nesting deeper than this is refused rather than risking the native stack.
@@ -47,6 +48,7 @@ pub fn encode(
         default,
         out: String::new(),
         stack: Vec::new(),
+        progress: Progress::new(),
     };
     e.value(v)?;
     Ok(e.out)
@@ -58,6 +60,8 @@ struct Encoder<'a, 'd> {
     out: String,
     /// Addresses of the containers being encoded, to detect cycles.
     stack: Vec<usize>,
+    /// Memory checks as the text grows (shared values can make it huge).
+    progress: Progress,
 }
 
 /// Appends `s` as a JSON string literal.
@@ -127,6 +131,11 @@ impl Encoder<'_, '_> {
     }
 
     fn value(&mut self, v: &Value) -> Result<(), Exc> {
+        // One list shared many times encodes many times: bound the text before it grows.
+        if self.out.len() > MAX_STR_LEN {
+            return Err(limit_error("string too large"));
+        }
+        self.progress.check(self.out.len())?;
         match v {
             Value::None => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),

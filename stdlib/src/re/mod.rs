@@ -9,8 +9,9 @@ mod translate;
 pub use translate::{escape, translate_pattern, translate_repl, GroupRef};
 
 use crate::{build_module, to_i64};
-use dana_interpreter::error::{index_error, type_error, value_error, Exc};
+use dana_interpreter::error::{index_error, limit_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::limits::{Progress, MAX_STR_LEN};
 use dana_interpreter::value::{Args, Globals, NativeFnPtr, Value};
 use matchobj::{groupindex_dict, new_match, new_pattern, pattern_parts};
 use std::cell::RefCell;
@@ -187,7 +188,15 @@ fn text_arg(v: &Value) -> Result<Rc<String>, Exc> {
 /// Every match, in order, with Python's rules for empty matches: an empty match may follow a
 /// non-empty one directly (the `regex` crate's iterator skips it), but two empty matches never
 /// share a position. `limit` 0 means no limit.
-fn all_captures<'t>(re: &regex::Regex, text: &'t str, limit: usize) -> Vec<regex::Captures<'t>> {
+fn all_captures<'t>(
+    re: &regex::Regex,
+    text: &'t str,
+    limit: usize,
+) -> Result<Vec<regex::Captures<'t>>, Exc> {
+    // Each match holds its group slots: an empty pattern over a long text matches at every
+    // character, so memory is checked as matches accumulate.
+    let per_match = std::mem::size_of::<regex::Captures>() + 16 * (re.captures_len() + 1);
+    let mut progress = Progress::new();
     let mut out = Vec::new();
     let mut pos = 0;
     let mut must_advance = false;
@@ -210,8 +219,9 @@ fn all_captures<'t>(re: &regex::Regex, text: &'t str, limit: usize) -> Vec<regex
         must_advance = m.start() == m.end();
         pos = m.end();
         out.push(caps);
+        progress.check(out.len().saturating_mul(per_match))?;
     }
-    out
+    Ok(out)
 }
 
 fn match_value(c: &Compiled, caps: &regex::Captures, text: &Rc<String>, off: &Offsets) -> Value {
@@ -245,7 +255,7 @@ fn findall_in((pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> {
     let n = c.groups();
     let group =
         |caps: &regex::Captures, i: usize| Value::str(caps.get(i).map_or("", |m| m.as_str()));
-    let out = all_captures(&c.re, &text, 0)
+    let out = all_captures(&c.re, &text, 0)?
         .into_iter()
         .map(|caps| match n {
             0 => group(&caps, 0),
@@ -261,7 +271,7 @@ fn finditer_in((pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> 
     let c = compile(&pat, flags, Mode::Search)?;
     let off = Offsets::new(&text);
     Ok(Value::list(
-        all_captures(&c.re, &text, 0)
+        all_captures(&c.re, &text, 0)?
             .iter()
             .map(|caps| match_value(&c, caps, &text, &off))
             .collect(),
@@ -311,9 +321,10 @@ fn sub_in(
         }
     };
     let off = Offsets::new(&text);
+    let mut progress = Progress::new();
     let mut out = String::with_capacity(text.len());
     let (mut last, mut n) = (0, 0i64);
-    for caps in all_captures(&c.re, &text, count as usize) {
+    for caps in all_captures(&c.re, &text, count as usize)? {
         let Some(m) = caps.get(0) else { continue };
         out.push_str(&text[last..m.start()]);
         match &template {
@@ -334,6 +345,10 @@ fn sub_in(
         }
         last = m.end();
         n += 1;
+        if out.len() > MAX_STR_LEN {
+            return Err(limit_error("string too large"));
+        }
+        progress.check(out.len())?;
     }
     out.push_str(&text[last..]);
     Ok((out, n))
@@ -353,7 +368,7 @@ fn split_in(
     let mut out = Vec::new();
     let mut last = 0;
     if maxsplit >= 0 {
-        for caps in all_captures(&c.re, &text, maxsplit as usize) {
+        for caps in all_captures(&c.re, &text, maxsplit as usize)? {
             let Some(m) = caps.get(0) else { continue };
             out.push(Value::str(&text[last..m.start()]));
             // Captured groups are part of the result, as in Python.

@@ -43,7 +43,7 @@ pub(super) fn call_list(
     let first = a.first().copied().flatten().cloned().unwrap_or_default();
     Ok(match name {
         "append" => {
-            list.borrow_mut().push(first);
+            crate::limits::memory::push_checked(&mut *list.borrow_mut(), first)?;
             Value::None
         }
         "extend" => {
@@ -53,6 +53,7 @@ pub(super) fn call_list(
             if l.len() + items.len() > MAX_LIST_LEN {
                 return Err(limit_error("list too large"));
             }
+            crate::limits::memory::reserve(&mut *l, items.len())?;
             l.extend(items);
             Value::None
         }

@@ -4,7 +4,7 @@ use super::{bind, given, int_arg};
 use crate::error::{limit_error, type_error, value_error, Exc};
 use crate::value::coerce::is_py_space;
 use crate::value::format::str_format;
-use crate::value::ops::{iter_to_vec, MAX_STR_LEN};
+use crate::value::ops::{check_new_items, check_new_str, iter_to_vec, MAX_STR_LEN, STR_ITEM_BYTES};
 use crate::value::{Args, Value};
 
 pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
@@ -37,7 +37,7 @@ pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
         "capitalize" => Value::str(capitalize(s)),
         "strip" | "lstrip" | "rstrip" => Value::str(strip(s, name, given(arg(0)))?),
         "split" | "rsplit" => split(s, name == "rsplit", given(arg(0)), given(arg(1)))?,
-        "splitlines" => splitlines(s, arg(0).is_some_and(Value::truthy)),
+        "splitlines" => splitlines(s, arg(0).is_some_and(Value::truthy))?,
         "join" => Value::str(join(s, &first)?),
         "replace" => {
             let (old, new) = (
@@ -160,6 +160,7 @@ fn str_arg<'v>(name: &str, v: &'v Value) -> Result<&'v str, Exc> {
 /// A width for padding methods (huge widths are refused rather than allocated).
 fn width_arg(v: &Value) -> Result<usize, Exc> {
     let w = int_arg(v)?.max(0) as u64;
+    crate::limits::check_alloc(usize::try_from(w).unwrap_or(usize::MAX))?;
     if w > MAX_STR_LEN as u64 {
         return Err(limit_error("string too large"));
     }
@@ -289,12 +290,26 @@ fn split(
     let max = maxsplit.map(int_arg).transpose()?.unwrap_or(-1);
     let max = if max < 0 { usize::MAX } else { max as usize };
     let parts: Vec<String> = match sep {
-        None => split_whitespace(s, from_right, max),
+        None => {
+            // The words, counted first so that the list is refused before it is built.
+            let words = s.split(is_py_space).filter(|w| !w.is_empty()).count();
+            let n = words.min(max.saturating_add(1));
+            check_new_items(n, s.len().saturating_add(n.saturating_mul(STR_ITEM_BYTES)))?;
+            // The characters, while splitting.
+            crate::limits::check_alloc(s.len().saturating_mul(4))?;
+            split_whitespace(s, from_right, max)
+        }
         Some(Value::Str(sep)) => {
             if sep.is_empty() {
                 return Err(value_error("empty separator"));
             }
             let n = max.saturating_add(1);
+            let pieces = s.matches(sep.as_str()).count().saturating_add(1).min(n);
+            check_new_items(
+                pieces,
+                s.len()
+                    .saturating_add(pieces.saturating_mul(STR_ITEM_BYTES)),
+            )?;
             if from_right {
                 let mut v: Vec<String> = s.rsplitn(n, sep.as_str()).map(str::to_owned).collect();
                 v.reverse();
@@ -365,7 +380,12 @@ fn is_line_break(c: char) -> bool {
     )
 }
 
-fn splitlines(s: &str, keepends: bool) -> Value {
+fn splitlines(s: &str, keepends: bool) -> Result<Value, Exc> {
+    let lines = s.chars().filter(|&c| is_line_break(c)).count() + 1;
+    check_new_items(
+        lines,
+        s.len().saturating_add(lines.saturating_mul(STR_ITEM_BYTES)),
+    )?;
     let mut out = Vec::new();
     let mut start = 0;
     let mut it = s.char_indices().peekable();
@@ -390,7 +410,7 @@ fn splitlines(s: &str, keepends: bool) -> Value {
     if start < s.len() {
         out.push(Value::str(&s[start..]));
     }
-    Value::list(out)
+    Ok(Value::list(out))
 }
 
 fn join(sep: &str, items: &Value) -> Result<String, Exc> {
@@ -413,9 +433,7 @@ fn join_slice(sep: &str, items: &[Value]) -> Result<String, Exc> {
         };
         total = total.saturating_add(t.len());
     }
-    if total > MAX_STR_LEN {
-        return Err(limit_error("string too large"));
-    }
+    check_new_str(total)?;
     let mut out = String::with_capacity(total);
     for (i, x) in items.iter().enumerate() {
         if let Value::Str(t) = x {
@@ -441,9 +459,7 @@ fn replace(s: &str, old: &str, new: &str, count: i64) -> Result<Value, Exc> {
     }
     .min(n);
     let grow = new.len().saturating_sub(old.len()).saturating_mul(hits);
-    if s.len().saturating_add(grow) > MAX_STR_LEN {
-        return Err(limit_error("string too large"));
-    }
+    check_new_str(s.len().saturating_add(grow))?;
     Ok(Value::str(if n == usize::MAX {
         s.replace(old, new)
     } else {
