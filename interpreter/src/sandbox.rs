@@ -43,6 +43,11 @@ pub trait Policy {
     /// `Ok` when contained code may call this program function (one not defined by contained
     /// code); otherwise why not.
     fn may_call_function(&self, f: &Function) -> Result<(), String>;
+    /// The program's name for a value contained code may not change (`LIMITS`,
+    /// `CONFIG['db']`), for the error message.
+    fn name_of(&self, _target: &Value) -> Option<String> {
+        None
+    }
 }
 
 /// One object noted as built by contained code.
@@ -259,11 +264,13 @@ pub fn check_mutation(target: &Value) -> Result<(), Exc> {
     if created || reached_by_args(addr) {
         return Ok(());
     }
+    let policy = CALLS.with(|c| c.borrow().last().map(|t| t.policy.clone()));
+    let what = match policy.and_then(|p| p.name_of(target)) {
+        Some(name) => format!("{name} (a {} of the program)", target.type_name()),
+        None => format!("this {}: it belongs to the program", target.type_name()),
+    };
     Err(refused(
-        format!(
-            "generated code may not modify this {}: it belongs to the program",
-            target.type_name()
-        ),
+        format!("generated code may not modify {what}"),
         "work on a copy (list(x), dict(x), ...) or return the new value",
     ))
 }

@@ -28,6 +28,8 @@ pub(crate) struct CandidatePolicy {
     natives: HashSet<usize>,
     functions: HashSet<usize>,
     capabilities: String,
+    /// The defining module, to name refused values in errors.
+    program: std::rc::Weak<Globals>,
 }
 
 fn addr<T>(rc: &Rc<T>) -> usize {
@@ -47,6 +49,40 @@ impl Policy for CandidatePolicy {
                 self.capabilities
             ))
         }
+    }
+
+    fn name_of(&self, target: &Value) -> Option<String> {
+        let g = self.program.upgrade()?;
+        let same = |v: &Value| same_object(v, target);
+        for name in g.names() {
+            let Some(v) = g.get(name) else { continue };
+            if same(&v) {
+                return Some(name.to_string());
+            }
+            // One level down: `CONFIG['db']`, `SETTINGS.limits`, `ITEMS[3]`.
+            match &v {
+                Value::Dict(d) => {
+                    if let Some((k, _)) = d.borrow().iter().find(|(_, x)| same(x)) {
+                        return Some(format!(
+                            "{name}[{}]",
+                            dana_interpreter::value::repr::repr(&k.0)
+                        ));
+                    }
+                }
+                Value::List(l) => {
+                    if let Some(i) = l.borrow().iter().position(same) {
+                        return Some(format!("{name}[{i}]"));
+                    }
+                }
+                Value::Struct(s) => {
+                    if let Some(i) = s.fields.borrow().iter().position(same) {
+                        return Some(format!("{name}.{}", s.ty.fields[i].name));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     fn may_call_function(&self, f: &Function) -> Result<(), String> {
@@ -91,6 +127,7 @@ impl PoetFunction {
         let mut p = CandidatePolicy {
             natives: HashSet::new(),
             functions: HashSet::new(),
+            program: Rc::downgrade(&self.globals),
             capabilities: if granted.is_empty() {
                 "no capabilities granted".into()
             } else {
@@ -140,6 +177,17 @@ impl PoetFunction {
         }
         p.allow(&self.original);
         Rc::new(p)
+    }
+}
+
+/// `true` when `a` and `b` are the same container.
+fn same_object(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
+        (Value::Set(x), Value::Set(y)) => Rc::ptr_eq(x, y),
+        (Value::Struct(x), Value::Struct(y)) => Rc::ptr_eq(x, y),
+        _ => false,
     }
 }
 

@@ -224,7 +224,7 @@ impl PoetFunction {
         deadline: Instant,
         budget: u64,
     ) -> Result<Value, (Stage, Exc)> {
-        it.with_limits(Some(deadline), Some(budget), |it| {
+        limited(it, deadline, budget, |it| {
             let result = it
                 .call_value(&stages.operate, pos.to_vec(), kw)
                 .map_err(|e| (Stage::Operate, e))?;
@@ -265,7 +265,7 @@ impl PoetFunction {
         args: &CallArgs,
     ) -> Result<CallArgs, Exc> {
         let deadline = Instant::now() + self.timeout();
-        let d = it.with_limits(Some(deadline), Some(self.budget), |it| {
+        let d = limited(it, deadline, self.budget, |it| {
             it.call_value(perceive, args.0.clone(), &args.1)
         })?;
         let Value::Dict(d) = &d else {
@@ -466,7 +466,7 @@ impl PoetFunction {
     /// The undecorated function, under the same per-call timeout.
     fn run_original(&self, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
         let deadline = Instant::now() + self.timeout();
-        it.with_limits(Some(deadline), Some(self.budget), |it| {
+        limited(it, deadline, self.budget, |it| {
             it.call_value(&self.original, args.pos.to_vec(), args.kw)
         })
     }
@@ -488,7 +488,7 @@ impl PoetFunction {
         metrics.insert(Key(Value::str("duration_ms")), Value::Float(ms));
         metrics.insert(Key(Value::str("attempts")), Value::Int(attempts as i64));
         let deadline = Instant::now() + self.timeout();
-        let r = it.with_limits(Some(deadline), Some(self.budget), |it| {
+        let r = limited(it, deadline, self.budget, |it| {
             it.call_value(train, vec![result.clone(), Value::dict(metrics)], &[])
         });
         let mut live = self.live.borrow_mut();
@@ -522,4 +522,21 @@ impl PoetFunction {
     fn timeout(&self) -> Duration {
         Duration::try_from_secs_f64(self.timeout_secs()).unwrap_or(Duration::MAX)
     }
+}
+
+/// Memory one stage attempt (or the original's fallback run) may take beyond what the program
+/// holds when it starts (POET_SPEC §8); the program's own limit applies too.
+pub const STAGE_MEMORY: usize = 512 << 20;
+
+/// Runs `f` under a deadline, an operation budget and [`STAGE_MEMORY`], each the tighter of its
+/// own and the program's.
+pub(crate) fn limited<R>(
+    it: &mut Interp,
+    deadline: Instant,
+    budget: u64,
+    f: impl FnOnce(&mut Interp) -> R,
+) -> R {
+    it.with_limits(Some(deadline), Some(budget), |it| {
+        it.with_memory_allowance(STAGE_MEMORY, f)
+    })
 }

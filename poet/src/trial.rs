@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 const TRIAL_TIMEOUT: Duration = Duration::from_millis(500);
 /// Operation budget of one trial call.
 const TRIAL_BUDGET: u64 = 5_000_000;
+/// Memory of one trial call (or of loading the module) beyond what the program holds.
+const TRIAL_MEMORY: usize = 256 << 20;
 /// At most this many synthesised inputs.
 const MAX_INPUTS: usize = 6;
 
@@ -37,11 +39,9 @@ pub(crate) fn load_module(
     code: &str,
     module: &Rc<Globals>,
 ) -> Result<(), String> {
-    it.with_limits(
-        Some(Instant::now() + LOAD_TIMEOUT),
-        Some(LOAD_BUDGET),
-        |it| it.run_source(path, code, module),
-    )
+    crate::pipeline::limited(it, Instant::now() + LOAD_TIMEOUT, LOAD_BUDGET, |it| {
+        it.with_memory_allowance(TRIAL_MEMORY, |it| it.run_source(path, code, module))
+    })
     .map_err(|e| format!("{}: {}", e.kind.name(), e.message))
 }
 
@@ -95,11 +95,12 @@ impl PoetFunction {
         let mut answered = 0;
         for args in inputs {
             let shown = args.iter().map(repr::repr).collect::<Vec<_>>().join(", ");
-            let answer = it.with_limits(
-                Some(Instant::now() + TRIAL_TIMEOUT),
-                Some(TRIAL_BUDGET),
-                |it| it.call_value(&self.original, args.clone(), &[]),
-            );
+            let answer =
+                crate::pipeline::limited(it, Instant::now() + TRIAL_TIMEOUT, TRIAL_BUDGET, |it| {
+                    it.with_memory_allowance(TRIAL_MEMORY, |it| {
+                        it.call_value(&self.original, args.clone(), &[])
+                    })
+                });
             snapshot.restore(it);
             let Ok(expected) = answer else { continue };
             if it.check_limits().is_err() {
@@ -155,7 +156,10 @@ impl PoetFunction {
             },
         };
         let deadline = Instant::now() + TRIAL_TIMEOUT;
-        let (stage, e) = match self.run_stages(it, stages, &pos, &kw, deadline, TRIAL_BUDGET) {
+        let run = it.with_memory_allowance(TRIAL_MEMORY, |it| {
+            self.run_stages(it, stages, &pos, &kw, deadline, TRIAL_BUDGET)
+        });
+        let (stage, e) = match run {
             Ok(got) if agree(&got, expected, 0) => return None,
             Ok(got) => {
                 return Some(format!(

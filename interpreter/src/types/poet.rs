@@ -150,7 +150,7 @@ impl StmtClass {
             StmtClass::Interface => "an interface definition",
             StmtClass::Constant => "a constant",
             StmtClass::Assignment => {
-                "an assignment whose value is not a literal (it would run code at load time)"
+                "an assignment whose value is not a literal (a call or computation there runs code at load time)"
             }
             StmtClass::Store => "an assignment to an attribute or item",
             StmtClass::Import => "an import",
