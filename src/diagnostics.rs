@@ -2,7 +2,8 @@
 //! snippet with a label at the span (`file.na:line:col`), a help line, then the Dana stack.
 
 use dana_interpreter::error::{ExcKind, RtError};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+use dana_interpreter::source::{Shown, Snippet};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceSpan};
 use std::fmt::Write as _;
 
 /// One error, ready to render.
@@ -10,8 +11,9 @@ use std::fmt::Write as _;
 #[error("{summary}")]
 pub struct Report {
     summary: String,
+    /// The file, or an excerpt of it with long lines clipped (the span is in its coordinates).
     #[source_code]
-    src: Option<NamedSource<String>>,
+    src: Option<Shown>,
     #[label("{label}")]
     span: Option<SourceSpan>,
     label: String,
@@ -46,8 +48,9 @@ pub fn runtime_report(e: &RtError, source_of: impl Fn(&str) -> Option<String>) -
     let mut span = None;
     if let Some(loc) = &e.location {
         if let Some(text) = source_of(&loc.file) {
-            src = Some(NamedSource::new(&*loc.file, text));
-            span = Some(SourceSpan::from(loc.span));
+            let shown = Snippet::new(&*loc.file, text).show(SourceSpan::from(loc.span));
+            span = Some(shown.span());
+            src = Some(shown);
         }
     }
     let stack = (e.stack.len() > 1).then(|| stack_text(e));
@@ -106,10 +109,11 @@ fn stack_text(e: &RtError) -> String {
 
 /// Builds the report of a syntax error in `file`.
 pub fn syntax_report(e: &dana_grammar::SyntaxError, file: &str, text: &str) -> Report {
+    let shown = Snippet::new(file, text).show(SourceSpan::from(e.span));
     Report {
         summary: format!("SyntaxError: {}", e.message),
-        src: Some(NamedSource::new(file, text.to_string())),
-        span: Some(SourceSpan::from(e.span)),
+        span: Some(shown.span()),
+        src: Some(shown),
         label: e.label.clone(),
         help: e.help.clone(),
         stack: None,

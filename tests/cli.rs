@@ -139,3 +139,79 @@ fn unbounded_recursion_is_a_recursion_error() {
     assert!(stderr(&o).contains("SyntaxError"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A directory of its own under the temp directory, removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("dana-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The rendered snippet of a label past column 65535 is a clipped window around the label,
+/// with the file's own line:column in the header.
+fn assert_clipped(err: &str, file: &str, line_col: &str, label: &str) {
+    assert!(err.contains(&format!("{file}:{line_col}")), "{err}");
+    assert!(err.contains('…'), "{err}");
+    assert!(err.contains(label), "{err}");
+    assert!(err.len() < 4000, "{} bytes:\n{err}", err.len());
+}
+
+#[test]
+fn errors_past_column_65535_are_clipped() {
+    let dir = Scratch::new("clip");
+    let pad = "a".repeat(70_000);
+    // `x = len("` is 9 characters, then the padding, then `") + ` (5).
+    let col = 9 + 70_000 + 5 + 1;
+    let name_error = dir.file("name.na", &format!("x = len(\"{pad}\") + undefined_name\n"));
+    let o = dana(&["run", &name_error]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("NameError"), "{err}");
+    assert_clipped(&err, &name_error, &format!("1:{col}"), "undefined_name");
+
+    let syntax = dir.file("syntax.na", &format!("x = len(\"{pad}\") + )\n"));
+    let o = dana(&["run", &syntax]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("SyntaxError"), "{err}");
+    assert_clipped(&err, &syntax, &format!("1:{col}"), ")");
+
+    let o = dana(&["check", &name_error]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("undefined_name"), "{err}");
+    assert_clipped(&err, &name_error, &format!("1:{col}"), "not defined");
+}
+
+/// A 2-million-digit literal is refused at once with a clear error, not parsed in
+/// quadratic time.
+#[test]
+fn huge_integer_literal_is_a_syntax_error() {
+    let dir = Scratch::new("bigint");
+    let file = dir.file(
+        "big.na",
+        &format!("x = 1{}\nprint(x)\n", "0".repeat(2_000_000)),
+    );
+    let o = dana(&["run", &file]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("integer literal too long"), "{err}");
+    assert!(err.contains("int()"), "{err}");
+    assert!(err.len() < 4000, "{err}");
+}

@@ -384,3 +384,20 @@ fn line_mode_poet_commands() {
     );
     assert!(out.contains("LOW-RATED") && out.contains("100%"), "{out}");
 }
+
+/// An error far right on a long input line is shown clipped, and the session goes on.
+#[test]
+fn line_mode_error_past_column_65535_keeps_the_session() {
+    let pad = "a".repeat(70_000);
+    let (out, err, code) = pipe(&format!(
+        "x = len(\"{pad}\") + undefined_name\ny = len(\"{pad}\") + )\n1 + 1\n"
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "2\n");
+    assert!(
+        err.contains("NameError") && err.contains("SyntaxError"),
+        "{err}"
+    );
+    assert!(err.contains('…'), "{err}");
+    assert!(err.len() < 8000, "{} bytes", err.len());
+}

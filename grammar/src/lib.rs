@@ -18,6 +18,11 @@ mod layout;
 mod parser;
 
 pub use error::SyntaxError;
+pub use parser::MAX_PEST_INPUT;
+
+/// Longest decimal integer literal accepted, in digits. Converting decimal text to a big
+/// integer takes quadratic time; `int(text)` refuses longer texts with the same limit.
+pub const MAX_INT_DIGITS: usize = 400_000;
 
 /// Parses a whole `.na` file.
 pub fn parse_module(src: &str) -> Result<ast::Module, SyntaxError> {

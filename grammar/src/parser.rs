@@ -128,14 +128,43 @@ fn on_stack<T: Send>(deep: bool, f: impl Fn() -> T + Sync) -> T {
     })
 }
 
-/// Parses a file: the fast parser first, the pest grammar and its builder when it bails.
+/// Largest text (in bytes) the pest path parses after the fast parser bailed. pest keeps a
+/// record of every rule it matches, and re-runs with error tracking: its memory grows by
+/// several hundred bytes per byte of input (a 10 MB line needed over 4 GB). Larger invalid
+/// input is reported where the fast parser stopped instead (see [`too_large`]).
+pub const MAX_PEST_INPUT: usize = 1 << 20;
+
+/// The error for invalid input too large for the pest path: where the fast parser stopped.
+fn too_large(src: &str, at: Span) -> SyntaxError {
+    let start = (at.start as usize).min(src.len());
+    let end = (at.end as usize).clamp(start, src.len());
+    SyntaxError::new(
+        format!(
+            "invalid syntax (the input is {} bytes, too large for a detailed diagnostic: the \
+             limit is {MAX_PEST_INPUT})",
+            src.len()
+        ),
+        Span::new(start, end),
+    )
+    .with_label("the parser stopped here")
+    .with_help(format!(
+        "the mistake is here or just before; a text under {MAX_PEST_INPUT} bytes gets a \
+         precise message"
+    ))
+}
+
+/// Parses a file: the fast parser first, the pest grammar and its builder when it bails
+/// (unless the text is larger than [`MAX_PEST_INPUT`]).
 pub(crate) fn parse_module(src: &str) -> Result<Module> {
     let lay = layout::layout(src)?;
     on_stack(
         lay.nesting_hint > INLINE_NESTING,
         || match crate::fast::parse_module(src, &lay) {
-            Some(m) => Ok(m),
-            None => build_module(src, &lay),
+            Ok(m) => Ok(m),
+            Err(at) if lay.text.len() > MAX_PEST_INPUT => {
+                Err(at.map_or_else(|e| e, |at| too_large(src, at)))
+            }
+            Err(_) => build_module(src, &lay),
         },
     )
 }
@@ -152,7 +181,7 @@ pub(crate) fn parse_module_reference(src: &str) -> Result<Module> {
 pub(crate) fn parse_module_fast(src: &str) -> Option<Module> {
     let lay = layout::layout(src).ok()?;
     on_stack(lay.nesting_hint > INLINE_NESTING, || {
-        crate::fast::parse_module(src, &lay)
+        crate::fast::parse_module(src, &lay).ok()
     })
 }
 
@@ -177,6 +206,7 @@ fn build_module(src: &str, lay: &layout::Layout) -> Result<Module> {
 pub(crate) fn parse_expr(src: &str) -> Result<crate::ast::Expr> {
     match crate::fast::parse_expr(src) {
         Some(e) => Ok(e),
+        None if src.len() > MAX_PEST_INPUT => Err(too_large(src, Span::new(0, 0))),
         None => parse_expr_reference(src),
     }
 }

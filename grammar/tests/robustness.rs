@@ -388,3 +388,70 @@ fn token_soup_never_panics() {
         assert_clean(&String::from_utf8_lossy(&b));
     }
 }
+
+/// Decimal integer literals have `int()`'s limit: converting decimal text to a big integer
+/// takes quadratic time.
+#[test]
+fn integer_literals_are_capped_like_int() {
+    let max = dana_grammar::MAX_INT_DIGITS;
+    let ok = format!("x = {}\n", "7".repeat(max));
+    assert!(parse_module(&ok).is_ok());
+    let long = format!("x = {}\n", "7".repeat(max + 1));
+    must_fail_with(&long, "integer literal too long");
+    let e = parse_module(&long).unwrap_err();
+    assert_eq!((e.span.start, e.span.end as usize), (4, 4 + max + 1));
+    assert!(e.help.as_deref().unwrap_or("").contains("int()"), "{e:?}");
+    // Underscores do not count as digits.
+    let spaced = format!("x = 1{}\n", "_0".repeat(max - 1));
+    assert!(parse_module(&spaced).is_ok());
+    // Millions of digits are refused at once (linear work), with the same message even in
+    // a file too large for the pest path.
+    let huge = format!("x = 1{}\n", "0".repeat(2_000_000));
+    let e = parse_module(&huge).unwrap_err();
+    assert!(e.message.contains("integer literal too long"), "{e:?}");
+    let e = parse_expr(&format!("1{}", "0".repeat(max + 10))).unwrap_err();
+    assert!(e.message.contains("integer literal too long"), "{e:?}");
+}
+
+/// Invalid input larger than `MAX_PEST_INPUT` is not handed to the pest path (whose memory
+/// grows by hundreds of bytes per input byte): the error is where the fast parser stopped.
+#[test]
+fn huge_invalid_input_is_reported_without_pest() {
+    let limit = dana_grammar::MAX_PEST_INPUT;
+    let line = "x = 1 + 2 * (3 - 4)\n";
+    let mut src = line.repeat(limit / line.len() + 1);
+    let bad = src.len();
+    src.push_str("y = 1 +\nz = 2\n");
+    let e = parse_module(&src).unwrap_err();
+    assert!(
+        e.message.contains("too large for a detailed diagnostic"),
+        "{e:?}"
+    );
+    assert!(
+        (bad..bad + 8).contains(&(e.span.start as usize)),
+        "{e:?} (the bad line starts at {bad})"
+    );
+    assert!(e.help.is_some());
+    // A smaller file with the same mistake gets the precise message, as before.
+    let small = line.repeat(100) + "y = 1 +\nz = 2\n";
+    let e = parse_module(&small).unwrap_err();
+    assert!(!e.message.contains("too large"), "{e:?}");
+    // One long line: a chain of additions that ends with an operator.
+    let chain = format!("x = {}\n", "1 + ".repeat(limit / 4 + 10));
+    let e = parse_module(&chain).unwrap_err();
+    assert!(
+        e.message.contains("too large for a detailed diagnostic"),
+        "{e:?}"
+    );
+    let e = parse_expr(&chain).unwrap_err();
+    assert!(
+        e.message.contains("too large for a detailed diagnostic"),
+        "{e:?}"
+    );
+    // Valid input of any size is not affected.
+    let big_ok = line.repeat(limit / line.len() + 1);
+    assert_eq!(
+        parse_module(&big_ok).unwrap().body.len(),
+        limit / line.len() + 1
+    );
+}

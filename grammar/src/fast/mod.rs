@@ -60,12 +60,36 @@ fn finish(kind: ExprKind, depth: u32, span: Span) -> R<Built> {
     Ok((Expr { kind, span }, depth))
 }
 
-/// Parses a whole file from its layout; `None` when the pest path must decide.
-pub(crate) fn parse_module(src: &str, lay: &Layout) -> Option<Module> {
+/// Parses a whole file from its layout; `Err` when the pest path must decide, with where the
+/// fast parser stopped (see [`Parser::stopped_at`]).
+pub(crate) fn parse_module(src: &str, lay: &Layout) -> Result<Module, Result<Span, SyntaxError>> {
     let mut toks = Vec::with_capacity(lay.text.len() / 3 + 16);
-    lexer::lex(&lay.text, 0, true, &mut toks).ok()?;
+    if lexer::lex(&lay.text, 0, true, &mut toks).is_err() {
+        let end = toks.last().map_or(0, |t| t.end) as usize;
+        return Err(Ok(Span::new(end, end)));
+    }
     let mut p = Parser::new(src, toks, Ctx::default());
-    p.module().ok().map(|body| Module { body })
+    match p.module() {
+        Ok(body) => Ok(Module { body }),
+        Err(Bail) => Err(p.stopped_at()),
+    }
+}
+
+impl Parser<'_> {
+    /// Where the parser stopped: the span of the current token, or the error of the number
+    /// literal just before or at it when decoding that literal is what failed.
+    pub(crate) fn stopped_at(&self) -> Result<Span, SyntaxError> {
+        let near = [self.pos.checked_sub(1), Some(self.pos)];
+        for t in near.into_iter().flatten().filter_map(|i| self.toks.get(i)) {
+            if t.kind == Tok::Number {
+                let span = Span::new(t.start as usize, t.end as usize);
+                crate::parser::strings::number(self.text(*t).unwrap_or(""), span)?;
+            }
+        }
+        Ok(self.toks.get(self.pos).map_or(Span::default(), |t| {
+            Span::new(t.start as usize, t.end as usize)
+        }))
+    }
 }
 
 /// Parses a single expression (list); `None` when the pest path must decide. Deeply nested

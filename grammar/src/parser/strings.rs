@@ -527,6 +527,22 @@ pub(crate) fn number(text: &str, span: Span) -> Result<ExprKind> {
         .with_label("leading zero")
         .with_help("remove the leading zeros, or write an octal number as 0o17"));
     }
+    if clean.len() > crate::MAX_INT_DIGITS {
+        return Err(SyntaxError::new(
+            format!(
+                "integer literal too long ({} digits; the limit is {})",
+                clean.len(),
+                crate::MAX_INT_DIGITS
+            ),
+            span,
+        )
+        .with_label("too long")
+        .with_help(format!(
+            "int() refuses texts over {} digits too; compute a larger number instead, \
+             e.g. 10 ** n",
+            crate::MAX_INT_DIGITS
+        )));
+    }
     match clean.parse::<i64>() {
         Ok(v) => Ok(ExprKind::Int(v)),
         Err(_) => {

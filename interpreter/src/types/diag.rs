@@ -152,7 +152,7 @@ impl Diagnostic {
     pub fn with_source(&self, src: &crate::source::Snippet) -> SourcedDiagnostic {
         SourcedDiagnostic {
             diag: self.clone(),
-            src: src.clone(),
+            src: src.show(self.span),
         }
     }
 }
@@ -226,7 +226,9 @@ impl miette::Diagnostic for Diagnostic {
 #[derive(Debug)]
 pub struct SourcedDiagnostic {
     pub diag: Diagnostic,
-    src: crate::source::Snippet,
+    /// The file, or an excerpt with long lines clipped (the label's span is in its
+    /// coordinates).
+    src: crate::source::Shown,
 }
 
 /// `error[arity]: f() takes 1 positional argument but 2 were given` (rustc style: the
@@ -253,7 +255,9 @@ impl miette::Diagnostic for SourcedDiagnostic {
         miette::Diagnostic::help(&self.diag)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        miette::Diagnostic::labels(&self.diag)
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some(self.diag.label.clone()), self.src.span()),
+        )))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.src)

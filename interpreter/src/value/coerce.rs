@@ -59,8 +59,9 @@ pub(crate) fn is_py_space(c: char) -> bool {
 }
 
 /// Longer integer texts are refused: converting text to a big integer takes quadratic time
-/// (Python refuses beyond 4300 digits by default for the same reason).
-const MAX_INT_TEXT: usize = 400_000;
+/// (Python refuses beyond 4300 digits by default for the same reason). Integer literals in
+/// source have the same limit.
+const MAX_INT_TEXT: usize = dana_grammar::MAX_INT_DIGITS;
 
 /// Digits with single underscores between them (`1_000`), in `radix`.
 fn valid_digits(s: &str, radix: u32) -> bool {

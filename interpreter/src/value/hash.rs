@@ -77,18 +77,37 @@ impl Key {
     }
 }
 
+/// Tuples nest to any depth: the walks below keep their own stack instead of recursing.
 fn check_hashable(v: &Value) -> Result<(), Exc> {
-    match v {
-        Value::List(_) | Value::Dict(_) | Value::Set(_) => {
-            Err(type_error(format!("unhashable type: '{}'", v.type_name())))
+    let mut todo = vec![v];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) => {
+                return Err(type_error(format!("unhashable type: '{}'", v.type_name())))
+            }
+            Value::Tuple(t) => todo.extend(t.iter().rev()),
+            _ => {}
         }
-        Value::Tuple(t) => t.iter().try_for_each(check_hashable),
-        _ => Ok(()),
     }
+    Ok(())
 }
 
 /// Python's hash of a value (consistent with [`key_eq`]: equal keys hash equally).
 pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
+    if let Value::Tuple(_) = v {
+        // Elements in order, depth first, as a recursive walk would write them.
+        let mut todo = vec![v];
+        while let Some(v) = todo.pop() {
+            match v {
+                Value::Tuple(t) => {
+                    h.write_usize(t.len());
+                    todo.extend(t.iter().rev());
+                }
+                other => hash_value(other, h),
+            }
+        }
+        return;
+    }
     match v {
         Value::None => h.write_u8(0),
         Value::Bool(b) => h.write_u64(*b as u64),
@@ -102,12 +121,7 @@ pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
         }
         Value::BigInt(b) => b.hash(h),
         Value::Str(s) => s.as_str().hash(h),
-        Value::Tuple(t) => {
-            h.write_usize(t.len());
-            for x in t.iter() {
-                hash_value(x, h);
-            }
-        }
+        Value::Tuple(_) => {}
         Value::Struct(s) => h.write_usize(std::rc::Rc::as_ptr(s) as usize),
         Value::Type(t) => t.hash(h),
         Value::ExcType(k) => k.hash(h),
@@ -130,7 +144,23 @@ pub fn key_eq(a: &Value, b: &Value) -> bool {
         }
         (Value::BigInt(x), Value::BigInt(y)) => x == y,
         (Value::Tuple(x), Value::Tuple(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| key_eq(p, q))
+            let mut todo = vec![(x, y)];
+            while let Some((x, y)) = todo.pop() {
+                if std::rc::Rc::ptr_eq(x, y) {
+                    continue;
+                }
+                if x.len() != y.len() {
+                    return false;
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    match (p, q) {
+                        (Value::Tuple(p), Value::Tuple(q)) => todo.push((p, q)),
+                        _ if key_eq(p, q) => {}
+                        _ => return false,
+                    }
+                }
+            }
+            true
         }
         (Value::Struct(x), Value::Struct(y)) => std::rc::Rc::ptr_eq(x, y),
         _ => a.is_same(b),

@@ -55,10 +55,6 @@ pub(crate) fn check_new_str(n: usize) -> Result<(), Exc> {
     Ok(())
 }
 
-/// Equality and ordering recurse into containers; deeper than this, containers compare by
-/// identity only (so a pathological structure cannot overflow the stack).
-const MAX_CMP_DEPTH: usize = 400;
-
 /// The text a number or bool contributes to a Dana string concatenation (`"n=" + 5`).
 fn concat_text(v: &Value) -> Option<String> {
     match v {
@@ -293,64 +289,139 @@ fn type_value_name(v: &Value) -> Option<&str> {
 /// dict values and struct fields compare as in Python (`[5] == ["5"]` is False), and
 /// containers and structs compare structurally.
 pub fn eq(a: &Value, b: &Value) -> bool {
-    eq_at(a, b, 0, true)
+    eq_top(a, b, true)
 }
 
 /// Python's `==` (no str/number conversion): membership, `list.index`, `count`, `remove`.
 pub fn eq_python(a: &Value, b: &Value) -> bool {
-    eq_at(a, b, 0, false)
+    eq_top(a, b, false)
 }
 
-fn eq_at(a: &Value, b: &Value, depth: usize, dana: bool) -> bool {
+fn eq_top(a: &Value, b: &Value, dana: bool) -> bool {
+    match shallow_eq(a, b, dana) {
+        Shallow::Equal(r) => r,
+        Shallow::Deep => deep_eq(a, b),
+    }
+}
+
+/// The result of comparing two values without looking inside containers.
+enum Shallow {
+    Equal(bool),
+    /// Two distinct containers of the same kind: their contents decide.
+    Deep,
+}
+
+fn shallow_eq(a: &Value, b: &Value, dana: bool) -> Shallow {
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
-        return num_cmp(x, y) == Some(Ordering::Equal);
+        return Shallow::Equal(num_cmp(x, y) == Some(Ordering::Equal));
     }
-    if depth > MAX_CMP_DEPTH {
-        return a.is_same(b);
-    }
-    let items_eq = |x: &[Value], y: &[Value]| {
-        x.len() == y.len()
-            && x.iter()
-                .zip(y)
-                .all(|(p, q)| p.is_same(q) || eq_at(p, q, depth + 1, false))
-    };
-    match (a, b) {
+    let r = match (a, b) {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Str(s), other) | (other, Value::Str(s)) if dana && as_num(other).is_some() => {
-            text_as(s, other).is_some_and(|t| eq_at(&t, other, depth + 1, false))
+            text_as(s, other).is_some_and(|t| eq_top(&t, other, false))
         }
         (Value::Str(s), t) | (t, Value::Str(s)) if type_value_name(t).is_some() => {
             type_value_name(t) == Some(s.as_str())
         }
         (Value::None, Value::None) => true,
-        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || items_eq(&x.borrow(), &y.borrow()),
-        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y) || items_eq(x, y),
-        (Value::Dict(x), Value::Dict(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
+        (Value::List(x), Value::List(y)) if !Rc::ptr_eq(x, y) => return Shallow::Deep,
+        (Value::Tuple(x), Value::Tuple(y)) if !Rc::ptr_eq(x, y) => {
+            if x.len() != y.len() {
+                return Shallow::Equal(false);
             }
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| {
-                    y.get(k)
-                        .is_some_and(|w| v.is_same(w) || eq_at(v, w, depth + 1, false))
-                })
+            return Shallow::Deep;
         }
+        (Value::Dict(x), Value::Dict(y)) if !Rc::ptr_eq(x, y) => return Shallow::Deep,
         (Value::Set(x), Value::Set(y)) => {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len() && x.iter().all(|k| y.contains(k))
         }
-        (Value::Struct(x), Value::Struct(y)) => {
-            Rc::ptr_eq(x, y)
-                || (Rc::ptr_eq(&x.ty, &y.ty) && items_eq(&x.fields.borrow(), &y.fields.borrow()))
+        (Value::Struct(x), Value::Struct(y)) if !Rc::ptr_eq(x, y) => {
+            if !Rc::ptr_eq(&x.ty, &y.ty) {
+                return Shallow::Equal(false);
+            }
+            return Shallow::Deep;
         }
+        (Value::List(_), Value::List(_))
+        | (Value::Tuple(_), Value::Tuple(_))
+        | (Value::Dict(_), Value::Dict(_))
+        | (Value::Struct(_), Value::Struct(_)) => true,
         (Value::Range(x), Value::Range(y)) => {
             let (n, m) = (x.len(), y.len());
             n == m && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
         }
         (Value::Method(x), Value::Method(y)) => Rc::ptr_eq(x, y),
         _ => a.is_same(b),
+    };
+    Shallow::Equal(r)
+}
+
+/// After this many container pairs, [`deep_eq`] remembers the pairs it has compared.
+const EQ_MEMO_AFTER: usize = 64;
+
+/// The identity of a container (for the pairs [`deep_eq`] remembers).
+fn container_id(v: &Value) -> usize {
+    match v {
+        Value::List(x) => Rc::as_ptr(x) as *const u8 as usize,
+        Value::Tuple(x) => Rc::as_ptr(x) as *const u8 as usize,
+        Value::Dict(x) => Rc::as_ptr(x) as *const u8 as usize,
+        Value::Struct(x) => Rc::as_ptr(x) as *const u8 as usize,
+        _ => 0,
     }
+}
+
+/// Structural equality of two containers of the same kind, element by element, as Python's
+/// `==` (elements: `is` or `==`), on an explicit stack so that any depth compares correctly
+/// without using the native stack. A pair of containers met again is not compared again:
+/// either it is being compared (a cycle: both sides unfold the same way, so they are equal if
+/// everything else is) or its elements are already queued. Cyclic values therefore compare
+/// in time proportional to their size, never forever.
+fn deep_eq(a: &Value, b: &Value) -> bool {
+    let mut pending: Vec<(Value, Value)> = vec![(a.clone(), b.clone())];
+    let mut visits = 0usize;
+    let mut seen: std::collections::HashSet<(usize, usize)> = Default::default();
+    // Queues a pair of elements: true when they are equal or still to be compared.
+    let elem = |p: &Value, q: &Value, pending: &mut Vec<(Value, Value)>| -> bool {
+        if p.is_same(q) {
+            return true;
+        }
+        match shallow_eq(p, q, false) {
+            Shallow::Equal(r) => r,
+            Shallow::Deep => {
+                pending.push((p.clone(), q.clone()));
+                true
+            }
+        }
+    };
+    let items = |x: &[Value], y: &[Value], pending: &mut Vec<(Value, Value)>| -> bool {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| elem(p, q, pending))
+    };
+    while let Some((a, b)) = pending.pop() {
+        visits += 1;
+        if visits > EQ_MEMO_AFTER && !seen.insert((container_id(&a), container_id(&b))) {
+            continue;
+        }
+        let ok = match (&a, &b) {
+            (Value::List(x), Value::List(y)) => {
+                Rc::ptr_eq(x, y) || items(&x.borrow(), &y.borrow(), &mut pending)
+            }
+            (Value::Tuple(x), Value::Tuple(y)) => items(x, y, &mut pending),
+            (Value::Struct(x), Value::Struct(y)) => {
+                items(&x.fields.borrow(), &y.fields.borrow(), &mut pending)
+            }
+            (Value::Dict(x), Value::Dict(y)) => {
+                let (x, y) = (x.borrow(), y.borrow());
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| elem(v, w, &mut pending)))
+            }
+            _ => a.is_same(&b),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 fn not_supported(op: &str, a: &Value, b: &Value) -> Exc {
@@ -361,46 +432,93 @@ fn not_supported(op: &str, a: &Value, b: &Value) -> Exc {
     ))
 }
 
+/// Lists and tuples nested deeper than this in both operands of an ordering comparison
+/// raise `RecursionError` (only a cycle gets there in practice, e.g. `a = [a, 1]` against
+/// `b = [b, 2]`).
+pub(crate) const MAX_ORDER_DEPTH: usize = 100_000;
+
 /// The ordering of `a` and `b` (`None` when unordered, like NaN), or TypeError. With `dana`,
 /// a str compared with a number converts when it parses (§5.4); elements of lists and tuples
-/// compare as in Python.
-fn order(
-    op: &str,
-    a: &Value,
-    b: &Value,
-    depth: usize,
-    dana: bool,
-) -> Result<Option<Ordering>, Exc> {
-    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
-        return Ok(num_cmp(x, y));
-    }
-    if depth > MAX_CMP_DEPTH {
-        return Err(crate::error::recursion_error(
-            "maximum recursion depth exceeded in comparison",
-        ));
-    }
-    let seq = |x: &[Value], y: &[Value]| -> Result<Option<Ordering>, Exc> {
-        for (p, q) in x.iter().zip(y) {
-            if !(p.is_same(q) || eq_at(p, q, depth + 1, false)) {
-                return order(op, p, q, depth + 1, false);
-            }
-        }
-        Ok(Some(x.len().cmp(&y.len())))
-    };
+/// compare as in Python: the first pair that is not `==` decides, else the lengths.
+fn order(op: &str, a: &Value, b: &Value, dana: bool) -> Result<Option<Ordering>, Exc> {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => Ok(Some(x.as_str().cmp(y.as_str()))),
         (Value::Str(s), other) if dana && as_num(other).is_some() => match text_as(s, other) {
-            Some(t) => order(op, &t, other, depth + 1, false),
+            Some(t) => order(op, &t, other, false),
             None => Err(not_supported(op, a, b)),
         },
         (other, Value::Str(s)) if dana && as_num(other).is_some() => match text_as(s, other) {
-            Some(t) => order(op, other, &t, depth + 1, false),
+            Some(t) => order(op, other, &t, false),
             None => Err(not_supported(op, a, b)),
         },
-        (Value::List(x), Value::List(y)) => seq(&x.borrow(), &y.borrow()),
-        (Value::Tuple(x), Value::Tuple(y)) => seq(x, y),
+        (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
+            order_seqs(op, a, b)
+        }
+        _ => order_leaf(op, a, b),
+    }
+}
+
+/// The ordering of two values that are not both lists or both tuples.
+fn order_leaf(op: &str, a: &Value, b: &Value) -> Result<Option<Ordering>, Exc> {
+    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        return Ok(num_cmp(x, y));
+    }
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Ok(Some(x.as_str().cmp(y.as_str()))),
         _ => Err(not_supported(op, a, b)),
     }
+}
+
+/// The element at `i` of two lists or two tuples, or their lengths when one has run out.
+fn seq_step(a: &Value, b: &Value, i: usize) -> Result<(Value, Value), (usize, usize)> {
+    fn at(v: &Value, i: usize) -> (Option<Value>, usize) {
+        match v {
+            Value::List(x) => {
+                let x = x.borrow();
+                (x.get(i).cloned(), x.len())
+            }
+            Value::Tuple(x) => (x.get(i).cloned(), x.len()),
+            _ => (None, 0),
+        }
+    }
+    match (at(a, i), at(b, i)) {
+        ((Some(p), _), (Some(q), _)) => Ok((p, q)),
+        ((_, n), (_, m)) => Err((n, m)),
+    }
+}
+
+/// Lexicographic ordering of two lists or two tuples, nested ones included, on an explicit
+/// stack (a depth-first walk to the first pair of elements that differ).
+fn order_seqs(op: &str, a: &Value, b: &Value) -> Result<Option<Ordering>, Exc> {
+    let mut frames: Vec<(Value, Value, usize)> = vec![(a.clone(), b.clone(), 0)];
+    while let Some(top) = frames.last_mut() {
+        let (p, q) = match seq_step(&top.0, &top.1, top.2) {
+            Ok(pair) => pair,
+            Err((n, m)) => {
+                frames.pop();
+                if n != m {
+                    return Ok(Some(n.cmp(&m)));
+                }
+                continue;
+            }
+        };
+        top.2 += 1;
+        if p.is_same(&q) {
+            continue;
+        }
+        match (&p, &q) {
+            (Value::List(_), Value::List(_)) | (Value::Tuple(_), Value::Tuple(_)) => {
+                if frames.len() >= MAX_ORDER_DEPTH {
+                    return Err(crate::error::recursion_error(
+                        "maximum recursion depth exceeded in comparison",
+                    ));
+                }
+                frames.push((p, q, 0));
+            }
+            _ if eq_python(&p, &q) => {}
+            _ => return order_leaf(op, &p, &q),
+        }
+    }
+    Ok(Some(Ordering::Equal))
 }
 
 /// Subset ordering of sets for `<`, `<=`, `>`, `>=`.
@@ -435,7 +553,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
             if let (Value::Set(x), Value::Set(y)) = (a, b) {
                 return Ok(set_compare(op, &x.borrow(), &y.borrow()));
             }
-            Ok(order(op.symbol(), a, b, 0, true)?.is_some_and(want))
+            Ok(order(op.symbol(), a, b, true)?.is_some_and(want))
         }
     }
 }
@@ -453,7 +571,7 @@ pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
             Ordering::Equal
         });
     }
-    Ok(order("<", a, b, 0, true)?.unwrap_or(Ordering::Equal))
+    Ok(order("<", a, b, true)?.unwrap_or(Ordering::Equal))
 }
 
 /// `item in container`.

@@ -1,11 +1,9 @@
 //! Python-compatible `str()` and `repr()` of values (float repr, container repr, structs).
 
 use super::{MethodTarget, Value};
+use dana_grammar::ast::Sym;
 use std::fmt::Write;
-
-/// Containers nested deeper than this print as `...`: a deep structure must not overflow the
-/// Rust stack while it is printed (Python raises RecursionError here; printing cannot fail).
-const MAX_DEPTH: usize = 400;
+use std::rc::Rc;
 
 /// `repr(v)`: strings quoted, containers with element reprs, structs as `Point(x=1, y=2)`.
 pub fn repr(v: &Value) -> String {
@@ -245,38 +243,137 @@ fn is_printable(c: char) -> bool {
 }
 
 /// Walks a value writing its repr, remembering the containers being printed so that a
-/// container that contains itself prints as `[...]` instead of recursing forever.
+/// container that contains itself prints as `[...]` instead of recursing forever. The walk
+/// keeps its own stack of open containers, so data nested to any depth prints in full.
 #[derive(Default)]
 struct Printer {
     out: String,
+    /// The containers being printed, outermost first.
     active: Vec<usize>,
+    /// The same, for fast lookup once `active` is long.
+    active_set: std::collections::HashSet<usize>,
+    /// The open containers and where each one's printing is.
+    frames: Vec<Frame>,
+}
+
+/// Containers open deeper than this are looked up in a hash set rather than by a scan.
+const LINEAR_ACTIVE: usize = 32;
+
+struct Frame {
+    container: Value,
+    /// The next element (for a dict: 2 × entry index, +1 for the value).
+    next: usize,
+    /// Elements written so far.
+    written: usize,
+}
+
+/// The next thing a frame prints.
+enum Step {
+    /// An element, after `sep` and `prefix` (struct field name and `=`).
+    Elem(&'static str, Option<Sym>, Value),
+    /// A hidden struct field.
+    Skip,
+    /// The closing text.
+    End(&'static str),
 }
 
 impl Printer {
-    /// Enters the container at `ptr`; `false` when it is already being printed (a cycle) or
-    /// the nesting is too deep.
+    /// Enters the container at `ptr`; `false` when it is already being printed (a cycle).
     fn enter(&mut self, ptr: usize) -> bool {
-        if self.active.len() >= MAX_DEPTH || self.active.contains(&ptr) {
+        let cyclic = if self.active.len() <= LINEAR_ACTIVE {
+            self.active.contains(&ptr)
+        } else {
+            self.active_set.contains(&ptr)
+        };
+        if cyclic {
             return false;
         }
         self.active.push(ptr);
+        if self.active.len() == LINEAR_ACTIVE + 1 {
+            self.active_set.extend(self.active.iter().copied());
+        } else if self.active.len() > LINEAR_ACTIVE {
+            self.active_set.insert(ptr);
+        }
         true
     }
 
     fn leave(&mut self) {
-        self.active.pop();
-    }
-
-    fn seq<'a>(&mut self, items: impl IntoIterator<Item = &'a Value>) {
-        for (i, x) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.out.push_str(", ");
+        if let Some(ptr) = self.active.pop() {
+            if self.active.len() > LINEAR_ACTIVE {
+                self.active_set.remove(&ptr);
+            } else if !self.active_set.is_empty() {
+                self.active_set.clear();
             }
-            self.repr(x);
         }
     }
 
     fn repr(&mut self, v: &Value) {
+        let base = self.frames.len();
+        self.open(v);
+        while self.frames.len() > base {
+            let step = {
+                let Some(f) = self.frames.last_mut() else {
+                    break;
+                };
+                let i = f.next;
+                f.next += 1;
+                next_step(&f.container, i, f.written)
+            };
+            match step {
+                Step::Elem(sep, prefix, x) => {
+                    if let Some(f) = self.frames.last_mut() {
+                        f.written += 1;
+                    }
+                    self.out.push_str(sep);
+                    if let Some(name) = prefix {
+                        self.out.push_str(name.as_str());
+                        self.out.push('=');
+                    }
+                    self.open(&x);
+                }
+                Step::Skip => {}
+                Step::End(close) => {
+                    self.out.push_str(close);
+                    self.frames.pop();
+                    self.leave();
+                }
+            }
+        }
+    }
+
+    /// Writes a value, or the opening of a container (then pushes its frame).
+    fn open(&mut self, v: &Value) {
+        let (ptr, open, cycle) = match v {
+            Value::List(l) => (Rc::as_ptr(l) as *const u8 as usize, "[", "[...]"),
+            Value::Tuple(t) => (Rc::as_ptr(t) as *const u8 as usize, "(", "(...)"),
+            Value::Dict(d) => (Rc::as_ptr(d) as *const u8 as usize, "{", "{...}"),
+            Value::Set(s) => {
+                if s.borrow().is_empty() {
+                    self.out.push_str("set()");
+                    return;
+                }
+                (Rc::as_ptr(s) as *const u8 as usize, "{", "{...}")
+            }
+            // Like a recursive dataclass repr.
+            Value::Struct(inst) => (Rc::as_ptr(inst) as *const u8 as usize, "(", "..."),
+            other => return self.leaf(other),
+        };
+        if !self.enter(ptr) {
+            self.out.push_str(cycle);
+            return;
+        }
+        if let Value::Struct(inst) = v {
+            self.out.push_str(inst.ty.name.as_str());
+        }
+        self.out.push_str(open);
+        self.frames.push(Frame {
+            container: v.clone(),
+            next: 0,
+            written: 0,
+        });
+    }
+
+    fn leaf(&mut self, v: &Value) {
         match v {
             Value::None => self.out.push_str("None"),
             Value::Bool(true) => self.out.push_str("True"),
@@ -287,91 +384,6 @@ impl Printer {
             }
             Value::Float(f) => self.out.push_str(&float_repr(*f)),
             Value::Str(s) => write_str_repr(&mut self.out, s),
-            Value::List(l) => {
-                if !self.enter(std::rc::Rc::as_ptr(l) as *const u8 as usize) {
-                    self.out.push_str("[...]");
-                    return;
-                }
-                self.out.push('[');
-                self.seq(l.borrow().iter());
-                self.out.push(']');
-                self.leave();
-            }
-            Value::Tuple(t) => {
-                if !self.enter(std::rc::Rc::as_ptr(t) as *const u8 as usize) {
-                    self.out.push_str("(...)");
-                    return;
-                }
-                self.out.push('(');
-                self.seq(t.iter());
-                if t.len() == 1 {
-                    self.out.push(',');
-                }
-                self.out.push(')');
-                self.leave();
-            }
-            Value::Dict(d) => {
-                if !self.enter(std::rc::Rc::as_ptr(d) as *const u8 as usize) {
-                    self.out.push_str("{...}");
-                    return;
-                }
-                self.out.push('{');
-                for (i, (k, x)) in d.borrow().iter().enumerate() {
-                    if i > 0 {
-                        self.out.push_str(", ");
-                    }
-                    self.repr(k.value());
-                    self.out.push_str(": ");
-                    self.repr(x);
-                }
-                self.out.push('}');
-                self.leave();
-            }
-            Value::Set(s) => {
-                let set = s.borrow();
-                if set.is_empty() {
-                    self.out.push_str("set()");
-                    return;
-                }
-                if !self.enter(std::rc::Rc::as_ptr(s) as *const u8 as usize) {
-                    self.out.push_str("{...}");
-                    return;
-                }
-                self.out.push('{');
-                self.seq(set.iter().map(|k| k.value()));
-                self.out.push('}');
-                self.leave();
-            }
-            Value::Struct(inst) => {
-                let ty = &inst.ty;
-                if !self.enter(std::rc::Rc::as_ptr(inst) as *const u8 as usize) {
-                    // Like a recursive dataclass repr.
-                    self.out.push_str("...");
-                    return;
-                }
-                self.out.push_str(ty.name.as_str());
-                self.out.push('(');
-                // A host object's handle field is an implementation detail.
-                let shown = |f: &&crate::value::StructField| {
-                    !(ty.kind == "host" && f.name.as_str() == "_host")
-                };
-                for (i, (f, x)) in ty
-                    .fields
-                    .iter()
-                    .zip(inst.fields.borrow().iter())
-                    .filter(|(f, _)| shown(f))
-                    .enumerate()
-                {
-                    if i > 0 {
-                        self.out.push_str(", ");
-                    }
-                    self.out.push_str(f.name.as_str());
-                    self.out.push('=');
-                    self.repr(x);
-                }
-                self.out.push(')');
-                self.leave();
-            }
             Value::Func(f) => {
                 let _ = write!(self.out, "<function {}>", f.name());
             }
@@ -409,7 +421,48 @@ impl Printer {
                     write!(self.out, "range({}, {}, {})", r.start, r.stop, r.step)
                 };
             }
+            // Containers go through `open`.
+            Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Struct(_) => self.open(v),
         }
+    }
+}
+
+/// What the container prints at step `i`, `written` elements in.
+fn next_step(c: &Value, i: usize, written: usize) -> Step {
+    let sep = if written > 0 { ", " } else { "" };
+    match c {
+        Value::List(l) => match l.borrow().get(i) {
+            Some(x) => Step::Elem(sep, None, x.clone()),
+            None => Step::End("]"),
+        },
+        Value::Tuple(t) => match t.get(i) {
+            Some(x) => Step::Elem(sep, None, x.clone()),
+            None if t.len() == 1 => Step::End(",)"),
+            None => Step::End(")"),
+        },
+        Value::Dict(d) => match d.borrow().get_index(i / 2) {
+            Some((k, _)) if i.is_multiple_of(2) => Step::Elem(sep, None, k.value().clone()),
+            Some((_, x)) => Step::Elem(": ", None, x.clone()),
+            None => Step::End("}"),
+        },
+        Value::Set(s) => match s.borrow().get_index(i) {
+            Some(k) => Step::Elem(sep, None, k.value().clone()),
+            None => Step::End("}"),
+        },
+        Value::Struct(inst) => {
+            let ty = &inst.ty;
+            match (ty.fields.get(i), inst.fields.borrow().get(i)) {
+                // A host object's handle field is an implementation detail.
+                (Some(f), Some(_)) if ty.kind == "host" && f.name.as_str() == "_host" => Step::Skip,
+                (Some(f), Some(x)) => Step::Elem(sep, Some(f.name), x.clone()),
+                _ => Step::End(")"),
+            }
+        }
+        _ => Step::End(""),
     }
 }
 
@@ -531,5 +584,54 @@ mod tests {
         assert_eq!(to_str(&e), "bad");
         assert_eq!(repr(&Value::ExcType(ExcKind::KeyError)), "KeyError");
         assert_eq!(repr(&Value::Type(crate::value::BuiltinType::Int)), "int");
+    }
+
+    /// Deep acyclic data prints in full (no `[...]`, which would claim a cycle); a cycle
+    /// deep inside still prints as one.
+    #[test]
+    fn deep_values_print_in_full() {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(|| {
+                const DEPTH: usize = 20_000;
+                let mut l = Value::Int(1);
+                let mut t = Value::None;
+                let mut d = Value::Int(2);
+                for _ in 0..DEPTH {
+                    l = Value::list(vec![l]);
+                    t = Value::tuple(vec![t]);
+                    let mut m = DictMap::default();
+                    m.insert(Key(Value::str("k")), d);
+                    d = Value::dict(m);
+                }
+                let want = format!("{}1{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+                assert_eq!(repr(&l), want);
+                assert_eq!(to_str(&l), want);
+                let want = format!("{}None{}", "(".repeat(DEPTH), ",)".repeat(DEPTH));
+                assert_eq!(repr(&t), want);
+                let want = format!("{}2{}", "{'k': ".repeat(DEPTH), "}".repeat(DEPTH));
+                assert_eq!(repr(&d), want);
+                // A self-reference at the bottom of a deep list.
+                let bottom = Value::list(vec![]);
+                if let Value::List(inner) = &bottom {
+                    inner.borrow_mut().push(bottom.clone());
+                }
+                let mut top = bottom.clone();
+                for _ in 0..DEPTH {
+                    top = Value::list(vec![top, Value::Int(0)]);
+                }
+                let want = format!("{}[[...]]{}", "[".repeat(DEPTH), ", 0]".repeat(DEPTH));
+                assert_eq!(repr(&top), want);
+                // The same list twice (shared, not a cycle) prints twice.
+                let shared = Value::list(vec![Value::Int(3)]);
+                let pair = Value::list(vec![shared.clone(), shared]);
+                assert_eq!(repr(&pair), "[[3], [3]]");
+                if let Value::List(inner) = &bottom {
+                    inner.borrow_mut().clear();
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -358,3 +358,152 @@ fn iteration_and_len() {
     );
     assert!(iter_to_vec(&range(0, i64::MAX, 1)).is_err());
 }
+
+/// Runs `f` on a thread with a large stack: dropping data nested thousands deep recurses
+/// (only the drop: comparing and printing it must not).
+fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// `wrap` applied `depth` times around `leaf`.
+fn nest(depth: usize, leaf: Value, wrap: impl Fn(Value) -> Value) -> Value {
+    (0..depth).fold(leaf, |v, _| wrap(v))
+}
+
+const DEEP: usize = 20_000;
+
+#[test]
+fn deep_acyclic_equality_is_structural() {
+    with_big_stack(|| {
+        let list = |v| Value::list(vec![v]);
+        let a = nest(DEEP, Value::Int(1), list);
+        let b = nest(DEEP, Value::Int(1), list);
+        let c = nest(DEEP, Value::Int(2), list);
+        assert!(eq(&a, &b), "equal lists {DEEP} deep");
+        assert!(!eq(&a, &c));
+        assert_eq!(cmp(CmpOp::NotEq, &a, &c), "true");
+        assert_eq!(cmp(CmpOp::Lt, &a, &c), "true");
+        assert_eq!(cmp(CmpOp::GtE, &a, &b), "true");
+        // Membership in a list compares the same way.
+        let holder = Value::list(vec![Value::Int(0), b.clone()]);
+        assert_eq!(cmp(CmpOp::In, &a, &holder), "true");
+        assert_eq!(cmp(CmpOp::In, &c, &holder), "false");
+
+        let tuple = |v| Value::tuple(vec![Value::Int(7), v]);
+        let (t1, t2) = (
+            nest(DEEP, Value::None, tuple),
+            nest(DEEP, Value::None, tuple),
+        );
+        assert!(eq(&t1, &t2));
+        assert_eq!(cmp(CmpOp::LtE, &t1, &t2), "true");
+
+        let dict = |v| {
+            let mut d = DictMap::default();
+            d.insert(Key(s("k")), v);
+            Value::dict(d)
+        };
+        let (d1, d2, d3) = (
+            nest(DEEP, Value::Int(1), dict),
+            nest(DEEP, Value::Int(1), dict),
+            nest(DEEP, Value::Int(3), dict),
+        );
+        assert!(eq(&d1, &d2));
+        assert!(!eq(&d1, &d3));
+        // Mixed nesting: a list of dicts of tuples.
+        let mixed = |leaf: i64| {
+            nest(DEEP / 3, Value::Int(leaf), |v| {
+                let mut d = DictMap::default();
+                d.insert(Key(Value::Int(0)), Value::tuple(vec![v]));
+                Value::list(vec![Value::dict(d)])
+            })
+        };
+        assert!(eq(&mixed(5), &mixed(5)));
+        assert!(!eq(&mixed(5), &mixed(6)));
+    });
+}
+
+#[test]
+fn deep_tuples_hash_and_look_up() {
+    with_big_stack(|| {
+        let tuple = |v| Value::tuple(vec![v, Value::Int(1)]);
+        let a = nest(DEEP, Value::Int(0), tuple);
+        let b = nest(DEEP, Value::Int(0), tuple);
+        let c = nest(DEEP, Value::Int(9), tuple);
+        let set = Value::set([Key::new(a.clone()).unwrap()].into_iter().collect());
+        assert_eq!(cmp(CmpOp::In, &b, &set), "true");
+        assert_eq!(cmp(CmpOp::In, &c, &set), "false");
+        let mut d = DictMap::default();
+        d.insert(Key::new(a).unwrap(), s("found"));
+        assert_eq!(repr(d.get(&Key::new(b).unwrap()).unwrap()), "'found'");
+        assert!(d.get(&Key::new(c).unwrap()).is_none());
+        // A list deep inside a tuple is still unhashable.
+        let bad = nest(DEEP, Value::list(vec![]), tuple);
+        let e = Key::new(bad).err().unwrap();
+        assert_eq!(e.message, "unhashable type: 'list'");
+    });
+}
+
+/// Cycles: equality terminates (two values that unfold the same way are equal, any
+/// difference makes them unequal), ordering that never finds a difference is a
+/// RecursionError.
+#[test]
+fn cyclic_values_compare_without_hanging() {
+    let cyclic = |extra: Value| {
+        let l = Value::list(vec![]);
+        if let Value::List(inner) = &l {
+            inner.borrow_mut().push(l.clone());
+            inner.borrow_mut().push(extra);
+        }
+        l
+    };
+    let a = cyclic(Value::Int(1));
+    let b = cyclic(Value::Int(1));
+    let c = cyclic(Value::Int(2));
+    assert!(eq(&a, &a));
+    assert!(eq(&a, &b));
+    assert!(!eq(&a, &c));
+    let e = compare(CmpOp::Lt, &a, &c).unwrap_err();
+    assert_eq!(e.kind, crate::error::ExcKind::RecursionError);
+    // Two-step cycles through a dict.
+    let dcyc = |leaf: i64| {
+        let d = Value::dict(DictMap::default());
+        let l = Value::list(vec![d.clone(), Value::Int(leaf)]);
+        if let Value::Dict(inner) = &d {
+            inner.borrow_mut().insert(Key(s("back")), l.clone());
+        }
+        l
+    };
+    let (x, y, z) = (dcyc(1), dcyc(1), dcyc(2));
+    assert!(eq(&x, &y));
+    assert!(!eq(&x, &z));
+    for v in [&a, &b, &c] {
+        if let Value::List(inner) = v {
+            inner.borrow_mut().clear();
+        }
+    }
+    for v in [&x, &y, &z] {
+        if let Value::List(inner) = v {
+            inner.borrow_mut().clear();
+        }
+    }
+}
+
+/// A DAG with heavy sharing compares in time proportional to its distinct nodes, not to its
+/// unfolded size (2^60 paths here).
+#[test]
+fn shared_structure_compares_once_per_pair() {
+    let build = |leaf: i64| {
+        let mut v = Value::Int(leaf);
+        for _ in 0..60 {
+            v = Value::list(vec![v.clone(), v]);
+        }
+        v
+    };
+    assert!(eq(&build(1), &build(1)));
+    assert!(!eq(&build(1), &build(2)));
+}
