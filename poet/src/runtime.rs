@@ -235,19 +235,25 @@ impl PoetRuntime {
         }
         let mut claimed = self.claimed.borrow_mut();
         let key = (poet_dir.to_path_buf(), name.clone());
+        let qualified = || {
+            let stem = Path::new(&**file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "main".into());
+            format!("{stem}.{name}")
+        };
         match claimed.get(&key) {
-            Some(owner) if owner != file => {
-                let stem = Path::new(&**file)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "main".into());
-                format!("{stem}.{name}")
-            }
+            Some(owner) if owner != file => qualified(),
             Some(_) => name,
-            None => {
-                claimed.insert(key, file.clone());
-                name
-            }
+            // The folder remembers which file it belongs to (`owner`), so the names do not
+            // depend on the order in which modules are imported.
+            None => match crate::store::claim_owner(&poet_dir.join(&name), file) {
+                Ok(true) | Err(_) => {
+                    claimed.insert(key, file.clone());
+                    name
+                }
+                Ok(false) => qualified(),
+            },
         }
     }
 }

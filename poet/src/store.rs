@@ -298,6 +298,28 @@ pub fn hash_hex(parts: &[&str]) -> String {
     PoetDir::sha256_hex(parts)
 }
 
+/// The file in a function folder naming the source file that defines the function.
+pub const OWNER_FILE: &str = "owner";
+
+/// Claims the function folder `dir` for the functions of `file`: `Ok(true)` when it is free
+/// (the folder or its owner file does not exist yet: both are written now; a folder made before
+/// owners were recorded is adopted) or already `file`'s, `Ok(false)` when another file owns it.
+/// Two processes claiming one folder for two files at the same moment may both win; the names
+/// of later runs follow the file that wrote last.
+pub fn claim_owner(dir: &Path, file: &str) -> io::Result<bool> {
+    let path = dir.join(OWNER_FILE);
+    match fs::read_to_string(&path) {
+        // An empty file is a write that a crash cut short: claim it again.
+        Ok(owner) if !owner.trim().is_empty() => return Ok(owner.trim_end_matches('\n') == file),
+        Ok(_) => {}
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        Err(_) => {}
+    }
+    fs::create_dir_all(dir)?;
+    fs::write(&path, format!("{file}\n"))?;
+    Ok(true)
+}
+
 /// An unreadable directory counts as a function: listing it then reports the damage.
 fn holds_versions(dir: &Path) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -331,7 +353,7 @@ pub fn foreign_entry(dir: &Path) -> Option<String> {
             return Some(format!("{name} cannot be inspected"));
         };
         let ok = match name.as_ref() {
-            LOCK_FILE => ty.is_file(),
+            LOCK_FILE | OWNER_FILE => ty.is_file(),
             CURRENT_LINK => ty.is_symlink(),
             "feedback" => ty.is_dir(),
             n if parse_version_name(n).is_some() => {

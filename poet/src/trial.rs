@@ -163,7 +163,7 @@ impl PoetFunction {
             Ok(got) if agree(&got, expected, 0) => return None,
             Ok(got) => {
                 return Some(format!(
-                    "{}({shown}): answered {}, but the original answers {}",
+                    "{}({shown}): operate answered {}, but the original answers {}",
                     self.shape.name,
                     clip(&repr::repr(&got)),
                     clip(&repr::repr(expected))
