@@ -304,13 +304,19 @@ pub const OWNER_FILE: &str = "owner";
 /// Claims the function folder `dir` for the functions of `file`: `Ok(true)` when it is free
 /// (the folder or its owner file does not exist yet: both are written now; a folder made before
 /// owners were recorded is adopted) or already `file`'s, `Ok(false)` when another file owns it.
-/// Two processes claiming one folder for two files at the same moment may both win; the names
+/// An owner file naming a file that no longer exists is taken over (a renamed script keeps its
+/// versions). Two processes claiming one folder for two files at the same moment may both win; the names
 /// of later runs follow the file that wrote last.
 pub fn claim_owner(dir: &Path, file: &str) -> io::Result<bool> {
     let path = dir.join(OWNER_FILE);
     match fs::read_to_string(&path) {
         // An empty file is a write that a crash cut short: claim it again.
-        Ok(owner) if !owner.trim().is_empty() => return Ok(owner.trim_end_matches('\n') == file),
+        // An owner that no longer exists (the file was renamed or moved) gives the folder up.
+        Ok(owner)
+            if !owner.trim().is_empty() && Path::new(owner.trim_end_matches('\n')).exists() =>
+        {
+            return Ok(owner.trim_end_matches('\n') == file)
+        }
         Ok(_) => {}
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         Err(_) => {}
