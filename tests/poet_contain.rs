@@ -111,7 +111,6 @@ def fee(amount: float) -> float:
 
 print(fee(100.0))
 print(auth.is_admin(\"bob\"), LIMITS[\"max_transfer\"], len(LOG), json.dumps([1]))
-public_flag = \"unset\"
 try:
     print(public:flag)
 except:

@@ -79,6 +79,14 @@ impl Key {
 
 /// Tuples nest to any depth: the walks below keep their own stack instead of recursing.
 fn check_hashable(v: &Value) -> Result<(), Exc> {
+    // Most keys are strings and numbers: settle them without the walk's stack allocation.
+    match v {
+        Value::List(_) | Value::Dict(_) | Value::Set(_) => {
+            return Err(type_error(format!("unhashable type: '{}'", v.type_name())))
+        }
+        Value::Tuple(_) => {}
+        _ => return Ok(()),
+    }
     let mut todo = vec![v];
     while let Some(v) = todo.pop() {
         match v {
