@@ -243,10 +243,15 @@ impl Interp {
                     crate::sandbox::check_mutation(&recv)?;
                 }
                 let v = self.operand(fr, e)?;
-                return match crate::limits::memory::push_checked(&mut *list.borrow_mut(), v) {
-                    Ok(()) => Ok(Value::None),
-                    Err(e) => Err(self.locate(e, m.span, fr.src)),
-                };
+                let mut items = list.borrow_mut();
+                if items.len() == items.capacity() {
+                    if let Err(e) = crate::limits::memory::grow_for_push(&mut items) {
+                        drop(items);
+                        return Err(self.locate(e, m.span, fr.src));
+                    }
+                }
+                items.push(v);
+                return Ok(Value::None);
             }
         }
         if m.simple {

@@ -222,14 +222,16 @@ impl Progress {
 #[inline]
 pub fn push_checked<T>(v: &mut Vec<T>, x: T) -> Result<(), Exc> {
     if v.len() == v.capacity() {
-        grow(v)?;
+        grow_for_push(v)?;
     }
     v.push(x);
     Ok(())
 }
 
+/// Makes room for the next push of a full vector (doubling), under the memory limit. Hot loops
+/// call it only when `len() == capacity()`, so their common path builds no `Result`.
 #[cold]
-fn grow<T>(v: &mut Vec<T>) -> Result<(), Exc> {
+pub fn grow_for_push<T>(v: &mut Vec<T>) -> Result<(), Exc> {
     let extra = v.capacity().max(4);
     reserve(v, extra)
 }
