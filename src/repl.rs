@@ -3,7 +3,7 @@
 //! One [`Interp`] and one module `Globals` (`__main__`) live for the whole session, so every
 //! input sees the names the earlier ones bound; redefining a function or struct simply
 //! overwrites its global slot. Each input is parsed as a module named `<repl:N>` (diagnostics
-//! point into that input) and run with [`Interp::run_ast`].
+//! point into that input) and run with [`Interp::run_parsed`].
 //!
 //! Echo: when an input is a single expression statement, it is rewritten (in the AST, spans
 //! unchanged) to an assignment to the hidden global `__repl_value__`, which is read back and
@@ -21,10 +21,10 @@ mod helper;
 pub use helper::{highlight, needs_more, next_indent};
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
-use dana_grammar::ast::{Expr, ExprKind, Module, Stmt, StmtKind, Sym};
+use dana_grammar::ast::{Stmt, StmtKind, Sym};
 use dana_interpreter::error::{ExcKind, RtError};
 use dana_interpreter::eval::Interp;
-use dana_interpreter::source::SourceFile;
+use dana_interpreter::load;
 use dana_interpreter::types;
 use dana_interpreter::value::repr::repr;
 use dana_interpreter::value::{Globals, Value};
@@ -139,14 +139,14 @@ impl Session {
 
     /// Parses and runs `text` in the session; echoes a lone expression's value when `echo`.
     fn run_code(&mut self, text: &str, name: &str, echo: bool) {
-        let module = match dana_grammar::parse_module(text) {
-            Ok(m) => m,
+        let mut parsed = match load::parse(name, text) {
+            Ok(p) => p,
             Err(e) => {
-                eprint!("{}", render(&syntax_report(&e, name, text), self.color));
+                eprint!("{}", render(&syntax_report(&e.error, name, text), self.color));
                 return;
             }
         };
-        for st in &module.body {
+        for st in &parsed.module.body {
             if let Some(def) = definition_text(st, text) {
                 // A redefined function, struct or interface replaces the earlier one.
                 let name = defined_name(st);
@@ -157,34 +157,11 @@ impl Session {
             }
         }
         let hidden = Sym::intern(HIDDEN);
-        let (module, echo) = match module.body.as_slice() {
-            [Stmt {
-                kind: StmtKind::Expr(e),
-                span,
-            }] if echo => {
-                let target = Expr {
-                    kind: ExprKind::Name {
-                        scope: None,
-                        name: hidden,
-                    },
-                    span: e.span,
-                };
-                let stmt = Stmt {
-                    kind: StmtKind::Assign {
-                        targets: vec![target],
-                        value: e.clone(),
-                    },
-                    span: *span,
-                };
-                (Module { body: vec![stmt] }, true)
-            }
-            _ => (module, false),
-        };
+        let echo = echo && parsed.module.body.len() == 1 && parsed.assign_last_expr(hidden);
         let globals = self.globals();
-        let src = Rc::new(SourceFile::new(name, text));
         self.cancel.store(false, Ordering::SeqCst);
         self.it.reset_operations();
-        let result = self.it.run_ast(&module, &globals, &src);
+        let result = self.it.run_parsed(&parsed, &globals);
         self.it.flush();
         let _ = std::io::stdout().flush();
         match result {
