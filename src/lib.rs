@@ -2,7 +2,7 @@
 //! what the command line needs (running files, checking them, rendering errors), and the
 //! embedding [`Engine`] with the standard library and POET installed (`engine.rs`).
 
-pub mod diagnostics;
+mod diagnostics;
 pub mod engine;
 pub mod poet_cmd;
 pub mod repl;

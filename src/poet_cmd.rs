@@ -251,14 +251,10 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
         // Streams its output (with --follow), so `run` handles it before coming here.
         PoetCommand::Events { .. } => String::new(),
         PoetCommand::Stats { function } => {
-            return Ok(learning(learning::stats(
-                dir, function, json,
-            )))
+            return Ok(learning(learning::stats(dir, function, json)))
         }
         PoetCommand::Regenerate { function } => {
-            return Ok(learning(learning::regenerate(
-                dir, function, json,
-            )))
+            return Ok(learning(learning::regenerate(dir, function, json)))
         }
         PoetCommand::Feedback {
             function,

@@ -18,7 +18,7 @@
 
 mod helper;
 
-pub use helper::{highlight, needs_more, next_indent};
+use helper::{needs_more, next_indent};
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
 use dana_grammar::ast::{Stmt, StmtKind, Sym};
@@ -61,7 +61,7 @@ Keys: Tab completes names, keywords, methods and struct fields; Ctrl-R searches 
 Ctrl-C cancels the input or a running evaluation; Ctrl-D exits.";
 
 /// One REPL session: the interpreter, the module globals and the input counter.
-pub struct Session {
+pub(crate) struct Session {
     it: Interp,
     /// POET in this session (flushed before `:poet` commands).
     poet: Rc<dana_poet::PoetRuntime>,
@@ -78,7 +78,7 @@ pub struct Session {
 
 impl Session {
     /// A fresh session whose runs stop when `cancel` becomes `true`.
-    pub fn new(cancel: Arc<AtomicBool>, color: bool) -> Session {
+    pub(crate) fn new(cancel: Arc<AtomicBool>, color: bool) -> Session {
         let (it, g, poet) = fresh(&cancel);
         Session {
             it,
@@ -93,12 +93,12 @@ impl Session {
     }
 
     /// The session's current module globals.
-    pub fn globals(&self) -> Rc<Globals> {
+    pub(crate) fn globals(&self) -> Rc<Globals> {
         self.globals.borrow().clone()
     }
 
     /// Handles one complete input (a meta command or code). Returns `false` to leave.
-    pub fn handle(&mut self, input: &str) -> bool {
+    pub(crate) fn handle(&mut self, input: &str) -> bool {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return true;
@@ -142,7 +142,10 @@ impl Session {
         let mut parsed = match load::parse(name, text) {
             Ok(p) => p,
             Err(e) => {
-                eprint!("{}", render(&syntax_report(&e.error, name, text), self.color));
+                eprint!(
+                    "{}",
+                    render(&syntax_report(&e.error, name, text), self.color)
+                );
                 return;
             }
         };
@@ -377,7 +380,7 @@ fn install_sigint(cancel: &Arc<AtomicBool>) {
 
 /// Without a terminal: reads lines, groups them into inputs with the same continuation rules,
 /// and evaluates each (no prompts, no editor).
-pub fn line_loop(session: &mut Session, input: impl BufRead) {
+pub(crate) fn line_loop(session: &mut Session, input: impl BufRead) {
     let mut buf = String::new();
     for line in input.lines() {
         let Ok(line) = line else { break };

@@ -13,17 +13,17 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 /// Exit codes of the command line (DANA_SPEC §9).
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_RUNTIME: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub(crate) const EXIT_OK: i32 = 0;
+pub(crate) const EXIT_RUNTIME: i32 = 1;
+pub(crate) const EXIT_USAGE: i32 = 2;
 
 /// A fresh interpreter with the standard modules, POET and `DANAPATH` installed.
-pub fn new_interp() -> Interp {
+pub(crate) fn new_interp() -> Interp {
     new_interp_with_poet().0
 }
 
 /// [`new_interp`], with the POET runtime (to flush it at chosen moments).
-pub fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
+pub(crate) fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
     let mut it = Interp::new();
     dana_stdlib::install(&mut it);
     let poet = dana_poet::install_with(&mut it, dana_poet::PoetOptions::from_env());
@@ -32,7 +32,7 @@ pub fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
 }
 
 /// Whether stderr output should be coloured.
-pub fn use_color() -> bool {
+pub(crate) fn use_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
@@ -76,13 +76,9 @@ fn memory_limit(limits: &RunLimits) -> Result<Option<usize>, String> {
     }
 }
 
-/// Runs a program file, then its `main(...)` with the command-line arguments; returns the exit
-/// code. The limits are the defaults (and `$DANA_MAX_MEMORY`).
-pub fn run_file(path: &Path, args: &[String]) -> i32 {
-    run_file_with(path, args, &RunLimits::default())
-}
-
-/// [`run_file`] under the limits of the command line.
+/// Runs a program file, then its `main(...)` with the command-line arguments, under the limits
+/// of the command line (those not given: the defaults, and `$DANA_MAX_MEMORY`); returns the
+/// exit code.
 pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
     let max_memory = match memory_limit(limits) {
         Ok(m) => m,
@@ -103,7 +99,10 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
     let parsed = match load::parse(name.as_str(), text.as_str()) {
         Ok(p) => p,
         Err(e) => {
-            eprint!("{}", render(&syntax_report(&e.error, &name, &text), use_color()));
+            eprint!(
+                "{}",
+                render(&syntax_report(&e.error, &name, &text), use_color())
+            );
             return EXIT_USAGE;
         }
     };
@@ -379,7 +378,14 @@ fn check_options(
     let search_path = load::danapath();
     let mut visiting = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
     let here = load::importer_dir(Some(path));
-    add_imports(&here, m, stdlib, &search_path, &mut opts.modules, &mut visiting);
+    add_imports(
+        &here,
+        m,
+        stdlib,
+        &search_path,
+        &mut opts.modules,
+        &mut visiting,
+    );
     opts
 }
 

@@ -16,13 +16,13 @@
 //! `hostile/child.rs` (running one `dana` child), `hostile/expect.rs` (the checks); this file
 //! finds the cases, runs each one's steps and reports.
 
-mod support;
 #[path = "hostile/child.rs"]
 mod child;
 #[path = "hostile/expect.rs"]
 mod expect;
 #[path = "hostile/folder.rs"]
 mod folder;
+mod support;
 
 use child::{run_child, Ran, DEFAULT_ADDRESS_SPACE_MB, DEFAULT_WALL_SECS};
 use expect::{check_after, check_step, matches, Context};

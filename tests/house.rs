@@ -339,6 +339,8 @@ fn raw_string_start(chars: &[char], i: usize) -> Option<(usize, usize)> {
 struct UseLeaf {
     path: Vec<String>,
     bound: Option<String>,
+    /// A `pub use` (recorded by the scan; the circle check follows every `use` alike).
+    #[allow(dead_code)]
     public: bool,
     line: usize,
 }

@@ -492,7 +492,7 @@ impl Engine {
     /// Registers a host type `T` under `name`, to be configured with methods, getters, setters
     /// and a constructor; see [`TypeBuilder`] and [`Host`].
     pub fn register_type<T: Clone + 'static>(&mut self, name: &str) -> TypeBuilder<'_, T> {
-        TypeBuilder::new(self, name)
+        TypeBuilder::new(&mut self.interp, name)
     }
 
     /// Hands `print` output to `f` from now on.

@@ -319,10 +319,7 @@ mod tests {
 
     #[test]
     fn a_file_in_the_current_folder_imports_from_dot() {
-        assert_eq!(
-            importer_dir(Some(Path::new("prog.na"))),
-            PathBuf::from(".")
-        );
+        assert_eq!(importer_dir(Some(Path::new("prog.na"))), PathBuf::from("."));
         assert_eq!(
             importer_dir(Some(Path::new("a/prog.na"))),
             PathBuf::from("a")

@@ -107,4 +107,3 @@ pub(crate) fn run_child(
         elapsed,
     })
 }
-

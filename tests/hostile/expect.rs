@@ -394,4 +394,3 @@ fn tail(s: &str, n: usize) -> &str {
     }
     &s[start..]
 }
-

@@ -250,4 +250,3 @@ fn set_pointer(doc: &mut Value, pointer: &str, value: Value) -> Result<(), Strin
         .insert(last.to_string(), value);
     Ok(())
 }
-
