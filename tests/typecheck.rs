@@ -337,7 +337,11 @@ fn check_and_run_find_the_same_modules() {
     assert_eq!(with_path(&["check", "good.na"]).status.code(), Some(0));
     for bad in ["bad_path.na", "bad_pkg.na"] {
         let o = with_path(&["check", bad]);
-        assert_eq!(o.status.code(), Some(2), "{bad}: the module's types are known");
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad}: the module's types are known"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
