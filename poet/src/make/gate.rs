@@ -25,14 +25,16 @@
 //!
 //! The trial run of §4 needs an interpreter and lives with the pipeline.
 
+mod allow;
 mod contain;
 mod names;
 mod program;
 
+pub use allow::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
 pub use contain::{writes_program_state, MUTATING_METHODS};
 pub use program::{Binding, ProgramNames};
 
-use crate::shape::{FunctionShape, ParamKind};
+use crate::make::shape::{FunctionShape, ParamKind};
 use dana_grammar::ast::{self, ExprKind, FuncBody, Stmt, StmtKind, TypeExpr};
 use dana_interpreter::types::poet::parse_annotation;
 use dana_interpreter::types::{
@@ -52,33 +54,6 @@ pub const CHECK_NAMES: &[&str] = &[
     "types",
     "signatures",
     "capabilities",
-];
-
-/// Builtins that write output, read input or reach outside the computation.
-pub const IMPURE_BUILTINS: &[&str] = &[
-    "print",
-    "input",
-    "help",
-    "log_level",
-    "feedback",
-    "poet_last_execution",
-    "poet",
-    "reason",
-    "llm",
-];
-
-/// Standard modules that only compute.
-pub const PURE_MODULES: &[&str] = &["math.*", "json.*", "re.*", "stats.*"];
-
-/// What each capability adds to the allowlist.
-pub const CAPABILITY_GRANTS: &[(&str, &[&str])] = &[
-    ("reason", &["reason", "llm"]),
-    ("time", &["time.*"]),
-    ("random", &["random.*"]),
-    ("http", &["http.*"]),
-    ("fs_read", &["fs.*"]),
-    ("fs_write", &["fs.*"]),
-    ("env", &["env.*"]),
 ];
 
 /// One check's outcome.

@@ -79,23 +79,23 @@ pub const TYPE_FAMILIES: &[&str] = &[
 ];
 
 const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("base.toml", include_str!("../domains/base.toml")),
+    ("base.toml", include_str!("../../domains/base.toml")),
     (
         "ml_monitoring.toml",
-        include_str!("../domains/ml_monitoring.toml"),
+        include_str!("../../domains/ml_monitoring.toml"),
     ),
-    ("api.toml", include_str!("../domains/api.toml")),
+    ("api.toml", include_str!("../../domains/api.toml")),
     (
         "financial_risk.toml",
-        include_str!("../domains/financial_risk.toml"),
+        include_str!("../../domains/financial_risk.toml"),
     ),
     (
         "customer_service.toml",
-        include_str!("../domains/customer_service.toml"),
+        include_str!("../../domains/customer_service.toml"),
     ),
     (
         "prompt_optimization.toml",
-        include_str!("../domains/prompt_optimization.toml"),
+        include_str!("../../domains/prompt_optimization.toml"),
     ),
 ];
 

@@ -5,6 +5,7 @@
 //! `print`, and a uniform call `x.f()` of a name that is no method is audited as a call of `f`.
 //! The runtime enforces the rest (values reached in ways this cannot see).
 
+use super::allow::IMPURE_BUILTINS;
 use super::names::{
     bound_in, captures, imported_in, runs_code, scope_text, target_names, toplevel_names,
     type_names, Own,
@@ -136,7 +137,7 @@ impl<'a> Audit<'a> {
             builtins: dana_interpreter::builtins::all()
                 .into_iter()
                 .map(|(n, _)| n)
-                .chain(super::IMPURE_BUILTINS.iter().copied())
+                .chain(IMPURE_BUILTINS.iter().copied())
                 .collect(),
             scopes: Vec::new(),
             diags: Vec::new(),
