@@ -81,8 +81,8 @@ pub(crate) mod sink;
 mod writer;
 
 pub use error::EventError;
-pub use event::{id_timestamp_ms, new_id, Damage, Event, EventFilter, EventMetadata};
+pub use event::{new_id, Damage, Event, EventFilter, EventMetadata};
 pub use follow::{EventFollower, Polled};
 pub use maintain::GcCounts;
 pub use queue::{EventQueue, EventScan};
-pub use schema::{EVENT_TYPES, MAX_EVENT_BYTES, SCHEMA_VERSION, SERVICE};
+pub use schema::{EVENT_TYPES, MAX_EVENT_BYTES};

@@ -12,7 +12,7 @@
 
 pub mod admin;
 pub(crate) mod call;
-pub mod config;
+pub(crate) mod config;
 pub mod events;
 pub(crate) mod function;
 pub(crate) mod hook;

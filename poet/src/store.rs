@@ -63,12 +63,11 @@ mod version;
 pub use dir::{hash_hex, PoetDir};
 pub use error::StoreError;
 pub(crate) use fsio::fsync_dir;
-pub use fsio::write_atomic;
+pub(crate) use fsio::write_atomic;
 pub use function_store::{FunctionStore, StoreLock};
-pub use layout::{
-    claim_owner, foreign_entry, parse_version_name, MARKER_FILE, MAX_FILE_BYTES,
-    MAX_FUNCTION_BYTES, MAX_VERSIONS, OWNER_FILE, STORE_FORMAT,
-};
+pub(crate) use layout::claim_owner;
+pub use layout::{foreign_entry, MARKER_FILE, MAX_FILE_BYTES, MAX_FUNCTION_BYTES, MAX_VERSIONS};
 pub use prune::PruneReport;
-pub use time::{rfc3339_from_unix, rfc3339_now};
+pub(crate) use time::rfc3339_from_unix;
+pub use time::rfc3339_now;
 pub use version::{Metadata, NewVersion, Version};

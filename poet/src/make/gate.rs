@@ -31,8 +31,8 @@ mod names;
 mod program;
 mod uses;
 
-pub use allow::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
-pub use contain::{writes_program_state, MUTATING_METHODS};
+pub(crate) use allow::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
+pub(crate) use contain::writes_program_state;
 pub use program::{Binding, ProgramNames};
 
 use crate::make::shape::{FunctionShape, ParamKind};
