@@ -6,8 +6,8 @@
 
 use dana_interpreter::eval::Interp;
 use dana_interpreter::types::{self, CheckOptions, Type};
-use dana_poet::gate::{validate, GateInput, CHECK_NAMES};
-use dana_poet::shape::FunctionShape;
+use dana_poet::make::gate::{validate, GateInput, CHECK_NAMES};
+use dana_poet::make::shape::FunctionShape;
 use libfuzzer_sys::fuzz_target;
 
 const ORIGINAL: &str = "\

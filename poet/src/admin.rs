@@ -350,7 +350,7 @@ pub fn gc(dir: &PoetDir, retention: Duration) -> Result<GcReport, StoreError> {
 }
 
 /// `dana poet gc` keeps at most this much of processed events (oldest removed first).
-pub const MAX_PROCESSED_EVENT_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_PROCESSED_EVENT_BYTES: u64 = 256 << 20;
 
 /// Deletes the files under `dir` last modified before `cutoff` (none when the retention
 /// reaches before the clock's epoch), and subdirectories that end up empty; returns the count
@@ -484,7 +484,7 @@ pub fn follow_events(dir: &PoetDir, filter: &EventFilter) -> Result<EventFollowe
 }
 
 /// Milliseconds since the Unix epoch as RFC 3339 UTC, `2026-11-26T15:48:32.123Z`.
-pub fn event_time(ms: i64) -> String {
+pub(crate) fn event_time(ms: i64) -> String {
     let secs = crate::store::rfc3339_from_unix(ms.div_euclid(1000));
     let base = secs.strip_suffix('Z').unwrap_or(&secs);
     format!("{base}.{:03}Z", ms.rem_euclid(1000))

@@ -4,25 +4,23 @@
 //! enhanced version (generated offline from its annotations and a domain template) and runs
 //! every call through Perceive → Operate → Enforce → Train with retries, timeouts, a circuit
 //! breaker and a fallback to the original.
+//!
+//! The modules form layers: `function.rs` and `state.rs` (what a decorated function is and
+//! what it saves) at the bottom with `store/`, `events/` and `config.rs`; the groups that give
+//! `PoetFunction` its behaviour (`call/`, `make/`, `learn/`) above them; `hook.rs` (the
+//! decorator hook) and `admin.rs` (the `dana poet` commands) on top.
 
 pub mod admin;
-pub mod breaker;
-pub mod config;
-mod contain;
-pub mod domains;
+pub(crate) mod call;
+pub(crate) mod config;
 pub mod events;
-pub mod feedback;
-pub mod gate;
-mod generate;
+pub(crate) mod function;
+pub(crate) mod hook;
 pub mod learn;
-pub mod offline;
-pub mod pipeline;
-pub mod prompt;
-pub mod retry;
-pub mod runtime;
-pub mod shape;
+pub mod make;
+pub(crate) mod state;
 pub mod store;
-mod trial;
 
 pub use config::PoetConfig;
-pub use runtime::{install, install_with, PoetOptions, PoetRuntime};
+pub use function::{summary, PoetOptions, PoetRuntime};
+pub use hook::{install, install_with};

@@ -6,8 +6,8 @@
 use dana_interpreter::eval::{Interp, Output};
 use dana_interpreter::types::{self, CheckOptions};
 use dana_interpreter::value::Globals;
-use dana_poet::gate::{validate, Binding, GateInput, GateReport, ProgramNames};
-use dana_poet::shape::FunctionShape;
+use dana_poet::make::gate::{validate, Binding, GateInput, GateReport, ProgramNames};
+use dana_poet::make::shape::FunctionShape;
 use std::path::PathBuf;
 use std::rc::Rc;
 

@@ -91,7 +91,7 @@ fn attempts_are_retries_plus_one_then_the_fallback_answers() {
     // Call 1: four failing attempts, then the original (the fifth run of the body) answers.
     // Call 2: the first attempt succeeds.
     assert_eq!(out, "7 5\n8 6\n");
-    let s = dana_poet::runtime::summary(&rt);
+    let s = dana_poet::summary(&rt);
     assert_eq!(s.get("f"), Some(&(2, 1, 1)), "{s:?}");
 }
 

@@ -4,8 +4,8 @@
 
 use dana_poet::admin::serde_json::{self, json, Value};
 use dana_poet::events::{EventFilter, EventQueue};
-use dana_poet::feedback::FeedbackRecord;
 use dana_poet::learn;
+use dana_poet::learn::FeedbackRecord;
 use dana_poet::store::PoetDir;
 use std::fmt::Write as _;
 

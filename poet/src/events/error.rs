@@ -1,5 +1,6 @@
 //! The error type of the event queue. Every message names the file, event or type involved.
 
+use super::schema::EVENT_TYPES;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -13,13 +14,13 @@ pub enum EventError {
         action: &'static str,
         source: io::Error,
     },
-    /// An event's JSON is larger than [`super::MAX_EVENT_BYTES`].
+    /// An event's JSON is larger than [`super::schema::MAX_EVENT_BYTES`].
     TooBig {
         id: String,
         size: usize,
         limit: usize,
     },
-    /// An event's `type` is not one of [`super::EVENT_TYPES`].
+    /// An event's `type` is not one of [`EVENT_TYPES`].
     UnknownType {
         kind: String,
         suggestion: Option<String>,
@@ -60,7 +61,7 @@ impl fmt::Display for EventError {
                 if let Some(s) = suggestion {
                     write!(f, "; did you mean {s:?}?")?;
                 }
-                write!(f, " (known: {})", super::EVENT_TYPES.join(", "))
+                write!(f, " (known: {})", EVENT_TYPES.join(", "))
             }
             EventError::BadId { id } => write!(
                 f,

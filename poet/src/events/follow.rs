@@ -1,8 +1,10 @@
 //! Watching a queue: each poll reads only what was appended since the last one, so following
 //! a large queue costs what is new, not what is there.
 
+use super::error::EventError;
+use super::event::{Damage, Event, EventFilter};
 use super::record::next_line;
-use super::{list_segments, sort_events, Damage, Event, EventError, EventFilter, SEGMENT_EXT};
+use super::segments::{list_segments, sort_events, SEGMENT_EXT};
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Seek, SeekFrom};
@@ -19,7 +21,7 @@ struct Cursor {
     lines: usize,
 }
 
-/// The events that [`super::EventQueue::follow`] has not returned yet, poll after poll.
+/// The events that [`super::queue::EventQueue::follow`] has not returned yet, poll after poll.
 pub struct EventFollower {
     dirs: [PathBuf; 2],
     filter: EventFilter,

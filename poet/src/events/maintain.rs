@@ -2,11 +2,14 @@
 //! segments and garbage collection. Everything here runs under the consumer lock, so two
 //! consumers never rewrite the same file; writers never wait for it.
 
+use super::error::EventError;
+use super::event::{id_timestamp_ms, new_id, now_ms};
+use super::queue::EventQueue;
 use super::record::{self, Entry};
-use super::{
-    fsync_dir, id_timestamp_ms, list_names, list_segments, new_id, now_ms, scan_file, EventError,
-    EventQueue, ACKED_EXT, LOCK_FILE, SEGMENT_EXT, TEMP_PREFIX,
+use super::segments::{
+    list_names, list_segments, scan_file, ACKED_EXT, LOCK_FILE, SEGMENT_EXT, TEMP_PREFIX,
 };
+use crate::store::fsync_dir;
 use crate::store::write_atomic;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -378,5 +381,20 @@ fn count_lines(path: &Path) -> usize {
             Ok(0) | Err(_) => return n,
             Ok(k) => n += buf[..k].iter().filter(|&&b| b == b'\n').count(),
         }
+    }
+}
+
+impl EventQueue {
+    /// Moves the pending events with these ids to `processed/` (see the module doc). Ids that
+    /// are not pending (already processed, unknown) are ignored, so a consumer may retry.
+    pub fn mark_processed(&self, ids: &[String]) -> Result<(), EventError> {
+        mark_processed(self, ids)
+    }
+
+    /// Removes processed events older than `retention`, then the oldest ones until the
+    /// processed files take at most `max_bytes`; compacts closed segments and removes
+    /// leftovers of killed writers. Pending events are never removed.
+    pub fn gc(&self, retention: Duration, max_bytes: u64) -> Result<GcCounts, EventError> {
+        gc(self, retention, max_bytes)
     }
 }

@@ -5,7 +5,8 @@
 //! tell a complete record from a torn or overwritten one without trusting the JSON parser
 //! alone, while every line stays a JSON document for people with `jq`.
 
-use super::{Damage, Event, MAX_EVENT_BYTES};
+use super::event::{is_canonical_id, Damage, Event};
+use super::schema::MAX_EVENT_BYTES;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -263,7 +264,7 @@ pub(crate) fn read_acked(path: &Path) -> Result<HashSet<String>, io::Error> {
     Ok(bytes
         .split(|&b| b == b'\n')
         .filter_map(|l| std::str::from_utf8(l).ok())
-        .filter(|l| super::is_canonical_id(l))
+        .filter(|l| is_canonical_id(l))
         .map(str::to_string)
         .collect())
 }

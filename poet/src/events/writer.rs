@@ -1,7 +1,10 @@
 //! The segment a queue appends to: created locked, appended with one `fdatasync` per commit,
 //! abandoned (never appended again) after any failure or once it is large enough.
 
-use super::{fsync_dir, new_id, EventError, SEGMENT_EXT, TEMP_PREFIX};
+use super::error::EventError;
+use super::event::new_id;
+use super::segments::{SEGMENT_EXT, TEMP_PREFIX};
+use crate::store::fsync_dir;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! The one error type of the version store. Every message names the file or directory involved
 //! and says what is wrong with it, so a person can repair a damaged store by hand.
 
+use super::layout::MARKER_FILE;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ pub enum StoreError {
     },
     /// A file that every version holds is not there.
     Missing { path: PathBuf },
-    /// A file is larger than the store ever writes ([`super::MAX_FILE_BYTES`]).
+    /// A file is larger than the store ever writes ([`super::layout::MAX_FILE_BYTES`]).
     TooBig {
         path: PathBuf,
         size: u64,
@@ -75,7 +76,7 @@ pub enum StoreError {
         size: u64,
         limit: u64,
     },
-    /// A [`super::StoreLock`] taken on one function was handed to another.
+    /// A `StoreLock` taken on one function was handed to another.
     WrongLock { function: String, locked: PathBuf },
     /// A value could not be encoded as JSON.
     Encode { path: PathBuf, detail: String },
@@ -265,8 +266,8 @@ impl fmt::Display for StoreError {
                  help: POET marks every store it creates or uses with {}; a store made by an \
                  older dana is marked the next time a program uses it (or run `touch {}`)",
                 root.display(),
-                super::MARKER_FILE,
-                root.join(super::MARKER_FILE).display()
+                MARKER_FILE,
+                root.join(MARKER_FILE).display()
             ),
         }
     }

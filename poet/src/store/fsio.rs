@@ -1,7 +1,8 @@
 //! File-system primitives of the store: bounded reads, crash-safe writes, directory fsync,
 //! symlinks and temporary names.
 
-use super::{StoreError, MAX_FILE_BYTES};
+use super::error::StoreError;
+use super::layout::MAX_FILE_BYTES;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::Path;

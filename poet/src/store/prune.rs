@@ -1,10 +1,12 @@
 //! Pruning: what goes when a function has too many versions or bytes, and the cleanup of
 //! what interrupted writers leave behind.
 
+use super::error::StoreError;
 use super::fsio::{fsync_dir, remove_any, tree_size, unique_suffix};
-use super::{
-    FunctionStore, StoreError, StoreLock, CURRENT_TEMP_PREFIX, MAX_FUNCTION_BYTES, MAX_VERSIONS,
-    STALE_TEMP_FILE_AGE, TEMP_PREFIX,
+use super::function_store::{FunctionStore, StoreLock};
+use super::layout::{
+    foreign_entry, CURRENT_TEMP_PREFIX, MAX_FUNCTION_BYTES, MAX_VERSIONS, STALE_TEMP_FILE_AGE,
+    TEMP_PREFIX,
 };
 use std::fs;
 use std::io;
@@ -40,7 +42,7 @@ impl FunctionStore {
         // Only a folder that looks exactly like one POET made is pruned: user files that
         // happen to be named `v1` or `.tmp-x` are never taken for versions.
         if self.dir.exists() {
-            if let Some(why) = super::foreign_entry(&self.dir) {
+            if let Some(why) = foreign_entry(&self.dir) {
                 return Err(StoreError::NotAStore {
                     root: self.dir.clone(),
                     detail: format!("the function folder does not look like POET's: {why}"),

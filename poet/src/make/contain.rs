@@ -14,8 +14,8 @@
 //! Program data a generated module could reach and change is protected by the interpreter
 //! (only containers the module's call created, or the caller's arguments, may be changed).
 
-use crate::gate::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
-use crate::runtime::PoetFunction;
+use crate::function::PoetFunction;
+use crate::make::gate::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
 use dana_grammar::ast::Sym;
 use dana_interpreter::eval::{Function, Interp};
 use dana_interpreter::sandbox::Policy;
@@ -147,7 +147,7 @@ impl PoetFunction {
         }
         // What the original names: globals of its module (program functions, aliases of
         // builtins, modules and their members) and method names.
-        let used = crate::gate::names_used_by(&self.shape);
+        let used = crate::make::gate::names_used_by(&self.shape);
         for name in &used {
             let (head, member) = match name.split_once('.') {
                 Some((h, m)) => (h, Some(m)),

@@ -6,10 +6,10 @@
 //! The program's state is recorded first ([`Snapshot`]: every module, scoped name and value
 //! on the stack, and every container they reach) and put back after each run, the output, logs
 //! and LLM calls of both are captured instead of performed, and the candidate runs contained
-//! (`crate::contain`), so the trial changes nothing the program can see.
+//! (`crate::make::contain`), so the trial changes nothing the program can see.
 
-use crate::pipeline::Stage;
-use crate::runtime::{PoetFunction, Stages};
+use crate::call::outcome::Stage;
+use crate::function::{PoetFunction, Stages};
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::sandbox::Snapshot;
@@ -39,7 +39,7 @@ pub(crate) fn load_module(
     code: &str,
     module: &Rc<Globals>,
 ) -> Result<(), String> {
-    crate::pipeline::limited(it, Instant::now() + LOAD_TIMEOUT, LOAD_BUDGET, |it| {
+    crate::call::pipeline::limited(it, Instant::now() + LOAD_TIMEOUT, LOAD_BUDGET, |it| {
         it.with_memory_allowance(TRIAL_MEMORY, |it| it.run_source(path, code, module))
     })
     .map_err(|e| format!("{}: {}", e.kind.name(), e.message))
@@ -95,12 +95,16 @@ impl PoetFunction {
         let mut answered = 0;
         for args in inputs {
             let shown = args.iter().map(repr::repr).collect::<Vec<_>>().join(", ");
-            let answer =
-                crate::pipeline::limited(it, Instant::now() + TRIAL_TIMEOUT, TRIAL_BUDGET, |it| {
+            let answer = crate::call::pipeline::limited(
+                it,
+                Instant::now() + TRIAL_TIMEOUT,
+                TRIAL_BUDGET,
+                |it| {
                     it.with_memory_allowance(TRIAL_MEMORY, |it| {
                         it.call_value(&self.original, args.clone(), &[])
                     })
-                });
+                },
+            );
             snapshot.restore(it);
             let Ok(expected) = answer else { continue };
             if it.check_limits().is_err() {
@@ -229,7 +233,7 @@ fn clip(s: &str) -> String {
 
 /// Input tuples for the positional parameters, from their annotations; `None` when a
 /// parameter's type cannot be synthesised.
-fn synthesise(params: &[crate::runtime::ParamInfo], g: &Globals) -> Option<Vec<Vec<Value>>> {
+fn synthesise(params: &[crate::function::ParamInfo], g: &Globals) -> Option<Vec<Vec<Value>>> {
     let mut columns: Vec<Vec<Value>> = Vec::new();
     for p in params {
         match p.kind {
@@ -341,7 +345,7 @@ mod tests {
 
     #[test]
     fn inputs_come_from_the_annotations() {
-        use crate::runtime::ParamInfo;
+        use crate::function::ParamInfo;
         let p = |name: &str, ann: Option<TypeAnn>| ParamInfo {
             name: Sym::intern(name),
             ann,

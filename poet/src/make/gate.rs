@@ -25,21 +25,25 @@
 //!
 //! The trial run of §4 needs an interpreter and lives with the pipeline.
 
+mod allow;
 mod contain;
 mod names;
 mod program;
+mod uses;
 
-pub use contain::{writes_program_state, MUTATING_METHODS};
+pub(crate) use allow::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
+pub(crate) use contain::writes_program_state;
 pub use program::{Binding, ProgramNames};
 
-use crate::shape::{FunctionShape, ParamKind};
-use dana_grammar::ast::{self, ExprKind, FuncBody, Stmt, StmtKind, TypeExpr};
+use crate::make::shape::{FunctionShape, ParamKind};
+use dana_grammar::ast::{self, StmtKind, TypeExpr};
 use dana_interpreter::types::poet::parse_annotation;
 use dana_interpreter::types::{
     check_against, line_col, AllowedToplevel, CheckOptions, Code, Diagnostic, Expectations, FnSig,
     ParamSig, Type,
 };
 use std::collections::{HashMap, HashSet};
+use uses::names_used;
 
 /// The largest `code.na` the gate accepts.
 pub const MAX_CODE_BYTES: usize = 64 * 1024;
@@ -52,33 +56,6 @@ pub const CHECK_NAMES: &[&str] = &[
     "types",
     "signatures",
     "capabilities",
-];
-
-/// Builtins that write output, read input or reach outside the computation.
-pub const IMPURE_BUILTINS: &[&str] = &[
-    "print",
-    "input",
-    "help",
-    "log_level",
-    "feedback",
-    "poet_last_execution",
-    "poet",
-    "reason",
-    "llm",
-];
-
-/// Standard modules that only compute.
-pub const PURE_MODULES: &[&str] = &["math.*", "json.*", "re.*", "stats.*"];
-
-/// What each capability adds to the allowlist.
-pub const CAPABILITY_GRANTS: &[(&str, &[&str])] = &[
-    ("reason", &["reason", "llm"]),
-    ("time", &["time.*"]),
-    ("random", &["random.*"]),
-    ("http", &["http.*"]),
-    ("fs_read", &["fs.*"]),
-    ("fs_write", &["fs.*"]),
-    ("env", &["env.*"]),
 ];
 
 /// One check's outcome.
@@ -485,226 +462,5 @@ pub(crate) fn names_used_by(shape: &FunctionShape) -> HashSet<String> {
             .map(|f| names_used(f, &CheckOptions::default()))
             .unwrap_or_default(),
         Err(_) => HashSet::new(),
-    }
-}
-
-/// The names the original function uses: plain names, dotted member chains (`math.sqrt`,
-/// with import aliases resolved to module paths) and imported members.
-fn names_used(f: &ast::FunctionDef, options: &CheckOptions) -> HashSet<String> {
-    let mut aliases: HashMap<String, String> = options
-        .globals
-        .iter()
-        .filter_map(|(n, t)| match t {
-            Type::Module(k) => Some((n.clone(), k.as_str().to_string())),
-            _ => None,
-        })
-        .collect();
-    let mut exprs: Vec<&ast::Expr> = Vec::new();
-    let mut imports: Vec<String> = Vec::new();
-    collect_def(f, &mut exprs, &mut imports, &mut aliases);
-    let mut out: HashSet<String> = imports.into_iter().collect();
-    for e in exprs {
-        let mut roots: HashSet<(u32, u32)> = HashSet::new();
-        ast_visit(e, &mut |x| match &x.kind {
-            ExprKind::Attribute { .. } => {
-                if let Some((root, chain)) = dotted(x) {
-                    roots.insert((root.start, root.end));
-                    let (head, rest) = chain.split_once('.').unwrap_or((chain.as_str(), ""));
-                    let head = aliases
-                        .get(head)
-                        .cloned()
-                        .unwrap_or_else(|| head.to_string());
-                    out.insert(if rest.is_empty() {
-                        head
-                    } else {
-                        format!("{head}.{rest}")
-                    });
-                }
-            }
-            ExprKind::Name { scope: None, name }
-                if !roots.contains(&(x.span.start, x.span.end)) =>
-            {
-                out.insert(name.as_str().to_string());
-            }
-            _ => {}
-        });
-    }
-    out
-}
-
-fn ast_visit(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
-    dana_interpreter::resolve::visit_expr(e, f);
-}
-
-/// `a.b.c` for an attribute chain rooted at a plain name, with the root's span.
-fn dotted(e: &ast::Expr) -> Option<(ast::Span, String)> {
-    match &e.kind {
-        ExprKind::Name { scope: None, name } => Some((e.span, name.as_str().to_string())),
-        ExprKind::Attribute { value, attr } => {
-            let (span, head) = dotted(value)?;
-            Some((span, format!("{head}.{}", attr.name)))
-        }
-        _ => None,
-    }
-}
-
-fn collect_def<'a>(
-    f: &'a ast::FunctionDef,
-    exprs: &mut Vec<&'a ast::Expr>,
-    imports: &mut Vec<String>,
-    aliases: &mut HashMap<String, String>,
-) {
-    for p in f.receiver.iter().chain(f.params.iter()) {
-        exprs.extend(p.default.as_ref());
-    }
-    for d in &f.decorators {
-        exprs.push(&d.func);
-        for a in d.args.iter().flatten() {
-            exprs.push(arg_expr(a));
-        }
-    }
-    match &f.body {
-        FuncBody::Block(stmts) => collect_stmts(stmts, exprs, imports, aliases),
-        FuncBody::Pipeline(p) => collect_stages(&p.stages, exprs),
-    }
-}
-
-fn collect_stages<'a>(stages: &'a [ast::PipeStage], exprs: &mut Vec<&'a ast::Expr>) {
-    for s in stages {
-        match &s.kind {
-            ast::PipeStageKind::Expr(e) => exprs.push(e),
-            ast::PipeStageKind::FanOut(v) => collect_stages(v, exprs),
-        }
-    }
-}
-
-fn arg_expr(a: &ast::Arg) -> &ast::Expr {
-    match &a.kind {
-        ast::ArgKind::Positional(e)
-        | ast::ArgKind::Keyword(_, e)
-        | ast::ArgKind::Star(e)
-        | ast::ArgKind::StarStar(e) => e,
-    }
-}
-
-fn collect_stmts<'a>(
-    stmts: &'a [Stmt],
-    exprs: &mut Vec<&'a ast::Expr>,
-    imports: &mut Vec<String>,
-    aliases: &mut HashMap<String, String>,
-) {
-    for s in stmts {
-        match &s.kind {
-            StmtKind::Expr(e) => exprs.push(e),
-            StmtKind::Assign { targets, value } => {
-                exprs.extend(targets);
-                exprs.push(value);
-            }
-            StmtKind::TypedAssign { target, value, .. } => {
-                exprs.push(target);
-                exprs.extend(value.as_ref());
-            }
-            StmtKind::AugAssign { target, value, .. } => {
-                exprs.push(target);
-                exprs.push(value);
-            }
-            StmtKind::If { cond, body, orelse } | StmtKind::While { cond, body, orelse } => {
-                exprs.push(cond);
-                collect_stmts(body, exprs, imports, aliases);
-                collect_stmts(orelse, exprs, imports, aliases);
-            }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-            } => {
-                exprs.push(target);
-                exprs.push(iter);
-                collect_stmts(body, exprs, imports, aliases);
-                collect_stmts(orelse, exprs, imports, aliases);
-            }
-            StmtKind::FunctionDef(f) => collect_def(f, exprs, imports, aliases),
-            StmtKind::Return(e) => exprs.extend(e.as_ref()),
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                collect_stmts(body, exprs, imports, aliases);
-                for h in handlers {
-                    exprs.extend(h.types.as_ref());
-                    collect_stmts(&h.body, exprs, imports, aliases);
-                }
-                collect_stmts(orelse, exprs, imports, aliases);
-                collect_stmts(finalbody, exprs, imports, aliases);
-            }
-            StmtKind::Raise { exc, cause } => {
-                exprs.extend(exc.as_ref());
-                exprs.extend(cause.as_ref());
-            }
-            StmtKind::Assert { test, msg } => {
-                exprs.push(test);
-                exprs.extend(msg.as_ref());
-            }
-            StmtKind::Import { path, alias } => {
-                let full = path
-                    .iter()
-                    .map(|i| i.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(".");
-                // Only the members used are allowed (collected from the attribute chains): the
-                // import itself passes when any member of the module is allowed.
-                if let Some(a) = alias {
-                    aliases.insert(a.name.as_str().to_string(), full);
-                }
-            }
-            StmtKind::FromImport {
-                level,
-                path,
-                names,
-                star,
-            } => {
-                let key = format!(
-                    "{}{}",
-                    ".".repeat(*level as usize),
-                    path.iter()
-                        .map(|i| i.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(".")
-                );
-                if *star {
-                    imports.push(format!("{key}.*"));
-                }
-                for n in names {
-                    imports.push(format!("{key}.{}", n.name.name));
-                }
-            }
-            StmtKind::Struct(st) => {
-                for fd in &st.fields {
-                    exprs.extend(fd.default.as_ref());
-                }
-                for m in &st.methods {
-                    collect_def(m, exprs, imports, aliases);
-                }
-            }
-            StmtKind::With { items, body } => {
-                for i in items {
-                    exprs.push(&i.context);
-                    exprs.extend(i.target.as_ref());
-                }
-                collect_stmts(body, exprs, imports, aliases);
-            }
-            StmtKind::Niche(n) => {
-                for fd in &n.fields {
-                    exprs.extend(fd.default.as_ref());
-                }
-                for m in &n.methods {
-                    collect_def(m, exprs, imports, aliases);
-                }
-            }
-            StmtKind::Interface(_) | StmtKind::Pass | StmtKind::Break | StmtKind::Continue => {}
-        }
     }
 }

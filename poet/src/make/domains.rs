@@ -60,12 +60,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The capabilities a template may list (POET_SPEC §1).
-pub const CAPABILITIES: &[&str] = &[
+pub(crate) const CAPABILITIES: &[&str] = &[
     "reason", "http", "fs_read", "fs_write", "time", "random", "env",
 ];
 
 /// The type-pattern families (see the module documentation).
-pub const TYPE_FAMILIES: &[&str] = &[
+pub(crate) const TYPE_FAMILIES: &[&str] = &[
     "any",
     "number",
     "numbers",
@@ -79,23 +79,23 @@ pub const TYPE_FAMILIES: &[&str] = &[
 ];
 
 const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("base.toml", include_str!("../domains/base.toml")),
+    ("base.toml", include_str!("../../domains/base.toml")),
     (
         "ml_monitoring.toml",
-        include_str!("../domains/ml_monitoring.toml"),
+        include_str!("../../domains/ml_monitoring.toml"),
     ),
-    ("api.toml", include_str!("../domains/api.toml")),
+    ("api.toml", include_str!("../../domains/api.toml")),
     (
         "financial_risk.toml",
-        include_str!("../domains/financial_risk.toml"),
+        include_str!("../../domains/financial_risk.toml"),
     ),
     (
         "customer_service.toml",
-        include_str!("../domains/customer_service.toml"),
+        include_str!("../../domains/customer_service.toml"),
     ),
     (
         "prompt_optimization.toml",
-        include_str!("../domains/prompt_optimization.toml"),
+        include_str!("../../domains/prompt_optimization.toml"),
     ),
 ];
 
@@ -633,7 +633,7 @@ fn check_message(m: &str) -> Result<(), String> {
 
 /// `true` when `name` matches the glob (`*` any run of characters, `?` one; ASCII case is
 /// ignored).
-pub fn glob_match(pattern: &str, name: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
     let n: Vec<char> = name.chars().map(|c| c.to_ascii_lowercase()).collect();
     // Iterative matching with one backtrack point: linear in practice, never recursive.
@@ -663,12 +663,12 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 }
 
 /// `true` when any of the globs matches `name`.
-pub fn names_match(globs: &[String], name: &str) -> bool {
+pub(crate) fn names_match(globs: &[String], name: &str) -> bool {
     globs.iter().any(|g| glob_match(g, name))
 }
 
 /// `true` when the type pattern matches the annotation (`None` members ignored).
-pub fn pattern_matches(pattern: &str, ann: &TypeAnn) -> bool {
+pub(crate) fn pattern_matches(pattern: &str, ann: &TypeAnn) -> bool {
     let members: Vec<&TypeAnn> = match ann {
         TypeAnn::Union(v) => v.iter().filter(|t| **t != TypeAnn::None).collect(),
         TypeAnn::None => Vec::new(),
@@ -720,7 +720,7 @@ fn number_type(t: &TypeAnn) -> bool {
 }
 
 /// The annotation without its `None` members.
-pub fn strip_none(t: TypeAnn) -> TypeAnn {
+pub(crate) fn strip_none(t: TypeAnn) -> TypeAnn {
     match t {
         TypeAnn::Union(v) => {
             let mut rest: Vec<TypeAnn> = v.into_iter().filter(|t| *t != TypeAnn::None).collect();

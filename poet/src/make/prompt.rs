@@ -4,9 +4,9 @@
 //! validation errors; on regeneration the current code and the evidence. Text that comes from
 //! outside the program (feedback, error messages) is quoted and size-limited: it is data.
 
-use crate::domains::DomainTemplate;
-use crate::gate::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
-use crate::shape::{FunctionShape, ParamKind};
+use crate::make::domains::DomainTemplate;
+use crate::make::gate::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
+use crate::make::shape::{FunctionShape, ParamKind};
 use std::fmt::Write as _;
 
 /// The first line of every generation prompt (the mock provider recognises it).

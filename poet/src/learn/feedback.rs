@@ -1,239 +1,20 @@
-//! Execution events and feedback (POET_SPEC §6): every call of a `@poet(train=True)` function
-//! becomes a `function.execution` event with measured metrics; `feedback(...)` and
-//! `poet_last_execution(...)` let the program rate an execution; the events reach
-//! `.poet/events/` in batches (group commit) and at the end of the run.
+//! Feedback (POET_SPEC §6): `feedback(...)` and `poet_last_execution(...)` let the program
+//! rate an execution of a `@poet(train=True)` function, `PoetRuntime::feedback` is the same for
+//! a host, and a rating becomes a `feedback.received` event and evidence for the learning loop.
 
-use crate::events::{new_id, Event, EventFilter, EventQueue, MAX_EVENT_BYTES};
-use crate::pipeline::Outcome;
-use crate::runtime::{PoetFunction, PoetRuntime};
+use crate::events::event::{Event, EventFilter};
+use crate::events::queue::EventQueue;
+use crate::events::sink::EventSink;
+use crate::function::{PoetFunction, PoetRuntime};
 use dana_interpreter::error::{type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{Args, NativeFn, Value};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
-use std::time::{Duration, Instant};
 
-/// Events buffered before a write.
-const BATCH: usize = 256;
-/// Buffered events wait at most this long (checked on the next event).
-const MAX_WAIT: Duration = Duration::from_millis(200);
 /// Longest feedback comment kept.
 pub const MAX_COMMENT: usize = 4096;
-
-/// The events waiting for one `.poet` directory.
-pub(crate) struct EventSink {
-    dir: PathBuf,
-    queue: Option<EventQueue>,
-    buffer: Vec<Event>,
-    since: Instant,
-    /// A failure was reported on stderr: a store that cannot take events must not flood it.
-    reported: bool,
-    /// Events that could not be written; the final flush says how many.
-    lost: usize,
-}
-
-impl EventSink {
-    pub fn new(poet_dir: &Path) -> EventSink {
-        EventSink {
-            dir: poet_dir.to_path_buf(),
-            queue: EventQueue::open(poet_dir).ok(),
-            buffer: Vec::new(),
-            since: Instant::now(),
-            reported: false,
-            lost: 0,
-        }
-    }
-
-    /// Buffers `e`, cut to fit the event size limit and without any secret; writes the batch
-    /// when it is full or old. An error message the first time writing fails.
-    pub fn push(&mut self, e: Event) -> Option<String> {
-        self.buffer.push(prepare(e));
-        if self.buffer.len() >= BATCH || self.since.elapsed() >= MAX_WAIT {
-            return self.flush().err().filter(|_| self.first_report());
-        }
-        None
-    }
-
-    /// Writes `e` and everything buffered before it now.
-    pub fn write_now(&mut self, e: Event) -> Result<(), String> {
-        self.buffer.push(prepare(e));
-        let r = self.flush();
-        if r.is_err() {
-            self.reported = true;
-        }
-        r
-    }
-
-    fn first_report(&mut self) -> bool {
-        !std::mem::replace(&mut self.reported, true)
-    }
-
-    /// Writes the buffered events durably.
-    pub fn flush(&mut self) -> Result<(), String> {
-        self.since = Instant::now();
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let r = match &self.queue {
-            Some(q) => q.emit_batch(&self.buffer).map_err(|e| e.to_string()),
-            None => Err(format!(
-                "the event queue in {} could not be opened",
-                self.dir.display()
-            )),
-        };
-        if r.is_err() {
-            self.lost += self.buffer.len();
-        }
-        self.buffer.clear();
-        r
-    }
-
-    /// The last word at the end of a run: the events that were not saved, if any.
-    fn final_report(&mut self) -> Option<String> {
-        let r = self.flush();
-        if self.lost == 0 {
-            return None;
-        }
-        let why = r.err().map(|e| format!(": {e}")).unwrap_or_default();
-        let n = std::mem::take(&mut self.lost);
-        Some(format!(
-            "warning: {n} POET event(s) of this run could not be written to {}{why}\n",
-            self.dir.join("events").display()
-        ))
-    }
-}
-
-/// An event as it is written: at most [`MAX_EVENT_BYTES`] (long strings cut with a marker,
-/// never the whole event dropped) and with every registered secret redacted.
-fn prepare(mut e: Event) -> Event {
-    // One serialisation in the common case (small, no secret).
-    let mut json = e.to_json();
-    if json.len() > MAX_EVENT_BYTES {
-        e.fit(MAX_EVENT_BYTES);
-        json = e.to_json();
-    }
-    if dana_llm::secrets::contains_secret(&json) {
-        if let Ok(clean) = serde_json::from_str::<Event>(&dana_llm::redact_secrets(&json)) {
-            return clean;
-        }
-    }
-    e
-}
-
-/// CPU time of this thread and the process's peak resident set (KiB), from `getrusage`.
-pub(crate) fn usage() -> (Duration, i64) {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } == 0;
-    if !ok {
-        return (Duration::ZERO, 0);
-    }
-    let tv =
-        |t: libc::timeval| Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000);
-    (tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_maxrss as i64)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-impl PoetFunction {
-    /// The `function.execution` event of a finished call (train on).
-    pub(crate) fn execution_event(&self, o: &Outcome<'_>, cpu: Duration) -> Event {
-        let version = self.current_version();
-        let wall = o.duration.as_secs_f64();
-        let cpu_percent = if wall > 0.0 {
-            (cpu.as_secs_f64() / wall * 100.0).min(100.0 * 64.0)
-        } else {
-            0.0
-        };
-        let (_, maxrss_kib) = usage();
-        let end = now_ms();
-        let live = self.live.borrow();
-        let error = o.error.map(|e| {
-            json!({
-                "type": e.kind.name(),
-                "message": e.message,
-                "stack_trace": e.stack.iter().map(|s| s.function.clone()).collect::<Vec<_>>(),
-            })
-        });
-        let execution_id = new_id();
-        let payload = json!({
-            "function_name": self.store_name,
-            "version": version,
-            "execution_id": execution_id,
-            "start_time": end - o.duration.as_millis() as i64,
-            "end_time": end,
-            "status": if o.ok { "success" } else { "failure" },
-            "metrics": {
-                "duration_ms": o.duration.as_secs_f64() * 1000.0,
-                "memory_mb": maxrss_kib as f64 / 1024.0,
-                "cpu_percent": cpu_percent,
-            },
-            "attempts": o.attempts,
-            "failed_stage": o.failed_stage.map(|s| s.as_str()),
-            "fallback_used": o.fallback,
-            "breaker": live.breaker.state.as_str(),
-            "error": error,
-            "train": live.last_train_json,
-        });
-        // The execution starts its flow: feedback on it shares its correlation id.
-        let mut e = Event::new("function.execution", None, None, payload);
-        e.correlation_id = execution_id.clone();
-        e
-    }
-}
-
-impl PoetRuntime {
-    /// Queues an event for the `.poet` directory it belongs to.
-    pub(crate) fn emit(&self, it: &mut Interp, poet_dir: &Path, e: Event) {
-        if self.store_refused(poet_dir) {
-            // Already reported: the store cannot be used, and the events go nowhere.
-            return;
-        }
-        let err = {
-            let mut sinks = self.sinks.borrow_mut();
-            let sink = sinks
-                .entry(poet_dir.to_path_buf())
-                .or_insert_with(|| EventSink::new(poet_dir));
-            sink.push(e)
-        };
-        if let Some(err) = err {
-            crate::runtime::warn(it, &format!("POET events are not being saved: {err}"));
-        }
-    }
-
-    /// Writes every buffered event; a failure is said on stderr (once per store).
-    pub(crate) fn flush_events(&self) {
-        for sink in self.sinks.borrow_mut().values_mut() {
-            if let Err(e) = sink.flush() {
-                if sink.first_report() {
-                    write_stderr_now(&format!("warning: POET events are not being saved: {e}\n"));
-                }
-            }
-        }
-    }
-
-    /// The end of the run: writes what is buffered and says how many events were lost.
-    pub(crate) fn finish_events(&self) {
-        for sink in self.sinks.borrow_mut().values_mut() {
-            if let Some(msg) = sink.final_report() {
-                write_stderr_now(&msg);
-            }
-        }
-    }
-}
-
-/// Writes to the process's standard error directly (the interpreter may be gone), with every
-/// registered secret redacted.
-fn write_stderr_now(msg: &str) {
-    use std::io::Write;
-    let _ = std::io::stderr().write_all(dana_llm::redact_secrets(msg).as_bytes());
-}
 
 /// Binds `feedback(...)` and `poet_last_execution(fn)`.
 pub(crate) fn install_builtins(it: &mut Interp, rt: &Rc<PoetRuntime>) {
@@ -331,7 +112,7 @@ fn feedback(rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
         _ => None,
     };
     if let Some(f) = &func {
-        let unavailable = matches!(&*f.slot.borrow(), crate::runtime::Slot::Unavailable);
+        let unavailable = matches!(&*f.slot.borrow(), crate::function::Slot::Unavailable);
         if unavailable || runtime.store_refused(&f.poet_dir) {
             // The function runs its original code (why was reported once): there is no
             // execution to rate and no store to keep a rating in, and the program goes on.

@@ -6,12 +6,12 @@
 //! version serves; the answer is validated and stored on the interpreter's thread at the next
 //! call (values and the interpreter are not `Send`).
 
-use crate::domains::DomainTemplate;
-use crate::gate::{self, GateInput, GateReport};
-use crate::prompt::{self, Evidence, PromptInput};
-use crate::runtime::PoetFunction;
+use crate::function::PoetFunction;
+use crate::make::gate::{self, GateInput, GateReport};
+use crate::make::job::{BackgroundJob, LlmJob};
+use crate::make::prompt::{self, Evidence, PromptInput};
 use dana_interpreter::eval::Interp;
-use dana_llm::{ChatRequest, LlmClient, LlmError, Message, Role};
+use dana_llm::{ChatRequest, LlmError, Message, Role};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,24 +41,6 @@ impl Candidate {
         }
         v
     }
-}
-
-/// What every LLM generation of one function needs.
-pub(crate) struct LlmJob {
-    pub client: LlmClient,
-    pub model: String,
-    pub domain: DomainTemplate,
-    /// The offline version: the prompt's baseline.
-    pub offline_code: String,
-    /// The capabilities granted to the generated code.
-    pub capabilities: Vec<String>,
-}
-
-/// An LLM request running on a helper thread.
-pub(crate) struct BackgroundJob {
-    rx: mpsc::Receiver<Result<dana_llm::ChatResponse, LlmError>>,
-    attempt: u32,
-    pub attempts: Vec<serde_json::Value>,
 }
 
 impl PoetFunction {

@@ -5,18 +5,20 @@
 //! `print`, and a uniform call `x.f()` of a name that is no method is audited as a call of `f`.
 //! The runtime enforces the rest (values reached in ways this cannot see).
 
+use super::allow::IMPURE_BUILTINS;
 use super::names::{
-    bound_in, captures, imported_in, runs_code, scope_text, target_names, toplevel_names,
-    type_names, Own,
+    bound_in, captures, imported_in, runs_code, scope_text, toplevel_names, type_names, Own,
 };
 use super::program::{Binding, ProgramNames};
 use dana_grammar::ast::{
-    self, Arg, ArgKind, Expr, ExprKind, FPart, FuncBody, FunctionDef, Ident, PipeStage,
-    PipeStageKind, ScopeKind, Span, Stmt, StmtKind, Sym,
+    self, Expr, ExprKind, FuncBody, FunctionDef, Ident, PipeStage, PipeStageKind, ScopeKind, Span,
+    Stmt, StmtKind, Sym,
 };
-use dana_interpreter::types::poet::{allowed, is_literal};
+use dana_interpreter::types::poet::is_literal;
 use dana_interpreter::types::{line_col, Code, Diagnostic};
 use std::collections::{HashMap, HashSet};
+
+mod expr;
 
 /// Methods of the builtin containers that change the value they are called on.
 pub const MUTATING_METHODS: &[&str] = &[
@@ -136,7 +138,7 @@ impl<'a> Audit<'a> {
             builtins: dana_interpreter::builtins::all()
                 .into_iter()
                 .map(|(n, _)| n)
-                .chain(super::IMPURE_BUILTINS.iter().copied())
+                .chain(IMPURE_BUILTINS.iter().copied())
                 .collect(),
             scopes: Vec::new(),
             diags: Vec::new(),
@@ -145,12 +147,12 @@ impl<'a> Audit<'a> {
         }
     }
 
-    fn refuse_write(&mut self, span: Span, message: String, help: &str) {
+    pub(super) fn refuse_write(&mut self, span: Span, message: String, help: &str) {
         self.writes = true;
         self.refuse(Code::ForbiddenCall, span, message, help);
     }
 
-    fn refuse(&mut self, code: Code, span: Span, message: String, help: &str) {
+    pub(super) fn refuse(&mut self, code: Code, span: Span, message: String, help: &str) {
         if self.cx.is_some() {
             self.diags
                 .push(Diagnostic::error(code, span, message).with_help(help.to_string()));
@@ -308,13 +310,13 @@ impl<'a> Audit<'a> {
 
     // ---- statements ----
 
-    fn stmts(&mut self, body: &[Stmt]) {
+    pub(super) fn stmts(&mut self, body: &[Stmt]) {
         for s in body {
             self.stmt(s);
         }
     }
 
-    fn stmt(&mut self, s: &Stmt) {
+    pub(super) fn stmt(&mut self, s: &Stmt) {
         match &s.kind {
             StmtKind::Expr(e) => self.expr(e),
             StmtKind::Assign { targets, value } => {
@@ -453,7 +455,7 @@ impl<'a> Audit<'a> {
         }
     }
 
-    fn params_defaults(&mut self, f: &FunctionDef) {
+    pub(super) fn params_defaults(&mut self, f: &FunctionDef) {
         for p in f.receiver.iter().chain(&f.params) {
             if let Some(d) = &p.default {
                 self.expr(d);
@@ -462,7 +464,7 @@ impl<'a> Audit<'a> {
     }
 
     /// A function body in a new scope: its parameters and every name it binds are locals.
-    fn function(&mut self, f: &FunctionDef) {
+    pub(super) fn function(&mut self, f: &FunctionDef) {
         let mut scope = Scope::default();
         for p in f.receiver.iter().chain(&f.params) {
             scope.locals.insert(p.name.name);
@@ -483,7 +485,7 @@ impl<'a> Audit<'a> {
         self.scopes.pop();
     }
 
-    fn stages(&mut self, stages: &[PipeStage]) {
+    pub(super) fn stages(&mut self, stages: &[PipeStage]) {
         for s in stages {
             match &s.kind {
                 PipeStageKind::Expr(e) => self.expr(e),
@@ -494,7 +496,7 @@ impl<'a> Audit<'a> {
 
     /// An assignment target: names bind locals (tainted when the value belongs to the
     /// program); attributes and items of program values and shared names are refused.
-    fn store(&mut self, t: &Expr, taint: bool) {
+    pub(super) fn store(&mut self, t: &Expr, taint: bool) {
         match &t.kind {
             ExprKind::Name {
                 scope: Some(sc @ (ScopeKind::Public | ScopeKind::Private | ScopeKind::System)),
@@ -548,303 +550,5 @@ impl<'a> Audit<'a> {
             ExprKind::Starred(x) => self.store(x, taint),
             _ => self.expr(t),
         }
-    }
-
-    // ---- names ----
-
-    fn resolve(&self, name: Sym) -> Res<'a> {
-        for s in self.scopes.iter().rev() {
-            if s.locals.contains(&name) {
-                return Res::Local {
-                    tainted: s.tainted.contains(&name),
-                };
-            }
-        }
-        if let Some(k) = self.own.get(&name) {
-            return Res::Own(*k);
-        }
-        match self.cx.and_then(|cx| cx.program.get(name.as_str())) {
-            Some(b) => Res::Program(b),
-            None => Res::Free,
-        }
-    }
-
-    /// A plain name read.
-    fn read(&mut self, name: Sym, span: Span) {
-        match self.resolve(name) {
-            Res::Local { .. } => {}
-            Res::Own(_) => {}
-            Res::Program(b) => self.program_ref(name.as_str(), b, span),
-            Res::Free => {
-                if self.cx.is_none() {
-                    self.free.insert(name.as_str().to_string());
-                }
-            }
-        }
-    }
-
-    /// A read of a program global: the code it runs must be code the module may run.
-    fn program_ref(&mut self, name: &str, b: &Binding, span: Span) {
-        let Some(cx) = self.cx else {
-            self.free.insert(name.to_string());
-            return;
-        };
-        if cx.original_free.contains(name) {
-            return;
-        }
-        let message = match b {
-            Binding::Function => {
-                format!("'{name}' is a program function that the original does not call")
-            }
-            Binding::BoundMethod => {
-                format!("'{name}' is a method bound to a program value, which the original does not use")
-            }
-            Binding::Builtin(real) if !allowed(cx.allow, real) => {
-                if real == name {
-                    format!("'{name}' is not in the allowlist of this module")
-                } else {
-                    format!("'{name}' is the builtin '{real}', which is not in the allowlist of this module")
-                }
-            }
-            Binding::ModuleMember { module, member }
-                if !allowed(cx.allow, &format!("{module}.{member}")) =>
-            {
-                format!(
-                    "'{name}' is '{module}.{member}', which is not in the allowlist of this module"
-                )
-            }
-            _ => return,
-        };
-        self.refuse(Code::ForbiddenCall, span, message, HELP_CALLS);
-    }
-
-    /// `x.f(...)` where `f` is no method that any value here has: Dana calls the function `f`
-    /// in scope with `x` first.
-    fn uniform_call(&mut self, attr: &ast::Ident) {
-        if self.methods.contains(attr.name.as_str()) {
-            return;
-        }
-        match self.resolve(attr.name) {
-            Res::Local { .. } | Res::Own(_) => {}
-            Res::Program(b) => self.program_ref(attr.name.as_str(), b, attr.span),
-            Res::Free => {
-                let n = attr.name.as_str();
-                match self.cx {
-                    None => {
-                        self.free.insert(n.to_string());
-                    }
-                    Some(cx) => {
-                        if self.builtins.contains(n)
-                            && !allowed(cx.allow, n)
-                            && !cx.original_free.contains(n)
-                        {
-                            self.refuse(
-                                Code::ForbiddenCall,
-                                attr.span,
-                                format!("'.{n}()' calls the builtin '{n}', which is not in the allowlist of this module"),
-                                HELP_CALLS,
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The program value (or shared name, or module) an expression is part of, if any.
-    fn root(&self, e: &Expr) -> Option<String> {
-        match &e.kind {
-            ExprKind::Name {
-                scope: Some(sc @ (ScopeKind::Public | ScopeKind::Private | ScopeKind::System)),
-                name,
-            } => Some(format!("{}:{name}", scope_text(*sc))),
-            ExprKind::Name { name, .. } => match self.resolve(*name) {
-                Res::Local { tainted: true } | Res::Own(Own::Import) | Res::Program(_) => {
-                    Some(name.as_str().to_string())
-                }
-                Res::Free
-                    if self.cx.is_none()
-                        || name.as_str() == "_original"
-                        || self.builtins.contains(name.as_str()) =>
-                {
-                    Some(name.as_str().to_string())
-                }
-                _ => None,
-            },
-            ExprKind::Attribute { value, .. } | ExprKind::Index { value, .. } => self.root(value),
-            ExprKind::Call { func, .. } => match &func.kind {
-                ExprKind::Attribute { value, attr }
-                    if SHARING_METHODS.contains(&attr.name.as_str()) =>
-                {
-                    self.root(value)
-                }
-                _ => None,
-            },
-            ExprKind::IfExp { body, orelse, .. } => self.root(body).or_else(|| self.root(orelse)),
-            _ => None,
-        }
-    }
-
-    /// `true` when `e` is a module or a member chain of one (`json`, `pkg.sub`).
-    fn module_rooted(&self, e: &Expr) -> bool {
-        match &e.kind {
-            ExprKind::Name { scope: None, name } => match self.resolve(*name) {
-                Res::Own(Own::Import) | Res::Program(Binding::Module(_)) => true,
-                Res::Local { .. } => self
-                    .scopes
-                    .iter()
-                    .rev()
-                    .find(|s| s.locals.contains(name))
-                    .is_some_and(|s| s.imported.contains(name)),
-                _ => false,
-            },
-            ExprKind::Attribute { value, .. } => self.module_rooted(value),
-            _ => false,
-        }
-    }
-
-    // ---- expressions ----
-
-    fn args<'e>(&mut self, args: impl IntoIterator<Item = &'e Arg>) {
-        for a in args {
-            match &a.kind {
-                ArgKind::Positional(e)
-                | ArgKind::Keyword(_, e)
-                | ArgKind::Star(e)
-                | ArgKind::StarStar(e) => self.expr(e),
-            }
-        }
-    }
-
-    fn exprs(&mut self, v: &[Expr]) {
-        for e in v {
-            self.expr(e);
-        }
-    }
-
-    fn expr(&mut self, e: &Expr) {
-        match &e.kind {
-            ExprKind::Name {
-                scope: None | Some(ScopeKind::Local),
-                name,
-            } => self.read(*name, e.span),
-            ExprKind::Call { func, args } => {
-                match &func.kind {
-                    ExprKind::Attribute { value, attr } if !self.module_rooted(value) => {
-                        let m = attr.name.as_str();
-                        if MUTATING_METHODS.contains(&m) {
-                            if let Some(root) = self.root(value) {
-                                self.refuse_write(
-                                    attr.span,
-                                    format!(
-                                        "'.{m}()' changes '{root}', which belongs to the program"
-                                    ),
-                                    HELP_WRITES,
-                                );
-                            }
-                        }
-                        self.uniform_call(attr);
-                        self.expr(value);
-                    }
-                    _ => self.expr(func),
-                }
-                self.args(args);
-            }
-            ExprKind::FString(parts) => self.fparts(parts),
-            ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => self.exprs(v),
-            ExprKind::Dict(v) => {
-                for (k, x) in v {
-                    self.expr(k);
-                    self.expr(x);
-                }
-            }
-            ExprKind::ListComp { elt, gens } | ExprKind::SetComp { elt, gens } => {
-                self.comprehension(gens, &[elt]);
-            }
-            ExprKind::DictComp { key, value, gens } => self.comprehension(gens, &[key, value]),
-            ExprKind::Lambda(l) => {
-                let mut scope = Scope::default();
-                for p in &l.params {
-                    if let Some(d) = &p.default {
-                        self.expr(d);
-                    }
-                    scope.locals.insert(p.name.name);
-                }
-                self.scopes.push(scope);
-                self.expr(&l.body);
-                self.scopes.pop();
-            }
-            ExprKind::IfExp { test, body, orelse } => {
-                self.expr(test);
-                self.expr(body);
-                self.expr(orelse);
-            }
-            ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Binary(_, a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Not(x) | ExprKind::Unary(_, x) | ExprKind::Starred(x) => self.expr(x),
-            ExprKind::Compare { left, ops } => {
-                self.expr(left);
-                for (_, x) in ops {
-                    self.expr(x);
-                }
-            }
-            ExprKind::Attribute { value, .. } => self.expr(value),
-            ExprKind::Index { value, index } => {
-                self.expr(value);
-                self.expr(index);
-            }
-            ExprKind::Slice { lower, upper, step } => {
-                for x in [lower, upper, step].into_iter().flatten() {
-                    self.expr(x);
-                }
-            }
-            ExprKind::Name { .. }
-            | ExprKind::Int(_)
-            | ExprKind::BigInt(_)
-            | ExprKind::Float(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::None
-            | ExprKind::Placeholder => {}
-        }
-    }
-
-    fn fparts(&mut self, parts: &[FPart]) {
-        for p in parts {
-            if let FPart::Expr { expr, spec, .. } = p {
-                self.expr(expr);
-                if let Some(s) = spec {
-                    self.fparts(s);
-                }
-            }
-        }
-    }
-
-    /// The first iterable is read outside; the loop variables are local to the rest.
-    fn comprehension(&mut self, gens: &[ast::Comprehension], elts: &[&Expr]) {
-        let Some(first) = gens.first() else {
-            for e in elts {
-                self.expr(e);
-            }
-            return;
-        };
-        self.expr(&first.iter);
-        let mut scope = Scope::default();
-        for g in gens {
-            target_names(&g.target, &mut scope.locals);
-        }
-        self.scopes.push(scope);
-        for (i, g) in gens.iter().enumerate() {
-            if i > 0 {
-                self.expr(&g.iter);
-            }
-            self.exprs(&g.ifs);
-        }
-        for e in elts {
-            self.expr(e);
-        }
-        self.scopes.pop();
     }
 }

@@ -6,9 +6,10 @@
 //! and reach `state.json` when the breaker changes state, at most once a second otherwise, and
 //! when the program ends.
 
-use crate::breaker::{Admission, BreakerState};
-use crate::retry::{self, RetryPolicy};
-use crate::runtime::{unix_now, ParamInfo, PoetFunction, Stages};
+use crate::call::breaker::{Admission, BreakerState};
+use crate::call::outcome::{Outcome, Stage};
+use crate::call::retry::{self, RetryPolicy};
+use crate::function::{unix_now, ParamInfo, PoetFunction, Stages};
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::error::{type_error, value_error, Exc, ExcKind, RtError};
 use dana_interpreter::eval::Interp;
@@ -18,57 +19,6 @@ use std::time::{Duration, Instant};
 
 /// Positional and keyword arguments of a stage call.
 pub(crate) type CallArgs = (Vec<Value>, Vec<(Sym, Value)>);
-
-/// The stage an error came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    Perceive,
-    Operate,
-    Enforce,
-    Train,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Perceive => "perceive",
-            Stage::Operate => "operate",
-            Stage::Enforce => "enforce",
-            Stage::Train => "train",
-        }
-    }
-}
-
-/// How a call ended, for the counters in `state.json`.
-pub(crate) struct Outcome<'a> {
-    pub ok: bool,
-    pub attempts: u32,
-    pub failed_stage: Option<Stage>,
-    pub error: Option<&'a RtError>,
-    pub fallback: bool,
-    pub rejected_input: bool,
-    pub duration: Duration,
-    /// The bound arguments and the result, for the learning loop's records.
-    pub args: Option<&'a [Value]>,
-    pub result: Option<&'a Value>,
-}
-
-impl<'a> Outcome<'a> {
-    /// A call the stages did not run: the fallback answered (or raised) `r`.
-    fn fallback_only(r: &'a Result<Value, Exc>, start: Instant) -> Outcome<'a> {
-        Outcome {
-            ok: r.is_ok(),
-            attempts: 0,
-            failed_stage: None,
-            error: r.as_ref().err().map(|e| &**e),
-            fallback: true,
-            rejected_input: false,
-            duration: start.elapsed(),
-            args: None,
-            result: None,
-        }
-    }
-}
 
 impl PoetFunction {
     /// Runs one call through the pipeline.
@@ -87,7 +37,7 @@ impl PoetFunction {
 
     fn call_pipeline(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
         let start = Instant::now();
-        let cpu0 = self.config.train.then(|| crate::feedback::usage().0);
+        let cpu0 = self.config.train.then(|| crate::learn::metrics::usage().0);
         if self.background.borrow().is_some() {
             self.poll_background_job(it);
         }

@@ -77,7 +77,7 @@ pub struct FunctionShape {
     /// The body cannot run in another module: it is a pipeline definition, a nested
     /// function reading names of its enclosing function (a closure), or it writes program
     /// state (an item or attribute of a global, a `public:`/`private:`/`system:` name), which
-    /// generated code may not ([`crate::gate::writes_program_state`]). Generated code then
+    /// generated code may not ([`crate::make::gate::writes_program_state`]). Generated code then
     /// calls the original (`_original`) instead of copying the body.
     pub delegate: bool,
 }
@@ -132,7 +132,7 @@ impl FunctionShape {
         };
         let delegate = pipeline
             || (def_column > 0 && reads_enclosing_names(&module))
-            || crate::gate::writes_program_state(def);
+            || crate::make::gate::writes_program_state(def);
         Ok(FunctionShape {
             name: def.name.name.as_str().to_string(),
             params,

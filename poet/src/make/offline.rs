@@ -20,8 +20,8 @@
 //! `_poet_…` so that they do not shadow the defining module's own `_` names, which the copied
 //! body may call.
 
-use crate::domains::{names_match, pattern_matches, strip_none, DomainTemplate};
-use crate::shape::{indent, FunctionShape, ParamKind, ParamShape};
+use crate::make::domains::{names_match, pattern_matches, strip_none, DomainTemplate};
+use crate::make::shape::{indent, FunctionShape, ParamKind, ParamShape};
 use dana_grammar::ast;
 use dana_interpreter::types::poet::parse_annotation;
 use dana_interpreter::value::TypeAnn;
@@ -525,7 +525,7 @@ fn escape_f(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domains::Domains;
+    use crate::make::domains::Domains;
 
     #[test]
     fn forwarding_covers_every_parameter_kind() {
