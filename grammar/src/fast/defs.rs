@@ -4,11 +4,11 @@
 use super::lexer::Tok;
 use super::{Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::defs::{check_params, check_receiver, docstring_of, dotted_func, param_node};
-use crate::parser::expr::Built;
-use crate::parser::stmt::def_node;
-use crate::parser::structs::{field_node, niche_kind, Members};
-use crate::parser::Ctx;
+use crate::build::checks::{check_params, check_receiver};
+use crate::build::kit::{Built, Ctx};
+use crate::build::nodes::{
+    def_node, docstring_of, dotted_func, field_node, niche_kind, param_node, Members,
+};
 
 impl<'s> Parser<'s> {
     /// `[@decorators] [sync] def [(receiver)] name(params) [-> T] (: block | = pipeline)`.

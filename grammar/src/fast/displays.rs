@@ -3,9 +3,9 @@
 use super::lexer::Tok;
 use super::{finish, Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::defs::check_params;
-use crate::parser::displays::dict_unpack;
-use crate::parser::expr::{boxed, Built};
+use crate::build::checks::check_params;
+use crate::build::kit::{boxed, Built};
+use crate::build::nodes::dict_unpack;
 
 /// What a parenthesis holds: an expression, or the Dana dict-comprehension pair `(k: v)`
 /// (only valid as a whole item of a brace display).

@@ -4,19 +4,17 @@
 //! A stream is `prefix* primary postfix* (infix prefix* primary postfix*)*`, exactly the
 //! grammar's `expr` (with the `a if c else b` operator) or `test` (without). A postfix binds
 //! to the primary before any prefix operator applies, so postfixes are applied here and the
-//! finished operand is handed to the [`Shunt`](crate::parser::expr::Shunt); a lone operand
+//! finished operand is handed to the [`Shunt`](crate::build::shunt::Shunt); a lone operand
 //! (the common case) never touches it.
 
 use super::lexer::Tok;
 use super::{finish, Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::calls::generator_arg;
-use crate::parser::expr::{
-    and_op, bin_op, boxed, check_depth, cmp_op, or_op, prefix_op, split_scoped, Built, OpKind,
-};
-use crate::parser::is_reserved;
-use crate::parser::strings::{number, StringsAcc};
-use crate::parser::targets::check_target;
+use crate::build::checks::check_target;
+use crate::build::kit::{boxed, check_depth, is_reserved, split_scoped, Built};
+use crate::build::literals::{number, StringsAcc};
+use crate::build::nodes::generator_arg;
+use crate::build::shunt::{and_op, bin_op, cmp_op, or_op, prefix_op, OpKind};
 
 /// What follows an operand.
 enum Infix {

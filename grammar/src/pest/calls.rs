@@ -1,9 +1,11 @@
 //! Call arguments (positional, keyword, `*xs`, `**kw`, a sole generator expression) and
 //! subscripts (indexes, slices, tuples of them).
 
-use super::expr::{boxed, Built};
-use super::{internal, Builder, Pair, Result, Rule};
+use super::builder::Builder;
+use super::grammar::{Pair, Rule};
 use crate::ast::*;
+use crate::build::kit::{boxed, internal, Built, Result};
+use crate::build::nodes::generator_arg;
 use crate::error::SyntaxError;
 
 impl<'s> Builder<'s> {
@@ -171,33 +173,4 @@ impl<'s> Builder<'s> {
         let span = Span { start, end };
         self.finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
     }
-}
-
-/// `f(x for x in xs)`: the sole argument `last` (`x`) with the comprehension `gens` is an
-/// (eager) generator expression ending at `end`, the start of the `)`. `None` when `last` is
-/// not a positional argument.
-#[inline]
-pub(crate) fn generator_arg(last: Option<Arg>, gens: Vec<Comprehension>, end: u32) -> Option<Arg> {
-    let Some(Arg {
-        kind: ArgKind::Positional(elt),
-        span,
-    }) = last
-    else {
-        return None;
-    };
-    let span = Span {
-        start: span.start,
-        end,
-    };
-    let comp = Expr {
-        kind: ExprKind::ListComp {
-            elt: boxed(elt),
-            gens,
-        },
-        span,
-    };
-    Some(Arg {
-        kind: ArgKind::Positional(comp),
-        span,
-    })
 }
