@@ -13,7 +13,7 @@
 //! syntax error, any error the builder reports, any limit, or any construct it does not
 //! handle, it *bails* ([`Bail`]) and the caller runs the pest path, which produces the error
 //! (or the tree). Bailing is always safe; accepting an input pest rejects, or building a
-//! different tree, would be a bug — `tests/fast_parser.rs` compares both paths on every
+//! different tree, would be a bug — `tests/fast_parser/` compares both paths on every
 //! `.na` file of the repository, the benchmark program and thousands of mutants.
 //!
 //! The grammar is mostly decided by the next token. Where pest relies on backtracking, the
