@@ -11,6 +11,9 @@ use super::lexer::Tok;
 use super::{finish, Bail, Parser, R};
 use crate::ast::*;
 use crate::build::checks::check_target;
+use crate::build::exprs::{
+    attribute_node, call_node, index_node, starred_node, subscript_tuple_node, tuple_node,
+};
 use crate::build::kit::{boxed, check_depth, is_reserved, split_scoped, Built};
 use crate::build::literals::{number, StringsAcc};
 use crate::build::nodes::generator_arg;
@@ -182,38 +185,24 @@ impl<'s> Parser<'s> {
         };
         let mut postfixed = false;
         loop {
-            let start = e.span.start;
-            let (kind, depth, end) = match self.peek() {
+            let (node, depth) = match self.peek() {
                 Tok::LParen => {
                     let (args, ad, end) = self.call()?;
-                    let kind = ExprKind::Call {
-                        func: boxed(e),
-                        args,
-                    };
-                    (kind, 1 + d.max(ad), end)
+                    call_node((e, d), args, ad, end)
                 }
                 Tok::LBracket => {
-                    let ((index, id), end) = self.subscript()?;
-                    let kind = ExprKind::Index {
-                        value: boxed(e),
-                        index: boxed(index),
-                    };
-                    (kind, 1 + d.max(id), end)
+                    let (index, end) = self.subscript()?;
+                    index_node((e, d), index, end)
                 }
                 Tok::Dot => {
                     self.bump();
                     let attr = self.ident()?;
-                    let kind = ExprKind::Attribute {
-                        value: boxed(e),
-                        attr,
-                    };
-                    (kind, d + 1, attr.span.end)
+                    attribute_node((e, d), attr, attr.span.end)
                 }
                 _ => break,
             };
-            let span = Span { start, end };
-            check_depth(depth, span)?;
-            e = Expr { kind, span };
+            check_depth(depth, node.span)?;
+            e = node;
             d = depth;
             postfixed = true;
         }
@@ -402,11 +391,9 @@ impl<'s> Parser<'s> {
         let close = self.expect(Tok::RBracket)?;
         self.leave();
         let items: Vec<Expr> = self.exprs.drain(base..).collect();
-        let span = Span {
-            start: open.end,
-            end: close.start,
-        };
-        Ok((finish(ExprKind::Tuple(items), depth + 1, span)?, close.end))
+        let (tuple, depth) = subscript_tuple_node(items, depth, open.end, close.start);
+        check_depth(depth, tuple.span)?;
+        Ok(((tuple, depth), close.end))
     }
 
     fn sub_item(&mut self) -> R<Built> {
@@ -445,12 +432,9 @@ impl<'s> Parser<'s> {
             return self.stream(true);
         }
         let star = self.bump();
-        let (e, d) = self.stream(true)?;
-        let span = Span {
-            start: star.start,
-            end: e.span.end,
-        };
-        finish(ExprKind::Starred(boxed(e)), d + 1, span)
+        let (e, d) = starred_node(star.start, self.stream(true)?);
+        check_depth(d, e.span)?;
+        Ok((e, d))
     }
 
     /// `exprlist`: one expression, or a tuple when there is a comma.
@@ -481,8 +465,9 @@ impl<'s> Parser<'s> {
             }
         }
         let items: Vec<Expr> = self.exprs.drain(base..).collect();
-        let span = Span { start, end };
-        finish(ExprKind::Tuple(items), depth + 1, span)
+        let (tuple, depth) = tuple_node(items, depth, start, end);
+        check_depth(depth, tuple.span)?;
+        Ok((tuple, depth))
     }
 
     /// The target list of a `for` loop or comprehension, checked as an assignment target.
@@ -495,15 +480,7 @@ impl<'s> Parser<'s> {
             let (e, d) = if self.peek() == Tok::Star {
                 let star = self.bump();
                 let (e, d, _) = self.unit(None)?;
-                let span = Span {
-                    start: star.start,
-                    end: e.span.end,
-                };
-                let e = Expr {
-                    kind: ExprKind::Starred(boxed(e)),
-                    span,
-                };
-                (e, d + 1)
+                starred_node(star.start, (e, d))
             } else {
                 let (e, d, _) = self.unit(None)?;
                 (e, d)
@@ -524,12 +501,9 @@ impl<'s> Parser<'s> {
         let target = if items.len() == 1 && !trailing {
             items.pop().ok_or(Bail)?
         } else {
-            depth += 1;
-            let start = items.first().map_or(end, |e| e.span.start);
-            Expr {
-                kind: ExprKind::Tuple(items),
-                span: Span { start, end },
-            }
+            let tuple;
+            (tuple, depth) = tuple_node(items, depth, end, end);
+            tuple
         };
         check_target(self.src, &target, false)?;
         Ok((target, depth))

@@ -4,6 +4,7 @@
 use super::builder::Builder;
 use super::grammar::{Pair, Rule};
 use crate::ast::*;
+use crate::build::exprs::subscript_tuple_node;
 use crate::build::kit::{boxed, internal, Built, Result};
 use crate::build::nodes::generator_arg;
 use crate::error::SyntaxError;
@@ -135,11 +136,9 @@ impl<'s> Builder<'s> {
                 let e = items.pop().ok_or_else(|| internal(span))?;
                 return Ok((e, depth));
             }
-            let tspan = Span {
-                start: span.start + 1,
-                end: span.end - 1,
-            };
-            b.finish(ExprKind::Tuple(items), depth + 1, tspan)
+            let (tuple, depth) = subscript_tuple_node(items, depth, span.start + 1, span.end - 1);
+            b.check_depth(depth, tuple.span)?;
+            Ok((tuple, depth))
         })
     }
 

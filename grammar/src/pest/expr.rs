@@ -11,8 +11,11 @@ use super::builder::{starred_here, Builder};
 use super::grammar::{Pair, Rule};
 use crate::ast::*;
 use crate::build::checks::check_params;
+use crate::build::exprs::{
+    attribute_node, call_node, index_node, lambda_node, starred_node, tuple_node,
+};
 use crate::build::kit::{
-    boxed, check_depth, internal, is_reserved, reserved_error, split_scoped, Built, Result,
+    check_depth, internal, is_reserved, reserved_error, split_scoped, Built, Result,
 };
 use crate::build::literals::number;
 use crate::build::shunt::{and_op, bin_op, cmp_op, or_op, prefix_op, OpKind};
@@ -93,45 +96,24 @@ impl<'s> Builder<'s> {
     pub(super) fn postfix(&mut self, c: Pair<'_>, base: usize) -> Result<()> {
         let pspan = self.span(&c);
         let (target, target_depth) = self.shunt.take_top(base, pspan)?;
-        let span = Span {
-            start: target.span.start,
-            end: pspan.end,
-        };
-        let (kind, depth) = match c.as_rule() {
+        let target = (target, target_depth);
+        let (node, depth) = match c.as_rule() {
             Rule::attr => {
                 let id = c.into_inner().next().ok_or_else(|| internal(pspan))?;
                 let attr = self.ident(&id)?;
-                (
-                    ExprKind::Attribute {
-                        value: boxed(target),
-                        attr,
-                    },
-                    target_depth + 1,
-                )
+                attribute_node(target, attr, pspan.end)
             }
             Rule::call => {
                 let (args, ad) = self.call_args(c)?;
-                (
-                    ExprKind::Call {
-                        func: boxed(target),
-                        args,
-                    },
-                    1 + target_depth.max(ad),
-                )
+                call_node(target, args, ad, pspan.end)
             }
             _ => {
-                let (index, id) = self.subscript(c)?;
-                (
-                    ExprKind::Index {
-                        value: boxed(target),
-                        index: boxed(index),
-                    },
-                    1 + target_depth.max(id),
-                )
+                let index = self.subscript(c)?;
+                index_node(target, index, pspan.end)
             }
         };
-        self.check_depth(depth, span)?;
-        self.shunt.operand(Expr { kind, span }, depth);
+        self.check_depth(depth, node.span)?;
+        self.shunt.operand(node, depth);
         Ok(())
     }
 
@@ -204,19 +186,9 @@ impl<'s> Builder<'s> {
                     .into_inner()
                     .next()
                     .ok_or_else(|| internal(Span::new(start as usize, start as usize)))?;
-                let (e, d) = self.stream(inner)?;
-                let span = Span {
-                    start,
-                    end: e.span.end,
-                };
-                self.check_depth(d + 1, span)?;
-                Ok((
-                    Expr {
-                        kind: ExprKind::Starred(boxed(e)),
-                        span,
-                    },
-                    d + 1,
-                ))
+                let (e, d) = starred_node(start, self.stream(inner)?);
+                self.check_depth(d, e.span)?;
+                Ok((e, d))
             }
             _ => self.stream(p),
         }
@@ -247,18 +219,9 @@ impl<'s> Builder<'s> {
             }
             return Ok((e, depth));
         }
-        let span = Span {
-            start: items.first().map_or(whole.start, |e| e.span.start),
-            end,
-        };
-        self.check_depth(depth + 1, span)?;
-        Ok((
-            Expr {
-                kind: ExprKind::Tuple(items),
-                span,
-            },
-            depth + 1,
-        ))
+        let (tuple, depth) = tuple_node(items, depth, whole.start, end);
+        self.check_depth(depth, tuple.span)?;
+        Ok((tuple, depth))
     }
 
     pub(super) fn lambda(&mut self, p: Pair<'_>) -> Result<Built> {
@@ -284,20 +247,10 @@ impl<'s> Builder<'s> {
             }
             check_params(&params)?;
             let body = body.ok_or_else(|| internal(head))?;
-            let (body, bd) = b.stream(body)?;
-            let span = Span {
-                start,
-                end: body.span.end,
-            };
-            let depth = 2 + depth.max(bd);
-            b.check_depth(depth, span)?;
-            Ok((
-                Expr {
-                    kind: ExprKind::Lambda(Box::new(Lambda { params, body })),
-                    span,
-                },
-                depth,
-            ))
+            let body = b.stream(body)?;
+            let (lambda, depth) = lambda_node(start, params, depth, body);
+            b.check_depth(depth, lambda.span)?;
+            Ok((lambda, depth))
         })
     }
 }

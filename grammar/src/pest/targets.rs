@@ -3,9 +3,9 @@
 
 use super::builder::Builder;
 use super::grammar::{Pair, Rule};
-use crate::ast::*;
 use crate::build::checks::check_target;
-use crate::build::kit::{boxed, internal, Built, Result};
+use crate::build::exprs::{starred_node, tuple_node};
+use crate::build::kit::{internal, Built, Result};
 
 impl<'s> Builder<'s> {
     /// The target list of a `for` loop or comprehension.
@@ -24,17 +24,10 @@ impl<'s> Builder<'s> {
                 Rule::starred_target => {
                     let start = self.start(&c);
                     let inner = c.into_inner().next().ok_or_else(|| internal(whole))?;
-                    let (e, d) = self.stream(inner)?;
-                    let span = Span {
-                        start,
-                        end: e.span.end,
-                    };
-                    end = span.end;
-                    depth = depth.max(d + 1);
-                    items.push(Expr {
-                        kind: ExprKind::Starred(boxed(e)),
-                        span,
-                    });
+                    let (e, d) = starred_node(start, self.stream(inner)?);
+                    end = e.span.end;
+                    depth = depth.max(d);
+                    items.push(e);
                 }
                 _ => {
                     let (e, d) = self.stream(c)?;
@@ -47,15 +40,9 @@ impl<'s> Builder<'s> {
         let target = if items.len() == 1 && !trailing {
             items.pop().ok_or_else(|| internal(whole))?
         } else {
-            depth += 1;
-            let span = Span {
-                start: items.first().map_or(whole.start, |e| e.span.start),
-                end,
-            };
-            Expr {
-                kind: ExprKind::Tuple(items),
-                span,
-            }
+            let tuple;
+            (tuple, depth) = tuple_node(items, depth, whole.start, end);
+            tuple
         };
         check_target(self.src, &target, false)?;
         Ok((target, depth))
