@@ -1,8 +1,9 @@
 //! The AST nodes whose span or shape follows a rule, built the same way by both parsers:
 //! statements (assignments, compound statements and their spans, which end at their last
-//! body statement), `def` statements and their spans, parameters, decorator names,
-//! docstrings, struct fields and the members of struct-like blocks, generator arguments and
-//! `**m` dict entries. Changing one of these spans is an edit here.
+//! body statement; struct, niche and interface statements), `def` statements and their spans,
+//! decorators and their dotted names, parameters, union and generic types, pipelines and their
+//! stages, docstrings, struct fields and the members of struct-like blocks, generator
+//! arguments and `**m` dict entries. Changing one of these spans is an edit here.
 
 use super::checks::{check_param, check_target};
 use super::kit::{boxed, Result};
@@ -400,4 +401,73 @@ pub(crate) fn generator_arg(last: Option<Arg>, gens: Vec<Comprehension>, end: u3
         kind: ArgKind::Positional(comp),
         span,
     })
+}
+
+/// `A | B | …` (at least two alternatives), from the first to the last.
+#[inline]
+pub(crate) fn union_type_node(alts: Vec<TypeExpr>) -> Option<TypeExpr> {
+    let span = alts.first()?.span.to(alts.last()?.span);
+    Some(TypeExpr {
+        kind: TypeExprKind::Union(alts),
+        span,
+    })
+}
+
+/// `name[args]`, from the start of the (dotted) name at `start` to `end`, after the `]`.
+#[inline]
+pub(crate) fn generic_type_node(name: Sym, args: Vec<TypeExpr>, start: u32, end: u32) -> TypeExpr {
+    TypeExpr {
+        kind: TypeExprKind::Generic(name, args),
+        span: Span { start, end },
+    }
+}
+
+/// A declarative body `stage | stage | …` (at least one stage), from the first stage to the
+/// last.
+#[inline]
+pub(crate) fn pipeline_node(stages: Vec<PipeStage>) -> Option<Pipeline> {
+    let span = stages.first()?.span.to(stages.last()?.span);
+    Some(Pipeline { stages, span })
+}
+
+/// A pipeline stage starting at `start` whose expression or fan-out ends at `end`: it ends
+/// there, or at its `as name` capture.
+#[inline]
+pub(crate) fn pipe_stage_node(
+    start: u32,
+    kind: PipeStageKind,
+    end: u32,
+    capture: Option<Ident>,
+) -> PipeStage {
+    let end = capture.map_or(end, |c| c.span.end);
+    PipeStage {
+        kind,
+        capture,
+        span: Span { start, end },
+    }
+}
+
+/// `@func` or `@func(args)`, from the `@` at `start` to `end`: the end of the name or the `)`.
+#[inline]
+pub(crate) fn decorator_node(
+    start: u32,
+    func: Expr,
+    args: Option<Vec<Arg>>,
+    end: u32,
+) -> Decorator {
+    Decorator {
+        func,
+        args,
+        span: Span { start, end },
+    }
+}
+
+/// A `struct`, niche or `interface` statement, from its keyword at `start` to `end`, where its
+/// last member ends (see [`Members::finish`]).
+#[inline]
+pub(crate) fn block_stmt_node((kind, end): (StmtKind, u32), start: u32) -> Stmt {
+    Stmt {
+        kind,
+        span: Span { start, end },
+    }
 }

@@ -6,7 +6,10 @@ use super::grammar::{Pair, Rule};
 use crate::ast::*;
 use crate::build::checks::{check_params, check_receiver};
 use crate::build::kit::{internal, is_reserved, reserved_error, Built, Ctx, Result};
-use crate::build::nodes::{docstring_of, dotted_func, param_node};
+use crate::build::nodes::{
+    decorator_node, docstring_of, dotted_func, generic_type_node, param_node, pipe_stage_node,
+    pipeline_node, union_type_node,
+};
 
 impl<'s> Builder<'s> {
     pub(super) fn funcdef(&mut self, p: Pair<'_>) -> Result<FunctionDef> {
@@ -108,11 +111,8 @@ impl<'s> Builder<'s> {
                 _ => {}
             }
         }
-        Ok(Decorator {
-            func: func.ok_or_else(|| internal(here))?,
-            args,
-            span: Span { start, end },
-        })
+        let func = func.ok_or_else(|| internal(here))?;
+        Ok(decorator_node(start, func, args, end))
     }
 
     pub(super) fn params(&mut self, p: Pair<'_>) -> Result<Vec<Param>> {
@@ -175,14 +175,7 @@ impl<'s> Builder<'s> {
         if alts.len() == 1 {
             return alts.pop().ok_or_else(|| internal(whole));
         }
-        let span = match (alts.first(), alts.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => whole,
-        };
-        Ok(TypeExpr {
-            kind: TypeExprKind::Union(alts),
-            span,
-        })
+        union_type_node(alts).ok_or_else(|| internal(whole))
     }
 
     pub(super) fn type_atom(&mut self, p: Pair<'_>) -> Result<TypeExpr> {
@@ -230,13 +223,7 @@ impl<'s> Builder<'s> {
         }
         let (text, span) = name.ok_or_else(|| internal(whole))?;
         Ok(match args {
-            Some((list, end)) => TypeExpr {
-                kind: TypeExprKind::Generic(Sym::intern(&text), list),
-                span: Span {
-                    start: span.start,
-                    end,
-                },
-            },
+            Some((list, end)) => generic_type_node(Sym::intern(&text), list, span.start, end),
             None if is_none_word(&text) => TypeExpr {
                 kind: TypeExprKind::None,
                 span,
@@ -254,11 +241,7 @@ impl<'s> Builder<'s> {
         for c in p.into_inner() {
             stages.push(self.pipe_stage(c)?);
         }
-        let span = match (stages.first(), stages.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => whole,
-        };
-        Ok(Pipeline { stages, span })
+        pipeline_node(stages).ok_or_else(|| internal(whole))
     }
 
     pub(super) fn pipe_stage(&mut self, p: Pair<'_>) -> Result<PipeStage> {
@@ -289,19 +272,12 @@ impl<'s> Builder<'s> {
                     end = e.span.end;
                     kind = Some(PipeStageKind::Expr(e));
                 }
-                Rule::ident => {
-                    let id = self.ident(&c)?;
-                    end = id.span.end;
-                    capture = Some(id);
-                }
+                Rule::ident => capture = Some(self.ident(&c)?),
                 _ => {}
             }
         }
-        Ok(PipeStage {
-            kind: kind.ok_or_else(|| internal(here))?,
-            capture,
-            span: Span { start, end },
-        })
+        let kind = kind.ok_or_else(|| internal(here))?;
+        Ok(pipe_stage_node(start, kind, end, capture))
     }
 }
 

@@ -12,8 +12,8 @@ use crate::ast::*;
 use crate::build::checks::{check_target, single_target};
 use crate::build::kit::{internal, Result};
 use crate::build::nodes::{
-    assign_node, aug_assign_node, def_node, for_node, from_import_end, handler_node, if_node,
-    try_node, typed_assign_node, while_node, with_node,
+    assign_node, aug_assign_node, block_stmt_node, def_node, for_node, from_import_end,
+    handler_node, if_node, try_node, typed_assign_node, while_node, with_node,
 };
 use crate::build::shunt::aug_op;
 use crate::error::SyntaxError;
@@ -56,20 +56,12 @@ impl<'s> Builder<'s> {
 
     pub(super) fn struct_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
         let start = self.start(&p);
-        let (kind, end) = self.struct_like(p)?;
-        Ok(Stmt {
-            kind,
-            span: Span { start, end },
-        })
+        Ok(block_stmt_node(self.struct_like(p)?, start))
     }
 
     pub(super) fn interface_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
         let start = self.start(&p);
-        let (kind, end) = self.interface(p)?;
-        Ok(Stmt {
-            kind,
-            span: Span { start, end },
-        })
+        Ok(block_stmt_node(self.interface(p)?, start))
     }
 
     pub(super) fn import_stmt(&mut self, p: Pair<'_>, out: &mut Vec<Stmt>) -> Result<()> {
