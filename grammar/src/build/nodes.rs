@@ -1,6 +1,6 @@
 //! The AST nodes whose span or shape follows a rule, built the same way by both parsers:
 //! statements (assignments, compound statements and their spans, which end at their last
-//! body statement; struct, niche and interface statements), `def` statements and their spans,
+//! body statement; `import` statements; struct, niche and interface statements), `def` statements and their spans,
 //! decorators and their dotted names, parameters, union and generic types, pipelines and their
 //! stages, docstrings, struct fields and the members of struct-like blocks, generator
 //! arguments and `**m` dict entries. Changing one of these spans is an edit here.
@@ -470,4 +470,17 @@ pub(crate) fn block_stmt_node((kind, end): (StmtKind, u32), start: u32) -> Stmt 
         kind,
         span: Span { start, end },
     }
+}
+
+/// One module of `import a.b as c, d` (each module is its own statement), from the `import`
+/// keyword at `start` to the end of its alias, else of its path (`None` for an empty path).
+#[inline]
+pub(crate) fn import_node(start: u32, path: Vec<Ident>, alias: Option<Ident>) -> Option<Stmt> {
+    let end = alias
+        .map(|a| a.span.end)
+        .or_else(|| path.last().map(|i| i.span.end))?;
+    Some(Stmt {
+        kind: StmtKind::Import { path, alias },
+        span: Span { start, end },
+    })
 }

@@ -7,8 +7,8 @@ use super::{Bail, Parser, R};
 use crate::ast::*;
 use crate::build::checks::{check_target, single_target};
 use crate::build::nodes::{
-    assign_node, aug_assign_node, for_node, from_import_end, handler_node, if_node, try_node,
-    typed_assign_node, while_node, with_node,
+    assign_node, aug_assign_node, for_node, from_import_end, handler_node, if_node, import_node,
+    try_node, typed_assign_node, while_node, with_node,
 };
 use crate::build::shunt::aug_op;
 
@@ -161,14 +161,8 @@ impl<'s> Parser<'s> {
         loop {
             let path = self.dotted()?;
             let alias = self.as_name()?;
-            let end = alias
-                .map(|a| a.span.end)
-                .or_else(|| path.last().map(|i| i.span.end))
-                .ok_or(Bail)?;
-            self.stmts.push(Stmt {
-                kind: StmtKind::Import { path, alias },
-                span: Span { start, end },
-            });
+            let stmt = import_node(start, path, alias).ok_or(Bail)?;
+            self.stmts.push(stmt);
             if !self.eat(Tok::Comma) {
                 return Ok(());
             }

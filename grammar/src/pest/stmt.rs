@@ -13,7 +13,7 @@ use crate::build::checks::{check_target, single_target};
 use crate::build::kit::{internal, Result};
 use crate::build::nodes::{
     assign_node, aug_assign_node, block_stmt_node, def_node, for_node, from_import_end,
-    handler_node, if_node, try_node, typed_assign_node, while_node, with_node,
+    handler_node, if_node, import_node, try_node, typed_assign_node, while_node, with_node,
 };
 use crate::build::shunt::aug_op;
 use crate::error::SyntaxError;
@@ -77,14 +77,7 @@ impl<'s> Builder<'s> {
                     _ => {}
                 }
             }
-            let end = alias
-                .map(|a| a.span.end)
-                .or_else(|| path.last().map(|i| i.span.end))
-                .unwrap_or(span.end);
-            out.push(Stmt {
-                kind: StmtKind::Import { path, alias },
-                span: Span { start, end },
-            });
+            out.push(import_node(start, path, alias).ok_or_else(|| internal(span))?);
         }
         Ok(())
     }
