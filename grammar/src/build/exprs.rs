@@ -1,7 +1,7 @@
-//! The expression nodes whose span or depth follows from their parts, built the same way by
-//! both parsers: starred items, postfixes (attribute, call, index), lambdas and tuples.
-//! Each returns the node with the depth of its tree; the caller checks the depth where the
-//! grammar does (`kit::check_depth`). Changing one of these spans is an edit here.
+//! The expression nodes whose span or depth follows from their parts, built the same way by both
+//! parsers: starred items, postfixes (attribute, call, index), slices, lambdas and tuples. Each
+//! returns the node with the depth of its tree; the caller checks the depth where the grammar does
+//! (`kit::check_depth`). Changing one of these spans is an edit here.
 
 use super::kit::{boxed, Built};
 use crate::ast::*;
@@ -109,4 +109,18 @@ pub(crate) fn subscript_tuple_node(
         },
         depth + 1,
     )
+}
+
+/// `lower:upper:step` inside brackets (any part may be missing; `depth`: the deepest part),
+/// from `start` to `end`: the end of its last part or colon.
+#[inline]
+pub(crate) fn slice_node(
+    [lower, upper, step]: [Option<Box<Expr>>; 3],
+    depth: u32,
+    start: u32,
+    end: u32,
+) -> Built {
+    let span = Span { start, end };
+    let kind = ExprKind::Slice { lower, upper, step };
+    (Expr { kind, span }, depth + 1)
 }

@@ -1,9 +1,9 @@
-//! The AST nodes whose span or shape follows a rule, built the same way by both parsers:
-//! statements (assignments, compound statements and their spans, which end at their last
-//! body statement; `import` statements; struct, niche and interface statements), `def` statements and their spans,
-//! decorators and their dotted names, parameters, union and generic types, pipelines and their
-//! stages, docstrings, struct fields and the members of struct-like blocks, generator
-//! arguments and `**m` dict entries. Changing one of these spans is an edit here.
+//! The AST nodes whose span or shape follows a rule, built the same way by both parsers: statements
+//! (assignments, compound statements and their spans, which end at their last body statement;
+//! `import` statements; struct, niche and interface statements), `def` statements and their spans,
+//! interface method signatures, decorators and their dotted names, parameters, union and generic
+//! types, pipelines and their stages, docstrings, struct fields and the members of struct-like
+//! blocks, generator arguments and `**m` dict entries. Changing one of these spans is an edit here.
 
 use super::checks::{check_param, check_target};
 use super::kit::{boxed, Result};
@@ -483,4 +483,23 @@ pub(crate) fn import_node(start: u32, path: Vec<Ident>, alias: Option<Ident>) ->
         kind: StmtKind::Import { path, alias },
         span: Span { start, end },
     })
+}
+
+/// An interface's method signature, from its start (`def` or the name) to the end of its return
+/// type, else of its parameter list (`params_end`, after the `)`).
+#[inline]
+pub(crate) fn method_sig_node(
+    start: u32,
+    name: Ident,
+    params: Vec<Param>,
+    returns: Option<TypeExpr>,
+    params_end: u32,
+) -> MethodSig {
+    let end = returns.as_ref().map_or(params_end, |t| t.span.end);
+    MethodSig {
+        name,
+        params,
+        returns,
+        span: Span { start, end },
+    }
 }

@@ -8,8 +8,8 @@ use crate::build::checks::{check_params, check_receiver};
 use crate::build::kit::{Built, Ctx};
 use crate::build::nodes::{
     block_stmt_node, decorator_node, def_node, docstring_of, dotted_func, field_node,
-    generic_type_node, niche_kind, param_node, pipe_stage_node, pipeline_node, union_type_node,
-    Members,
+    generic_type_node, method_sig_node, niche_kind, param_node, pipe_stage_node, pipeline_node,
+    union_type_node, Members,
 };
 
 impl<'s> Parser<'s> {
@@ -399,19 +399,13 @@ impl<'s> Parser<'s> {
                     let mstart = self.tok().start;
                     self.eat(Tok::Def);
                     let mname = self.ident()?;
-                    let (params, mut mend) = self.params()?;
-                    let returns = self.returns(&mut mend)?;
+                    let (params, params_end) = self.params()?;
+                    let mut returns_end = params_end;
+                    let returns = self.returns(&mut returns_end)?;
                     self.expect(Tok::Newline)?;
-                    end = end.max(mend);
-                    methods.push(MethodSig {
-                        name: mname,
-                        params,
-                        returns,
-                        span: Span {
-                            start: mstart,
-                            end: mend,
-                        },
-                    });
+                    let sig = method_sig_node(mstart, mname, params, returns, params_end);
+                    end = end.max(sig.span.end);
+                    methods.push(sig);
                 }
                 (Tok::Name, Tok::Newline) => {
                     let id = self.ident()?;

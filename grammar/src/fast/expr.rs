@@ -8,11 +8,12 @@
 //! (the common case) never touches it.
 
 use super::lexer::Tok;
-use super::{finish, Bail, Parser, R};
+use super::{Bail, Parser, R};
 use crate::ast::*;
 use crate::build::checks::check_target;
 use crate::build::exprs::{
-    attribute_node, call_node, index_node, starred_node, subscript_tuple_node, tuple_node,
+    attribute_node, call_node, index_node, slice_node, starred_node, subscript_tuple_node,
+    tuple_node,
 };
 use crate::build::kit::{boxed, check_depth, is_reserved, split_scoped, Built};
 use crate::build::literals::{number, StringsAcc};
@@ -421,9 +422,9 @@ impl<'s> Parser<'s> {
                 *slot = Some(boxed(e));
             }
         }
-        let [lower, upper, step] = slots;
-        let span = Span { start, end };
-        finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
+        let (slice, depth) = slice_node(slots, depth, start, end);
+        check_depth(depth, slice.span)?;
+        Ok((slice, depth))
     }
 
     /// An element of a display or an expression list: `expr` or `*expr`.

@@ -4,7 +4,7 @@
 use super::builder::Builder;
 use super::grammar::{Pair, Rule};
 use crate::ast::*;
-use crate::build::exprs::subscript_tuple_node;
+use crate::build::exprs::{slice_node, subscript_tuple_node};
 use crate::build::kit::{boxed, internal, Built, Result};
 use crate::build::nodes::generator_arg;
 use crate::error::SyntaxError;
@@ -162,14 +162,15 @@ impl<'s> Builder<'s> {
                 None => return Err(internal(Span { start, end })),
             }
         }
-        let [lower, upper, step] = slots;
         if slot == 0 {
+            let [lower, _, _] = slots;
             return match lower {
                 Some(e) => Ok((*e, depth)),
                 None => Err(internal(Span { start, end })),
             };
         }
-        let span = Span { start, end };
-        self.finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
+        let (slice, depth) = slice_node(slots, depth, start, end);
+        self.check_depth(depth, slice.span)?;
+        Ok((slice, depth))
     }
 }

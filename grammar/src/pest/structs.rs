@@ -6,7 +6,7 @@ use super::builder::Builder;
 use super::grammar::{Pair, Rule};
 use crate::ast::*;
 use crate::build::kit::{internal, Result};
-use crate::build::nodes::{field_node, niche_kind, Members};
+use crate::build::nodes::{field_node, method_sig_node, niche_kind, Members};
 use crate::error::SyntaxError;
 
 impl<'s> Builder<'s> {
@@ -149,28 +149,22 @@ impl<'s> Builder<'s> {
         let mut name = None;
         let mut params = Vec::new();
         let mut returns = None;
-        let mut end = start;
+        let mut params_end = start;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(&c)?),
                 Rule::params => {
-                    end = self.span(&c).end;
+                    params_end = self.span(&c).end;
                     params = self.params(c)?;
                 }
                 Rule::ret_ann => {
                     let t = c.into_inner().next().ok_or_else(|| internal(here))?;
-                    let t = self.type_expr(t)?;
-                    end = t.span.end;
-                    returns = Some(t);
+                    returns = Some(self.type_expr(t)?);
                 }
                 _ => {}
             }
         }
-        Ok(MethodSig {
-            name: name.ok_or_else(|| internal(here))?,
-            params,
-            returns,
-            span: Span { start, end },
-        })
+        let name = name.ok_or_else(|| internal(here))?;
+        Ok(method_sig_node(start, name, params, returns, params_end))
     }
 }
