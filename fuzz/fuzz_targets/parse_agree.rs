@@ -19,7 +19,11 @@ fn module_agrees(src: &str) {
         }
     }
     if src.len() <= dana_grammar::MAX_PEST_INPUT {
-        assert_eq!(dana_grammar::parse_module(src), reference, "parse_module differs");
+        assert_eq!(
+            dana_grammar::parse_module(src),
+            reference,
+            "parse_module differs"
+        );
     }
 }
 
@@ -32,7 +36,11 @@ fn expr_agrees(src: &str) {
         }
     }
     if src.len() <= dana_grammar::MAX_PEST_INPUT {
-        assert_eq!(dana_grammar::parse_expr(src), reference, "parse_expr differs");
+        assert_eq!(
+            dana_grammar::parse_expr(src),
+            reference,
+            "parse_expr differs"
+        );
     }
 }
 
