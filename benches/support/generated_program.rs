@@ -3,7 +3,7 @@
 // try/except, dicts and sets), section after section, cut to exactly `lines` lines.
 //
 // Included with `include!` by `benches/parse.rs` (which parses and loads it) and by
-// `grammar/tests/fast_parser.rs` (which checks that both parsers build the same tree for it),
+// `grammar/tests/fast_parser/` (which checks that both parsers build the same tree for it),
 // so that both use the same program. A plain file of items, not a module: no inner attributes.
 
 /// One section of realistic Dana code: a struct with a receiver method, functions with loops,

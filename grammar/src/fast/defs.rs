@@ -4,11 +4,13 @@
 use super::lexer::Tok;
 use super::{Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::defs::{check_params, check_receiver, docstring_of, dotted_func, param_node};
-use crate::parser::expr::Built;
-use crate::parser::stmt::def_node;
-use crate::parser::structs::{field_node, niche_kind, Members};
-use crate::parser::Ctx;
+use crate::build::checks::{check_params, check_receiver};
+use crate::build::kit::{Built, Ctx};
+use crate::build::nodes::{
+    block_stmt_node, decorator_node, def_node, docstring_of, dotted_func, field_node,
+    generic_type_node, method_sig_node, niche_kind, param_node, pipe_stage_node, pipeline_node,
+    union_type_node, Members,
+};
 
 impl<'s> Parser<'s> {
     /// `[@decorators] [sync] def [(receiver)] name(params) [-> T] (: block | = pipeline)`.
@@ -110,11 +112,7 @@ impl<'s> Parser<'s> {
             None
         };
         self.expect(Tok::Newline)?;
-        Ok(Decorator {
-            func: func.ok_or(Bail)?,
-            args,
-            span: Span { start, end },
-        })
+        Ok(decorator_node(start, func.ok_or(Bail)?, args, end))
     }
 
     /// `(params)`, checked; and where the `)` ends.
@@ -196,14 +194,7 @@ impl<'s> Parser<'s> {
         while self.eat(Tok::Pipe) {
             alts.push(self.type_atom()?);
         }
-        let span = match (alts.first(), alts.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => return Err(Bail),
-        };
-        Ok(TypeExpr {
-            kind: TypeExprKind::Union(alts),
-            span,
-        })
+        union_type_node(alts).ok_or(Bail)
     }
 
     fn type_atom(&mut self) -> R<TypeExpr> {
@@ -245,13 +236,7 @@ impl<'s> Parser<'s> {
                 }
             }
             let close = self.expect(Tok::RBracket)?;
-            return Ok(TypeExpr {
-                kind: TypeExprKind::Generic(name, args),
-                span: Span {
-                    start: span.start,
-                    end: close.end,
-                },
-            });
+            return Ok(generic_type_node(name, args, span.start, close.end));
         }
         let kind = if dotted.is_none() && first.kind == Tok::None {
             TypeExprKind::None
@@ -295,17 +280,13 @@ impl<'s> Parser<'s> {
         while self.eat(Tok::Pipe) {
             stages.push(self.pipe_stage()?);
         }
-        let span = match (stages.first(), stages.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => return Err(Bail),
-        };
-        Ok(Pipeline { stages, span })
+        pipeline_node(stages).ok_or(Bail)
     }
 
     /// `[a, b]` (fan-out) or a primary with postfixes, optionally `as name`.
     fn pipe_stage(&mut self) -> R<PipeStage> {
         let start = self.tok().start;
-        let (kind, mut end) = if self.peek() == Tok::LBracket {
+        let (kind, end) = if self.peek() == Tok::LBracket {
             self.bump();
             self.enter()?;
             let mut stages = Vec::new();
@@ -329,14 +310,7 @@ impl<'s> Parser<'s> {
             (PipeStageKind::Expr(e), end)
         };
         let capture = self.as_name()?;
-        if let Some(id) = capture {
-            end = id.span.end;
-        }
-        Ok(PipeStage {
-            kind,
-            capture,
-            span: Span { start, end },
-        })
+        Ok(pipe_stage_node(start, kind, end, capture))
     }
 
     /// `struct` and the niche blocks (`agent`, `agent_blueprint`, `resource`, `workflow`).
@@ -366,14 +340,7 @@ impl<'s> Parser<'s> {
                 break;
             }
         }
-        let (kind, end) = members.finish(niche, name);
-        Ok(Stmt {
-            kind,
-            span: Span {
-                start: kw.start,
-                end,
-            },
-        })
+        Ok(block_stmt_node(members.finish(niche, name), kw.start))
     }
 
     /// A string literal alone on its line: its text (if not an f-string) and end.
@@ -432,19 +399,13 @@ impl<'s> Parser<'s> {
                     let mstart = self.tok().start;
                     self.eat(Tok::Def);
                     let mname = self.ident()?;
-                    let (params, mut mend) = self.params()?;
-                    let returns = self.returns(&mut mend)?;
+                    let (params, params_end) = self.params()?;
+                    let mut returns_end = params_end;
+                    let returns = self.returns(&mut returns_end)?;
                     self.expect(Tok::Newline)?;
-                    end = end.max(mend);
-                    methods.push(MethodSig {
-                        name: mname,
-                        params,
-                        returns,
-                        span: Span {
-                            start: mstart,
-                            end: mend,
-                        },
-                    });
+                    let sig = method_sig_node(mstart, mname, params, returns, params_end);
+                    end = end.max(sig.span.end);
+                    methods.push(sig);
                 }
                 (Tok::Name, Tok::Newline) => {
                     let id = self.ident()?;
@@ -459,14 +420,12 @@ impl<'s> Parser<'s> {
                 break;
             }
         }
-        Ok(Stmt {
-            kind: StmtKind::Interface(Box::new(InterfaceDef {
-                name,
-                docstring,
-                methods,
-                embeds,
-            })),
-            span: Span { start, end },
-        })
+        let kind = StmtKind::Interface(Box::new(InterfaceDef {
+            name,
+            docstring,
+            methods,
+            embeds,
+        }));
+        Ok(block_stmt_node((kind, end), start))
     }
 }

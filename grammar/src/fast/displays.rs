@@ -3,9 +3,10 @@
 use super::lexer::Tok;
 use super::{finish, Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::defs::check_params;
-use crate::parser::displays::dict_unpack;
-use crate::parser::expr::{boxed, Built};
+use crate::build::checks::check_params;
+use crate::build::exprs::lambda_node;
+use crate::build::kit::{boxed, check_depth, Built};
+use crate::build::nodes::dict_unpack;
 
 /// What a parenthesis holds: an expression, or the Dana dict-comprehension pair `(k: v)`
 /// (only valid as a whole item of a brace display).
@@ -300,18 +301,11 @@ impl<'s> Parser<'s> {
         self.bump();
         let params: Vec<Param> = self.params.drain(base..).collect();
         check_params(&params)?;
-        let (body, bd) = self.stream(true)?;
+        let body = self.stream(true)?;
         self.leave();
-        let span = Span {
-            start: kw.start,
-            end: body.span.end,
-        };
-        let depth = 2 + depth.max(bd);
-        finish(
-            ExprKind::Lambda(Box::new(Lambda { params, body })),
-            depth,
-            span,
-        )
+        let (lambda, depth) = lambda_node(kw.start, params, depth, body);
+        check_depth(depth, lambda.span)?;
+        Ok((lambda, depth))
     }
 }
 

@@ -4,19 +4,21 @@
 //! A stream is `prefix* primary postfix* (infix prefix* primary postfix*)*`, exactly the
 //! grammar's `expr` (with the `a if c else b` operator) or `test` (without). A postfix binds
 //! to the primary before any prefix operator applies, so postfixes are applied here and the
-//! finished operand is handed to the [`Shunt`](crate::parser::expr::Shunt); a lone operand
+//! finished operand is handed to the [`Shunt`](crate::build::shunt::Shunt); a lone operand
 //! (the common case) never touches it.
 
 use super::lexer::Tok;
-use super::{finish, Bail, Parser, R};
+use super::{Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::calls::generator_arg;
-use crate::parser::expr::{
-    and_op, bin_op, boxed, check_depth, cmp_op, or_op, prefix_op, split_scoped, Built, OpKind,
+use crate::build::checks::check_target;
+use crate::build::exprs::{
+    attribute_node, call_node, index_node, slice_node, starred_node, subscript_tuple_node,
+    tuple_node,
 };
-use crate::parser::is_reserved;
-use crate::parser::strings::{number, StringsAcc};
-use crate::parser::targets::check_target;
+use crate::build::kit::{boxed, check_depth, is_reserved, split_scoped, Built};
+use crate::build::literals::{number, StringsAcc};
+use crate::build::nodes::generator_arg;
+use crate::build::shunt::{and_op, bin_op, cmp_op, or_op, prefix_op, OpKind};
 
 /// What follows an operand.
 enum Infix {
@@ -184,38 +186,24 @@ impl<'s> Parser<'s> {
         };
         let mut postfixed = false;
         loop {
-            let start = e.span.start;
-            let (kind, depth, end) = match self.peek() {
+            let (node, depth) = match self.peek() {
                 Tok::LParen => {
                     let (args, ad, end) = self.call()?;
-                    let kind = ExprKind::Call {
-                        func: boxed(e),
-                        args,
-                    };
-                    (kind, 1 + d.max(ad), end)
+                    call_node((e, d), args, ad, end)
                 }
                 Tok::LBracket => {
-                    let ((index, id), end) = self.subscript()?;
-                    let kind = ExprKind::Index {
-                        value: boxed(e),
-                        index: boxed(index),
-                    };
-                    (kind, 1 + d.max(id), end)
+                    let (index, end) = self.subscript()?;
+                    index_node((e, d), index, end)
                 }
                 Tok::Dot => {
                     self.bump();
                     let attr = self.ident()?;
-                    let kind = ExprKind::Attribute {
-                        value: boxed(e),
-                        attr,
-                    };
-                    (kind, d + 1, attr.span.end)
+                    attribute_node((e, d), attr, attr.span.end)
                 }
                 _ => break,
             };
-            let span = Span { start, end };
-            check_depth(depth, span)?;
-            e = Expr { kind, span };
+            check_depth(depth, node.span)?;
+            e = node;
             d = depth;
             postfixed = true;
         }
@@ -404,11 +392,9 @@ impl<'s> Parser<'s> {
         let close = self.expect(Tok::RBracket)?;
         self.leave();
         let items: Vec<Expr> = self.exprs.drain(base..).collect();
-        let span = Span {
-            start: open.end,
-            end: close.start,
-        };
-        Ok((finish(ExprKind::Tuple(items), depth + 1, span)?, close.end))
+        let (tuple, depth) = subscript_tuple_node(items, depth, open.end, close.start);
+        check_depth(depth, tuple.span)?;
+        Ok(((tuple, depth), close.end))
     }
 
     fn sub_item(&mut self) -> R<Built> {
@@ -436,9 +422,9 @@ impl<'s> Parser<'s> {
                 *slot = Some(boxed(e));
             }
         }
-        let [lower, upper, step] = slots;
-        let span = Span { start, end };
-        finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
+        let (slice, depth) = slice_node(slots, depth, start, end);
+        check_depth(depth, slice.span)?;
+        Ok((slice, depth))
     }
 
     /// An element of a display or an expression list: `expr` or `*expr`.
@@ -447,12 +433,9 @@ impl<'s> Parser<'s> {
             return self.stream(true);
         }
         let star = self.bump();
-        let (e, d) = self.stream(true)?;
-        let span = Span {
-            start: star.start,
-            end: e.span.end,
-        };
-        finish(ExprKind::Starred(boxed(e)), d + 1, span)
+        let (e, d) = starred_node(star.start, self.stream(true)?);
+        check_depth(d, e.span)?;
+        Ok((e, d))
     }
 
     /// `exprlist`: one expression, or a tuple when there is a comma.
@@ -483,8 +466,9 @@ impl<'s> Parser<'s> {
             }
         }
         let items: Vec<Expr> = self.exprs.drain(base..).collect();
-        let span = Span { start, end };
-        finish(ExprKind::Tuple(items), depth + 1, span)
+        let (tuple, depth) = tuple_node(items, depth, start, end);
+        check_depth(depth, tuple.span)?;
+        Ok((tuple, depth))
     }
 
     /// The target list of a `for` loop or comprehension, checked as an assignment target.
@@ -497,15 +481,7 @@ impl<'s> Parser<'s> {
             let (e, d) = if self.peek() == Tok::Star {
                 let star = self.bump();
                 let (e, d, _) = self.unit(None)?;
-                let span = Span {
-                    start: star.start,
-                    end: e.span.end,
-                };
-                let e = Expr {
-                    kind: ExprKind::Starred(boxed(e)),
-                    span,
-                };
-                (e, d + 1)
+                starred_node(star.start, (e, d))
             } else {
                 let (e, d, _) = self.unit(None)?;
                 (e, d)
@@ -526,12 +502,9 @@ impl<'s> Parser<'s> {
         let target = if items.len() == 1 && !trailing {
             items.pop().ok_or(Bail)?
         } else {
-            depth += 1;
-            let start = items.first().map_or(end, |e| e.span.start);
-            Expr {
-                kind: ExprKind::Tuple(items),
-                span: Span { start, end },
-            }
+            let tuple;
+            (tuple, depth) = tuple_node(items, depth, end, end);
+            tuple
         };
         check_target(self.src, &target, false)?;
         Ok((target, depth))

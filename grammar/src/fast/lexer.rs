@@ -11,6 +11,7 @@
 //! Every token carries its span in the original source: a marker byte shifts the offsets of
 //! what follows it by one, and markers are counted as they are met.
 
+use crate::build::kit::is_reserved;
 use crate::layout::{is_string_prefix, scan_string, DEDENT, INDENT, NEWLINE};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,7 +189,7 @@ pub(super) fn lex(
                     let kind = word(&b[start..i]);
                     debug_assert_eq!(
                         kind == Tok::Name,
-                        !crate::parser::is_reserved(&text[start..i]),
+                        !is_reserved(&text[start..i]),
                         "{}",
                         &text[start..i]
                     );

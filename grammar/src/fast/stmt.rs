@@ -1,15 +1,16 @@
-//! Statements: blocks, simple statements, assignments, imports and control flow. Spans follow
-//! the builder: a compound statement spans from its keyword to the end of the last statement
+//! Statements: blocks, simple statements, assignments, imports and control flow. Spans are
+//! the shared constructors' (`build/nodes.rs`): a compound statement spans from its keyword to the end of the last statement
 //! of its last block.
 
 use super::lexer::Tok;
 use super::{Bail, Parser, R};
 use crate::ast::*;
-use crate::parser::stmt::{
-    assign_node, aug_assign_node, aug_op, for_node, from_import_end, handler_node, if_node,
-    single_target, try_node, typed_assign_node, while_node, with_node,
+use crate::build::checks::{check_target, single_target};
+use crate::build::nodes::{
+    assign_node, aug_assign_node, for_node, from_import_end, handler_node, if_node, import_node,
+    try_node, typed_assign_node, while_node, with_node,
 };
-use crate::parser::targets::check_target;
+use crate::build::shunt::aug_op;
 
 impl<'s> Parser<'s> {
     pub(super) fn module(&mut self) -> R<Vec<Stmt>> {
@@ -160,14 +161,8 @@ impl<'s> Parser<'s> {
         loop {
             let path = self.dotted()?;
             let alias = self.as_name()?;
-            let end = alias
-                .map(|a| a.span.end)
-                .or_else(|| path.last().map(|i| i.span.end))
-                .ok_or(Bail)?;
-            self.stmts.push(Stmt {
-                kind: StmtKind::Import { path, alias },
-                span: Span { start, end },
-            });
+            let stmt = import_node(start, path, alias).ok_or(Bail)?;
+            self.stmts.push(stmt);
             if !self.eat(Tok::Comma) {
                 return Ok(());
             }

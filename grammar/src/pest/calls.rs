@@ -1,9 +1,12 @@
 //! Call arguments (positional, keyword, `*xs`, `**kw`, a sole generator expression) and
 //! subscripts (indexes, slices, tuples of them).
 
-use super::expr::{boxed, Built};
-use super::{internal, Builder, Pair, Result, Rule};
+use super::builder::Builder;
+use super::grammar::{Pair, Rule};
 use crate::ast::*;
+use crate::build::exprs::{slice_node, subscript_tuple_node};
+use crate::build::kit::{boxed, internal, Built, Result};
+use crate::build::nodes::generator_arg;
 use crate::error::SyntaxError;
 
 impl<'s> Builder<'s> {
@@ -133,11 +136,9 @@ impl<'s> Builder<'s> {
                 let e = items.pop().ok_or_else(|| internal(span))?;
                 return Ok((e, depth));
             }
-            let tspan = Span {
-                start: span.start + 1,
-                end: span.end - 1,
-            };
-            b.finish(ExprKind::Tuple(items), depth + 1, tspan)
+            let (tuple, depth) = subscript_tuple_node(items, depth, span.start + 1, span.end - 1);
+            b.check_depth(depth, tuple.span)?;
+            Ok((tuple, depth))
         })
     }
 
@@ -161,43 +162,15 @@ impl<'s> Builder<'s> {
                 None => return Err(internal(Span { start, end })),
             }
         }
-        let [lower, upper, step] = slots;
         if slot == 0 {
+            let [lower, _, _] = slots;
             return match lower {
                 Some(e) => Ok((*e, depth)),
                 None => Err(internal(Span { start, end })),
             };
         }
-        let span = Span { start, end };
-        self.finish(ExprKind::Slice { lower, upper, step }, depth + 1, span)
+        let (slice, depth) = slice_node(slots, depth, start, end);
+        self.check_depth(depth, slice.span)?;
+        Ok((slice, depth))
     }
-}
-
-/// `f(x for x in xs)`: the sole argument `last` (`x`) with the comprehension `gens` is an
-/// (eager) generator expression ending at `end`, the start of the `)`. `None` when `last` is
-/// not a positional argument.
-#[inline]
-pub(crate) fn generator_arg(last: Option<Arg>, gens: Vec<Comprehension>, end: u32) -> Option<Arg> {
-    let Some(Arg {
-        kind: ArgKind::Positional(elt),
-        span,
-    }) = last
-    else {
-        return None;
-    };
-    let span = Span {
-        start: span.start,
-        end,
-    };
-    let comp = Expr {
-        kind: ExprKind::ListComp {
-            elt: boxed(elt),
-            gens,
-        },
-        span,
-    };
-    Some(Arg {
-        kind: ArgKind::Positional(comp),
-        span,
-    })
 }

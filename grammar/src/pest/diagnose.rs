@@ -11,8 +11,9 @@ use std::sync::Mutex;
 
 use pest::Parser as _;
 
-use super::{is_reserved, reserved_error, DanaParser, Rule};
+use super::grammar::{DanaParser, Rule};
 use crate::ast::Span;
+use crate::build::kit::{is_reserved, reserved_error, too_deep};
 use crate::error::SyntaxError;
 use crate::layout::{OffsetMap, DEDENT, INDENT, NEWLINE};
 
@@ -75,7 +76,7 @@ pub(super) fn pest_error(
     if let pest::error::ErrorVariant::CustomError { .. } = err.variant {
         // pest's own stack guard: the input nests deeper than the stack allows.
         let at = map.orig(first_pos);
-        return super::too_deep(Span::new(at, at));
+        return too_deep(Span::new(at, at));
     }
     let detailed = {
         let _guard = DetailGuard::new();

@@ -1,12 +1,15 @@
 //! Definitions: `def` (decorators, `sync`, receivers, parameters, return annotations, block or
 //! declarative pipeline bodies), type annotations, and the parameter rules shared with lambdas.
 
-use std::collections::HashSet;
-
-use super::expr::Built;
-use super::{internal, Builder, Pair, Result, Rule};
+use super::builder::Builder;
+use super::grammar::{Pair, Rule};
 use crate::ast::*;
-use crate::error::SyntaxError;
+use crate::build::checks::{check_params, check_receiver};
+use crate::build::kit::{internal, is_reserved, reserved_error, Built, Ctx, Result};
+use crate::build::nodes::{
+    decorator_node, docstring_of, dotted_func, generic_type_node, param_node, pipe_stage_node,
+    pipeline_node, union_type_node,
+};
 
 impl<'s> Builder<'s> {
     pub(super) fn funcdef(&mut self, p: Pair<'_>) -> Result<FunctionDef> {
@@ -80,7 +83,7 @@ impl<'s> Builder<'s> {
         self.ctx.in_stage = false;
         self.ctx.placeholder_ok = false;
         let r = self.block(p);
-        self.ctx = super::Ctx {
+        self.ctx = Ctx {
             nesting: self.ctx.nesting,
             ..saved
         };
@@ -108,11 +111,8 @@ impl<'s> Builder<'s> {
                 _ => {}
             }
         }
-        Ok(Decorator {
-            func: func.ok_or_else(|| internal(here))?,
-            args,
-            span: Span { start, end },
-        })
+        let func = func.ok_or_else(|| internal(here))?;
+        Ok(decorator_node(start, func, args, end))
     }
 
     pub(super) fn params(&mut self, p: Pair<'_>) -> Result<Vec<Param>> {
@@ -165,165 +165,6 @@ impl<'s> Builder<'s> {
     }
 }
 
-/// A decorator's dotted name read so far (`None` before its first name), extended by `id`:
-/// a `Name`, then `Attribute`s of it.
-#[inline]
-pub(crate) fn dotted_func(func: Option<Expr>, id: Ident) -> Expr {
-    match func {
-        None => Expr {
-            kind: ExprKind::Name {
-                scope: None,
-                name: id.name,
-            },
-            span: id.span,
-        },
-        Some(v) => Expr {
-            span: v.span.to(id.span),
-            kind: ExprKind::Attribute {
-                value: Box::new(v),
-                attr: id,
-            },
-        },
-    }
-}
-
-/// Where a parameter or a struct field ends: at its default, else its annotation, else its
-/// name.
-#[inline]
-pub(crate) fn annotated_end(name: &Ident, ann: Option<&TypeExpr>, default: Option<&Expr>) -> u32 {
-    default
-        .map(|d| d.span.end)
-        .or(ann.map(|a| a.span.end))
-        .unwrap_or(name.span.end)
-}
-
-/// A parameter starting at `start` (its `*` or `**`, if any), checked.
-#[inline]
-pub(crate) fn param_node(
-    start: u32,
-    kind: ParamKind,
-    name: Ident,
-    ann: Option<TypeExpr>,
-    default: Option<Expr>,
-) -> Result<Param> {
-    let end = annotated_end(&name, ann.as_ref(), default.as_ref());
-    let param = Param {
-        name,
-        ann,
-        default,
-        kind,
-        span: Span { start, end },
-    };
-    check_param(&param)?;
-    Ok(param)
-}
-
-/// A `*` or `**` parameter has no default.
-pub(crate) fn check_param(param: &Param) -> Result<()> {
-    if param.kind != ParamKind::Normal {
-        if let Some(d) = &param.default {
-            return Err(SyntaxError::new(
-                "a '*' or '**' parameter cannot have a default value",
-                d.span,
-            )
-            .with_label("default not allowed here"));
-        }
-    }
-    Ok(())
-}
-
-/// A receiver is one plain parameter without a default.
-pub(crate) fn check_receiver(param: &Param) -> Result<()> {
-    if param.kind != ParamKind::Normal || param.default.is_some() {
-        return Err(SyntaxError::new(
-            "a receiver is a single parameter `(name: Type)`",
-            param.span,
-        )
-        .with_label("invalid receiver"));
-    }
-    Ok(())
-}
-
-/// The docstring of a function: the leading string literal of a block body.
-pub(crate) fn docstring_of(body: &FuncBody) -> Option<String> {
-    match body {
-        FuncBody::Block(stmts) => match stmts.first().map(|s| &s.kind) {
-            Some(StmtKind::Expr(Expr {
-                kind: ExprKind::Str(s),
-                ..
-            })) => Some(s.clone()),
-            _ => None,
-        },
-        FuncBody::Pipeline(_) => None,
-    }
-}
-
-/// Python's rules for a parameter list.
-pub(crate) fn check_params(params: &[Param]) -> Result<()> {
-    let mut names = HashSet::with_capacity(params.len());
-    let mut seen_default = false;
-    let mut seen_varargs = false;
-    let mut seen_kwargs = false;
-    let star = Sym::intern("*");
-    for (i, p) in params.iter().enumerate() {
-        if p.name.name == star {
-            let named_follows = params
-                .get(i + 1)
-                .is_some_and(|q| q.kind == ParamKind::Normal);
-            if !named_follows {
-                return Err(SyntaxError::new(
-                    "a bare '*' must be followed by a named parameter",
-                    p.span,
-                )
-                .with_label("keyword-only marker with nothing after it")
-                .with_help("add a parameter after '*', or remove the '*'"));
-            }
-        }
-        if !names.insert(p.name.name) {
-            return Err(SyntaxError::new(
-                format!("duplicate parameter '{}'", p.name.name),
-                p.name.span,
-            )
-            .with_label("already a parameter")
-            .with_help("give each parameter a different name"));
-        }
-        if seen_kwargs {
-            return Err(
-                SyntaxError::new("'**' parameter must be the last one", p.span)
-                    .with_label("after the '**' parameter")
-                    .with_help("move this parameter before the '**' parameter"),
-            );
-        }
-        match p.kind {
-            ParamKind::KwArgs => seen_kwargs = true,
-            ParamKind::VarArgs => {
-                if seen_varargs {
-                    return Err(
-                        SyntaxError::new("only one '*' parameter is allowed", p.span)
-                            .with_label("second '*' parameter"),
-                    );
-                }
-                seen_varargs = true;
-            }
-            ParamKind::Normal => {
-                if p.default.is_some() {
-                    seen_default = true;
-                } else if seen_default && !seen_varargs {
-                    return Err(SyntaxError::new(
-                        "parameter without a default follows a parameter with a default",
-                        p.span,
-                    )
-                    .with_label("needs a default value")
-                    .with_help(
-                        "give it a default, or move it before the parameters with defaults",
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 impl<'s> Builder<'s> {
     pub(super) fn type_expr(&mut self, p: Pair<'_>) -> Result<TypeExpr> {
         let whole = self.span(&p);
@@ -334,14 +175,7 @@ impl<'s> Builder<'s> {
         if alts.len() == 1 {
             return alts.pop().ok_or_else(|| internal(whole));
         }
-        let span = match (alts.first(), alts.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => whole,
-        };
-        Ok(TypeExpr {
-            kind: TypeExprKind::Union(alts),
-            span,
-        })
+        union_type_node(alts).ok_or_else(|| internal(whole))
     }
 
     pub(super) fn type_atom(&mut self, p: Pair<'_>) -> Result<TypeExpr> {
@@ -357,8 +191,8 @@ impl<'s> Builder<'s> {
                         let s = self.span(&id);
                         let word = id.as_str();
                         // `None`/`none`/`null` are types; other reserved words are not names.
-                        if super::is_reserved(word) && !is_none_word(word) {
-                            return Err(super::reserved_error(word, s));
+                        if is_reserved(word) && !is_none_word(word) {
+                            return Err(reserved_error(word, s));
                         }
                         if !text.is_empty() {
                             text.push('.');
@@ -389,13 +223,7 @@ impl<'s> Builder<'s> {
         }
         let (text, span) = name.ok_or_else(|| internal(whole))?;
         Ok(match args {
-            Some((list, end)) => TypeExpr {
-                kind: TypeExprKind::Generic(Sym::intern(&text), list),
-                span: Span {
-                    start: span.start,
-                    end,
-                },
-            },
+            Some((list, end)) => generic_type_node(Sym::intern(&text), list, span.start, end),
             None if is_none_word(&text) => TypeExpr {
                 kind: TypeExprKind::None,
                 span,
@@ -413,11 +241,7 @@ impl<'s> Builder<'s> {
         for c in p.into_inner() {
             stages.push(self.pipe_stage(c)?);
         }
-        let span = match (stages.first(), stages.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => whole,
-        };
-        Ok(Pipeline { stages, span })
+        pipeline_node(stages).ok_or_else(|| internal(whole))
     }
 
     pub(super) fn pipe_stage(&mut self, p: Pair<'_>) -> Result<PipeStage> {
@@ -448,27 +272,15 @@ impl<'s> Builder<'s> {
                     end = e.span.end;
                     kind = Some(PipeStageKind::Expr(e));
                 }
-                Rule::ident => {
-                    let id = self.ident(&c)?;
-                    end = id.span.end;
-                    capture = Some(id);
-                }
+                Rule::ident => capture = Some(self.ident(&c)?),
                 _ => {}
             }
         }
-        Ok(PipeStage {
-            kind: kind.ok_or_else(|| internal(here))?,
-            capture,
-            span: Span { start, end },
-        })
+        let kind = kind.ok_or_else(|| internal(here))?;
+        Ok(pipe_stage_node(start, kind, end, capture))
     }
 }
 
 fn is_none_word(w: &str) -> bool {
     matches!(w, "None" | "none" | "NONE" | "null" | "NULL")
-}
-
-/// Where a definition ends: its last body statement, pipeline stage or header.
-pub(crate) fn def_end(def: &FunctionDef) -> u32 {
-    def.def_span().end
 }

@@ -2,9 +2,11 @@
 //! `workflow`): docstrings, typed fields with their trailing comments, methods and method
 //! signatures. Inheritance is reported with a composition hint.
 
-use super::defs::{annotated_end, def_end};
-use super::{internal, Builder, Pair, Result, Rule};
+use super::builder::Builder;
+use super::grammar::{Pair, Rule};
 use crate::ast::*;
+use crate::build::kit::{internal, Result};
+use crate::build::nodes::{field_node, method_sig_node, niche_kind, Members};
 use crate::error::SyntaxError;
 
 impl<'s> Builder<'s> {
@@ -147,144 +149,22 @@ impl<'s> Builder<'s> {
         let mut name = None;
         let mut params = Vec::new();
         let mut returns = None;
-        let mut end = start;
+        let mut params_end = start;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(&c)?),
                 Rule::params => {
-                    end = self.span(&c).end;
+                    params_end = self.span(&c).end;
                     params = self.params(c)?;
                 }
                 Rule::ret_ann => {
                     let t = c.into_inner().next().ok_or_else(|| internal(here))?;
-                    let t = self.type_expr(t)?;
-                    end = t.span.end;
-                    returns = Some(t);
+                    returns = Some(self.type_expr(t)?);
                 }
                 _ => {}
             }
         }
-        Ok(MethodSig {
-            name: name.ok_or_else(|| internal(here))?,
-            params,
-            returns,
-            span: Span { start, end },
-        })
+        let name = name.ok_or_else(|| internal(here))?;
+        Ok(method_sig_node(start, name, params, returns, params_end))
     }
-}
-
-/// The members of a struct-like block, gathered in source order (shared with the fast
-/// parser).
-#[derive(Default)]
-pub(crate) struct Members {
-    docstring: Option<String>,
-    fields: Vec<FieldDef>,
-    methods: Vec<FunctionDef>,
-    /// Where the last member read ends.
-    end: u32,
-    /// Whether a member was read already.
-    started: bool,
-}
-
-impl Members {
-    /// A string literal alone on its line (its text unless an f-string, and its end): the
-    /// docstring when it is the first member; later ones are no-ops.
-    #[inline]
-    pub(crate) fn string_line(&mut self, (doc, end): (Option<String>, u32)) {
-        if !self.started {
-            self.docstring = doc;
-        }
-        self.read(end);
-    }
-
-    #[inline]
-    pub(crate) fn field(&mut self, f: FieldDef) {
-        self.read(f.span.end);
-        self.fields.push(f);
-    }
-
-    #[inline]
-    pub(crate) fn method(&mut self, def: FunctionDef) {
-        self.read(def_end(&def));
-        self.methods.push(def);
-    }
-
-    /// A `pass` line ending at `end`.
-    #[inline]
-    pub(crate) fn pass(&mut self, end: u32) {
-        self.read(end);
-    }
-
-    #[inline]
-    fn read(&mut self, end: u32) {
-        self.end = self.end.max(end);
-        self.started = true;
-    }
-
-    /// The `struct` (no `niche`) or niche block `name` with these members, and where it ends.
-    #[inline]
-    pub(crate) fn finish(self, niche: Option<NicheKind>, name: Ident) -> (StmtKind, u32) {
-        let Members {
-            docstring,
-            fields,
-            methods,
-            end,
-            ..
-        } = self;
-        let kind = match niche {
-            None => StmtKind::Struct(Box::new(StructDef {
-                name,
-                docstring,
-                fields,
-                methods,
-            })),
-            Some(kind) => StmtKind::Niche(Box::new(NicheDef {
-                kind,
-                name,
-                docstring,
-                fields,
-                methods,
-            })),
-        };
-        (kind, end.max(name.span.end))
-    }
-}
-
-/// A struct field `name: T = default  # comment` (the comment from the original source `src`).
-#[inline]
-pub(crate) fn field_node(
-    src: &str,
-    name: Ident,
-    ann: Option<TypeExpr>,
-    default: Option<Expr>,
-) -> FieldDef {
-    let end = annotated_end(&name, ann.as_ref(), default.as_ref());
-    FieldDef {
-        comment: trailing_comment(src, end as usize),
-        name,
-        ann,
-        default,
-        span: Span {
-            start: name.span.start,
-            end,
-        },
-    }
-}
-
-/// The kind of a niche block from its keyword.
-pub(crate) fn niche_kind(word: &str) -> NicheKind {
-    match word {
-        "agent" => NicheKind::Agent,
-        "agent_blueprint" => NicheKind::AgentBlueprint,
-        "resource" => NicheKind::Resource,
-        _ => NicheKind::Workflow,
-    }
-}
-
-/// The `# comment` after offset `end` on the same line of the original source `src`.
-pub(crate) fn trailing_comment(src: &str, end: usize) -> Option<String> {
-    let rest = src.get(end..)?;
-    let line = rest.split('\n').next()?;
-    let text = line.trim_start().strip_prefix('#')?;
-    Some(text.trim().to_string())
 }

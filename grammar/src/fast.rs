@@ -3,16 +3,17 @@
 //!
 //! It reads the layout pass's output (the same text pest parses, with its INDENT / DEDENT /
 //! NEWLINE markers and blanked comments) and gives every node the span the builder would give
-//! it, in the original source. Operators go through the builder's own precedence pass
-//! ([`Shunt`]), and literals, f-strings, targets, parameters and the other context checks use
-//! the builder's functions, so each rule has one implementation.
+//! it, in the original source. It builds with the kit it shares with the pest builder
+//! ([`crate::build`]): the precedence pass ([`Shunt`]), literal and f-string decoding, the node
+//! constructors that fix spans, the target and parameter checks and the limits, so each rule
+//! has one implementation. It never imports from the pest path.
 //!
 //! `dana.pest` stays the definition of the syntax and the builder the source of every
 //! diagnostic: the fast parser only accepts what it can build exactly as they would. On any
 //! syntax error, any error the builder reports, any limit, or any construct it does not
 //! handle, it *bails* ([`Bail`]) and the caller runs the pest path, which produces the error
 //! (or the tree). Bailing is always safe; accepting an input pest rejects, or building a
-//! different tree, would be a bug — `tests/fast_parser.rs` compares both paths on every
+//! different tree, would be a bug — `tests/fast_parser/` compares both paths on every
 //! `.na` file of the repository, the benchmark program and thousands of mutants.
 //!
 //! The grammar is mostly decided by the next token. Where pest relies on backtracking, the
@@ -28,11 +29,11 @@ mod lexer;
 mod stmt;
 
 use crate::ast::{Arg, Expr, ExprKind, Module, Param, Span, Stmt};
+use crate::build::kit::{check_depth, Built, Ctx, Names, INLINE_NESTING, MAX_NESTING};
+use crate::build::literals::{number, FieldHost};
+use crate::build::shunt::Shunt;
 use crate::error::SyntaxError;
 use crate::layout::{self, Layout, MAX_BRACKET_DEPTH};
-use crate::parser::expr::{check_depth, Built, Shunt};
-use crate::parser::strings::FieldHost;
-use crate::parser::{Ctx, Names, INLINE_NESTING, MAX_NESTING};
 use lexer::{Tok, Token};
 
 /// The fast parser gives up: the input is invalid, or uses something it does not handle.
@@ -83,7 +84,7 @@ impl Parser<'_> {
         for t in near.into_iter().flatten().filter_map(|i| self.toks.get(i)) {
             if t.kind == Tok::Number {
                 let span = Span::new(t.start as usize, t.end as usize);
-                crate::parser::strings::number(self.text(*t).unwrap_or(""), span)?;
+                number(self.text(*t).unwrap_or(""), span)?;
             }
         }
         Ok(self.toks.get(self.pos).map_or(Span::default(), |t| {

@@ -6,10 +6,16 @@
 //! of its last block; spans are computed from built children because a pest pair that ends with
 //! an optional part also covers the whitespace skipped before it.
 
-use super::defs::def_end;
-use super::targets::check_target;
-use super::{internal, Builder, Pair, Result, Rule};
+use super::builder::Builder;
+use super::grammar::{Pair, Rule};
 use crate::ast::*;
+use crate::build::checks::{check_target, single_target};
+use crate::build::kit::{internal, Result};
+use crate::build::nodes::{
+    assign_node, aug_assign_node, block_stmt_node, def_node, for_node, from_import_end,
+    handler_node, if_node, import_node, try_node, typed_assign_node, while_node, with_node,
+};
+use crate::build::shunt::aug_op;
 use crate::error::SyntaxError;
 use crate::layout::NEWLINE;
 
@@ -50,20 +56,12 @@ impl<'s> Builder<'s> {
 
     pub(super) fn struct_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
         let start = self.start(&p);
-        let (kind, end) = self.struct_like(p)?;
-        Ok(Stmt {
-            kind,
-            span: Span { start, end },
-        })
+        Ok(block_stmt_node(self.struct_like(p)?, start))
     }
 
     pub(super) fn interface_stmt(&mut self, p: Pair<'_>) -> Result<Stmt> {
         let start = self.start(&p);
-        let (kind, end) = self.interface(p)?;
-        Ok(Stmt {
-            kind,
-            span: Span { start, end },
-        })
+        Ok(block_stmt_node(self.interface(p)?, start))
     }
 
     pub(super) fn import_stmt(&mut self, p: Pair<'_>, out: &mut Vec<Stmt>) -> Result<()> {
@@ -79,14 +77,7 @@ impl<'s> Builder<'s> {
                     _ => {}
                 }
             }
-            let end = alias
-                .map(|a| a.span.end)
-                .or_else(|| path.last().map(|i| i.span.end))
-                .unwrap_or(span.end);
-            out.push(Stmt {
-                kind: StmtKind::Import { path, alias },
-                span: Span { start, end },
-            });
+            out.push(import_node(start, path, alias).ok_or_else(|| internal(span))?);
         }
         Ok(())
     }
@@ -546,202 +537,7 @@ impl<'s> Builder<'s> {
     }
 }
 
-/// Targets of typed and augmented assignment: one name, attribute or item.
-pub(crate) fn single_target(src: &str, e: &Expr, what: &str) -> Result<()> {
-    match e.kind {
-        ExprKind::Name { .. } | ExprKind::Attribute { .. } | ExprKind::Index { .. } => Ok(()),
-        ExprKind::Tuple(_) | ExprKind::List(_) => Err(SyntaxError::new(
-            format!("{what} needs a single target"),
-            e.span,
-        )
-        .with_label("several targets")
-        .with_help("assign to one name, attribute or item")),
-        _ => check_target(src, e, false),
-    }
-}
-
 // Assignment statements (kind and end), shared with the fast parser.
-
-/// `target: ann [= value]` (the target already checked with [`single_target`]).
-#[inline]
-pub(crate) fn typed_assign_node(
-    target: Expr,
-    ann: TypeExpr,
-    value: Option<Expr>,
-) -> (StmtKind, u32) {
-    let end = value.as_ref().map_or(ann.span.end, |v| v.span.end);
-    (StmtKind::TypedAssign { target, ann, value }, end)
-}
-
-/// `target op= value` (the target already checked with [`single_target`]).
-#[inline]
-pub(crate) fn aug_assign_node(target: Expr, op: BinOp, value: Expr) -> (StmtKind, u32) {
-    let end = value.span.end;
-    (StmtKind::AugAssign { target, op, value }, end)
-}
-
-/// `t1 = t2 = … = value`, its targets checked.
-#[inline]
-pub(crate) fn assign_node(src: &str, targets: Vec<Expr>, value: Expr) -> Result<(StmtKind, u32)> {
-    for t in &targets {
-        check_target(src, t, false)?;
-    }
-    let end = value.span.end;
-    Ok((StmtKind::Assign { targets, value }, end))
-}
-
-/// The operator of an augmented assignment token (`+=` → `+`).
-pub(crate) fn aug_op(text: &str) -> BinOp {
-    match text {
-        "+=" => BinOp::Add,
-        "-=" => BinOp::Sub,
-        "*=" => BinOp::Mul,
-        "/=" => BinOp::Div,
-        "//=" => BinOp::FloorDiv,
-        "%=" => BinOp::Mod,
-        "**=" => BinOp::Pow,
-        "|=" => BinOp::BitOr,
-        "&=" => BinOp::BitAnd,
-        "^=" => BinOp::BitXor,
-        "<<=" => BinOp::Shl,
-        _ => BinOp::Shr,
-    }
-}
-
-/// Where a `from … import` statement ends, given the end of its last name: a parenthesised
-/// list ends with its `)` (unless a comment stands between the name and the `)`).
-pub(crate) fn from_import_end(src: &str, end: u32) -> u32 {
-    match src.get(end as usize..).and_then(|r| {
-        let t = r.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
-        t.starts_with(')').then(|| r.len() - t.len())
-    }) {
-        Some(close) => end + close as u32 + 1,
-        None => end,
-    }
-}
-
-/// Where a list of statements ends (0 when empty).
-pub(crate) fn body_end(stmts: &[Stmt]) -> u32 {
-    stmts.last().map_or(0, |s| s.span.end)
-}
 
 // Statement nodes and their spans, shared with the fast parser (`crate::fast`): each takes the
 // start of the statement's first keyword and its built parts.
-
-/// A `def` as a statement.
-#[inline]
-pub(crate) fn def_node(start: u32, def: FunctionDef) -> Stmt {
-    let end = def_end(&def);
-    Stmt {
-        kind: StmtKind::FunctionDef(Box::new(def)),
-        span: Span { start, end },
-    }
-}
-
-/// `if cond: body`, its `elif`s (keyword start, condition, block) and `else` block; each
-/// `elif` becomes a nested `If`, the only statement of the `orelse` before it.
-#[inline]
-pub(crate) fn if_node(
-    start: u32,
-    cond: Expr,
-    body: Vec<Stmt>,
-    elifs: Vec<(u32, Expr, Vec<Stmt>)>,
-    mut orelse: Vec<Stmt>,
-) -> Stmt {
-    // Built from the last `elif` backwards.
-    for (estart, econd, ebody) in elifs.into_iter().rev() {
-        let end = body_end(&orelse).max(body_end(&ebody)).max(econd.span.end);
-        orelse = vec![Stmt {
-            kind: StmtKind::If {
-                cond: econd,
-                body: ebody,
-                orelse,
-            },
-            span: Span { start: estart, end },
-        }];
-    }
-    let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
-    Stmt {
-        kind: StmtKind::If { cond, body, orelse },
-        span: Span { start, end },
-    }
-}
-
-#[inline]
-pub(crate) fn while_node(start: u32, cond: Expr, body: Vec<Stmt>, orelse: Vec<Stmt>) -> Stmt {
-    let end = body_end(&orelse).max(body_end(&body)).max(cond.span.end);
-    Stmt {
-        kind: StmtKind::While { cond, body, orelse },
-        span: Span { start, end },
-    }
-}
-
-#[inline]
-pub(crate) fn for_node(
-    start: u32,
-    target: Expr,
-    iter: Expr,
-    body: Vec<Stmt>,
-    orelse: Vec<Stmt>,
-) -> Stmt {
-    let end = body_end(&orelse).max(body_end(&body)).max(iter.span.end);
-    Stmt {
-        kind: StmtKind::For {
-            target,
-            iter,
-            body,
-            orelse,
-        },
-        span: Span { start, end },
-    }
-}
-
-/// `except [types [as name]]: body`, from the start of its `except`.
-#[inline]
-pub(crate) fn handler_node(
-    start: u32,
-    types: Option<Expr>,
-    name: Option<Ident>,
-    body: Vec<Stmt>,
-) -> ExceptHandler {
-    let end = body_end(&body).max(start + 6);
-    ExceptHandler {
-        types,
-        name,
-        body,
-        span: Span { start, end },
-    }
-}
-
-/// A `try` statement; a missing `else` or `finally` block is empty.
-#[inline]
-pub(crate) fn try_node(
-    start: u32,
-    body: Vec<Stmt>,
-    handlers: Vec<ExceptHandler>,
-    orelse: Vec<Stmt>,
-    finalbody: Vec<Stmt>,
-) -> Stmt {
-    let end = body_end(&body)
-        .max(handlers.last().map_or(0, |h| h.span.end))
-        .max(body_end(&orelse))
-        .max(body_end(&finalbody));
-    Stmt {
-        kind: StmtKind::Try {
-            body,
-            handlers,
-            orelse,
-            finalbody,
-        },
-        span: Span { start, end },
-    }
-}
-
-#[inline]
-pub(crate) fn with_node(start: u32, items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
-    let end = body_end(&body).max(start + 4);
-    Stmt {
-        kind: StmtKind::With { items, body },
-        span: Span { start, end },
-    }
-}

@@ -3,9 +3,11 @@
 //! `{(k: v) for …}`. Each display is one grammar rule decided after its first element, so
 //! building never re-parses nested brackets.
 
-use super::expr::{boxed, starred_here, Built};
-use super::{internal, Builder, Pair, Result, Rule};
+use super::builder::{starred_here, Builder};
+use super::grammar::{Pair, Rule};
 use crate::ast::*;
+use crate::build::kit::{boxed, internal, Built, Result};
+use crate::build::nodes::dict_unpack;
 use crate::error::SyntaxError;
 
 impl<'s> Builder<'s> {
@@ -246,20 +248,6 @@ impl<'s> Builder<'s> {
             _ => Err(internal(whole)),
         }
     }
-}
-
-/// The dict entry of `**m`, spanning `span`: `(Starred(m), None)` (see `ExprKind::Dict`).
-#[inline]
-pub(crate) fn dict_unpack(m: Expr, span: Span) -> (Expr, Expr) {
-    let key = Expr {
-        kind: ExprKind::Starred(boxed(m)),
-        span,
-    };
-    let unit = Expr {
-        kind: ExprKind::None,
-        span,
-    };
-    (key, unit)
 }
 
 /// `(k: v)` written as a whole brace item: the `expr` pair holds nothing but a `paren` with

@@ -1,52 +1,20 @@
 //! Literals: numbers, string escapes, adjacent-literal concatenation and f-strings.
 //!
-//! The grammar only delimits a string token; its contents are decoded here. An f-string's
+//! Both parsers only delimit a string token; its contents are decoded here. An f-string's
 //! `{expr}` fields are found by scanning (brackets and quotes inside a field are respected) and
-//! each field's text is parsed with the grammar's `expr_entry` rule, with offsets based at the
-//! field's position in the original file, so inner expressions get exact spans.
+//! each field's text is handed back to the parser through [`FieldHost`] (the pest builder parses
+//! it with the grammar's `expr_entry` rule, the fast parser with its own expression parser),
+//! with offsets based at the field's position in the original file, so inner expressions get
+//! exact spans.
 //! The f-string body ends at the first matching quote, as in Python before 3.12: a field
 //! cannot reuse the quote character of its f-string.
 
-use super::expr::check_depth;
-use super::expr::Built;
-use super::{internal, too_deep, Builder, Pair, Result, MAX_NESTING};
+use super::kit::{check_depth, internal, Built, Result, MAX_INT_DIGITS};
 use crate::ast::*;
 use crate::error::SyntaxError;
 
 /// Longest non-decimal integer literal accepted (its conversion to decimal is quadratic).
 const MAX_RADIX_DIGITS: usize = 4096;
-
-impl<'s> Builder<'s> {
-    /// A `strings` pair: one or more adjacent literals, concatenated.
-    pub(super) fn strings(&mut self, p: Pair<'_>) -> Result<Built> {
-        let mut acc = StringsAcc::default();
-        for tok in p.into_inner() {
-            let span = self.span(&tok);
-            // Strings contain no layout markers, so the token is also a slice of the source.
-            let text: &'s str = self.src.get(span.range()).ok_or_else(|| internal(span))?;
-            acc.push(self, text, span)?;
-        }
-        acc.finish()
-    }
-}
-
-impl<'s> FieldHost<'s> for Builder<'s> {
-    fn field_expr(&mut self, text: &'s str, base: usize) -> Result<Built> {
-        self.sub_expr(text, base)
-    }
-
-    fn enter(&mut self, span: Span) -> Result<()> {
-        if self.ctx.nesting >= MAX_NESTING {
-            return Err(too_deep(span));
-        }
-        self.ctx.nesting += 1;
-        Ok(())
-    }
-
-    fn leave(&mut self) {
-        self.ctx.nesting -= 1;
-    }
-}
 
 /// What decoding f-strings needs from a parser: parsing a field's expression list, and the
 /// nesting bookkeeping that bounds recursion through nested f-strings.
@@ -527,12 +495,12 @@ pub(crate) fn number(text: &str, span: Span) -> Result<ExprKind> {
         .with_label("leading zero")
         .with_help("remove the leading zeros, or write an octal number as 0o17"));
     }
-    if clean.len() > crate::MAX_INT_DIGITS {
+    if clean.len() > MAX_INT_DIGITS {
         return Err(SyntaxError::new(
             format!(
                 "integer literal too long ({} digits; the limit is {})",
                 clean.len(),
-                crate::MAX_INT_DIGITS
+                MAX_INT_DIGITS
             ),
             span,
         )
@@ -540,7 +508,7 @@ pub(crate) fn number(text: &str, span: Span) -> Result<ExprKind> {
         .with_help(format!(
             "int() refuses texts over {} digits too; compute a larger number instead, \
              e.g. 10 ** n",
-            crate::MAX_INT_DIGITS
+            MAX_INT_DIGITS
         )));
     }
     match clean.parse::<i64>() {
