@@ -9,8 +9,8 @@ pub mod value;
 
 pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
+pub mod check;
 pub mod limits;
 pub mod resolve;
 pub mod sandbox;
 pub mod source;
-pub mod types;

@@ -34,8 +34,8 @@ pub use program::{Binding, ProgramNames};
 
 use crate::shape::{FunctionShape, ParamKind};
 use dana_grammar::ast::{self, ExprKind, FuncBody, Stmt, StmtKind, TypeExpr};
-use dana_interpreter::types::poet::parse_annotation;
-use dana_interpreter::types::{
+use dana_interpreter::check::expect::parse_annotation;
+use dana_interpreter::check::{
     check_against, line_col, AllowedToplevel, CheckOptions, Code, Diagnostic, Expectations, FnSig,
     ParamSig, Type,
 };

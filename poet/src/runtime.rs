@@ -15,10 +15,10 @@ use crate::retry::Jitter;
 use crate::shape::FunctionShape;
 use crate::store::{self, FunctionStore, Metadata, NewVersion, PoetDir, Version};
 use dana_grammar::ast::{ParamKind, Sym};
+use dana_interpreter::check::CheckOptions;
 use dana_interpreter::error::{type_error, value_error, Exc, ExcKind};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::hooks::{DecoratedDef, DecoratorHook};
-use dana_interpreter::types::CheckOptions;
 use dana_interpreter::value::{Args, Globals, NativeFn, TypeAnn, Value};
 use dana_llm::{LlmClient, LlmConfig};
 use serde::{Deserialize, Serialize};
@@ -609,7 +609,7 @@ impl PoetFunction {
     /// What the gate's type check knows of the defining module: its members, and the modules
     /// it imported (so calls through them are type-checked and audited).
     pub(crate) fn gate_options(&self) -> CheckOptions {
-        use dana_interpreter::types::{module_info_from_globals, Type};
+        use dana_interpreter::check::{module_info_from_globals, Type};
         let info = module_info_from_globals(&self.globals);
         let mut modules = HashMap::new();
         let globals = info

@@ -14,8 +14,8 @@ use dana_grammar::ast::{
     self, Arg, ArgKind, Expr, ExprKind, FPart, FuncBody, FunctionDef, Ident, PipeStage,
     PipeStageKind, ScopeKind, Span, Stmt, StmtKind, Sym,
 };
-use dana_interpreter::types::poet::{allowed, is_literal};
-use dana_interpreter::types::{line_col, Code, Diagnostic};
+use dana_interpreter::check::expect::{allowed, is_literal};
+use dana_interpreter::check::{line_col, Code, Diagnostic};
 use std::collections::{HashMap, HashSet};
 
 /// Methods of the builtin containers that change the value they are called on.

@@ -2,7 +2,7 @@
 //! annotations, struct constructors, builtin-value methods, uniform call syntax, and the
 //! result types of the generic builtins (`sorted`, `zip`, `enumerate`, …).
 
-use super::check::Checker;
+use super::checker::Checker;
 use super::diag::{Code, Diagnostic};
 use super::ty::{Compat, FnType, ParamT, Sig, Type};
 use crate::builtins::signatures::Signature;

@@ -10,11 +10,11 @@
 //! beside this file for what is checked and the decisions taken to avoid false positives.
 
 mod call;
-mod check;
+mod checker;
 pub mod diag;
+pub mod expect;
 mod expr;
 mod modules;
-pub mod poet;
 mod reach;
 mod scan;
 mod ty;
@@ -23,8 +23,8 @@ mod ty;
 mod tests;
 
 pub use diag::{line_col, Code, Diagnostic, Severity, SourcedDiagnostic};
+pub use expect::{check_against, AllowedToplevel, Expectations, FnSig, ParamSig, StmtClass};
 pub use modules::{module_info_from_globals, stdlib_module_infos};
-pub use poet::{check_against, AllowedToplevel, Expectations, FnSig, ParamSig, StmtClass};
 pub use ty::{Compat, FnType, ParamT, Sig, Type};
 
 /// Re-exported so hosts can build and print the JSON of [`diagnostics_json`] without their own
@@ -99,7 +99,7 @@ pub struct InterfaceInfo {
 
 /// Checks a module; diagnostics are sorted by position (errors and warnings mixed).
 pub fn check_module(m: &Module, opts: &CheckOptions) -> Vec<Diagnostic> {
-    check::Checker::run(m, opts).diags
+    checker::Checker::run(m, opts).diags
 }
 
 /// Parses and checks a source text.
@@ -114,7 +114,7 @@ pub fn check_source(
 /// What a module offers to importers (its public module-level names with their types, its
 /// structs and interfaces), for checking the modules that import it.
 pub fn summarize_module(m: &Module, opts: &CheckOptions) -> ModuleInfo {
-    check::Checker::run(m, opts).summary
+    checker::Checker::run(m, opts).summary
 }
 
 /// The names of the modules a module imports (dotted; relative ones with their leading dots),

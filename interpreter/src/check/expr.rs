@@ -1,7 +1,7 @@
 //! Expression types: literals, names, operators (Dana's mixed-type rules), collections,
 //! comprehensions, lambdas, attributes and indexing.
 
-use super::check::{Checker, Scope, Var};
+use super::checker::{Checker, Scope, Var};
 use super::diag::{Code, Diagnostic};
 use super::scan::BindKind;
 use super::ty::{FnType, Sig, Type};
@@ -25,7 +25,7 @@ impl Checker<'_, '_> {
                 None | Some(ast::ScopeKind::Local) => {
                     let t = self.read_name(*name, e.span);
                     if self.is_builtin_ref(*name) {
-                        self.refs.push(super::check::ExternalRef {
+                        self.refs.push(super::checker::ExternalRef {
                             name: name.as_str().to_string(),
                             span: e.span,
                         });
@@ -388,7 +388,7 @@ impl Checker<'_, '_> {
     pub(crate) fn module_member(&mut self, key: Sym, attr: ast::Ident, value: &Expr) -> Type {
         let _ = value;
         let k = key.as_str();
-        self.refs.push(super::check::ExternalRef {
+        self.refs.push(super::checker::ExternalRef {
             name: format!("{k}.{}", attr.name),
             span: attr.span,
         });

@@ -3,7 +3,7 @@
 //! statement kinds allowed, and an allowlist of the builtins and module members it may use —
 //! on top of the ordinary type check.
 
-use super::check::Checker;
+use super::checker::Checker;
 use super::diag::{Code, Diagnostic};
 use super::CheckOptions;
 use crate::builtins::signatures::{parse_signature, parse_type};
