@@ -249,6 +249,7 @@ impl Session {
             check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
         });
         let mut opts = check::CheckOptions {
+            host: crate::runner::host_names(),
             no_warnings: true,
             modules: stdlib.clone(),
             ..Default::default()

@@ -374,14 +374,25 @@ pub fn typecheck_file(path: &Path) -> Result<(String, Vec<check::Diagnostic>), S
     Ok((text, diags))
 }
 
-/// The checker's view of the world for one file: the standard modules, and a summary of each
-/// `.na` module the file imports (found beside it, then on `DANAPATH`), recursively.
+/// The names [`new_interp`] installs beside the builtins (the standard library's `reason` and
+/// `llm`, POET's `feedback`, `poet_last_execution` and `@poet`), as the static checker must
+/// know them.
+pub fn host_names() -> check::HostNames {
+    dana_stdlib::host_names().and(dana_poet::host_names())
+}
+
+/// The checker's view of the world for one file: the host's names, the standard modules, and
+/// a summary of each `.na` module the file imports (found beside it, then on `DANAPATH`),
+/// recursively.
 fn check_options(
     path: &Path,
     m: &dana_grammar::ast::Module,
     stdlib: &HashMap<String, check::ModuleInfo>,
 ) -> check::CheckOptions {
-    let mut opts = check::CheckOptions::default();
+    let mut opts = check::CheckOptions {
+        host: host_names(),
+        ..check::CheckOptions::default()
+    };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut visiting = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
     add_imports(&dir, m, stdlib, &mut opts.modules, &mut visiting);
@@ -419,7 +430,10 @@ fn add_imports(
         };
         visiting.push(canon);
         let sub_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut sub_opts = check::CheckOptions::default();
+        let mut sub_opts = check::CheckOptions {
+            host: host_names(),
+            ..check::CheckOptions::default()
+        };
         add_imports(&sub_dir, &sub, stdlib, &mut sub_opts.modules, visiting);
         visiting.pop();
         out.insert(name, check::summarize_module(&sub, &sub_opts));

@@ -32,6 +32,7 @@ mod program;
 pub use contain::{writes_program_state, MUTATING_METHODS};
 pub use program::{Binding, ProgramNames};
 
+use crate::host::gate_host_names;
 use crate::shape::{FunctionShape, ParamKind};
 use dana_grammar::ast::{self, ExprKind, FuncBody, Stmt, StmtKind, TypeExpr};
 use dana_interpreter::check::expect::parse_annotation;
@@ -212,12 +213,13 @@ pub fn validate(input: &GateInput) -> GateReport {
     if !options.globals.iter().any(|(n, _)| n == "_original") {
         options.globals.push(("_original".into(), Type::Any));
     }
+    options.host = std::mem::take(&mut options.host).and(gate_host_names());
     let allow = allowlist(orig, input.capabilities, &options);
     let module_types = module_types(&options);
     let expectations = Expectations {
         required: vec![FnSig::from_def(orig).renamed("operate")],
         optional: stage_sigs(orig),
-        allowed_toplevel: AllowedToplevel::poet(),
+        allowed_toplevel: AllowedToplevel::definitions(),
         callable_allowlist: Some(allow.clone()),
         options,
     };

@@ -14,6 +14,7 @@ pub mod events;
 pub mod feedback;
 pub mod gate;
 mod generate;
+mod host;
 pub mod learn;
 pub mod offline;
 pub mod pipeline;
@@ -25,4 +26,5 @@ pub mod store;
 mod trial;
 
 pub use config::PoetConfig;
+pub use host::host_names;
 pub use runtime::{install, install_with, PoetOptions, PoetRuntime};

@@ -355,6 +355,7 @@ fn block_body(src: &str, def: &ast::FunctionDef, stmts: &[ast::Stmt]) -> String 
 /// in another module could not see.
 fn reads_enclosing_names(m: &ast::Module) -> bool {
     let opts = CheckOptions {
+        host: crate::host::gate_host_names(),
         no_warnings: true,
         strict_names: true,
         ..CheckOptions::default()
