@@ -11,6 +11,7 @@ pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
 pub mod check;
 pub mod limits;
+pub mod load;
 pub mod resolve;
 pub mod sandbox;
 pub mod source;

@@ -1,3 +1,5 @@
+//! Tests of the coercions: JSON, struct and annotation conversions.
+
 use super::*;
 use crate::value::{StructField, StructType};
 use std::cell::RefCell;
