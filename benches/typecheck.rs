@@ -1,4 +1,4 @@
-//! Type-checking speed: `dana_interpreter::types::check_module` on a generated 5,000-line Dana
+//! Type-checking speed: `dana_interpreter::check::check_module` on a generated 5,000-line Dana
 //! file (structs, receiver methods, typed functions calling each other, comprehensions,
 //! lambdas, try/except, loops), parsed once; and parsing plus checking, as `dana check` does
 //! before it renders the diagnostics. The target: at most 50 ms for the whole check.
@@ -7,7 +7,7 @@
 //! generated program to FILE (then `dana check FILE` times the whole command).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use dana_interpreter::types::{check_module, has_errors, CheckOptions};
+use dana_interpreter::check::{check_module, has_errors, CheckOptions};
 use std::hint::black_box;
 
 /// Lines in the generated program.

@@ -22,10 +22,10 @@ use helper::{needs_more, next_indent};
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
 use dana_grammar::ast::{Stmt, StmtKind, Sym};
+use dana_interpreter::check;
 use dana_interpreter::error::{ExcKind, RtError};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::load;
-use dana_interpreter::types;
 use dana_interpreter::value::repr::repr;
 use dana_interpreter::value::{Globals, Value};
 use helper::DanaHelper;
@@ -73,7 +73,7 @@ pub(crate) struct Session {
     /// assignments), for `:type`.
     defs: Vec<(Option<Sym>, String)>,
     /// The standard modules as the type checker sees them (computed on the first `:type`).
-    stdlib: Option<HashMap<String, types::ModuleInfo>>,
+    stdlib: Option<HashMap<String, check::ModuleInfo>>,
 }
 
 impl Session {
@@ -223,12 +223,13 @@ impl Session {
                 }
             }
         };
-        let info = types::module_info_from_globals(&self.globals());
+        let info = check::module_info_from_globals(&self.globals());
         let stdlib = self.stdlib.get_or_insert_with(|| {
             let mut it = crate::runner::new_interp();
-            types::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
+            check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
         });
-        let mut opts = types::CheckOptions {
+        let mut opts = check::CheckOptions {
+            host: crate::runner::host_names(),
             no_warnings: true,
             modules: stdlib.clone(),
             ..Default::default()
@@ -238,7 +239,7 @@ impl Session {
             .into_iter()
             .filter(|(n, _)| n != TYPE_PROBE)
             .collect();
-        let diags: Vec<_> = types::check_module(&module, &opts)
+        let diags: Vec<_> = check::check_module(&module, &opts)
             .into_iter()
             .filter(|d| d.is_error() && d.span.start as usize >= offset)
             .collect();
@@ -257,7 +258,7 @@ impl Session {
             }
             return;
         }
-        let summary = types::summarize_module(&module, &opts);
+        let summary = check::summarize_module(&module, &opts);
         match summary.members.get(TYPE_PROBE) {
             Some(t) => println!("{t}"),
             None => println!("any"),

@@ -2,11 +2,11 @@
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
 use dana_grammar::ast::{ParamKind, Sym};
+use dana_interpreter::check;
+use dana_interpreter::check::serde_json;
 use dana_interpreter::error::RtError;
 use dana_interpreter::eval::Interp;
 use dana_interpreter::load;
-use dana_interpreter::types;
-use dana_interpreter::types::serde_json;
 use dana_interpreter::value::{coerce, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -233,12 +233,12 @@ fn is_identifier(s: &str) -> bool {
 }
 
 /// Checks files without running them: syntax, name resolution, then the static type checker
-/// (`dana_interpreter::types`). Prints every diagnostic as a miette report on stderr (or, with
+/// (`dana_interpreter::check`). Prints every diagnostic as a miette report on stderr (or, with
 /// `json`, one JSON array of all diagnostics on stdout); returns 2 when any file has an error.
 pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
     let mut code = EXIT_OK;
     let mut all_json: Vec<serde_json::Value> = Vec::new();
-    let mut stdlib: Option<HashMap<String, types::ModuleInfo>> = None;
+    let mut stdlib: Option<HashMap<String, check::ModuleInfo>> = None;
     for path in paths {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -289,15 +289,15 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
         }
         let stdlib = stdlib.get_or_insert_with(|| {
             let mut it = new_interp();
-            types::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
+            check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
         });
         let opts = check_options(path, m, stdlib);
-        let diags = types::check_module(m, &opts);
-        if types::has_errors(&diags) {
+        let diags = check::check_module(m, &opts);
+        if check::has_errors(&diags) {
             code = EXIT_USAGE;
         }
         if json {
-            all_json.extend(types::diagnostics_json(&name, &text, &diags));
+            all_json.extend(check::diagnostics_json(&name, &text, &diags));
             continue;
         }
         let snippet = dana_interpreter::source::Snippet::new(name.as_str(), text.as_str());
@@ -345,8 +345,8 @@ fn fatal_json(
     message: &str,
     span: dana_grammar::ast::Span,
 ) -> serde_json::Value {
-    let (line, column) = types::line_col(text, span.start as usize);
-    let (end_line, end_column) = types::line_col(text, span.end as usize);
+    let (line, column) = check::line_col(text, span.start as usize);
+    let (end_line, end_column) = check::line_col(text, span.end as usize);
     serde_json::json!({
         "file": file, "severity": "error", "code": code, "message": message,
         "line": line, "column": column, "end_line": end_line, "end_column": end_column,
@@ -356,25 +356,35 @@ fn fatal_json(
 
 /// Type-checks one file as `dana check` does (standard modules and imported `.na` modules
 /// known); returns its text and diagnostics, or the syntax error's message.
-pub fn typecheck_file(path: &Path) -> Result<(String, Vec<types::Diagnostic>), String> {
+pub fn typecheck_file(path: &Path) -> Result<(String, Vec<check::Diagnostic>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let m = dana_grammar::parse_module(&text).map_err(|e| e.message.clone())?;
     let mut it = new_interp();
-    let stdlib = types::stdlib_module_infos(&mut it, dana_stdlib::MODULES);
+    let stdlib = check::stdlib_module_infos(&mut it, dana_stdlib::MODULES);
     let opts = check_options(path, &m, &stdlib);
-    let diags = types::check_module(&m, &opts);
+    let diags = check::check_module(&m, &opts);
     Ok((text, diags))
 }
 
-/// The checker's view of the world for one file: the standard modules, and a summary of each
-/// `.na` module the file imports (found by the module search of `import`: beside it, then on
-/// `DANAPATH`), recursively.
+/// The names [`new_interp`] installs beside the builtins (the standard library's `reason` and
+/// `llm`, POET's `feedback`, `poet_last_execution` and `@poet`), as the static checker must
+/// know them.
+pub fn host_names() -> check::HostNames {
+    dana_stdlib::host_names().and(dana_poet::host_names())
+}
+
+/// The checker's view of the world for one file: the host's names, the standard modules, and
+/// a summary of each `.na` module the file imports (found by the module search of `import`:
+/// beside it, then on `DANAPATH`), recursively.
 fn check_options(
     path: &Path,
     m: &dana_grammar::ast::Module,
-    stdlib: &HashMap<String, types::ModuleInfo>,
-) -> types::CheckOptions {
-    let mut opts = types::CheckOptions::default();
+    stdlib: &HashMap<String, check::ModuleInfo>,
+) -> check::CheckOptions {
+    let mut opts = check::CheckOptions {
+        host: host_names(),
+        ..check::CheckOptions::default()
+    };
     let search_path = load::danapath();
     let mut visiting = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
     let here = load::importer_dir(Some(path));
@@ -392,12 +402,12 @@ fn check_options(
 fn add_imports(
     here: &Path,
     m: &dana_grammar::ast::Module,
-    stdlib: &HashMap<String, types::ModuleInfo>,
+    stdlib: &HashMap<String, check::ModuleInfo>,
     search_path: &[PathBuf],
-    out: &mut HashMap<String, types::ModuleInfo>,
+    out: &mut HashMap<String, check::ModuleInfo>,
     visiting: &mut Vec<PathBuf>,
 ) {
-    for name in types::imported_modules(m) {
+    for name in check::imported_modules(m) {
         if out.contains_key(&name) {
             continue;
         }
@@ -421,7 +431,10 @@ fn add_imports(
         };
         visiting.push(canon);
         let sub_here = load::importer_dir(Some(&file));
-        let mut sub_opts = types::CheckOptions::default();
+        let mut sub_opts = check::CheckOptions {
+            host: host_names(),
+            ..check::CheckOptions::default()
+        };
         add_imports(
             &sub_here,
             &sub,
@@ -431,6 +444,6 @@ fn add_imports(
             visiting,
         );
         visiting.pop();
-        out.insert(name, types::summarize_module(&sub, &sub_opts));
+        out.insert(name, check::summarize_module(&sub, &sub_opts));
     }
 }

@@ -2,7 +2,7 @@
 //! cache key, argument passing, retries, timeouts, the breaker (persisted across runs), the
 //! fallback and recovery from a damaged store.
 
-use dana_interpreter::types::serde_json;
+use dana_interpreter::check::serde_json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! is replayed and promoted; errors trigger more retries; a promoted version that does worse is
 //! rolled back; feedback finds its execution after a restart. Every decision is an event.
 
-use dana_interpreter::types::serde_json::{self, Value};
+use dana_interpreter::check::serde_json::{self, Value};
 use dana_poet::events::{Event, EventFilter, EventQueue};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use dana_interpreter::types::serde_json::{self, Value};
+use dana_interpreter::check::serde_json::{self, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! functions; planted numbers in the store are clamped; huge error messages are cut to fit
 //! the event limit; store identity comes from the canonical module path.
 
-use dana_interpreter::types::serde_json::{self, Value};
+use dana_interpreter::check::serde_json::{self, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

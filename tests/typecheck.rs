@@ -9,7 +9,7 @@
 //! A file with a `# support` line is a module the cases import, not a case.
 //! `DANA_TYPECHECK_FILTER=substring` runs only the cases whose path contains it.
 
-use dana::interpreter::types::{self, Diagnostic};
+use dana::interpreter::check::{self, Diagnostic};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -238,8 +238,8 @@ fn json_output_for_editors() {
         "tests/typecheck/warnings/unused_variable.na",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let v: types::serde_json::Value =
-        types::serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+    let v: check::serde_json::Value =
+        check::serde_json::from_slice(&o.stdout).expect("stdout is JSON");
     let items = v.as_array().expect("an array");
     assert_eq!(items.len(), 2, "{v}");
     assert_eq!(items[0]["severity"], "error");
@@ -258,8 +258,8 @@ fn json_output_for_editors() {
     std::fs::write(&bad, "def f(:\n").expect("write");
     let o = dana(&["check", "--json", &bad.to_string_lossy()]);
     assert_eq!(o.status.code(), Some(2));
-    let v: types::serde_json::Value =
-        types::serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+    let v: check::serde_json::Value =
+        check::serde_json::from_slice(&o.stdout).expect("stdout is JSON");
     assert_eq!(v[0]["code"], "syntax");
     let _ = std::fs::remove_dir_all(&dir);
 }

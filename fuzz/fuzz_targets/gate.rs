@@ -5,7 +5,7 @@
 #![no_main]
 
 use dana_interpreter::eval::Interp;
-use dana_interpreter::types::{self, CheckOptions, Type};
+use dana_interpreter::check::{self, CheckOptions, Type};
 use dana_poet::make::gate::{validate, GateInput, CHECK_NAMES};
 use dana_poet::make::shape::FunctionShape;
 use libfuzzer_sys::fuzz_target;
@@ -19,7 +19,7 @@ def score(text: str, limit: int = 10) -> int:
 
 struct Fixture {
     shape: FunctionShape,
-    modules: Vec<(String, types::ModuleInfo)>,
+    modules: Vec<(String, check::ModuleInfo)>,
 }
 
 fn fixture() -> Fixture {
@@ -27,7 +27,7 @@ fn fixture() -> Fixture {
         let shape = FunctionShape::from_source(ORIGINAL, 0).expect("the original parses");
         let mut it = Interp::new();
         dana_stdlib::install(&mut it);
-        let modules = types::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
+        let modules = check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
             .into_iter()
             .collect();
         Fixture { shape, modules }

@@ -8,7 +8,7 @@
 
 use dana::diagnostics::{render, render_diagnostic, syntax_report};
 use dana_interpreter::source::Snippet;
-use dana_interpreter::types::{check_module, CheckOptions};
+use dana_interpreter::check::{check_module, CheckOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -9,9 +9,9 @@ pub mod value;
 
 pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
+pub mod check;
 pub mod limits;
 pub mod load;
 pub mod resolve;
 pub mod sandbox;
 pub mod source;
-pub mod types;

@@ -3,8 +3,8 @@
 //! refusal is a precise `code.na:L:C` diagnostic in the `capabilities` or `toplevel` check;
 //! legitimate code next to it stays accepted.
 
+use dana_interpreter::check::{self, CheckOptions};
 use dana_interpreter::eval::{Interp, Output};
-use dana_interpreter::types::{self, CheckOptions};
 use dana_interpreter::value::Globals;
 use dana_poet::make::gate::{validate, Binding, GateInput, GateReport, ProgramNames};
 use dana_poet::make::shape::FunctionShape;
@@ -70,17 +70,17 @@ fn program() -> Program {
 }
 
 fn options(p: &mut Program) -> CheckOptions {
-    use dana_interpreter::types::Type;
+    use dana_interpreter::check::Type;
     use dana_interpreter::value::Value;
-    let info = types::module_info_from_globals(&p.module);
-    let mut modules = types::stdlib_module_infos(&mut p.it, dana_stdlib::MODULES);
+    let info = check::module_info_from_globals(&p.module);
+    let mut modules = check::stdlib_module_infos(&mut p.it, dana_stdlib::MODULES);
     let globals = info
         .members
         .into_iter()
         .map(
             |(name, ty)| match p.module.get(dana_grammar::ast::Sym::intern(&name)) {
                 Some(Value::Module(m)) => {
-                    modules.insert(m.name.clone(), types::module_info_from_globals(&m));
+                    modules.insert(m.name.clone(), check::module_info_from_globals(&m));
                     (name, Type::Module(dana_grammar::ast::Sym::intern(&m.name)))
                 }
                 _ => (name, ty),
@@ -413,7 +413,7 @@ fn a_local_of_the_original_named_like_a_builtin_allows_nothing() {
     let module = it.new_globals("__main__", None);
     it.run_source("f.na", src, &module)
         .unwrap_or_else(|e| panic!("{}: {}", e.kind, e.message));
-    let info = types::module_info_from_globals(&module);
+    let info = check::module_info_from_globals(&module);
     let r = validate(&GateInput {
         code: "def operate(x: int) -> int:\n    input(\"?\")\n    return x + 1\n",
         shape: &shape,

@@ -17,12 +17,19 @@ pub use json::{decode as json_decode, encode as json_encode, EncodeOptions};
 pub use re::translate_pattern;
 
 use dana_grammar::ast::Sym;
+use dana_interpreter::check::HostNames;
 use dana_interpreter::error::{overflow_error, type_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{Globals, NativeFn, NativeFnPtr, NativeImpl, Value};
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use std::rc::Rc;
+
+/// The names [`install`] binds beside the standard modules (`reason`, `llm`), for the static
+/// checker's [`CheckOptions::host`](dana_interpreter::check::CheckOptions::host).
+pub fn host_names() -> HostNames {
+    llm::host_names()
+}
 
 /// Registers every standard module with the interpreter.
 pub fn install(it: &mut Interp) {

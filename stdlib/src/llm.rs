@@ -11,6 +11,7 @@
 //! nearest dana.toml ([`install`]) or from an explicit configuration ([`install_with`]).
 
 use dana_grammar::ast::Sym;
+use dana_interpreter::check::HostNames;
 use dana_interpreter::error::{runtime_error, timeout_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{
@@ -69,6 +70,13 @@ impl LlmState {
         });
         made.as_ref().map_err(dana_error)
     }
+}
+
+/// The names [`install`] binds, as the static checker must know them: `reason` and `llm`,
+/// typed `any` (the answer is converted by the typed assignment the call stands in, and the
+/// options are checked when the call runs).
+pub fn host_names() -> HostNames {
+    HostNames::functions(&["reason", "llm"])
 }
 
 /// Binds `reason` and `llm`, configured from the environment and the nearest dana.toml

@@ -1,5 +1,5 @@
 //! Signatures of the builtins, the builtin type conversions and the builtin-value methods, in one
-//! place that the runtime (`help()`) and the static type checker (`crate::types`) both read.
+//! place that the runtime (`help()`) and the static type checker (`crate::check`) both read.
 //!
 //! A signature is one line of Python-like text: `name(p: T = default, *args, *, k=None, **kw) -> R`.
 //! - The builtin *functions* keep theirs as the first line(s) of their `help()` text in

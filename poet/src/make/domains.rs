@@ -50,8 +50,8 @@
 //! union, rules and metrics the parent's followed by the child's (a child's metric replaces
 //! the parent's of the same name). The resolved `version` is the sum of the chain's versions.
 
+use dana_interpreter::check::expect::parse_annotation;
 use dana_interpreter::error::did_you_mean;
-use dana_interpreter::types::poet::parse_annotation;
 use dana_interpreter::value::TypeAnn;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -493,7 +493,7 @@ fn parse_template(
     let raw: TemplateFile = toml::from_str(text).map_err(|e| {
         let (line, column) = e
             .span()
-            .map(|s| dana_interpreter::types::line_col(text, s.start))
+            .map(|s| dana_interpreter::check::line_col(text, s.start))
             .unwrap_or((1, 1));
         DomainError::Syntax {
             file: shown.clone(),

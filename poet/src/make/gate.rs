@@ -35,10 +35,11 @@ pub(crate) use allow::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
 pub(crate) use contain::writes_program_state;
 pub use program::{Binding, ProgramNames};
 
+use crate::host::gate_host_names;
 use crate::make::shape::{FunctionShape, ParamKind};
 use dana_grammar::ast::{self, StmtKind, TypeExpr};
-use dana_interpreter::types::poet::parse_annotation;
-use dana_interpreter::types::{
+use dana_interpreter::check::expect::parse_annotation;
+use dana_interpreter::check::{
     check_against, line_col, AllowedToplevel, CheckOptions, Code, Diagnostic, Expectations, FnSig,
     ParamSig, Type,
 };
@@ -186,6 +187,7 @@ pub fn validate(input: &GateInput) -> GateReport {
         return report;
     };
     let mut options = input.options.clone();
+    options.host = std::mem::take(&mut options.host).and(gate_host_names());
     if !options.globals.iter().any(|(n, _)| n == "_original") {
         options.globals.push(("_original".into(), Type::Any));
     }
@@ -194,7 +196,7 @@ pub fn validate(input: &GateInput) -> GateReport {
     let expectations = Expectations {
         required: vec![FnSig::from_def(orig).renamed("operate")],
         optional: stage_sigs(orig),
-        allowed_toplevel: AllowedToplevel::poet(),
+        allowed_toplevel: AllowedToplevel::definitions(),
         callable_allowlist: Some(allow.clone()),
         options,
     };

@@ -23,7 +23,7 @@
 use crate::make::domains::{names_match, pattern_matches, strip_none, DomainTemplate};
 use crate::make::shape::{indent, FunctionShape, ParamKind, ParamShape};
 use dana_grammar::ast;
-use dana_interpreter::types::poet::parse_annotation;
+use dana_interpreter::check::expect::parse_annotation;
 use dana_interpreter::value::TypeAnn;
 use std::collections::HashSet;
 use std::fmt::Write as _;

@@ -11,7 +11,7 @@ use crate::state::{learned_from_params, triggers_from_params, Live};
 use crate::store::{self, FunctionStore, Metadata, NewVersion, PoetDir, Version};
 use dana_grammar::ast::Sym;
 use dana_interpreter::eval::Interp;
-use dana_interpreter::types::CheckOptions;
+use dana_interpreter::check::CheckOptions;
 use dana_interpreter::value::{Globals, Value};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -108,7 +108,7 @@ impl PoetFunction {
     /// What the gate's type check knows of the defining module: its members, and the modules
     /// it imported (so calls through them are type-checked and audited).
     pub(crate) fn gate_options(&self) -> CheckOptions {
-        use dana_interpreter::types::{module_info_from_globals, Type};
+        use dana_interpreter::check::{module_info_from_globals, Type};
         let info = module_info_from_globals(&self.globals);
         let mut modules = HashMap::new();
         let globals = info

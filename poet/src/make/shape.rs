@@ -7,7 +7,7 @@
 //! repeat them exactly.
 
 use dana_grammar::ast::{self, FuncBody, StmtKind};
-use dana_interpreter::types::{check_module, CheckOptions, Code};
+use dana_interpreter::check::{check_module, CheckOptions, Code};
 
 /// How a parameter receives its arguments (a bare `*` is a `VarArgs` parameter named `*`).
 pub use dana_grammar::ast::ParamKind;
@@ -96,7 +96,7 @@ impl FunctionShape {
         let def_column = def_column.min(MAX_COLUMN);
         let src = normalise(text, def_column);
         let module = dana_grammar::parse_module(&src).map_err(|e| {
-            let (line, col) = dana_interpreter::types::line_col(&src, e.span.start as usize);
+            let (line, col) = dana_interpreter::check::line_col(&src, e.span.start as usize);
             format!("the function does not parse: {line}:{col}: {}", e.message)
         })?;
         let def = single_def(&module)?;
@@ -355,6 +355,7 @@ fn block_body(src: &str, def: &ast::FunctionDef, stmts: &[ast::Stmt]) -> String 
 /// in another module could not see.
 fn reads_enclosing_names(m: &ast::Module) -> bool {
     let opts = CheckOptions {
+        host: crate::host::gate_host_names(),
         no_warnings: true,
         strict_names: true,
         ..CheckOptions::default()

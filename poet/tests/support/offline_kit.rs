@@ -3,7 +3,7 @@
 
 use dana_grammar::ast::{self, StmtKind, Sym};
 use dana_interpreter::eval::{Interp, Output};
-use dana_interpreter::types::{self, CheckOptions};
+use dana_interpreter::check::{self, CheckOptions};
 use dana_interpreter::value::{repr::repr, Globals, Value};
 use dana_interpreter::ExcKind;
 use dana_poet::make::domains::Domains;
@@ -209,10 +209,10 @@ pub fn load(src: &str) -> Loaded {
 }
 
 pub fn gate_options(l: &mut Loaded) -> CheckOptions {
-    let info = types::module_info_from_globals(&l.module);
+    let info = check::module_info_from_globals(&l.module);
     CheckOptions {
         globals: info.members.into_iter().collect(),
-        modules: types::stdlib_module_infos(&mut l.it, dana_stdlib::MODULES),
+        modules: check::stdlib_module_infos(&mut l.it, dana_stdlib::MODULES),
         ..CheckOptions::default()
     }
 }

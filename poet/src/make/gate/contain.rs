@@ -14,8 +14,8 @@ use dana_grammar::ast::{
     self, Expr, ExprKind, FuncBody, FunctionDef, Ident, PipeStage, PipeStageKind, ScopeKind, Span,
     Stmt, StmtKind, Sym,
 };
-use dana_interpreter::types::poet::is_literal;
-use dana_interpreter::types::{line_col, Code, Diagnostic};
+use dana_interpreter::check::expect::is_literal;
+use dana_interpreter::check::{line_col, Code, Diagnostic};
 use std::collections::{HashMap, HashSet};
 
 mod expr;

@@ -5,7 +5,7 @@
 
 use dana_grammar::ast::visit::{self, Visitor};
 use dana_grammar::ast::{self, Expr, ExprKind, InterfaceDef, Stmt, StmtKind};
-use dana_interpreter::types::{CheckOptions, Type};
+use dana_interpreter::check::{CheckOptions, Type};
 use std::collections::{HashMap, HashSet};
 
 /// The names the original function uses: plain names, dotted member chains (`math.sqrt`,

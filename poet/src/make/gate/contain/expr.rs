@@ -6,8 +6,8 @@ use super::{Audit, Res, Scope, HELP_CALLS, HELP_WRITES, MUTATING_METHODS, SHARIN
 use crate::make::gate::names::{scope_text, target_names, Own};
 use crate::make::gate::program::Binding;
 use dana_grammar::ast::{self, Arg, ArgKind, Expr, ExprKind, FPart, ScopeKind, Span, Sym};
-use dana_interpreter::types::poet::allowed;
-use dana_interpreter::types::Code;
+use dana_interpreter::check::expect::allowed;
+use dana_interpreter::check::Code;
 
 impl<'a> Audit<'a> {
     // ---- names ----

@@ -172,7 +172,7 @@ impl Collect<'_> {
                             self.add(*name, false);
                         }
                         for a in args {
-                            self.expr(super::check::arg_expr(a));
+                            self.expr(super::scan::arg_expr(a));
                         }
                     }
                     _ => self.expr(e),

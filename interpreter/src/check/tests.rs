@@ -1,10 +1,20 @@
-//! Unit tests of the checker's pieces and of the POET API (the file-based cases are in
-//! tests/typecheck/).
+//! Unit tests of the checker's pieces, of the host names and of the expectations API
+//! (`expect.rs`); the file-based cases are in tests/typecheck/.
 
+use super::suggest::suggest;
 use super::ty::{Compat, TypeWorld};
 use super::*;
 use dana_grammar::ast::Sym;
 use std::collections::HashSet;
+
+/// Parses and checks a source text.
+fn check_source(
+    src: &str,
+    opts: &CheckOptions,
+) -> Result<Vec<Diagnostic>, dana_grammar::SyntaxError> {
+    let m = dana_grammar::parse_module(src)?;
+    Ok(check_module(&m, opts))
+}
 
 fn diags(src: &str) -> Vec<Diagnostic> {
     check_source(src, &CheckOptions::default()).expect("parses")
@@ -130,7 +140,44 @@ fn suggestions_allow_transpositions() {
     assert_eq!(suggest("x", ["yy", "zz"]), None);
 }
 
-// ---- POET API ----
+// ---- host names ----
+
+fn with_host(src: &str, host: HostNames) -> Vec<Diagnostic> {
+    let opts = CheckOptions {
+        host,
+        ..CheckOptions::default()
+    };
+    check_source(src, &opts).expect("parses")
+}
+
+#[test]
+fn host_functions_are_known_only_when_the_host_lists_them() {
+    let src = "x = ask(\"q\")\nprint(x)\n";
+    assert_eq!(codes(&diags(src)), vec![("error", "undefined-name")]);
+    assert!(with_host(src, HostNames::functions(&["ask"])).is_empty());
+    // A host function counts as a builtin: the module may shadow it.
+    let shadowed = "def ask(q: str) -> int:\n    return 1\nx: list = ask(\"q\")\n";
+    let ds = with_host(shadowed, HostNames::functions(&["ask"]));
+    assert_eq!(codes(&ds), vec![("error", "assignment-type")], "{ds:#?}");
+    // A builtin wins over a host name of the same name.
+    let ds = with_host("x: list = len([1])\n", HostNames::functions(&["len"]));
+    assert_eq!(codes(&ds), vec![("error", "assignment-type")], "{ds:#?}");
+}
+
+#[test]
+fn a_host_decorator_keeps_the_signature() {
+    let src = "@wrap\ndef f(x: int) -> int:\n    return x\ny: list = f(1)\n";
+    // Another decorator may return anything: the call is `any`.
+    let plain = HostNames::functions(&["wrap"]);
+    assert!(!has_errors(&with_host(src, plain)));
+    let keeping = HostNames::default().with_decorator("wrap");
+    assert_eq!(
+        codes(&with_host(src, keeping)),
+        vec![("error", "assignment-type")]
+    );
+}
+
+// ---- expectations (expect.rs) ----
 
 const ORIGINAL: &str =
     "def detect(current: list[float], threshold: float = 0.5) -> dict:\n    return {}\n";
@@ -151,14 +198,17 @@ fn expectations() -> Expectations {
             FnSig::parse("enforce(result: dict, current: list[float], threshold: float) -> dict")
                 .unwrap(),
         ],
-        allowed_toplevel: AllowedToplevel::poet(),
+        allowed_toplevel: AllowedToplevel::definitions(),
         callable_allowlist: Some(
             ["len", "sum", "min", "max", "abs", "math.*", "ValueError"]
                 .into_iter()
                 .map(String::from)
                 .collect::<HashSet<_>>(),
         ),
-        options: CheckOptions::default(),
+        options: CheckOptions {
+            host: HostNames::functions(&["reason"]),
+            ..CheckOptions::default()
+        },
     }
 }
 
@@ -168,7 +218,7 @@ fn gate(src: &str) -> Vec<Diagnostic> {
 }
 
 #[test]
-fn poet_accepts_a_good_module() {
+fn expect_accepts_a_good_module() {
     let src = "\
 LIMIT = 3
 
@@ -193,7 +243,7 @@ def enforce(result: dict, current: list[float], threshold: float) -> dict:
 }
 
 #[test]
-fn poet_requires_operate() {
+fn expect_requires_operate() {
     let ds = gate("def _helper(x):\n    return x\n");
     assert_eq!(codes(&ds), vec![("error", "missing-function")]);
     assert!(ds[0]
@@ -202,7 +252,7 @@ fn poet_requires_operate() {
 }
 
 #[test]
-fn poet_reports_signature_differences() {
+fn expect_reports_signature_differences() {
     let ds =
         gate("def operate(current: list[int], threshold: float = 0.7) -> list:\n    return []\n");
     assert_eq!(codes(&ds), vec![("error", "signature-mismatch")]);
@@ -230,7 +280,7 @@ fn poet_reports_signature_differences() {
 }
 
 #[test]
-fn poet_refuses_top_level_code_and_unprefixed_helpers() {
+fn expect_refuses_top_level_code_and_unprefixed_helpers() {
     let ds = gate(
         "import math\nprint(\"hi\")\nx = len([1])\ndef helper():\n    return 1\ndef operate(current: list[float], threshold: float = 0.5) -> dict:\n    return {}\n",
     );
@@ -250,7 +300,7 @@ fn poet_refuses_top_level_code_and_unprefixed_helpers() {
 }
 
 #[test]
-fn poet_allowlist_covers_builtins_and_modules() {
+fn expect_allowlist_covers_builtins_host_names_and_modules() {
     let ds = gate(
         "def operate(current: list[float], threshold: float = 0.5) -> dict:\n    f = open\n    return {\"n\": sorted(current), \"r\": reason(\"x\")}\n",
     );
@@ -274,7 +324,7 @@ fn poet_allowlist_covers_builtins_and_modules() {
 }
 
 #[test]
-fn poet_names_the_original_globals() {
+fn expect_names_the_original_globals() {
     let mut exp = expectations();
     exp.callable_allowlist = None;
     exp.options.globals = vec![("_shared_helper".into(), Type::Any)];
@@ -286,7 +336,7 @@ fn poet_names_the_original_globals() {
 }
 
 #[test]
-fn poet_type_errors_are_reported() {
+fn expect_type_errors_are_reported() {
     let ds = gate(
         "def operate(current: list[float], threshold: float = 0.5) -> dict:\n    return len(current)\n",
     );
@@ -297,7 +347,7 @@ fn poet_type_errors_are_reported() {
 }
 
 #[test]
-fn poet_constants_are_literal_assignments_to_names() {
+fn expect_constants_are_literal_assignments_to_names() {
     let class = |src: &str| {
         let m = dana_grammar::parse_module(src).expect("parses");
         StmtClass::of(&m.body[0])
@@ -326,6 +376,8 @@ fn poet_constants_are_literal_assignments_to_names() {
     }
     assert_eq!(class("m.x = 1"), StmtClass::Store);
     assert_eq!(class("d[\"k\"] = 1"), StmtClass::Store);
-    assert!(!AllowedToplevel::poet().kinds.contains(&StmtClass::Store));
+    assert!(!AllowedToplevel::definitions()
+        .kinds
+        .contains(&StmtClass::Store));
     assert!(AllowedToplevel::any().kinds.contains(&StmtClass::Store));
 }

@@ -49,13 +49,13 @@ pub enum Code {
     Unreachable,
     UnusedVariable,
     UnusedParameter,
-    /// POET: a required stage function is missing.
+    /// [`crate::check::expect`]: a required function is missing.
     MissingFunction,
-    /// POET: a function's signature differs from the expected one.
+    /// [`crate::check::expect`]: a function's signature differs from the expected one.
     SignatureMismatch,
-    /// POET: a top-level statement of a kind the gate does not allow.
+    /// [`crate::check::expect`]: a top-level statement of a kind the expectations do not allow.
     ForbiddenStatement,
-    /// POET: a call to something outside the allowlist.
+    /// [`crate::check::expect`]: a name outside the allowlist.
     ForbiddenCall,
 }
 

@@ -1,11 +1,12 @@
-//! The API POET's validation gate calls: check a generated module against what it must define
-//! (POET_SPEC §2, §4) — required and optional functions with exact signatures, the top-level
-//! statement kinds allowed, and an allowlist of the builtins and module members it may use —
-//! on top of the ordinary type check.
+//! What a module is expected to be, for a validation gate of generated code: the functions it
+//! must and may define, with exact signatures ([`FnSig`]), the top-level statement kinds
+//! allowed ([`AllowedToplevel`]), and an allowlist of the builtins, host names and module
+//! members it may use. [`check_against`] checks a module against [`Expectations`] on top of
+//! the ordinary type check.
 
-use super::check::Checker;
+use super::checker::Checker;
 use super::diag::{Code, Diagnostic};
-use super::CheckOptions;
+use super::options::CheckOptions;
 use crate::builtins::signatures::{parse_signature, parse_type};
 use crate::value::TypeAnn;
 use dana_grammar::ast::{
@@ -210,15 +211,15 @@ pub fn is_literal(e: &Expr) -> bool {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AllowedToplevel {
     pub kinds: HashSet<StmtClass>,
-    /// Functions other than the expected ones must start with this prefix (POET: `_`).
+    /// Functions other than the expected ones must start with this prefix (e.g. `_`).
     /// `None` allows any name.
     pub helper_prefix: Option<String>,
 }
 
 impl AllowedToplevel {
-    /// POET_SPEC §2: the stage functions, `_` helpers, structs and constants; nothing else
-    /// runs at module level.
-    pub fn poet() -> AllowedToplevel {
+    /// Definitions only: the expected functions, `_` helpers, structs, interfaces, literal
+    /// constants, docstrings and `pass`; nothing else runs at module level.
+    pub fn definitions() -> AllowedToplevel {
         AllowedToplevel {
             kinds: [
                 StmtClass::FunctionDef,
@@ -260,7 +261,7 @@ impl AllowedToplevel {
 
 impl Default for AllowedToplevel {
     fn default() -> Self {
-        AllowedToplevel::poet()
+        AllowedToplevel::definitions()
     }
 }
 

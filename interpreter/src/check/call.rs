@@ -2,10 +2,10 @@
 //! annotations, struct constructors, builtin-value methods, uniform call syntax, and the
 //! result types of the generic builtins (`sorted`, `zip`, `enumerate`, …).
 
-use super::check::Checker;
+use super::checker::Checker;
 use super::diag::{Code, Diagnostic};
-use super::ty::{Compat, FnType, ParamT, Sig, Type};
-use crate::builtins::signatures::Signature;
+use super::suggest::suggest;
+use super::ty::{fn_type_from_signatures, Compat, FnType, ParamT, Sig, Type};
 use dana_grammar::ast::{self, ArgKind, Expr, ExprKind, ParamKind, Span, Sym};
 use std::rc::Rc;
 
@@ -15,51 +15,6 @@ pub(crate) struct CallArgs {
     pub kw: Vec<(ast::Ident, Type, Span)>,
     /// `*xs` or `**kw` present: the arity cannot be known.
     pub spread: bool,
-}
-
-/// Builds a function type from parsed signature lines (builtins, methods, stdlib members).
-pub(crate) fn fn_type_from_signatures(name: &str, sigs: &[Signature]) -> FnType {
-    struct NoNames;
-    impl super::ty::NameKinds for NoNames {
-        fn is_struct(&self, _: Sym) -> bool {
-            false
-        }
-        fn is_interface(&self, _: Sym) -> bool {
-            false
-        }
-    }
-    let sigs = sigs
-        .iter()
-        .map(|s| Sig {
-            params: s
-                .params
-                .iter()
-                .map(|p| ParamT {
-                    name: Sym::intern(&p.name),
-                    ty: p
-                        .ann
-                        .as_ref()
-                        .map(|a| Type::from_ann(a, &NoNames))
-                        .unwrap_or(Type::Any),
-                    annotated: p.ann.is_some(),
-                    has_default: p.default.is_some(),
-                    kind: p.kind,
-                    keyword_only: p.keyword_only,
-                })
-                .collect(),
-            ret: s
-                .returns
-                .as_ref()
-                .map(|r| Type::from_ann(r, &NoNames))
-                .unwrap_or(Type::Any),
-            ret_annotated: s.returns.is_some(),
-        })
-        .collect();
-    FnType {
-        name: name.to_string(),
-        sigs,
-        user: false,
-    }
 }
 
 impl Checker<'_, '_> {
@@ -418,7 +373,7 @@ impl Checker<'_, '_> {
                         name.span,
                         msg,
                     );
-                    if let Some(x) = super::suggest(name.name.as_str(), cands.iter().copied()) {
+                    if let Some(x) = suggest(name.name.as_str(), cands.iter().copied()) {
                         d = d.with_help(format!("did you mean '{x}'?"));
                     } else if !cands.is_empty() {
                         d = d.with_help(format!("the parameters are: {}", cands.join(", ")));

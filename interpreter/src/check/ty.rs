@@ -2,6 +2,7 @@
 //! [`crate::value::TypeAnn`] (which says what a value must be when a program runs): a static
 //! type also describes functions, modules, struct types as values and "unknown" (`any`).
 
+use crate::builtins::signatures::Signature;
 use dana_grammar::ast::{ParamKind, Sym, TypeExpr, TypeExprKind};
 use std::fmt;
 use std::rc::Rc;
@@ -431,5 +432,50 @@ impl fmt::Display for Type {
             Type::StructType(n) => write!(f, "type {n}"),
             Type::BuiltinType(n) => write!(f, "type {n}"),
         }
+    }
+}
+
+/// Builds a function type from parsed signature lines (builtins, methods, stdlib members).
+pub(crate) fn fn_type_from_signatures(name: &str, sigs: &[Signature]) -> FnType {
+    struct NoNames;
+    impl NameKinds for NoNames {
+        fn is_struct(&self, _: Sym) -> bool {
+            false
+        }
+        fn is_interface(&self, _: Sym) -> bool {
+            false
+        }
+    }
+    let sigs = sigs
+        .iter()
+        .map(|s| Sig {
+            params: s
+                .params
+                .iter()
+                .map(|p| ParamT {
+                    name: Sym::intern(&p.name),
+                    ty: p
+                        .ann
+                        .as_ref()
+                        .map(|a| Type::from_ann(a, &NoNames))
+                        .unwrap_or(Type::Any),
+                    annotated: p.ann.is_some(),
+                    has_default: p.default.is_some(),
+                    kind: p.kind,
+                    keyword_only: p.keyword_only,
+                })
+                .collect(),
+            ret: s
+                .returns
+                .as_ref()
+                .map(|r| Type::from_ann(r, &NoNames))
+                .unwrap_or(Type::Any),
+            ret_annotated: s.returns.is_some(),
+        })
+        .collect();
+    FnType {
+        name: name.to_string(),
+        sigs,
+        user: false,
     }
 }

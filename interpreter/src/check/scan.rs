@@ -1,5 +1,5 @@
 //! Syntactic pre-passes: which names a scope binds (Python rules), which modules a module
-//! imports, which statements can fall through.
+//! imports, which statements can fall through, and the expression of an argument.
 
 use dana_grammar::ast::{self, Expr, ExprKind, FuncBody, ScopeKind, Stmt, StmtKind, Sym};
 
@@ -202,4 +202,13 @@ pub(crate) fn is_stub_body(body: &[Stmt]) -> bool {
         ),
         _ => false,
     })
+}
+/// The expression of an argument, whatever its kind (positional, keyword, `*`, `**`).
+pub(crate) fn arg_expr(a: &ast::Arg) -> &Expr {
+    match &a.kind {
+        ast::ArgKind::Positional(e)
+        | ast::ArgKind::Keyword(_, e)
+        | ast::ArgKind::Star(e)
+        | ast::ArgKind::StarStar(e) => e,
+    }
 }

@@ -1,10 +1,11 @@
 //! Expression types: literals, names, operators (Dana's mixed-type rules), collections,
 //! comprehensions, lambdas, attributes and indexing.
 
-use super::check::{Checker, Scope, Var};
+use super::checker::{Checker, ExternalRef, Scope, Var};
 use super::diag::{Code, Diagnostic};
 use super::scan::BindKind;
-use super::ty::{FnType, Sig, Type};
+use super::suggest::suggest;
+use super::ty::{fn_type_from_signatures, FnType, Sig, Type};
 use dana_grammar::ast::{self, BinOp, Expr, ExprKind, ParamKind, Sym, UnaryOp};
 use std::collections::HashMap;
 
@@ -25,7 +26,7 @@ impl Checker<'_, '_> {
                 None | Some(ast::ScopeKind::Local) => {
                     let t = self.read_name(*name, e.span);
                     if self.is_builtin_ref(*name) {
-                        self.refs.push(super::check::ExternalRef {
+                        self.refs.push(ExternalRef {
                             name: name.as_str().to_string(),
                             span: e.span,
                         });
@@ -379,7 +380,7 @@ impl Checker<'_, '_> {
             attr.span,
             format!("'{tn}' object has no attribute '{}'", attr.name),
         );
-        if let Some(s) = super::suggest(attr.name.as_str(), cands.iter().copied()) {
+        if let Some(s) = suggest(attr.name.as_str(), cands.iter().copied()) {
             d = d.with_help(format!("did you mean '{s}'?"));
         }
         self.error(d);
@@ -388,7 +389,7 @@ impl Checker<'_, '_> {
     pub(crate) fn module_member(&mut self, key: Sym, attr: ast::Ident, value: &Expr) -> Type {
         let _ = value;
         let k = key.as_str();
-        self.refs.push(super::check::ExternalRef {
+        self.refs.push(ExternalRef {
             name: format!("{k}.{}", attr.name),
             span: attr.span,
         });
@@ -409,7 +410,7 @@ impl Checker<'_, '_> {
                 attr.span,
                 format!("module '{k}' has no attribute '{}'", attr.name),
             );
-            if let Some(s) = super::suggest(attr.name.as_str(), cands) {
+            if let Some(s) = suggest(attr.name.as_str(), cands) {
                 d = d.with_help(format!("did you mean '{s}'?"));
             }
             self.error(d);
@@ -433,7 +434,7 @@ impl Checker<'_, '_> {
                         attr.span,
                         format!("'{s}' object has no attribute '{}'", attr.name),
                     );
-                    if let Some(x) = super::suggest(attr.name.as_str(), cands) {
+                    if let Some(x) = suggest(attr.name.as_str(), cands) {
                         d = d.with_help(format!("did you mean '{x}'?"));
                     }
                     self.error_as(d, Some("AttributeError"));
@@ -486,7 +487,7 @@ impl Checker<'_, '_> {
             _ => return None,
         };
         let sig = crate::builtins::signatures::method_signature(tn, name.as_str())?;
-        let ft = super::call::fn_type_from_signatures(name.as_str(), &[sig]);
+        let ft = fn_type_from_signatures(name.as_str(), &[sig]);
         let (t, k, v) = match recv {
             Type::List(x) | Type::Set(x) | Type::TupleOf(x) => {
                 ((**x).clone(), Type::Any, Type::Any)

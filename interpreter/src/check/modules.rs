@@ -2,8 +2,8 @@
 //! their values and from the signature line heading each native function's doc (the same text
 //! `help()` shows).
 
-use super::ty::Type;
-use super::{FieldInfo, ModuleInfo, StructInfo};
+use super::options::{FieldInfo, ModuleInfo, StructInfo};
+use super::ty::{fn_type_from_signatures, Type};
 use crate::builtins::signatures::doc_signatures;
 use crate::eval::Interp;
 use crate::value::{Globals, TypeAnn, Value};
@@ -32,10 +32,7 @@ pub fn module_info_from_globals(g: &Globals) -> ModuleInfo {
                 if sigs.is_empty() {
                     Type::Callable
                 } else {
-                    Type::Func(Rc::new(super::call::fn_type_from_signatures(
-                        n.as_str(),
-                        &sigs,
-                    )))
+                    Type::Func(Rc::new(fn_type_from_signatures(n.as_str(), &sigs)))
                 }
             }
             Value::Func(_) => Type::Callable,
