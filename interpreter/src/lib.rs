@@ -5,12 +5,15 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod hooks;
+pub mod host;
 pub mod value;
 
 pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
+pub mod ir;
 pub mod limits;
 pub mod resolve;
 pub mod sandbox;
+pub mod snapshot;
 pub mod source;
 pub mod types;

@@ -1,10 +1,11 @@
 //! Output, input and the small value builtins: `print`, `input`, `len`, `repr`, `hash`, `ord`,
 //! `chr`, `callable`, `format`, `help`.
 
-use super::arg_i64;
 use crate::error::{runtime_error, type_error, value_error, Exc, ExcKind};
-use crate::eval::Interp;
-use crate::value::hash::{hash_value, FxHasher};
+use crate::host::{int_arg, Big};
+use crate::value::fxhash::FxHasher;
+use crate::value::hash::hash_value;
+use crate::value::runtime::Interp;
 use crate::value::{
     format as fmt, methods, ops, repr as vrepr, Args, BuiltinType, Key, MethodTarget, Value,
 };
@@ -117,7 +118,7 @@ pub(super) fn chr(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
                 "Python int too large to convert to C int",
             ))
         }
-        v => arg_i64("chr", v)?,
+        v => int_arg(v, Big::TooLarge("chr"))?,
     };
     Ok(Value::str(chr_of(i)?.to_string()))
 }
@@ -329,7 +330,7 @@ pub fn help_text(v: &Value) -> String {
             )
         }
         Value::Exception(e) => exc_help(e.kind),
-        other => match super::type_of(other) {
+        other => match super::type_values::type_of(other) {
             Value::Type(t) => type_help(t),
             Value::StructType(st) => help_text(&Value::StructType(st)),
             _ => format!("Help on {}\n", other.type_name()),

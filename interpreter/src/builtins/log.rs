@@ -4,7 +4,7 @@
 //! database is needed, and logs from machines in different zones line up).
 
 use crate::error::{type_error, value_error, Exc};
-use crate::eval::Interp;
+use crate::value::runtime::Interp;
 use crate::value::{repr, Args, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,8 +1,8 @@
 //! Numeric builtins: `abs`, `round`, `sum`, `max`, `min`, `divmod`, `pow`, `bin`, `oct`, `hex`.
 
-use super::{arg_i64, is_number};
 use crate::error::{overflow_error, type_error, value_error, Exc};
-use crate::eval::Interp;
+use crate::host::{int_arg, is_number, Big};
+use crate::value::runtime::Interp;
 use crate::value::{ops, Args, Value};
 use dana_grammar::ast::BinOp;
 use num_bigint::BigInt;
@@ -59,7 +59,7 @@ pub(super) fn round(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
                 i64::MAX / 2
             })
         }
-        Some(n) => Some(arg_i64("round", n)?),
+        Some(n) => Some(int_arg(n, Big::TooLarge("round"))?),
     };
     match (x, nd) {
         (Value::Float(f), None) => float_to_int(f.round_ties_even()),

@@ -3,8 +3,8 @@
 //!
 //! A signature is one line of Python-like text: `name(p: T = default, *args, *, k=None, **kw) -> R`.
 //! - The builtin *functions* keep theirs as the first line(s) of their `help()` text in
-//!   [`super::FUNCTIONS`] (a doc may list several lines, one per overload, before the first blank
-//!   line); [`builtin_function_signatures`] parses them from there.
+//!   `table.rs` (a doc may list several lines, one per overload, before the first blank line);
+//!   `builtin_function_signatures` there parses them with [`doc_signatures`].
 //! - The builtin *types* (`int`, `str`, …, callable as conversions) and the builtin-value
 //!   *methods* have theirs in [`TYPE_SIGNATURES`] and [`METHOD_SIGNATURES`] below; `help()` on a
 //!   bound builtin method shows the line from here.
@@ -187,21 +187,6 @@ pub fn type_signature(name: &str) -> Option<Signature> {
         .iter()
         .find(|l| signature_name(l) == name)
         .and_then(|l| parse_signature(l))
-}
-
-/// The signatures of a builtin function, parsed from the leading lines of its `help()` text
-/// (several lines are overloads, as for `max`). Empty when `name` is not a builtin function.
-pub fn builtin_function_signatures(name: &str) -> Vec<Signature> {
-    super::FUNCTIONS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, _, doc)| doc_signatures(doc))
-        .unwrap_or_default()
-}
-
-/// The names of the builtin functions that have a signature table entry (for the checker).
-pub fn builtin_function_names() -> impl Iterator<Item = &'static str> {
-    super::FUNCTIONS.iter().map(|(n, _, _)| *n)
 }
 
 /// The signatures at the head of a doc text: every line before the first blank line that
@@ -389,6 +374,7 @@ fn texpr(kind: TypeExprKind) -> TypeExpr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builtins::{builtin_function_names, builtin_function_signatures};
     use crate::value::methods::method_names;
 
     #[test]

@@ -1,8 +1,8 @@
 //! `.na` modules and imports (DANA_SPEC §8): search order, packages, caching, cycles.
 
-use super::ir::ImportSt;
 use super::{Frame, Interp};
 use crate::error::{import_error, Exc};
+use crate::ir::ImportSt;
 use crate::source::SourceFile;
 use crate::value::{Globals, Value};
 use dana_grammar::ast::Sym;
@@ -52,7 +52,7 @@ impl Interp {
         fr: &mut Frame<'_>,
         level: u32,
         path: &[Sym],
-        names: &[(Sym, super::ir::Place, dana_grammar::ast::Span)],
+        names: &[(Sym, crate::ir::Place, dana_grammar::ast::Span)],
     ) -> Result<(), Exc> {
         let chain = self.resolve_module(fr, level, path)?;
         let Some(m) = chain.last().cloned() else {

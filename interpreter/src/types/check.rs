@@ -1487,7 +1487,7 @@ fn never_converts(t: &Type, decl: &Type) -> bool {
 
 /// The types of the builtin names.
 fn builtin_types() -> HashMap<Sym, Type> {
-    use crate::builtins::signatures as sigs;
+    use crate::builtins as sigs;
     let mut out = HashMap::new();
     for (name, v) in crate::builtins::all() {
         let t = match v {

@@ -1,9 +1,50 @@
-//! Python-compatible `str()` and `repr()` of values (float repr, container repr, structs).
+//! Python-compatible `str()` and `repr()` of values (float repr, container repr, structs), a
+//! value's `Debug` (its repr) and a function's signature as `help()` shows it.
 
-use super::{MethodTarget, Value};
+use super::data::{Function, MethodTarget, Value};
 use dana_grammar::ast::Sym;
 use std::fmt::Write;
 use std::rc::Rc;
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
+impl Function {
+    /// The signature as Python's `help()` shows it: `area(w: float, h: float = 1.0) -> float`.
+    pub fn signature(&self) -> String {
+        use dana_grammar::ast::ParamKind;
+        let params: Vec<String> = self
+            .code
+            .params
+            .iter()
+            .map(|p| {
+                let star = match p.kind {
+                    _ if p.name.as_str() == "*" => "",
+                    ParamKind::Normal => "",
+                    ParamKind::VarArgs => "*",
+                    ParamKind::KwArgs => "**",
+                };
+                let default = p.default.and_then(|d| self.defaults.get(d)).map(repr);
+                match (&p.ann, default) {
+                    (Some(a), Some(d)) => format!("{star}{}: {a} = {d}", p.name),
+                    (Some(a), None) => format!("{star}{}: {a}", p.name),
+                    (None, Some(d)) => format!("{star}{}={d}", p.name),
+                    (None, None) => format!("{star}{}", p.name),
+                }
+            })
+            .collect();
+        let ret = self
+            .code
+            .returns
+            .as_ref()
+            .map(|r| format!(" -> {r}"))
+            .unwrap_or_default();
+        format!("{}({}){ret}", self.name, params.join(", "))
+    }
+}
 
 /// `repr(v)`: strings quoted, containers with element reprs, structs as `Point(x=1, y=2)`.
 pub fn repr(v: &Value) -> String {

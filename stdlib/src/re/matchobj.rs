@@ -38,7 +38,7 @@ fn make_type(
 ) -> Rc<StructType> {
     let mut table = indexmap::IndexMap::with_hasher(FxBuild::default());
     for &(m, f, d) in methods {
-        table.insert(Sym::intern(m), crate::native(m, f, d));
+        table.insert(Sym::intern(m), dana_interpreter::host::native(m, f, d));
     }
     Rc::new(StructType {
         name: Sym::intern(name),

@@ -1,6 +1,11 @@
-use super::*;
+use super::convert::*;
+use super::scalar::*;
+use crate::value::repr::repr;
+use crate::value::{BuiltinType, TypeAnn, Value};
 use crate::value::{StructField, StructType};
+use dana_grammar::ast::Sym;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 fn no_types(_: Sym) -> Option<Value> {
     None

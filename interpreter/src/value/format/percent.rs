@@ -1,6 +1,6 @@
 //! printf-style formatting: `"%d items" % n`, `"%(name)s" % d`, `"%5.2f|%-5s" % (x, s)`.
 
-use super::{ascii_escape, finish_number, format_float, pad, IntArg, Spec, MAX_FORMAT_LEN};
+use super::spec::{ascii_escape, finish_number, format_float, pad, IntArg, Spec, MAX_FORMAT_LEN};
 use crate::error::{key_error, limit_error, overflow_error, type_error, value_error, Exc};
 use crate::value::repr::{repr, to_str};
 use crate::value::{Key, Value};
@@ -92,7 +92,7 @@ pub fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
             }
             sp.width = w.unsigned_abs() as usize;
         } else {
-            sp.width = super::read_number(&cs, &mut i)?.unwrap_or(0);
+            sp.width = super::spec::read_number(&cs, &mut i)?.unwrap_or(0);
         }
         if cs.get(i) == Some(&'.') {
             i += 1;
@@ -100,7 +100,7 @@ pub fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
                 i += 1;
                 sp.precision = Some(star_arg(next_arg(&mut next)?)?.max(0) as usize);
             } else {
-                sp.precision = Some(super::read_number(&cs, &mut i)?.unwrap_or(0));
+                sp.precision = Some(super::spec::read_number(&cs, &mut i)?.unwrap_or(0));
             }
         }
         while matches!(cs.get(i), Some('h' | 'l' | 'L')) {

@@ -1,7 +1,7 @@
 //! Indexing and slicing with Python semantics: negative indices, clamped slices, negative
 //! steps, and the per-type error messages.
 
-use super::{iter_to_vec, MAX_LIST_LEN};
+use super::items::{iter_to_vec, MAX_LIST_LEN};
 use crate::error::{index_error, key_error, overflow_error, type_error, value_error, Exc};
 use crate::value::repr::repr;
 use crate::value::{Key, RangeValue, Value};

@@ -1,9 +1,9 @@
 //! Types as values: calling `int`, `str`, `list`, … (conversions), `type(x)`, `isinstance`,
 //! and calling exception classes (`ValueError("bad")`).
 
-use super::arg_i64;
 use crate::error::{type_error, value_error, Exc, ExcKind};
-use crate::eval::Interp;
+use crate::host::{int_arg, Big};
+use crate::value::runtime::Interp;
 use crate::value::{
     coerce, exception_value, methods, ops, repr, Args, BuiltinType, DictMap, Key, SetMap, Value,
 };
@@ -24,7 +24,7 @@ pub fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<Value, E
             match args.get(1, "base") {
                 None => coerce::to_int(x, None),
                 Some(b) => {
-                    let base = arg_i64("int", b)?;
+                    let base = int_arg(b, Big::TooLarge("int"))?;
                     if base != 0 && !(2..=36).contains(&base) {
                         return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
                     }
@@ -162,7 +162,7 @@ fn range(args: Args) -> Result<Value, Exc> {
     let nums: Vec<i64> = args
         .pos
         .iter()
-        .map(|v| arg_i64("range", v))
+        .map(|v| int_arg(v, Big::TooLarge("range")))
         .collect::<Result<_, _>>()?;
     let (start, stop, step) = match nums.as_slice() {
         [stop] => (0, *stop, 1),

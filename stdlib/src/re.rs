@@ -8,9 +8,10 @@ mod translate;
 
 pub use translate::{escape, translate_pattern, translate_repl, GroupRef};
 
-use crate::{build_module, to_i64};
 use dana_interpreter::error::{index_error, limit_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::build_module;
+use dana_interpreter::host::{int_arg, Big};
 use dana_interpreter::limits::{Progress, MAX_STR_LEN};
 use dana_interpreter::value::{Args, Globals, NativeFnPtr, Value};
 use matchobj::{groupindex_dict, new_match, new_pattern, pattern_parts};
@@ -158,7 +159,7 @@ impl Offsets {
 fn target(pattern: &Value, flags: Option<&Value>) -> Result<(String, i64), Exc> {
     let flags = match flags {
         None | Some(Value::None) => 0,
-        Some(f) => to_i64(f)?,
+        Some(f) => int_arg(f, Big::Overflow)?,
     };
     match pattern {
         Value::Str(s) => Ok((s.to_string(), flags)),
@@ -290,7 +291,7 @@ fn sub_in(
     let c = compile(&pat, flags, Mode::Search)?;
     let count = match count {
         None | Some(Value::None) => 0,
-        Some(v) => to_i64(v)?,
+        Some(v) => int_arg(v, Big::Overflow)?,
     };
     if count < 0 {
         return Err(value_error("count must be a non-negative int"));
@@ -363,7 +364,7 @@ fn split_in(
     let c = compile(&pat, flags, Mode::Search)?;
     let maxsplit = match maxsplit {
         None | Some(Value::None) => 0,
-        Some(v) => to_i64(v)?,
+        Some(v) => int_arg(v, Big::Overflow)?,
     };
     let mut out = Vec::new();
     let mut last = 0;

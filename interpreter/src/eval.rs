@@ -6,17 +6,17 @@
 
 mod attr;
 mod call;
+mod contain;
 mod expr;
 mod import;
-pub mod ir;
 mod stmt;
 
 use crate::error::{did_you_mean, Exc, ExcKind, Location, RtError, StackEntry};
+use crate::ir::{FuncCode, Place};
 use crate::limits::{LimitHit, Limits, CHECK_EVERY};
 use crate::source::SourceFile;
-use crate::value::{Args, FxBuild, Globals, Value};
+use crate::value::{Args, Cell, Function, FxBuild, Globals, Value};
 use dana_grammar::ast::{Span, Sym};
-use ir::{FuncCode, Place};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,60 +24,10 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// A captured variable shared between a function and its closures.
-pub type Cell = Rc<RefCell<Option<Value>>>;
-
-/// A user-defined function or lambda: compiled code plus its captured environment.
-pub struct Function {
-    pub name: Sym,
-    pub code: Rc<FuncCode>,
-    pub defaults: Vec<Value>,
-    pub captures: Vec<Cell>,
-    pub globals: Rc<Globals>,
-}
-
-impl Function {
-    pub fn name(&self) -> Sym {
-        self.name
-    }
-    pub fn doc(&self) -> Option<&str> {
-        self.code.doc.as_deref()
-    }
-
-    /// The signature as Python's `help()` shows it: `area(w: float, h: float = 1.0) -> float`.
-    pub fn signature(&self) -> String {
-        use dana_grammar::ast::ParamKind;
-        let params: Vec<String> = self
-            .code
-            .params
-            .iter()
-            .map(|p| {
-                let star = match p.kind {
-                    _ if p.name.as_str() == "*" => "",
-                    ParamKind::Normal => "",
-                    ParamKind::VarArgs => "*",
-                    ParamKind::KwArgs => "**",
-                };
-                let default = p
-                    .default
-                    .and_then(|d| self.defaults.get(d))
-                    .map(crate::value::repr::repr);
-                match (&p.ann, default) {
-                    (Some(a), Some(d)) => format!("{star}{}: {a} = {d}", p.name),
-                    (Some(a), None) => format!("{star}{}: {a}", p.name),
-                    (None, Some(d)) => format!("{star}{}={d}", p.name),
-                    (None, None) => format!("{star}{}", p.name),
-                }
-            })
-            .collect();
-        let ret = self
-            .code
-            .returns
-            .as_ref()
-            .map(|r| format!(" -> {r}"))
-            .unwrap_or_default();
-        format!("{}({}){ret}", self.name, params.join(", "))
-    }
+// The values name the evaluator and compiled code through `value::runtime` (they sit below).
+impl crate::value::runtime::Runtime for crate::value::runtime::Rt {
+    type Interp = Interp;
+    type Code = FuncCode;
 }
 
 /// A factory for a native module (`import math`).
@@ -701,6 +651,42 @@ impl Interp {
         let g = Rc::new(Globals::new(name, file));
         g.set(Sym::intern("__name__"), Value::str(name));
         g
+    }
+}
+
+// Decorator hooks (the types are in `hooks.rs`).
+impl Interp {
+    /// Registers `hook` under the builtin name `name` (e.g. `poet`). Calling the name other than
+    /// as a decorator of a `def` is an error that says so.
+    pub fn register_decorator_hook(
+        &mut self,
+        name: &'static str,
+        hook: Rc<dyn crate::hooks::DecoratorHook>,
+    ) {
+        let marker = Rc::new(crate::value::NativeFn {
+            name: Sym::intern(name),
+            imp: crate::value::NativeImpl::Closure(Box::new(move |_, _| {
+                Err(crate::error::type_error(format!(
+                    "@{name} decorates a function: write it on the line above a def"
+                )))
+            })),
+            doc: None,
+        });
+        self.hooks.retain(|h| h.marker.name.as_str() != name);
+        self.hooks.push(crate::hooks::HookEntry {
+            marker: marker.clone(),
+            hook,
+        });
+        self.set_builtin(name, Value::Native(marker));
+    }
+
+    /// The hook whose marker `v` is, if any.
+    pub(crate) fn hook_for(&self, v: &Value) -> Option<Rc<dyn crate::hooks::DecoratorHook>> {
+        let Value::Native(nf) = v else { return None };
+        self.hooks
+            .iter()
+            .find(|h| Rc::ptr_eq(&h.marker, nf))
+            .map(|h| h.hook.clone())
     }
 }
 
