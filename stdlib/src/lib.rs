@@ -35,6 +35,8 @@ pub const MODULES: &[&str] = &["math", "json", "time", "random", "re", "stats"];
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dana_interpreter::value::{Globals, Value};
+    use std::rc::Rc;
 
     #[test]
     fn modules_build_with_docs() {
