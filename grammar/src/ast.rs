@@ -3,10 +3,13 @@
 //! Every node carries a [`Span`]: a byte range into the *original* source text (the layout
 //! pre-pass keeps an offset map so spans never point into the rewritten text). Names are
 //! interned [`Sym`]s. The AST holds no runtime types, is `Send + Sync`, and is shared by the
-//! resolver, the type checker and tooling.
+//! resolver, the type checker and tooling. [`visit`] is the one traversal every walker over it
+//! uses.
 
 use std::fmt;
 use std::sync::{OnceLock, RwLock};
+
+pub mod visit;
 
 /// A byte range `[start, end)` into the original source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

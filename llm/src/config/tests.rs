@@ -1,3 +1,5 @@
+//! Tests of the LLM configuration: environment, config file and their precedence.
+
 use super::*;
 use std::collections::HashMap;
 

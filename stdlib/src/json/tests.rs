@@ -1,3 +1,5 @@
+//! Tests of JSON encoding and decoding.
+
 use super::*;
 use dana_interpreter::value::{DictMap, Key};
 

@@ -1,3 +1,5 @@
+//! Tests of the regular-expression translation and matching.
+
 use super::*;
 
 fn tr(p: &str) -> String {

@@ -1,3 +1,5 @@
+//! Tests of the coercions: JSON, struct and annotation conversions.
+
 use super::convert::*;
 use super::scalar::*;
 use crate::value::repr::repr;

@@ -1,3 +1,5 @@
+//! Tests of the value operations: arithmetic, comparison, indexing and iteration.
+
 use super::*;
 use crate::value::repr::repr;
 use crate::value::{DictMap, RangeValue, SetMap};
