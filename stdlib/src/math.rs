@@ -307,8 +307,16 @@ pub(crate) fn is_close(a: f64, b: f64, rel_tol: f64, abs_tol: f64) -> Result<boo
 
 fn isclose(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("isclose", 2, 2, &["rel_tol", "abs_tol"])?;
-    let rel = args.kw("rel_tol").map(float_arg).transpose()?.unwrap_or(1e-9);
-    let abs = args.kw("abs_tol").map(float_arg).transpose()?.unwrap_or(0.0);
+    let rel = args
+        .kw("rel_tol")
+        .map(float_arg)
+        .transpose()?
+        .unwrap_or(1e-9);
+    let abs = args
+        .kw("abs_tol")
+        .map(float_arg)
+        .transpose()?
+        .unwrap_or(0.0);
     Ok(Value::Bool(is_close(
         float_arg(&args.pos[0])?,
         float_arg(&args.pos[1])?,

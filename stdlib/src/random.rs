@@ -254,7 +254,11 @@ fn uniform(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 fn gauss(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("gauss", 0, 2, &["mu", "sigma"])?;
     let mu = args.get(0, "mu").map(float_arg).transpose()?.unwrap_or(0.0);
-    let sigma = args.get(1, "sigma").map(float_arg).transpose()?.unwrap_or(1.0);
+    let sigma = args
+        .get(1, "sigma")
+        .map(float_arg)
+        .transpose()?
+        .unwrap_or(1.0);
     Ok(Value::Float(with_rng(|r| r.gauss(mu, sigma))))
 }
 
