@@ -153,4 +153,14 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn every_builtin_function_has_a_signature() {
+        for name in builtin_function_names() {
+            let sigs = builtin_function_signatures(name);
+            assert!(!sigs.is_empty(), "{name} has no signature line");
+            assert!(sigs.iter().all(|s| s.name == name), "{name}");
+        }
+        assert_eq!(builtin_function_signatures("max").len(), 2);
+    }
 }
