@@ -13,13 +13,13 @@ mod core;
 mod iter;
 mod log;
 mod numeric;
-pub mod signatures;
+pub(crate) mod signatures;
 mod table;
 mod type_values;
 
 pub use numeric::{float_to_int, round_float, round_half_even_int, FloatSum};
 pub use table::{all, builtin_function_names, builtin_function_signatures};
-pub use type_values::{call_exc_type, call_type, is_instance, type_of};
+pub(crate) use type_values::{call_exc_type, call_type, is_instance};
 
 #[cfg(test)]
 mod tests_e2e;

@@ -31,7 +31,7 @@ impl crate::value::runtime::Runtime for crate::value::runtime::Rt {
 }
 
 /// A factory for a native module (`import math`).
-pub type ModuleFactory = fn() -> Rc<Globals>;
+pub(crate) type ModuleFactory = fn() -> Rc<Globals>;
 
 /// Where `print` output goes.
 pub enum Output {
@@ -44,7 +44,7 @@ pub enum Output {
 }
 
 /// What a statement did.
-pub enum Flow {
+pub(crate) enum Flow {
     Normal,
     /// `return`, with its value (carried in the result rather than stored in the interpreter:
     /// a store and reload of the value costs a store-forwarding stall on every call).
@@ -54,7 +54,7 @@ pub enum Flow {
 }
 
 /// The running state of one function call (or of module code).
-pub struct Frame<'a> {
+pub(crate) struct Frame<'a> {
     pub(crate) base: usize,
     pub(crate) cells: Vec<Cell>,
     pub(crate) func: Option<&'a Function>,
@@ -67,7 +67,7 @@ pub struct Interp {
     pub(crate) stack: Vec<Option<Value>>,
     pub(crate) builtins: HashMap<Sym, Value, FxBuild>,
     pub(crate) private: HashMap<Sym, Value, FxBuild>,
-    pub(crate) public: HashMap<Sym, Value, FxBuild>,
+    pub public: HashMap<Sym, Value, FxBuild>,
     pub(crate) system: HashMap<Sym, Value, FxBuild>,
     pub(crate) modules: HashMap<PathBuf, Rc<Globals>>,
     pub(crate) native_factories: HashMap<String, ModuleFactory>,
@@ -93,7 +93,7 @@ pub struct Interp {
     pub(crate) pending_loc: Option<Location>,
     out: Output,
     /// Minimum level `log()` writes (0 debug, 1 info, 2 warning, 3 error, 4 critical).
-    pub log_threshold: u8,
+    pub(crate) log_threshold: u8,
     /// Where `input()` reads from (`None`: standard input).
     input: Option<Box<dyn FnMut() -> Option<String>>>,
     /// Registered decorator hooks (`@poet`).
@@ -224,13 +224,13 @@ impl Interp {
     }
 
     /// Calls any callable value with positional and keyword arguments.
-    pub fn call_with(&mut self, f: &Value, args: Args<'_>) -> Result<Value, Exc> {
+    pub(crate) fn call_with(&mut self, f: &Value, args: Args<'_>) -> Result<Value, Exc> {
         self.refresh_memory_limit();
         self.call_value(f, args.pos.to_vec(), args.kw)
     }
 
     /// Writes program output (`print`).
-    pub fn write_stdout(&mut self, s: &str) {
+    pub(crate) fn write_stdout(&mut self, s: &str) {
         match &mut self.out {
             Output::Stdout(w) => {
                 let _ = w.write_all(s.as_bytes());
@@ -416,7 +416,7 @@ impl Interp {
     /// Makes this interpreter's memory limit the one checked on its thread. Runs and calls
     /// ([`Interp::run_ast`], [`Interp::call`]) and every periodic check do it; call it after
     /// changing `limits.max_memory` when native code allocates before the next run.
-    pub fn refresh_memory_limit(&self) {
+    pub(crate) fn refresh_memory_limit(&self) {
         let program = self.limits.max_memory.map(|m| {
             let m = m.min(isize::MAX as usize) as isize;
             (self.mem_base.saturating_add(m), m as usize)
@@ -698,7 +698,7 @@ fn unbound_local(name: Sym) -> Exc {
 }
 
 /// A syntax error as a Dana exception (for imports and `run_source`).
-pub fn syntax_exc(e: &dana_grammar::SyntaxError, src: &SourceFile) -> Exc {
+pub(crate) fn syntax_exc(e: &dana_grammar::SyntaxError, src: &SourceFile) -> Exc {
     let mut x = RtError::new(ExcKind::SyntaxError, e.message.clone());
     x.location = Some(src.location(e.span));
     x.help = e.help.clone();

@@ -112,7 +112,7 @@ pub fn big_to_f64(b: &BigInt) -> Result<f64, Exc> {
 }
 
 /// `true` for int, float, bool and big-int values.
-pub fn is_number(v: &Value) -> bool {
+pub(crate) fn is_number(v: &Value) -> bool {
     matches!(
         v,
         Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_)
@@ -121,7 +121,7 @@ pub fn is_number(v: &Value) -> bool {
 
 /// Binds a method call's arguments to `params` (positional, or by keyword name), with
 /// Python's argument-count messages (`append() takes exactly one argument (2 given)`).
-pub fn bind<'a>(
+pub(crate) fn bind<'a>(
     name: &str,
     args: Args<'a>,
     params: &[&str],
@@ -179,7 +179,7 @@ pub fn bind<'a>(
 }
 
 /// An optional argument that is absent or `None`.
-pub fn given(v: Option<&Value>) -> Option<&Value> {
+pub(crate) fn given(v: Option<&Value>) -> Option<&Value> {
     v.filter(|x| !x.is_none())
 }
 

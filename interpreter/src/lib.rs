@@ -10,7 +10,7 @@ pub mod value;
 
 pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
-pub mod ir;
+pub(crate) mod ir;
 pub mod limits;
 pub mod resolve;
 pub mod sandbox;

@@ -3,13 +3,13 @@
 //!
 //! This file only declares the children and re-exports the types every layer uses.
 
-pub mod annotation;
+pub(crate) mod annotation;
 pub mod coerce;
-pub mod data;
+pub(crate) mod data;
 pub mod format;
-pub mod fxhash;
+pub(crate) mod fxhash;
 mod guarded;
-pub mod hash;
+pub(crate) mod hash;
 pub mod methods;
 pub mod ops;
 pub mod repr;

@@ -66,7 +66,7 @@ pub(super) fn repr(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// The hash of a hashable value as a Dana int (TypeError for lists, dicts, sets).
-pub fn hash_of(v: &Value) -> Result<i64, Exc> {
+pub(crate) fn hash_of(v: &Value) -> Result<i64, Exc> {
     let key = Key::new(v.clone())?;
     let mut h = FxHasher::default();
     hash_value(key.value(), &mut h);
@@ -79,7 +79,7 @@ pub(super) fn hash(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// `ord(c)`.
-pub fn ord_of(v: &Value) -> Result<i64, Exc> {
+pub(crate) fn ord_of(v: &Value) -> Result<i64, Exc> {
     let s = v.as_str().ok_or_else(|| {
         type_error(format!(
             "ord() expected string of length 1, but {} found",
@@ -102,7 +102,7 @@ pub(super) fn ord(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// `chr(i)`. Surrogate code points (U+D800..U+DFFF) are rejected: Dana strings are UTF-8.
-pub fn chr_of(i: i64) -> Result<char, Exc> {
+pub(crate) fn chr_of(i: i64) -> Result<char, Exc> {
     if !(0..0x110000).contains(&i) {
         return Err(value_error("chr() arg not in range(0x110000)"));
     }
@@ -161,7 +161,7 @@ fn general_help() -> String {
 
 /// Python's `inspect.cleandoc`: strips the first line, removes the common indentation of the
 /// other lines, and drops leading and trailing blank lines.
-pub fn clean_doc(doc: &str) -> String {
+pub(crate) fn clean_doc(doc: &str) -> String {
     let doc = doc.replace('\t', "        ");
     let lines: Vec<&str> = doc.lines().collect();
     // Indentation counted in characters, so odd whitespace cannot split a UTF-8 sequence.
@@ -211,7 +211,7 @@ fn indented(text: &str) -> String {
 }
 
 /// What `help(v)` prints.
-pub fn help_text(v: &Value) -> String {
+pub(crate) fn help_text(v: &Value) -> String {
     match v {
         Value::Func(f) => {
             let name = f.name().as_str();

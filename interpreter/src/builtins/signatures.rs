@@ -39,7 +39,7 @@ pub struct Signature {
 }
 
 /// The call signatures of the builtin type names (conversions and constructors).
-pub const TYPE_SIGNATURES: &[&str] = &[
+pub(crate) const TYPE_SIGNATURES: &[&str] = &[
     "int(x=0, base: int = 10) -> int",
     "float(x=0.0) -> float",
     "str(object='') -> str",
@@ -53,7 +53,7 @@ pub const TYPE_SIGNATURES: &[&str] = &[
 ];
 
 /// `(receiver type, signature)` of every builtin-value method (DANA_SPEC §6.2).
-pub const METHOD_SIGNATURES: &[(&str, &str)] = &[
+pub(crate) const METHOD_SIGNATURES: &[(&str, &str)] = &[
     ("str", "capitalize() -> str"),
     ("str", "casefold() -> str"),
     ("str", "center(width: int, fillchar: str = ' ') -> str"),
@@ -170,19 +170,19 @@ pub const METHOD_SIGNATURES: &[(&str, &str)] = &[
 ];
 
 /// The signature line of a builtin-value method, e.g. `("str", "split")`.
-pub fn method_signature_line(type_name: &str, method: &str) -> Option<&'static str> {
+pub(crate) fn method_signature_line(type_name: &str, method: &str) -> Option<&'static str> {
     METHOD_SIGNATURES
         .iter()
         .find_map(|(t, line)| (*t == type_name && signature_name(line) == method).then_some(*line))
 }
 
 /// The parsed signature of a builtin-value method.
-pub fn method_signature(type_name: &str, method: &str) -> Option<Signature> {
+pub(crate) fn method_signature(type_name: &str, method: &str) -> Option<Signature> {
     method_signature_line(type_name, method).and_then(parse_signature)
 }
 
 /// The parsed call signature of a builtin type name (`int`, `str`, `range`, …).
-pub fn type_signature(name: &str) -> Option<Signature> {
+pub(crate) fn type_signature(name: &str) -> Option<Signature> {
     TYPE_SIGNATURES
         .iter()
         .find(|l| signature_name(l) == name)
@@ -191,7 +191,7 @@ pub fn type_signature(name: &str) -> Option<Signature> {
 
 /// The signatures at the head of a doc text: every line before the first blank line that
 /// parses as a signature.
-pub fn doc_signatures(doc: &str) -> Vec<Signature> {
+pub(crate) fn doc_signatures(doc: &str) -> Vec<Signature> {
     doc.lines()
         .take_while(|l| !l.trim().is_empty())
         .filter_map(parse_signature)
@@ -203,7 +203,7 @@ fn signature_name(line: &str) -> &str {
 }
 
 /// Parses `name(params) -> R`. `None` when the line is not of that shape.
-pub fn parse_signature(line: &str) -> Option<Signature> {
+pub(crate) fn parse_signature(line: &str) -> Option<Signature> {
     let line = line.trim();
     let open = line.find('(')?;
     let name = line[..open].trim();
@@ -319,7 +319,7 @@ fn split_top(s: &str, sep: char) -> Vec<&str> {
 }
 
 /// Parses a type annotation's text (`int`, `list[str]`, `dict[str, int] | None`).
-pub fn parse_type(s: &str) -> Option<TypeExpr> {
+pub(crate) fn parse_type(s: &str) -> Option<TypeExpr> {
     let s = s.trim();
     if s.is_empty() {
         return None;

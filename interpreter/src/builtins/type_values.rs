@@ -10,7 +10,7 @@ use crate::value::{
 use std::rc::Rc;
 
 /// Calls a builtin type value: `int("3")`, `str(x)`, `list(xs)`, `dict(a=1)`, `type(x)`, ….
-pub fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<Value, Exc> {
+pub(crate) fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<Value, Exc> {
     let _ = it;
     match t {
         BuiltinType::Int => {
@@ -181,7 +181,7 @@ fn range(args: Args) -> Result<Value, Exc> {
 }
 
 /// `type(v)`: the type value of `v` (prints as its name, compares equal to the type).
-pub fn type_of(v: &Value) -> Value {
+pub(crate) fn type_of(v: &Value) -> Value {
     let t = match v {
         Value::None => BuiltinType::NoneType,
         Value::Bool(_) => BuiltinType::Bool,
@@ -205,7 +205,7 @@ pub fn type_of(v: &Value) -> Value {
 }
 
 /// `isinstance(obj, T)` for one type value or a tuple of them.
-pub fn is_instance(v: &Value, t: &Value) -> Result<bool, Exc> {
+pub(crate) fn is_instance(v: &Value, t: &Value) -> Result<bool, Exc> {
     Ok(match t {
         Value::Type(bt) => match bt {
             // bool is a subclass of int, as in Python.
@@ -284,7 +284,7 @@ pub(super) fn isinstance(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 /// Calls an exception class: `ValueError("bad")` is an exception value whose message is the
 /// `str` of the first argument (`""` without arguments).
-pub fn call_exc_type(kind: ExcKind, args: Args) -> Result<Value, Exc> {
+pub(crate) fn call_exc_type(kind: ExcKind, args: Args) -> Result<Value, Exc> {
     if !args.kw.is_empty() {
         return Err(type_error(format!(
             "{}() takes no keyword arguments",

@@ -8,7 +8,7 @@ mod scalar;
 
 pub use convert::{check_field_assign, coerce, construct_struct, matches, TypeLookup};
 pub(crate) use scalar::{is_py_space, parse_bool_text, parse_float_text, parse_int_text};
-pub use scalar::{smart_bool, to_float, to_int};
+pub(crate) use scalar::{smart_bool, to_float, to_int};
 
 #[cfg(test)]
 mod tests;

@@ -90,7 +90,7 @@ impl Clone for Value {
 impl Value {
     /// `true` for the values that own no heap data (dropping them is a no-op).
     #[inline(always)]
-    pub fn is_scalar(&self) -> bool {
+    pub(crate) fn is_scalar(&self) -> bool {
         matches!(
             self,
             Value::None
@@ -364,7 +364,7 @@ pub struct StructType {
 }
 
 impl StructType {
-    pub fn field_index(&self, name: Sym) -> Option<usize> {
+    pub(crate) fn field_index(&self, name: Sym) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
 }
@@ -556,7 +556,7 @@ impl Value {
     }
 
     /// Identity (`is`): same object for references, same value for scalars.
-    pub fn is_same(&self, other: &Value) -> bool {
+    pub(crate) fn is_same(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,

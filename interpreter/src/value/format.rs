@@ -6,6 +6,6 @@ mod percent;
 mod spec;
 mod template;
 
-pub use percent::percent_format;
-pub use spec::format_spec;
-pub use template::str_format;
+pub(crate) use percent::percent_format;
+pub(crate) use spec::format_spec;
+pub(crate) use template::str_format;

@@ -39,7 +39,7 @@ fn check_hashable(v: &Value) -> Result<(), Exc> {
 }
 
 /// Python's hash of a value (consistent with [`key_eq`]: equal keys hash equally).
-pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
+pub(crate) fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
     if let Value::Tuple(_) = v {
         // Elements in order, depth first, as a recursive walk would write them.
         let mut todo = vec![v];
@@ -76,7 +76,7 @@ pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
 }
 
 /// Strict Python equality for keys (no Dana str/number conversion: `"5"` and `5` are two keys).
-pub fn key_eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,

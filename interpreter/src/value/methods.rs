@@ -7,7 +7,7 @@ mod dict;
 mod list;
 mod text;
 
-pub use list::sort_values;
+pub(crate) use list::sort_values;
 
 use super::{Args, Value};
 use crate::error::Exc;
@@ -144,7 +144,7 @@ fn mutates(recv: &Value, name: &str) -> bool {
 }
 
 /// `true` when `recv`'s type has a builtin method `name`.
-pub fn has_method(recv: &Value, name: &str) -> bool {
+pub(crate) fn has_method(recv: &Value, name: &str) -> bool {
     let names = match recv {
         Value::Str(_) => STR_METHODS,
         Value::List(_) => LIST_METHODS,

@@ -5,7 +5,7 @@ pub(crate) mod arith;
 mod index;
 mod items;
 
-pub use index::{get_index, get_slice, set_index, set_slice};
+pub(crate) use index::{get_index, get_slice, set_index, set_slice};
 pub(crate) use items::{check_new_items, check_new_str, tuple_bytes, STR_ITEM_BYTES};
 pub use items::{iter_to_vec, len, MAX_LIST_LEN, MAX_STR_LEN};
 
@@ -210,7 +210,7 @@ fn cannot_concat(a: &Value, b: &Value) -> Exc {
 }
 
 /// `-v`, `+v`, `~v`.
-pub fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
+pub(crate) fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
     match as_num(v) {
         Some(n) => num_unary(op, n),
         None => {
@@ -252,7 +252,7 @@ fn type_value_name(v: &Value) -> Option<&str> {
 /// parses (`"5" == 5`, §5.4). The rule is for the operator itself: elements of containers,
 /// dict values and struct fields compare as in Python (`[5] == ["5"]` is False), and
 /// containers and structs compare structurally.
-pub fn eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn eq(a: &Value, b: &Value) -> bool {
     eq_top(a, b, true)
 }
 
@@ -499,7 +499,7 @@ fn set_compare(op: CmpOp, x: &super::SetMap, y: &super::SetMap) -> bool {
 }
 
 /// A comparison operator (`in`/`not in`/`is`/`is not` are accepted too, for convenience).
-pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
     let want = |o: Ordering| match op {
         CmpOp::Lt => o == Ordering::Less,
         CmpOp::LtE => o != Ordering::Greater,
@@ -524,7 +524,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
 
 /// Python ordering for `sorted`, `min`, `max` (TypeError for unorderable pairs). Unordered
 /// pairs (NaN) compare equal, so sorting stays well defined.
-pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
+pub(crate) fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
     if let (Value::Set(x), Value::Set(y)) = (a, b) {
         let (x, y) = (x.borrow(), y.borrow());
         return Ok(if set_compare(CmpOp::Lt, &x, &y) {

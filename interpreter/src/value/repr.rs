@@ -54,7 +54,7 @@ pub fn repr(v: &Value) -> String {
 }
 
 /// `str(v)`: like `repr` except a string is its own text and an exception is its message.
-pub fn to_str(v: &Value) -> String {
+pub(crate) fn to_str(v: &Value) -> String {
     match v {
         Value::Str(s) => s.as_str().to_owned(),
         Value::Exception(e) => e.message.clone(),
@@ -87,7 +87,7 @@ pub fn push_str(out: &mut String, v: &Value) {
 
 /// Appends the decimal digits of `i` (the hot path of `str(int)` and f-strings; the `fmt`
 /// machinery costs several times more). Two digits at a time from a table.
-pub fn push_int(out: &mut String, i: i64) {
+pub(crate) fn push_int(out: &mut String, i: i64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
@@ -224,7 +224,7 @@ pub(crate) fn sci_from_digits(digits: &str, exp: i32, upper: bool) -> String {
 }
 
 /// Python's `repr(str)`: single quotes unless the text contains `'` and no `"`.
-pub fn str_repr(s: &str) -> String {
+pub(crate) fn str_repr(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     write_str_repr(&mut out, s);
     out

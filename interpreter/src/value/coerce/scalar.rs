@@ -18,7 +18,7 @@ const FALSE_WORDS: [&str; 12] = [
 /// Smart truthiness of text (§5.2). A phrase takes the value of its first word: the first
 /// whitespace-separated token with surrounding punctuation removed (`"No, thanks"` → False,
 /// `"**Yes**"` → True, `"nothing"` → True because `nothing` is not the word `no`).
-pub fn smart_bool(s: &str) -> bool {
+pub(crate) fn smart_bool(s: &str) -> bool {
     let t = s.trim().to_lowercase();
     if TRUE_WORDS.contains(&t.as_str()) {
         return true;
@@ -140,7 +140,7 @@ pub(crate) fn parse_bool_text(s: &str) -> Option<bool> {
 }
 
 /// `int(v)` (also `int(text, base)` through `base`).
-pub fn to_int(v: &Value, base: Option<u32>) -> Result<Value, Exc> {
+pub(crate) fn to_int(v: &Value, base: Option<u32>) -> Result<Value, Exc> {
     if let Value::Str(s) = v {
         if s.len() > MAX_INT_TEXT {
             return Err(value_error(format!(
@@ -197,7 +197,7 @@ pub(crate) fn float_to_int(f: f64) -> Result<Value, Exc> {
 }
 
 /// `float(v)`.
-pub fn to_float(v: &Value) -> Result<f64, Exc> {
+pub(crate) fn to_float(v: &Value) -> Result<f64, Exc> {
     match v {
         Value::Float(f) => Ok(*f),
         Value::Int(i) => Ok(*i as f64),

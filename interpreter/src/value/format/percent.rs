@@ -7,7 +7,7 @@ use crate::value::{Key, Value};
 use num_traits::FromPrimitive;
 
 /// `fmt % args` for a str `fmt` (`args` a tuple, a dict for `%(name)s`, or a single value).
-pub fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
+pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
     let single = std::slice::from_ref(args);
     let items: &[Value] = match args {
         Value::Tuple(t) => t,

@@ -12,7 +12,7 @@ use num_traits::{Signed, ToPrimitive};
 pub(crate) const MAX_FORMAT_LEN: usize = 1 << 26;
 
 /// Formats `v` with a Python format spec (`.2f`, `>5`, `,`, `.1%`, `08.3f`, `x`, `b`, …).
-pub fn format_spec(v: &Value, spec: &str) -> Result<String, Exc> {
+pub(crate) fn format_spec(v: &Value, spec: &str) -> Result<String, Exc> {
     if spec.is_empty() {
         return Ok(to_str(v));
     }
@@ -35,11 +35,11 @@ pub fn format_spec(v: &Value, spec: &str) -> Result<String, Exc> {
 pub(crate) struct Spec {
     pub fill: char,
     /// Whether a fill character was given explicitly (then `0` is not the zero-pad flag).
-    pub fill_given: bool,
+    pub(crate) fill_given: bool,
     pub align: Option<char>,
     pub sign: char,
     /// Whether a sign was given explicitly (even `-` is an error for strings).
-    pub sign_given: bool,
+    pub(crate) sign_given: bool,
     /// `z`: negative zero prints as zero.
     pub z: bool,
     /// `#`: alternate form.

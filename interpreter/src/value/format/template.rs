@@ -7,7 +7,7 @@ use crate::value::{ops, Key, Value};
 use dana_grammar::ast::Sym;
 
 /// Python's `fmt.format(*pos, **kw)`.
-pub fn str_format(fmt: &str, pos: &[Value], kw: &[(Sym, Value)]) -> Result<String, Exc> {
+pub(crate) fn str_format(fmt: &str, pos: &[Value], kw: &[(Sym, Value)]) -> Result<String, Exc> {
     let mut st = State {
         pos,
         kw,
