@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 /// One error, ready to render.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{summary}")]
-pub struct Report {
+pub(crate) struct Report {
     summary: String,
     /// The file, or an excerpt of it with long lines clipped (the span is in its coordinates).
     #[source_code]
@@ -42,7 +42,7 @@ fn label_for(kind: ExcKind) -> &'static str {
 
 /// Builds the report of a runtime (or import-time syntax) error.
 /// `source_of` returns the text of a file by display name (for the snippet).
-pub fn runtime_report(e: &RtError, source_of: impl Fn(&str) -> Option<String>) -> Report {
+pub(crate) fn runtime_report(e: &RtError, source_of: impl Fn(&str) -> Option<String>) -> Report {
     let summary = e.to_string();
     let mut src = None;
     let mut span = None;
@@ -108,7 +108,7 @@ fn stack_text(e: &RtError) -> String {
 }
 
 /// Builds the report of a syntax error in `file`.
-pub fn syntax_report(e: &dana_grammar::SyntaxError, file: &str, text: &str) -> Report {
+pub(crate) fn syntax_report(e: &dana_grammar::SyntaxError, file: &str, text: &str) -> Report {
     let shown = Snippet::new(file, text).show(SourceSpan::from(e.span));
     Report {
         summary: format!("SyntaxError: {}", e.message),
@@ -121,7 +121,7 @@ pub fn syntax_report(e: &dana_grammar::SyntaxError, file: &str, text: &str) -> R
 }
 
 /// Renders a report as text (colours only when `color`), the call stack after it.
-pub fn render(r: &Report, color: bool) -> String {
+pub(crate) fn render(r: &Report, color: bool) -> String {
     let mut out = render_diagnostic(r, color);
     if let Some(stack) = &r.stack {
         out.push_str(stack);
@@ -131,7 +131,7 @@ pub fn render(r: &Report, color: bool) -> String {
 
 /// Renders any diagnostic (runtime errors, syntax errors, checker findings) the same way:
 /// miette's graphical report, 100 columns, no links.
-pub fn render_diagnostic(d: &dyn Diagnostic, color: bool) -> String {
+pub(crate) fn render_diagnostic(d: &dyn Diagnostic, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {

@@ -3,6 +3,12 @@
 //! The work happens in `dana_poet::admin`; this module parses the arguments and renders the
 //! results as aligned tables for people, or one JSON document with `--json`.
 //! Exit codes: 0 ok, 1 a store error (message on stderr), 2 usage (from clap).
+//!
+//! Its children: `learning.rs` (`stats`, `regenerate`, `feedback`: the learning loop) and
+//! `table.rs` (the aligned tables both render with).
+
+mod learning;
+mod table;
 
 use clap::{Args, Subcommand};
 use dana_poet::admin::{
@@ -17,6 +23,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
+use table::table;
 
 /// The help texts of `dana poet` itself are the doc comment of `Command::Poet` in main.rs.
 #[derive(Args)]
@@ -244,14 +251,10 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
         // Streams its output (with --follow), so `run` handles it before coming here.
         PoetCommand::Events { .. } => String::new(),
         PoetCommand::Stats { function } => {
-            return Ok(learning(crate::poet_learning_cmd::stats(
-                dir, function, json,
-            )))
+            return Ok(learning(learning::stats(dir, function, json)))
         }
         PoetCommand::Regenerate { function } => {
-            return Ok(learning(crate::poet_learning_cmd::regenerate(
-                dir, function, json,
-            )))
+            return Ok(learning(learning::regenerate(dir, function, json)))
         }
         PoetCommand::Feedback {
             function,
@@ -259,7 +262,7 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
             rating,
             comment,
         } => {
-            return Ok(learning(crate::poet_learning_cmd::feedback(
+            return Ok(learning(learning::feedback(
                 dir,
                 function,
                 execution.as_deref(),
@@ -281,27 +284,6 @@ fn learning(r: Result<String, String>) -> (String, i32) {
             (String::new(), 1)
         }
     }
-}
-
-/// Columns separated by two spaces, each as wide as its widest cell.
-pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
-        let mut line = String::new();
-        for (cell, w) in row.iter().zip(&widths) {
-            let _ = write!(line, "{cell:<w$}  ");
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn version_list(versions: &[u32]) -> String {
@@ -578,8 +560,6 @@ mod tests {
         assert_eq!(version_list(&[4]), "v4");
         assert_eq!(version_list(&[3, 4, 5]), "v3..v5");
         assert_eq!(version_list(&[1, 3]), "v1,v3");
-        let t = table(&["A", "BB"], &[vec!["long".into(), "x".into()]]);
-        assert_eq!(t, "A     BB\nlong  x\n");
         assert_eq!(human_bytes(10), "10 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(3 << 20), "3.0 MiB");

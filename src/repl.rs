@@ -3,7 +3,7 @@
 //! One [`Interp`] and one module `Globals` (`__main__`) live for the whole session, so every
 //! input sees the names the earlier ones bound; redefining a function or struct simply
 //! overwrites its global slot. Each input is parsed as a module named `<repl:N>` (diagnostics
-//! point into that input) and run with [`Interp::run_ast`].
+//! point into that input) and run with [`Interp::run_parsed`].
 //!
 //! Echo: when an input is a single expression statement, it is rewritten (in the AST, spans
 //! unchanged) to an assignment to the hidden global `__repl_value__`, which is read back and
@@ -18,13 +18,13 @@
 
 mod helper;
 
-pub use helper::{highlight, needs_more, next_indent};
+use helper::{needs_more, next_indent};
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};
-use dana_grammar::ast::{Expr, ExprKind, Module, Stmt, StmtKind, Sym};
+use dana_grammar::ast::{Stmt, StmtKind, Sym};
 use dana_interpreter::error::{ExcKind, RtError};
 use dana_interpreter::eval::Interp;
-use dana_interpreter::source::SourceFile;
+use dana_interpreter::load;
 use dana_interpreter::types;
 use dana_interpreter::value::repr::repr;
 use dana_interpreter::value::{Globals, Value};
@@ -61,7 +61,7 @@ Keys: Tab completes names, keywords, methods and struct fields; Ctrl-R searches 
 Ctrl-C cancels the input or a running evaluation; Ctrl-D exits.";
 
 /// One REPL session: the interpreter, the module globals and the input counter.
-pub struct Session {
+pub(crate) struct Session {
     it: Interp,
     /// POET in this session (flushed before `:poet` commands).
     poet: Rc<dana_poet::PoetRuntime>,
@@ -78,7 +78,7 @@ pub struct Session {
 
 impl Session {
     /// A fresh session whose runs stop when `cancel` becomes `true`.
-    pub fn new(cancel: Arc<AtomicBool>, color: bool) -> Session {
+    pub(crate) fn new(cancel: Arc<AtomicBool>, color: bool) -> Session {
         let (it, g, poet) = fresh(&cancel);
         Session {
             it,
@@ -93,12 +93,12 @@ impl Session {
     }
 
     /// The session's current module globals.
-    pub fn globals(&self) -> Rc<Globals> {
+    pub(crate) fn globals(&self) -> Rc<Globals> {
         self.globals.borrow().clone()
     }
 
     /// Handles one complete input (a meta command or code). Returns `false` to leave.
-    pub fn handle(&mut self, input: &str) -> bool {
+    pub(crate) fn handle(&mut self, input: &str) -> bool {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return true;
@@ -139,14 +139,17 @@ impl Session {
 
     /// Parses and runs `text` in the session; echoes a lone expression's value when `echo`.
     fn run_code(&mut self, text: &str, name: &str, echo: bool) {
-        let module = match dana_grammar::parse_module(text) {
-            Ok(m) => m,
+        let mut parsed = match load::parse(name, text) {
+            Ok(p) => p,
             Err(e) => {
-                eprint!("{}", render(&syntax_report(&e, name, text), self.color));
+                eprint!(
+                    "{}",
+                    render(&syntax_report(&e.error, name, text), self.color)
+                );
                 return;
             }
         };
-        for st in &module.body {
+        for st in &parsed.module.body {
             if let Some(def) = definition_text(st, text) {
                 // A redefined function, struct or interface replaces the earlier one.
                 let name = defined_name(st);
@@ -157,34 +160,11 @@ impl Session {
             }
         }
         let hidden = Sym::intern(HIDDEN);
-        let (module, echo) = match module.body.as_slice() {
-            [Stmt {
-                kind: StmtKind::Expr(e),
-                span,
-            }] if echo => {
-                let target = Expr {
-                    kind: ExprKind::Name {
-                        scope: None,
-                        name: hidden,
-                    },
-                    span: e.span,
-                };
-                let stmt = Stmt {
-                    kind: StmtKind::Assign {
-                        targets: vec![target],
-                        value: e.clone(),
-                    },
-                    span: *span,
-                };
-                (Module { body: vec![stmt] }, true)
-            }
-            _ => (module, false),
-        };
+        let echo = echo && parsed.module.body.len() == 1 && parsed.assign_last_expr(hidden);
         let globals = self.globals();
-        let src = Rc::new(SourceFile::new(name, text));
         self.cancel.store(false, Ordering::SeqCst);
         self.it.reset_operations();
-        let result = self.it.run_ast(&module, &globals, &src);
+        let result = self.it.run_parsed(&parsed, &globals);
         self.it.flush();
         let _ = std::io::stdout().flush();
         match result {
@@ -400,7 +380,7 @@ fn install_sigint(cancel: &Arc<AtomicBool>) {
 
 /// Without a terminal: reads lines, groups them into inputs with the same continuation rules,
 /// and evaluates each (no prompts, no editor).
-pub fn line_loop(session: &mut Session, input: impl BufRead) {
+pub(crate) fn line_loop(session: &mut Session, input: impl BufRead) {
     let mut buf = String::new();
     for line in input.lines() {
         let Ok(line) = line else { break };

@@ -4,40 +4,35 @@ use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_repor
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::error::RtError;
 use dana_interpreter::eval::Interp;
-use dana_interpreter::resolve::Resolver;
-use dana_interpreter::source::SourceFile;
+use dana_interpreter::load;
 use dana_interpreter::types;
 use dana_interpreter::types::serde_json;
 use dana_interpreter::value::{coerce, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// Exit codes of the command line (DANA_SPEC §9).
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_RUNTIME: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub(crate) const EXIT_OK: i32 = 0;
+pub(crate) const EXIT_RUNTIME: i32 = 1;
+pub(crate) const EXIT_USAGE: i32 = 2;
 
 /// A fresh interpreter with the standard modules, POET and `DANAPATH` installed.
-pub fn new_interp() -> Interp {
+pub(crate) fn new_interp() -> Interp {
     new_interp_with_poet().0
 }
 
 /// [`new_interp`], with the POET runtime (to flush it at chosen moments).
-pub fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
+pub(crate) fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
     let mut it = Interp::new();
     dana_stdlib::install(&mut it);
     let poet = dana_poet::install_with(&mut it, dana_poet::PoetOptions::from_env());
-    if let Some(p) = std::env::var_os("DANAPATH") {
-        it.search_path
-            .extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
-    }
+    it.search_path.extend(load::danapath());
     (it, poet)
 }
 
 /// Whether stderr output should be coloured.
-pub fn use_color() -> bool {
+pub(crate) fn use_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
@@ -81,13 +76,9 @@ fn memory_limit(limits: &RunLimits) -> Result<Option<usize>, String> {
     }
 }
 
-/// Runs a program file, then its `main(...)` with the command-line arguments; returns the exit
-/// code. The limits are the defaults (and `$DANA_MAX_MEMORY`).
-pub fn run_file(path: &Path, args: &[String]) -> i32 {
-    run_file_with(path, args, &RunLimits::default())
-}
-
-/// [`run_file`] under the limits of the command line.
+/// Runs a program file, then its `main(...)` with the command-line arguments, under the limits
+/// of the command line (those not given: the defaults, and `$DANA_MAX_MEMORY`); returns the
+/// exit code.
 pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
     let max_memory = match memory_limit(limits) {
         Ok(m) => m,
@@ -105,10 +96,13 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
         }
     };
     let name = path.to_string_lossy().to_string();
-    let module = match dana_grammar::parse_module(&text) {
-        Ok(m) => m,
+    let parsed = match load::parse(name.as_str(), text.as_str()) {
+        Ok(p) => p,
         Err(e) => {
-            eprint!("{}", render(&syntax_report(&e, &name, &text), use_color()));
+            eprint!(
+                "{}",
+                render(&syntax_report(&e.error, &name, &text), use_color())
+            );
             return EXIT_USAGE;
         }
     };
@@ -120,11 +114,9 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
         .timeout
         .and_then(|t| std::time::Instant::now().checked_add(t));
     it.reset_operations();
-    let file: Arc<str> = Arc::from(name.as_str());
-    let globals = it.new_globals("__main__", Some(file.clone()));
-    let src = Rc::new(SourceFile::new(file, text.as_str()));
-    let guarded = calls_main_under_name_guard(&module);
-    let result = it.run_ast(&module, &globals, &src).and_then(|_| {
+    let globals = it.new_globals("__main__", Some(parsed.name.clone()));
+    let guarded = calls_main_under_name_guard(&parsed.module);
+    let result = it.run_parsed(&parsed, &globals).and_then(|_| {
         if guarded {
             Ok(())
         } else {
@@ -266,9 +258,10 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
             }
         };
         let name = path.to_string_lossy().to_string();
-        let m = match dana_grammar::parse_module(&text) {
-            Ok(m) => m,
+        let parsed = match load::parse(name.as_str(), text.as_str()) {
+            Ok(p) => p,
             Err(e) => {
+                let e = e.error;
                 if json {
                     all_json.push(fatal_json(&name, &text, "syntax", &e.message, e.span));
                 } else {
@@ -278,12 +271,11 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
                 continue;
             }
         };
+        let m = &parsed.module;
         {
             let it = new_interp();
-            let file: Arc<str> = Arc::from(name.as_str());
-            let globals = it.new_globals("__main__", Some(file.clone()));
-            let src = Rc::new(SourceFile::new(file, text.as_str()));
-            if let Err(e) = Resolver::new(globals, src.clone()).module(&m) {
+            let globals = it.new_globals("__main__", Some(parsed.name.clone()));
+            if let Err(e) = parsed.resolve(globals) {
                 if json {
                     let span = e.location.as_ref().map(|l| l.span).unwrap_or_default();
                     all_json.push(fatal_json(&name, &text, "syntax", &e.message, span));
@@ -299,8 +291,8 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
             let mut it = new_interp();
             types::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
         });
-        let opts = check_options(path, &m, stdlib);
-        let diags = types::check_module(&m, &opts);
+        let opts = check_options(path, m, stdlib);
+        let diags = types::check_module(m, &opts);
         if types::has_errors(&diags) {
             code = EXIT_USAGE;
         }
@@ -375,23 +367,33 @@ pub fn typecheck_file(path: &Path) -> Result<(String, Vec<types::Diagnostic>), S
 }
 
 /// The checker's view of the world for one file: the standard modules, and a summary of each
-/// `.na` module the file imports (found beside it, then on `DANAPATH`), recursively.
+/// `.na` module the file imports (found by the module search of `import`: beside it, then on
+/// `DANAPATH`), recursively.
 fn check_options(
     path: &Path,
     m: &dana_grammar::ast::Module,
     stdlib: &HashMap<String, types::ModuleInfo>,
 ) -> types::CheckOptions {
     let mut opts = types::CheckOptions::default();
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let search_path = load::danapath();
     let mut visiting = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
-    add_imports(&dir, m, stdlib, &mut opts.modules, &mut visiting);
+    let here = load::importer_dir(Some(path));
+    add_imports(
+        &here,
+        m,
+        stdlib,
+        &search_path,
+        &mut opts.modules,
+        &mut visiting,
+    );
     opts
 }
 
 fn add_imports(
-    dir: &Path,
+    here: &Path,
     m: &dana_grammar::ast::Module,
     stdlib: &HashMap<String, types::ModuleInfo>,
+    search_path: &[PathBuf],
     out: &mut HashMap<String, types::ModuleInfo>,
     visiting: &mut Vec<PathBuf>,
 ) {
@@ -403,7 +405,7 @@ fn add_imports(
             out.insert(name, info.clone());
             continue;
         }
-        let Some(file) = find_module(dir, &name) else {
+        let Some(file) = load::find_module_file(here, &name, search_path) else {
             continue;
         };
         let canon = file.canonicalize().unwrap_or_else(|_| file.clone());
@@ -418,49 +420,17 @@ fn add_imports(
             continue;
         };
         visiting.push(canon);
-        let sub_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let sub_here = load::importer_dir(Some(&file));
         let mut sub_opts = types::CheckOptions::default();
-        add_imports(&sub_dir, &sub, stdlib, &mut sub_opts.modules, visiting);
+        add_imports(
+            &sub_here,
+            &sub,
+            stdlib,
+            search_path,
+            &mut sub_opts.modules,
+            visiting,
+        );
         visiting.pop();
         out.insert(name, types::summarize_module(&sub, &sub_opts));
     }
-}
-
-/// The `.na` file of a module path (`a.b` → `a/b.na` or `a/b/__init__.na`; leading dots go up
-/// from `dir`).
-fn find_module(dir: &Path, name: &str) -> Option<PathBuf> {
-    let level = name.chars().take_while(|c| *c == '.').count();
-    let rest = &name[level..];
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if level > 0 {
-        let mut d = dir.to_path_buf();
-        for _ in 1..level {
-            d = d.parent()?.to_path_buf();
-        }
-        roots.push(d);
-    } else {
-        roots.push(dir.to_path_buf());
-        if let Some(p) = std::env::var_os("DANAPATH") {
-            roots.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
-        }
-    }
-    let parts: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
-    if parts.is_empty() {
-        return None;
-    }
-    for root in roots {
-        let mut base = root.clone();
-        for p in &parts {
-            base.push(p);
-        }
-        let file = base.with_extension("na");
-        if file.is_file() {
-            return Some(file);
-        }
-        let init = base.join("__init__.na");
-        if init.is_file() {
-            return Some(init);
-        }
-    }
-    None
 }

@@ -288,7 +288,6 @@ fn tokens(src: &str) -> Vec<(Tok, usize)> {
                 }
             }
         } else if c.is_alphabetic() || c == '_' {
-            let start = i;
             if c == 'r' && at(i + 1) == '#' {
                 i += 2;
             }
@@ -296,7 +295,6 @@ fn tokens(src: &str) -> Vec<(Tok, usize)> {
             while i < n && (chars[i].is_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
-            let _ = start;
             out.push((Tok::Ident(chars[word_start..i].iter().collect()), line));
         } else if c.is_ascii_digit() {
             while i < n && (chars[i].is_alphanumeric() || chars[i] == '_') {
@@ -339,7 +337,7 @@ fn raw_string_start(chars: &[char], i: usize) -> Option<(usize, usize)> {
 struct UseLeaf {
     path: Vec<String>,
     bound: Option<String>,
-    public: bool,
+    /// A `pub use` (recorded by the scan; the circle check follows every `use` alike).
     line: usize,
 }
 
@@ -398,12 +396,9 @@ fn scan(src: &str) -> FileScan {
                 }
             }
             Tok::Ident(word) if word == "use" => {
-                let public = i > 0
-                    && (matches!(&toks[i - 1].0, Tok::Ident(p) if p == "pub")
-                        || matches!(&toks[i - 1].0, Tok::Punct(')')));
                 let mut j = i + 1;
                 let mut leaves = Vec::new();
-                use_tree(&toks, &mut j, Vec::new(), public, *line, &mut leaves);
+                use_tree(&toks, &mut j, Vec::new(), *line, &mut leaves);
                 for leaf in leaves {
                     scan.uses.push((leaf, inline.len()));
                 }
@@ -450,7 +445,6 @@ fn use_tree(
     toks: &[(Tok, usize)],
     j: &mut usize,
     mut prefix: Vec<String>,
-    public: bool,
     line: usize,
     out: &mut Vec<UseLeaf>,
 ) {
@@ -463,7 +457,6 @@ fn use_tree(
                     out.push(UseLeaf {
                         path: prefix.clone(),
                         bound: Some(alias.clone()),
-                        public,
                         line,
                     });
                     return;
@@ -479,7 +472,6 @@ fn use_tree(
                 out.push(UseLeaf {
                     path: prefix.clone(),
                     bound: None,
-                    public,
                     line,
                 });
                 return;
@@ -487,7 +479,7 @@ fn use_tree(
             Some(Tok::Punct('{')) => {
                 *j += 1;
                 loop {
-                    use_tree(toks, j, prefix.clone(), public, line, out);
+                    use_tree(toks, j, prefix.clone(), line, out);
                     match toks.get(*j).map(|t| &t.0) {
                         Some(Tok::Punct(',')) => {
                             *j += 1;
@@ -518,7 +510,6 @@ fn use_tree(
                     out.push(UseLeaf {
                         path: prefix,
                         bound,
-                        public,
                         line,
                     });
                 }

@@ -296,3 +296,52 @@ fn rendered_diagnostics_snapshots() {
         rendered("calls/caught_call_error_is_warning.na")
     );
 }
+
+/// `dana check` finds an imported module where `dana run` does (the one module search): in a
+/// package beside the program and in a `DANAPATH` folder.
+#[test]
+fn check_and_run_find_the_same_modules() {
+    let dir = std::env::temp_dir().join(format!("dana-tc-search-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        "lib/helpers.na",
+        "def twice(n: int) -> int:\n    return n * 2\n",
+    );
+    write("app/pkg/__init__.na", "");
+    write(
+        "app/pkg/util.na",
+        "def shout(s: str) -> str:\n    return s.upper()\n",
+    );
+    write(
+        "app/good.na",
+        "from helpers import twice\nfrom pkg.util import shout\nprint(twice(3), shout('a'))\n",
+    );
+    write("app/bad_path.na", "from helpers import twice\ntwice('a')\n");
+    write("app/bad_pkg.na", "from pkg.util import shout\nshout(1)\n");
+    let with_path = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dana"))
+            .args(args)
+            .current_dir(dir.join("app"))
+            .env("NO_COLOR", "1")
+            .env("DANAPATH", dir.join("lib"))
+            .output()
+            .expect("run dana")
+    };
+    let run = with_path(&["run", "good.na"]);
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "6 A\n");
+    assert_eq!(with_path(&["check", "good.na"]).status.code(), Some(0));
+    for bad in ["bad_path.na", "bad_pkg.na"] {
+        let o = with_path(&["check", bad]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad}: the module's types are known"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -38,9 +38,9 @@ pub use register::{IntoNativeResult, RegisterFn};
 pub use serde_bridge::{from_value, to_value};
 
 use crate::eval::{Interp, Output};
-use crate::source::SourceFile;
+use crate::load::{self, Parsed};
 use crate::value::{Globals, Value};
-use dana_grammar::ast::{Expr, ExprKind, Module, Stmt, StmtKind, Sym};
+use dana_grammar::ast::Sym;
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -70,13 +70,7 @@ const EVAL_RESULT: &str = "__engine_eval_result__";
 /// ```
 #[derive(Clone)]
 pub struct Program {
-    inner: Arc<ProgramInner>,
-}
-
-struct ProgramInner {
-    name: Arc<str>,
-    text: Arc<str>,
-    module: Module,
+    inner: Arc<Parsed>,
 }
 
 impl Program {
@@ -356,14 +350,9 @@ impl Engine {
 
     /// Parses source text into a reusable [`Program`] with a display name used in errors.
     pub fn compile_named(&self, name: &str, source: &str) -> Result<Program> {
-        let module =
-            dana_grammar::parse_module(source).map_err(|e| Error::syntax(&e, name, source))?;
+        let parsed = load::parse(name, source).map_err(|e| Error::syntax(&e))?;
         Ok(Program {
-            inner: Arc::new(ProgramInner {
-                name: Arc::from(name),
-                text: Arc::from(source),
-                module,
-            }),
+            inner: Arc::new(parsed),
         })
     }
 
@@ -380,16 +369,12 @@ impl Engine {
 
     /// Runs a program with `scope` as its module globals.
     pub fn run_with_scope(&mut self, program: &Program, scope: &mut Scope) -> Result<()> {
-        self.run_module(&program.inner.module, program, &scope.globals)
+        self.run_module(&program.inner, &scope.globals)
     }
 
-    fn run_module(&mut self, module: &Module, program: &Program, g: &Rc<Globals>) -> Result<()> {
+    fn run_module(&mut self, parsed: &Parsed, g: &Rc<Globals>) -> Result<()> {
         self.start_run();
-        let src = Rc::new(SourceFile::new(
-            program.inner.name.clone(),
-            program.inner.text.clone(),
-        ));
-        let r = self.interp.run_ast(module, g, &src);
+        let r = self.interp.run_parsed(parsed, g);
         self.interp.flush();
         r.map_err(|e| self.runtime_error(e))
     }
@@ -409,36 +394,9 @@ impl Engine {
     /// [`Engine::eval`] with `scope` as the module globals.
     pub fn eval_with_scope<T: FromValue>(&mut self, scope: &mut Scope, source: &str) -> Result<T> {
         let program = self.compile(source)?;
-        let mut module = program.inner.module.clone();
-        if let Some(Stmt {
-            kind: StmtKind::Expr(_),
-            span,
-        }) = module.body.last()
-        {
-            let span = *span;
-            let Some(Stmt {
-                kind: StmtKind::Expr(e),
-                ..
-            }) = module.body.pop()
-            else {
-                unreachable!("checked just above")
-            };
-            let target = Expr {
-                kind: ExprKind::Name {
-                    scope: None,
-                    name: Sym::intern(EVAL_RESULT),
-                },
-                span: e.span,
-            };
-            module.body.push(Stmt {
-                kind: StmtKind::Assign {
-                    targets: vec![target],
-                    value: e,
-                },
-                span,
-            });
-        }
-        self.run_module(&module, &program, &scope.globals)?;
+        let mut parsed = Parsed::clone(&program.inner);
+        parsed.assign_last_expr(Sym::intern(EVAL_RESULT));
+        self.run_module(&parsed, &scope.globals)?;
         let v = scope.remove(EVAL_RESULT).unwrap_or(Value::None);
         T::from_value(v).map_err(Error::conversion)
     }
@@ -465,7 +423,7 @@ impl Engine {
             Some((_, g)) => g.clone(),
             None => {
                 let scope = Scope::new();
-                self.run_module(&program.inner.module, program, &scope.globals)?;
+                self.run_module(&program.inner, &scope.globals)?;
                 self.program_globals
                     .push((program.clone(), scope.globals.clone()));
                 scope.globals
@@ -534,7 +492,7 @@ impl Engine {
     /// Registers a host type `T` under `name`, to be configured with methods, getters, setters
     /// and a constructor; see [`TypeBuilder`] and [`Host`].
     pub fn register_type<T: Clone + 'static>(&mut self, name: &str) -> TypeBuilder<'_, T> {
-        TypeBuilder::new(self, name)
+        TypeBuilder::new(&mut self.interp, name)
     }
 
     /// Hands `print` output to `f` from now on.

@@ -597,14 +597,6 @@ impl Interp {
         }
     }
 
-    /// Parses, resolves and runs source text as the module `globals`.
-    pub fn run_source(&mut self, name: &str, text: &str, globals: &Rc<Globals>) -> Result<(), Exc> {
-        let src = Rc::new(SourceFile::new(name, text));
-        self.sources.insert(src.name.clone(), src.clone());
-        let module = dana_grammar::parse_module(text).map_err(|e| syntax_exc(&e, &src))?;
-        self.run_ast(&module, globals, &src)
-    }
-
     /// Resolves and runs an already parsed module.
     pub fn run_ast(
         &mut self,
@@ -695,12 +687,4 @@ fn unbound_local(name: Sym) -> Exc {
     crate::error::name_error(format!(
         "cannot access local variable '{name}' where it is not associated with a value"
     ))
-}
-
-/// A syntax error as a Dana exception (for imports and `run_source`).
-pub(crate) fn syntax_exc(e: &dana_grammar::SyntaxError, src: &SourceFile) -> Exc {
-    let mut x = RtError::new(ExcKind::SyntaxError, e.message.clone());
-    x.location = Some(src.location(e.span));
-    x.help = e.help.clone();
-    x
 }

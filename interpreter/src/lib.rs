@@ -12,6 +12,7 @@ pub use error::{Exc, ExcKind, RtError};
 pub use value::Value;
 pub(crate) mod ir;
 pub mod limits;
+pub mod load;
 pub mod resolve;
 pub mod sandbox;
 pub mod snapshot;

@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Dana's keywords (completion and highlighting).
-pub const KEYWORDS: &[&str] = &[
+pub(crate) const KEYWORDS: &[&str] = &[
     "agent",
     "and",
     "as",
@@ -51,18 +51,18 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// The meta commands (completion at the start of a line).
-pub const COMMANDS: &[&str] = &[
+pub(crate) const COMMANDS: &[&str] = &[
     ":help", ":type", ":vars", ":load", ":reset", ":poet", ":quit",
 ];
 
 /// Completion and highlighting against the session's current globals.
-pub struct DanaHelper {
+pub(crate) struct DanaHelper {
     /// The session's module globals (replaced on `:reset`).
-    pub globals: Rc<RefCell<Rc<Globals>>>,
+    pub(crate) globals: Rc<RefCell<Rc<Globals>>>,
     /// The builtin names (`print`, `len`, …).
-    pub builtins: Vec<String>,
+    pub(crate) builtins: Vec<String>,
     /// Colour the input with ANSI escapes.
-    pub color: bool,
+    pub(crate) color: bool,
 }
 
 impl rustyline::Helper for DanaHelper {}
@@ -75,7 +75,7 @@ impl Validator for DanaHelper {}
 
 impl DanaHelper {
     /// The completions of the word ending at `pos`: its start and the candidates.
-    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
+    pub(crate) fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
         let before = &line[..pos];
         let start = before
             .char_indices()
@@ -205,7 +205,7 @@ impl Highlighter for DanaHelper {
 }
 
 /// ANSI colouring: keywords, strings, numbers, comments.
-pub fn highlight(line: &str) -> String {
+pub(crate) fn highlight(line: &str) -> String {
     const KW: &str = "\x1b[1;35m";
     const STR: &str = "\x1b[32m";
     const NUM: &str = "\x1b[36m";
@@ -270,7 +270,7 @@ pub fn highlight(line: &str) -> String {
 
 /// Whether the lines typed so far need more (Python's rules): an open bracket or triple-quoted
 /// string, a trailing `\`, or a block (a line ending in `:`) not yet closed by an empty line.
-pub fn needs_more(text: &str) -> bool {
+pub(crate) fn needs_more(text: &str) -> bool {
     let mut depth: i32 = 0;
     let mut chars = text.chars().peekable();
     let mut in_str: Option<(char, bool)> = None;
@@ -336,7 +336,7 @@ pub fn needs_more(text: &str) -> bool {
 }
 
 /// The indentation for the next line: the last line's, one level deeper after a `:`.
-pub fn next_indent(text: &str) -> String {
+pub(crate) fn next_indent(text: &str) -> String {
     let last = text.lines().last().unwrap_or("");
     let indent: String = last.chars().take_while(|c| *c == ' ').collect();
     if strip_comment(last).trim_end().ends_with(':') {

@@ -43,13 +43,12 @@ struct ErrorInner {
 }
 
 impl Error {
-    pub(crate) fn syntax(e: &dana_grammar::SyntaxError, name: &str, text: &str) -> Error {
-        let src = crate::source::SourceFile::new(name, text);
-        let exc = crate::eval::syntax_exc(e, &src);
+    pub(crate) fn syntax(e: &crate::load::ParseError) -> Error {
+        let exc = e.to_exc(&e.source_file());
         Error(Box::new(ErrorInner {
             kind: ErrorKind::Syntax,
             error: *exc,
-            source: Some(NamedSource::new(name, text.to_string())),
+            source: Some(NamedSource::new(&*e.name, e.text.to_string())),
         }))
     }
 

@@ -20,7 +20,6 @@
 
 use super::convert::{FromValue, IntoValue};
 use super::register::{arg, check_arity, IntoNativeResult};
-use super::Engine;
 use crate::error::{attribute_error, type_error, Exc};
 use crate::eval::Interp;
 use crate::value::{
@@ -336,12 +335,14 @@ constructor_impl!(3; A 0, B 1, C 2);
 
 type Method<T> = Box<dyn Fn(&str, &mut T, Args<'_>) -> Result<Value, Exc>>;
 
-/// Configures a host type; returned by [`Engine::register_type`]. Finish with
+/// Configures a host type; returned by
+/// [`Engine::register_type`](super::Engine::register_type). Finish with
 /// [`TypeBuilder::build`]. See [`Host`] for an example and the module notes for how the
 /// value lives in Dana.
 #[must_use = "call .build() to register the type"]
 pub struct TypeBuilder<'e, T> {
-    engine: &'e mut Engine,
+    /// The engine's interpreter, where [`TypeBuilder::build`] binds the type.
+    interp: &'e mut Interp,
     name: Sym,
     names: Vec<Sym>,
     getters: Vec<Option<Getter<T>>>,
@@ -351,9 +352,9 @@ pub struct TypeBuilder<'e, T> {
 }
 
 impl<'e, T: Clone + 'static> TypeBuilder<'e, T> {
-    pub(crate) fn new(engine: &'e mut Engine, name: &str) -> Self {
+    pub(crate) fn new(interp: &'e mut Interp, name: &str) -> Self {
         TypeBuilder {
-            engine,
+            interp,
             name: Sym::intern(name),
             names: Vec::new(),
             getters: Vec::new(),
@@ -412,7 +413,7 @@ impl<'e, T: Clone + 'static> TypeBuilder<'e, T> {
     /// Registers the type: its name becomes a builtin bound to the struct type.
     pub fn build(self) {
         let TypeBuilder {
-            engine,
+            interp,
             name,
             names,
             getters,
@@ -446,8 +447,6 @@ impl<'e, T: Clone + 'static> TypeBuilder<'e, T> {
             table.insert(Sym::intern("new"), c);
         }
         drop(table);
-        engine
-            .interp()
-            .set_builtin(name.as_str(), Value::StructType(info.ty.clone()));
+        interp.set_builtin(name.as_str(), Value::StructType(info.ty.clone()));
     }
 }

@@ -1,12 +1,13 @@
-//! `.na` modules and imports (DANA_SPEC §8): search order, packages, caching, cycles.
+//! `.na` modules and imports (DANA_SPEC §8): loading packages and modules along the search of
+//! `load.rs`, caching, cycles, `from … import` and `import *`.
 
 use super::{Frame, Interp};
 use crate::error::{import_error, Exc};
 use crate::ir::ImportSt;
-use crate::source::SourceFile;
+use crate::load::{self, ModuleEntry};
 use crate::value::{Globals, Value};
 use dana_grammar::ast::Sym;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -118,29 +119,8 @@ impl Interp {
                 .collect::<Vec<_>>()
                 .join(".")
         );
-        let here: PathBuf = match &fr.globals.file {
-            Some(f) => Path::new(&**f)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            None => std::env::current_dir().unwrap_or_default(),
-        };
-        let here = if here.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            here
-        };
-        let bases: Vec<PathBuf> = if level > 0 {
-            let mut d = here.clone();
-            for _ in 1..level {
-                d = d.parent().map(Path::to_path_buf).unwrap_or(d);
-            }
-            vec![d]
-        } else {
-            let mut v = vec![here];
-            v.extend(self.search_path.iter().cloned());
-            v
-        };
+        let here = load::importer_dir(fr.globals.file.as_deref().map(Path::new));
+        let bases = load::search_roots(&here, level, &self.search_path);
         for base in &bases {
             if let Some(chain) = self.try_load_from(base, path)? {
                 return Ok(chain);
@@ -198,21 +178,17 @@ impl Interp {
             }
             modname.push_str(comp.as_str());
             let last = i + 1 == path.len();
-            let file = dir.join(format!("{}.na", comp.as_str()));
-            let pkg = dir.join(comp.as_str());
-            let m = if last && file.is_file() {
-                self.load_file(&file, &modname)?
-            } else if pkg.is_dir() {
-                self.load_package(&pkg, &modname)?
-            } else {
-                return Ok(None);
+            let m = match load::module_entry(&dir, comp.as_str(), last) {
+                Some(ModuleEntry::File(file)) => self.load_file(&file, &modname)?,
+                Some(ModuleEntry::Package(pkg)) => self.load_package(&pkg, &modname)?,
+                None => return Ok(None),
             };
             if let Some(parent) = chain.last() {
                 let parent: &Rc<Globals> = parent;
                 parent.set(*comp, Value::Module(m.clone()));
             }
             chain.push(m);
-            dir = pkg;
+            dir = dir.join(comp.as_str());
         }
         Ok(Some(chain))
     }
@@ -253,11 +229,9 @@ impl Interp {
         })?;
         let display: Arc<str> = Arc::from(file.to_string_lossy().as_ref());
         let g = self.new_globals(modname, Some(display.clone()));
-        let src = Rc::new(SourceFile::new(display, text.as_str()));
-        self.sources.insert(src.name.clone(), src.clone());
-        let module = dana_grammar::parse_module(&text).map_err(|e| super::syntax_exc(&e, &src))?;
+        let parsed = self.parse_source(display, text)?;
         self.loading.push((key.clone(), modname.to_string()));
-        let r = self.run_ast(&module, &g, &src);
+        let r = self.run_parsed(&parsed, &g);
         self.loading.pop();
         r?;
         self.modules.insert(key, g.clone());

@@ -14,7 +14,7 @@ fn num(v: Option<f64>, digits: usize) -> String {
 }
 
 /// Per-version statistics of a function.
-pub fn stats(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, String> {
+pub(crate) fn stats(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, String> {
     let rows = learn::stats(dir, function)?;
     if as_json {
         let v = serde_json::to_value(&rows).map_err(|e| e.to_string())?;
@@ -76,7 +76,7 @@ pub fn stats(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, Str
             learned,
         ]);
     }
-    let mut out = crate::poet_cmd::table(&header, &table[1..]);
+    let mut out = super::table::table(&header, &table[1..]);
     let _ = writeln!(
         out,
         "(* current; latencies and ratings over the latest {} recorded calls of each version; \
@@ -87,7 +87,7 @@ pub fn stats(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, Str
 }
 
 /// Asks for a new version at the function's next call.
-pub fn regenerate(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, String> {
+pub(crate) fn regenerate(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, String> {
     let v = learn::request_regeneration(dir, function)?;
     if as_json {
         return Ok(format!(
@@ -103,7 +103,7 @@ pub fn regenerate(dir: &PoetDir, function: &str, as_json: bool) -> Result<String
 
 /// Rates an execution (`--execution ID`, else the function's latest recorded one): a
 /// `function.feedback` event, and the rating on the execution's record for the learning loop.
-pub fn feedback(
+pub(crate) fn feedback(
     dir: &PoetDir,
     function: &str,
     execution: Option<&str>,
