@@ -148,7 +148,7 @@ impl Scope {
     }
 
     /// The raw value of `name`, if bound.
-    pub fn get_value(&self, name: &str) -> Option<Value> {
+    pub(crate) fn get_value(&self, name: &str) -> Option<Value> {
         self.globals.get(Sym::intern(name))
     }
 

@@ -87,7 +87,7 @@ impl ExcKind {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<ExcKind> {
+    pub(crate) fn from_name(name: &str) -> Option<ExcKind> {
         ExcKind::ALL.iter().copied().find(|k| k.name() == name)
     }
 
@@ -103,7 +103,7 @@ impl ExcKind {
     }
 
     /// `true` when an `except other:` clause catches an exception of this kind.
-    pub fn is_subclass_of(self, other: ExcKind) -> bool {
+    pub(crate) fn is_subclass_of(self, other: ExcKind) -> bool {
         let mut k = Some(self);
         while let Some(c) = k {
             if c == other {
@@ -230,7 +230,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

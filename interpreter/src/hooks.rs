@@ -8,10 +8,10 @@
 //! is an ordinary decorator).
 
 use crate::error::Exc;
-use crate::eval::Interp;
 use crate::source::SourceFile;
-use crate::value::{Args, Globals, NativeFn, NativeImpl, Value};
-use dana_grammar::ast::{Span, Sym};
+use crate::value::runtime::Interp;
+use crate::value::{Args, Globals, NativeFn, Value};
+use dana_grammar::ast::Span;
 use std::rc::Rc;
 
 /// The definition a hook decorates.
@@ -112,37 +112,6 @@ pub trait DecoratorHook {
 pub(crate) struct HookEntry {
     pub(crate) marker: Rc<NativeFn>,
     pub(crate) hook: Rc<dyn DecoratorHook>,
-}
-
-impl Interp {
-    /// Registers `hook` under the builtin name `name` (e.g. `poet`). Calling the name other than
-    /// as a decorator of a `def` is an error that says so.
-    pub fn register_decorator_hook(&mut self, name: &'static str, hook: Rc<dyn DecoratorHook>) {
-        let marker = Rc::new(NativeFn {
-            name: Sym::intern(name),
-            imp: NativeImpl::Closure(Box::new(move |_, _| {
-                Err(crate::error::type_error(format!(
-                    "@{name} decorates a function: write it on the line above a def"
-                )))
-            })),
-            doc: None,
-        });
-        self.hooks.retain(|h| h.marker.name.as_str() != name);
-        self.hooks.push(HookEntry {
-            marker: marker.clone(),
-            hook,
-        });
-        self.set_builtin(name, Value::Native(marker));
-    }
-
-    /// The hook whose marker `v` is, if any.
-    pub(crate) fn hook_for(&self, v: &Value) -> Option<Rc<dyn DecoratorHook>> {
-        let Value::Native(nf) = v else { return None };
-        self.hooks
-            .iter()
-            .find(|h| Rc::ptr_eq(&h.marker, nf))
-            .map(|h| h.hook.clone())
-    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Operations between two slow checks.
-pub const CHECK_EVERY: u64 = 1024;
+pub(crate) const CHECK_EVERY: u64 = 1024;
 
 /// Limits for one run (or one POET stage attempt).
 #[derive(Clone, Debug)]

@@ -155,7 +155,7 @@ impl miette::SourceCode for Snippet {
 /// Lines longer than this many bytes are clipped when a diagnostic shows them: miette pads
 /// to a label's column with a format width, which cannot exceed 65535, and a megabyte line is
 /// no help to a reader anyway.
-pub const MAX_SHOWN_LINE: usize = 240;
+pub(crate) const MAX_SHOWN_LINE: usize = 240;
 /// Characters kept on each side of a label's start and end on a clipped line.
 const CLIP_MARGIN: usize = 48;
 /// Stands for the characters a clipped line leaves out.

@@ -2,8 +2,10 @@
 //! the program that runs it, and the trial's snapshot of program state.
 
 use dana_grammar::ast::Sym;
-use dana_interpreter::eval::{Function, Interp, Output};
-use dana_interpreter::sandbox::{Policy, Snapshot};
+use dana_interpreter::eval::{Interp, Output};
+use dana_interpreter::sandbox::Policy;
+use dana_interpreter::snapshot::Snapshot;
+use dana_interpreter::value::Function;
 use dana_interpreter::value::{repr::repr, Globals, NativeFn, Value};
 use dana_interpreter::ExcKind;
 use std::collections::HashSet;

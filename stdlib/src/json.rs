@@ -6,9 +6,9 @@ mod encode;
 pub use decode::decode;
 pub use encode::{encode, EncodeOptions};
 
-use crate::build_module;
 use dana_interpreter::error::{type_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::build_module;
 use dana_interpreter::value::{Args, Globals, Value};
 use std::rc::Rc;
 

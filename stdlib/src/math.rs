@@ -1,10 +1,12 @@
 //! `import math`: Python's math module (floats, with Python's domain and range errors; `floor`,
 //! `ceil` and `trunc` return ints). The integer functions live in `math_int`.
 
-use crate::{big_to_f64, build_module, math_int, to_f64};
+use crate::math_int;
 use dana_interpreter::builtins::float_to_int;
 use dana_interpreter::error::{overflow_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::big_to_f64;
+use dana_interpreter::host::{build_module, float_arg};
 use dana_interpreter::value::{Args, Globals, NativeFnPtr, Value};
 use num_bigint::{BigInt, Sign};
 use std::f64::consts;
@@ -98,7 +100,7 @@ pub(crate) fn math_1(x: f64, f: fn(f64) -> f64, can_overflow: bool) -> Result<f6
 macro_rules! unary {
     ($name:ident, $f:expr, $overflow:expr) => {
         fn $name(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
-            let x = to_f64(one(stringify!($name), args)?)?;
+            let x = float_arg(one(stringify!($name), args)?)?;
             Ok(Value::Float(math_1(x, $f, $overflow)?))
         }
     };
@@ -135,7 +137,7 @@ fn ln_value(v: &Value, base_ln: Option<f64>) -> Result<f64, Exc> {
             big_to_f64(&top)?.ln() + shift as f64 * consts::LN_2
         }
         other => {
-            let x = to_f64(other)?;
+            let x = float_arg(other)?;
             if x <= 0.0 && !x.is_nan() {
                 return Err(domain());
             }
@@ -170,7 +172,7 @@ fn log2(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     Ok(Value::Float(match v {
         Value::BigInt(b) if big_to_f64(b).is_err() => ln_value(v, Some(consts::LN_2))?,
         // IEEE log2(0) is -inf, a domain error in Python (math_1 maps it).
-        other => math_1(to_f64(other)?, f64::log2, false)?,
+        other => math_1(float_arg(other)?, f64::log2, false)?,
     }))
 }
 
@@ -178,12 +180,12 @@ fn log10(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     let v = one("log10", args)?;
     Ok(Value::Float(match v {
         Value::BigInt(b) if big_to_f64(b).is_err() => ln_value(v, Some(consts::LN_10))?,
-        other => math_1(to_f64(other)?, f64::log10, false)?,
+        other => math_1(float_arg(other)?, f64::log10, false)?,
     }))
 }
 
 fn log1p(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
-    let x = to_f64(one("log1p", args)?)?;
+    let x = float_arg(one("log1p", args)?)?;
     if x <= -1.0 {
         return Err(domain());
     }
@@ -192,7 +194,7 @@ fn log1p(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 fn pow(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("pow", 2, 2, &[])?;
-    let (x, y) = (to_f64(&args.pos[0])?, to_f64(&args.pos[1])?);
+    let (x, y) = (float_arg(&args.pos[0])?, float_arg(&args.pos[1])?);
     Ok(Value::Float(float_pow(x, y)?))
 }
 
@@ -217,13 +219,13 @@ pub(crate) fn float_pow(x: f64, y: f64) -> Result<f64, Exc> {
 fn atan2(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("atan2", 2, 2, &[])?;
     Ok(Value::Float(
-        to_f64(&args.pos[0])?.atan2(to_f64(&args.pos[1])?),
+        float_arg(&args.pos[0])?.atan2(float_arg(&args.pos[1])?),
     ))
 }
 
 fn fmod(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("fmod", 2, 2, &[])?;
-    let (x, y) = (to_f64(&args.pos[0])?, to_f64(&args.pos[1])?);
+    let (x, y) = (float_arg(&args.pos[0])?, float_arg(&args.pos[1])?);
     if y.is_infinite() && x.is_finite() {
         return Ok(Value::Float(x));
     }
@@ -237,7 +239,7 @@ fn fmod(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 fn copysign(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("copysign", 2, 2, &[])?;
     Ok(Value::Float(
-        to_f64(&args.pos[0])?.copysign(to_f64(&args.pos[1])?),
+        float_arg(&args.pos[0])?.copysign(float_arg(&args.pos[1])?),
     ))
 }
 
@@ -268,7 +270,7 @@ fn trunc(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 fn isnan(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
-    Ok(Value::Bool(to_f64(one("isnan", args)?)?.is_nan()))
+    Ok(Value::Bool(float_arg(one("isnan", args)?)?.is_nan()))
 }
 
 fn isinf(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
@@ -277,7 +279,7 @@ fn isinf(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     if matches!(v, Value::BigInt(_)) {
         return Ok(Value::Bool(false));
     }
-    Ok(Value::Bool(to_f64(v)?.is_infinite()))
+    Ok(Value::Bool(float_arg(v)?.is_infinite()))
 }
 
 fn isfinite(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
@@ -285,7 +287,7 @@ fn isfinite(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     if matches!(v, Value::BigInt(_)) {
         return Ok(Value::Bool(true));
     }
-    Ok(Value::Bool(to_f64(v)?.is_finite()))
+    Ok(Value::Bool(float_arg(v)?.is_finite()))
 }
 
 /// Python's `math.isclose`.
@@ -305,11 +307,19 @@ pub(crate) fn is_close(a: f64, b: f64, rel_tol: f64, abs_tol: f64) -> Result<boo
 
 fn isclose(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("isclose", 2, 2, &["rel_tol", "abs_tol"])?;
-    let rel = args.kw("rel_tol").map(to_f64).transpose()?.unwrap_or(1e-9);
-    let abs = args.kw("abs_tol").map(to_f64).transpose()?.unwrap_or(0.0);
+    let rel = args
+        .kw("rel_tol")
+        .map(float_arg)
+        .transpose()?
+        .unwrap_or(1e-9);
+    let abs = args
+        .kw("abs_tol")
+        .map(float_arg)
+        .transpose()?
+        .unwrap_or(0.0);
     Ok(Value::Bool(is_close(
-        to_f64(&args.pos[0])?,
-        to_f64(&args.pos[1])?,
+        float_arg(&args.pos[0])?,
+        float_arg(&args.pos[1])?,
         rel,
         abs,
     )?))
@@ -340,7 +350,7 @@ pub(crate) fn hypot_of(xs: &[f64]) -> f64 {
 
 fn hypot(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("hypot", 0, usize::MAX, &[])?;
-    let xs: Vec<f64> = args.pos.iter().map(to_f64).collect::<Result<_, _>>()?;
+    let xs: Vec<f64> = args.pos.iter().map(float_arg).collect::<Result<_, _>>()?;
     Ok(Value::Float(hypot_of(&xs)))
 }
 

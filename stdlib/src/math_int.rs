@@ -1,10 +1,10 @@
 //! The integer and summation functions of `math`: `gcd`, `lcm`, `factorial`, `comb`, `perm`,
 //! `isqrt` (arbitrary precision), `prod` and `fsum`.
 
-use crate::{to_bigint, to_f64};
 use dana_grammar::ast::BinOp;
 use dana_interpreter::error::{overflow_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::{bigint_arg, float_arg};
 use dana_interpreter::value::{ops, Args, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -14,7 +14,7 @@ pub(crate) fn gcd(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("gcd", 0, usize::MAX, &[])?;
     let mut g = BigInt::zero();
     for v in args.pos {
-        g = g.gcd(&to_bigint(v)?);
+        g = g.gcd(&bigint_arg(v)?);
     }
     Ok(Value::from_bigint(g))
 }
@@ -23,7 +23,7 @@ pub(crate) fn lcm(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("lcm", 0, usize::MAX, &[])?;
     let mut l = BigInt::one();
     for v in args.pos {
-        let x = to_bigint(v)?;
+        let x = bigint_arg(v)?;
         l = if l.is_zero() || x.is_zero() {
             BigInt::zero()
         } else {
@@ -51,7 +51,7 @@ pub(crate) fn factorial_of(n: u64) -> BigInt {
 
 /// A non-negative int argument that fits u64.
 fn non_negative(v: &Value, what: &str) -> Result<BigInt, Exc> {
-    let n = to_bigint(v)?;
+    let n = bigint_arg(v)?;
     if n.is_negative() {
         return Err(value_error(format!(
             "{what} must be a non-negative integer"
@@ -62,7 +62,7 @@ fn non_negative(v: &Value, what: &str) -> Result<BigInt, Exc> {
 
 pub(crate) fn factorial(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("factorial", 1, 1, &[])?;
-    let n = to_bigint(&args.pos[0])?;
+    let n = bigint_arg(&args.pos[0])?;
     if n.is_negative() {
         return Err(value_error("factorial() not defined for negative values"));
     }
@@ -124,7 +124,7 @@ pub(crate) fn perm(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 pub(crate) fn isqrt(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("isqrt", 1, 1, &[])?;
-    let n = to_bigint(&args.pos[0])?;
+    let n = bigint_arg(&args.pos[0])?;
     if n.is_negative() {
         return Err(value_error("isqrt() argument must be nonnegative"));
     }
@@ -144,7 +144,7 @@ pub(crate) fn fsum(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("fsum", 1, 1, &[])?;
     let xs: Vec<f64> = ops::iter_to_vec(&args.pos[0])?
         .iter()
-        .map(to_f64)
+        .map(float_arg)
         .collect::<Result<_, _>>()?;
     Ok(Value::Float(fsum_of(&xs)?))
 }

@@ -3,9 +3,10 @@
 //! seeded from the clock. Sequences differ from CPython's Mersenne Twister: the same seed gives
 //! the same numbers from run to run of Dana, not the numbers Python would give.
 
-use crate::{build_module, to_bigint, to_f64, to_i64};
 use dana_interpreter::error::{index_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::{build_module, float_arg};
+use dana_interpreter::host::{int_arg, Big};
 use dana_interpreter::value::{ops, Args, Globals, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -194,21 +195,19 @@ fn random(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 fn randint(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("randint", 2, 2, &[])?;
-    let (a, b) = (int_arg(&args.pos[0])?, int_arg(&args.pos[1])?);
+    let (a, b) = (
+        int_arg(&args.pos[0], BOUNDS)?,
+        int_arg(&args.pos[1], BOUNDS)?,
+    );
     if a > b {
         return Err(value_error(format!("empty range in randint({a}, {b})")));
     }
     Ok(Value::Int(with_rng(|r| r.between(a, b))))
 }
 
-/// An int argument; big ints are reported as out of range for the generator.
-fn int_arg(v: &Value) -> Result<i64, Exc> {
-    if matches!(v, Value::BigInt(_)) {
-        let _ = to_bigint(v)?;
-        return Err(value_error("random: integer bounds must fit in 64 bits"));
-    }
-    to_i64(v)
-}
+/// Big-int bounds are out of range for the generator.
+const BOUNDS: Big<'static> =
+    Big::Fail(|| value_error("random: integer bounds must fit in 64 bits"));
 
 /// The number of items of `range(start, stop, step)`, as Python computes it.
 pub(crate) fn range_len(start: i64, stop: i64, step: i64) -> i128 {
@@ -222,7 +221,11 @@ pub(crate) fn range_len(start: i64, stop: i64, step: i64) -> i128 {
 
 fn randrange(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("randrange", 1, 3, &["start", "stop", "step"])?;
-    let nums: Vec<i64> = args.pos.iter().map(int_arg).collect::<Result<_, _>>()?;
+    let nums: Vec<i64> = args
+        .pos
+        .iter()
+        .map(|v| int_arg(v, BOUNDS))
+        .collect::<Result<_, _>>()?;
     let (start, stop, step) = match nums.as_slice() {
         [stop] => (0, *stop, 1),
         [start, stop] => (*start, *stop, 1),
@@ -244,14 +247,18 @@ fn randrange(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 fn uniform(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("uniform", 2, 2, &[])?;
-    let (a, b) = (to_f64(&args.pos[0])?, to_f64(&args.pos[1])?);
+    let (a, b) = (float_arg(&args.pos[0])?, float_arg(&args.pos[1])?);
     Ok(Value::Float(a + (b - a) * with_rng(Rng::random)))
 }
 
 fn gauss(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("gauss", 0, 2, &["mu", "sigma"])?;
-    let mu = args.get(0, "mu").map(to_f64).transpose()?.unwrap_or(0.0);
-    let sigma = args.get(1, "sigma").map(to_f64).transpose()?.unwrap_or(1.0);
+    let mu = args.get(0, "mu").map(float_arg).transpose()?.unwrap_or(0.0);
+    let sigma = args
+        .get(1, "sigma")
+        .map(float_arg)
+        .transpose()?
+        .unwrap_or(1.0);
     Ok(Value::Float(with_rng(|r| r.gauss(mu, sigma))))
 }
 
@@ -288,7 +295,7 @@ fn choices(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("choices", 1, 2, &["weights", "k", "cum_weights"])?;
     let items = sequence("choices", &args.pos[0])?;
     let k = match args.kw("k") {
-        Some(v) => to_i64(v)?.max(0) as usize,
+        Some(v) => int_arg(v, Big::Overflow)?.max(0) as usize,
         None => 1,
     };
     let cum: Option<Vec<f64>> = match (args.get(1, "weights"), args.kw("cum_weights")) {
@@ -296,7 +303,7 @@ fn choices(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
             let mut acc = 0.0;
             let mut out = Vec::new();
             for x in ops::iter_to_vec(w)? {
-                acc += to_f64(&x)?;
+                acc += float_arg(&x)?;
                 out.push(acc);
             }
             Some(out)
@@ -304,7 +311,7 @@ fn choices(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
         (None, Some(c)) | (Some(Value::None), Some(c)) => Some(
             ops::iter_to_vec(c)?
                 .iter()
-                .map(to_f64)
+                .map(float_arg)
                 .collect::<Result<_, _>>()?,
         ),
         (Some(w), Some(_)) if !w.is_none() => {
@@ -367,7 +374,7 @@ fn shuffle(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 fn sample(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("sample", 2, 2, &["k"])?;
     let mut items = sequence("sample", &args.pos[0])?;
-    let k = to_i64(&args.pos[1])?;
+    let k = int_arg(&args.pos[1], Big::Overflow)?;
     if k < 0 || k as usize > items.len() {
         return Err(value_error("Sample larger than population or is negative"));
     }

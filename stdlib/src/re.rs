@@ -8,12 +8,14 @@ mod translate;
 
 pub use translate::{escape, translate_pattern, translate_repl, GroupRef};
 
-use crate::{build_module, to_i64};
 use dana_interpreter::error::{index_error, limit_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::build_module;
+use dana_interpreter::host::{int_arg, Big};
 use dana_interpreter::limits::{Progress, MAX_STR_LEN};
 use dana_interpreter::value::{Args, Globals, NativeFnPtr, Value};
-use matchobj::{groupindex_dict, new_match, new_pattern, pattern_parts};
+use dana_interpreter::value::{StructInstance, StructType};
+use matchobj::{field, groupindex_dict, make_type, new_match};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -158,7 +160,7 @@ impl Offsets {
 fn target(pattern: &Value, flags: Option<&Value>) -> Result<(String, i64), Exc> {
     let flags = match flags {
         None | Some(Value::None) => 0,
-        Some(f) => to_i64(f)?,
+        Some(f) => int_arg(f, Big::Overflow)?,
     };
     match pattern {
         Value::Str(s) => Ok((s.to_string(), flags)),
@@ -290,7 +292,7 @@ fn sub_in(
     let c = compile(&pat, flags, Mode::Search)?;
     let count = match count {
         None | Some(Value::None) => 0,
-        Some(v) => to_i64(v)?,
+        Some(v) => int_arg(v, Big::Overflow)?,
     };
     if count < 0 {
         return Err(value_error("count must be a non-negative int"));
@@ -363,7 +365,7 @@ fn split_in(
     let c = compile(&pat, flags, Mode::Search)?;
     let maxsplit = match maxsplit {
         None | Some(Value::None) => 0,
-        Some(v) => to_i64(v)?,
+        Some(v) => int_arg(v, Big::Overflow)?,
     };
     let mut out = Vec::new();
     let mut last = 0;
@@ -553,6 +555,49 @@ fn p_split(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
         &args.pos[1],
         args.get(2, "maxsplit"),
     )
+}
+
+thread_local! {
+    static PATTERN_TYPE: Rc<StructType> = make_type(
+        "Pattern",
+        "A compiled regular expression (re.compile).",
+        vec![
+            field("pattern", "the pattern text"),
+            field("flags", "the flags it was compiled with"),
+            field("groups", "the number of capturing groups"),
+            field("groupindex", "group name -> group number"),
+        ],
+        &PATTERN_METHODS,
+    );
+}
+
+/// A new Pattern value.
+pub(crate) fn new_pattern(pattern: &str, flags: i64, groups: usize, groupindex: Value) -> Value {
+    let fields = vec![
+        Value::str(pattern),
+        Value::Int(flags),
+        Value::Int(groups as i64),
+        groupindex,
+    ];
+    PATTERN_TYPE.with(|t| {
+        Value::Struct(Rc::new(StructInstance {
+            ty: t.clone(),
+            fields: RefCell::new(fields),
+        }))
+    })
+}
+
+/// The pattern text and flags of a Pattern value.
+pub(crate) fn pattern_parts(v: &Value) -> Option<(String, i64)> {
+    let Value::Struct(s) = v else { return None };
+    if !PATTERN_TYPE.with(|t| Rc::ptr_eq(t, &s.ty)) {
+        return None;
+    }
+    let f = s.fields.borrow();
+    match (f.first(), f.get(1)) {
+        (Some(Value::Str(p)), Some(Value::Int(fl))) => Some((p.to_string(), *fl)),
+        _ => None,
+    }
 }
 
 pub(crate) const PATTERN_METHODS: [(&str, NativeFnPtr, &str); 8] = [

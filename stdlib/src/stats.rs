@@ -31,10 +31,11 @@ mod kolmogorov;
 
 pub use kolmogorov::{kstwo_sf, smirnov_sf};
 
-use crate::{build_module, to_f64};
 use dana_interpreter::builtins::FloatSum;
 use dana_interpreter::error::{type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::{build_module, float_arg};
+use dana_interpreter::host::{int_arg, Big};
 use dana_interpreter::value::{ops, Args, DictMap, Globals, Key, NativeFnPtr, Value};
 use std::fmt;
 use std::rc::Rc;
@@ -280,7 +281,7 @@ fn numbers(func: &str, arg: &str, v: &Value) -> Result<Vec<f64>, Exc> {
         .iter()
         .enumerate()
         .map(|(i, x)| {
-            to_f64(x).map_err(|_| {
+            float_arg(x).map_err(|_| {
                 type_error(format!(
                     "{func}() {arg}[{i}] must be a number, not {}",
                     x.type_name()
@@ -344,7 +345,7 @@ fn dana_percentile(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
         .get(1, "q")
         .ok_or_else(|| type_error("percentile() missing required argument 'q'"))?;
     let xs = numbers("percentile", "xs", xs)?;
-    let q = to_f64(q)?;
+    let q = float_arg(q)?;
     if q.is_nan() {
         return Err(value_error("percentile() q is NaN"));
     }
@@ -368,7 +369,7 @@ fn dana_psi(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
             return Err(type_error("psi() bins must be an int"))
         }
         Some(v) => {
-            let n = crate::to_i64(v)?;
+            let n = int_arg(v, Big::Overflow)?;
             usize::try_from(n).map_err(|_| {
                 value_error(format!(
                     "psi() bins must be between 1 and {MAX_PSI_BINS}, not {n}"

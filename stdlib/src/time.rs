@@ -1,8 +1,8 @@
 //! `import time`: wall-clock and monotonic clocks, and `sleep`.
 
-use crate::{build_module, to_f64};
 use dana_interpreter::error::{overflow_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
+use dana_interpreter::host::{build_module, float_arg};
 use dana_interpreter::value::{Args, Globals, Value};
 use std::rc::Rc;
 use std::sync::OnceLock;
@@ -79,7 +79,7 @@ pub(crate) fn sleep_duration(secs: f64) -> Result<Duration, Exc> {
 fn sleep(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("sleep", 1, 1, &["secs"])?;
     let secs = match args.get(0, "secs") {
-        Some(v) => to_f64(v)?,
+        Some(v) => float_arg(v)?,
         None => 0.0,
     };
     it.sleep(sleep_duration(secs)?)?;

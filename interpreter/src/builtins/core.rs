@@ -1,10 +1,11 @@
 //! Output, input and the small value builtins: `print`, `input`, `len`, `repr`, `hash`, `ord`,
 //! `chr`, `callable`, `format`, `help`.
 
-use super::arg_i64;
 use crate::error::{runtime_error, type_error, value_error, Exc, ExcKind};
-use crate::eval::Interp;
-use crate::value::hash::{hash_value, FxHasher};
+use crate::host::{int_arg, Big};
+use crate::value::fxhash::FxHasher;
+use crate::value::hash::hash_value;
+use crate::value::runtime::Interp;
 use crate::value::{
     format as fmt, methods, ops, repr as vrepr, Args, BuiltinType, Key, MethodTarget, Value,
 };
@@ -65,7 +66,7 @@ pub(super) fn repr(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// The hash of a hashable value as a Dana int (TypeError for lists, dicts, sets).
-pub fn hash_of(v: &Value) -> Result<i64, Exc> {
+pub(crate) fn hash_of(v: &Value) -> Result<i64, Exc> {
     let key = Key::new(v.clone())?;
     let mut h = FxHasher::default();
     hash_value(key.value(), &mut h);
@@ -78,7 +79,7 @@ pub(super) fn hash(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// `ord(c)`.
-pub fn ord_of(v: &Value) -> Result<i64, Exc> {
+pub(crate) fn ord_of(v: &Value) -> Result<i64, Exc> {
     let s = v.as_str().ok_or_else(|| {
         type_error(format!(
             "ord() expected string of length 1, but {} found",
@@ -101,7 +102,7 @@ pub(super) fn ord(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// `chr(i)`. Surrogate code points (U+D800..U+DFFF) are rejected: Dana strings are UTF-8.
-pub fn chr_of(i: i64) -> Result<char, Exc> {
+pub(crate) fn chr_of(i: i64) -> Result<char, Exc> {
     if !(0..0x110000).contains(&i) {
         return Err(value_error("chr() arg not in range(0x110000)"));
     }
@@ -117,7 +118,7 @@ pub(super) fn chr(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
                 "Python int too large to convert to C int",
             ))
         }
-        v => arg_i64("chr", v)?,
+        v => int_arg(v, Big::TooLarge("chr"))?,
     };
     Ok(Value::str(chr_of(i)?.to_string()))
 }
@@ -160,7 +161,7 @@ fn general_help() -> String {
 
 /// Python's `inspect.cleandoc`: strips the first line, removes the common indentation of the
 /// other lines, and drops leading and trailing blank lines.
-pub fn clean_doc(doc: &str) -> String {
+pub(crate) fn clean_doc(doc: &str) -> String {
     let doc = doc.replace('\t', "        ");
     let lines: Vec<&str> = doc.lines().collect();
     // Indentation counted in characters, so odd whitespace cannot split a UTF-8 sequence.
@@ -210,7 +211,7 @@ fn indented(text: &str) -> String {
 }
 
 /// What `help(v)` prints.
-pub fn help_text(v: &Value) -> String {
+pub(crate) fn help_text(v: &Value) -> String {
     match v {
         Value::Func(f) => {
             let name = f.name().as_str();
@@ -329,7 +330,7 @@ pub fn help_text(v: &Value) -> String {
             )
         }
         Value::Exception(e) => exc_help(e.kind),
-        other => match super::type_of(other) {
+        other => match super::type_values::type_of(other) {
             Value::Type(t) => type_help(t),
             Value::StructType(st) => help_text(&Value::StructType(st)),
             _ => format!("Help on {}\n", other.type_name()),

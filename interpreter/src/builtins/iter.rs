@@ -2,9 +2,9 @@
 //! `any`. Dana has no lazy iterators: `reversed`, `enumerate`, `zip`, `map` and `filter` return
 //! lists (iterating, indexing and `len` on them behave as on Python's `list(...)` of them).
 
-use super::arg_i64;
 use crate::error::{type_error, value_error, Exc};
-use crate::eval::Interp;
+use crate::host::{int_arg, Big};
+use crate::value::runtime::Interp;
 use crate::value::{ops, Args, Value};
 
 pub(super) fn sorted(it: &mut Interp, args: Args) -> Result<Value, Exc> {
@@ -34,7 +34,7 @@ pub(super) fn reversed(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 pub(super) fn enumerate(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("enumerate", 1, 2, &["start"])?;
     let start = match args.get(1, "start") {
-        Some(s) => arg_i64("enumerate", s)?,
+        Some(s) => int_arg(s, Big::TooLarge("enumerate"))?,
         None => 0,
     };
     let items = ops::iter_to_vec(&args.pos[0])?;

@@ -4,15 +4,15 @@
 //! database is needed, and logs from machines in different zones line up).
 
 use crate::error::{type_error, value_error, Exc};
-use crate::eval::Interp;
+use crate::value::runtime::Interp;
 use crate::value::{repr, Args, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Canonical level names, indexed by level number.
-pub const LEVEL_NAMES: [&str; 5] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+pub(crate) const LEVEL_NAMES: [&str; 5] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
 /// A level name (case-insensitive; `warn` is `warning`) → its number.
-pub fn parse_level(name: &str) -> Option<u8> {
+pub(crate) fn parse_level(name: &str) -> Option<u8> {
     match name.trim().to_ascii_lowercase().as_str() {
         "debug" => Some(0),
         "info" => Some(1),
@@ -38,13 +38,13 @@ fn level_arg(fname: &str, v: &Value) -> Result<u8, Exc> {
 }
 
 /// `HH:MM:SS` (UTC) of a number of seconds since the Unix epoch.
-pub fn clock_text(epoch_secs: u64) -> String {
+pub(crate) fn clock_text(epoch_secs: u64) -> String {
     let s = epoch_secs % 86_400;
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
 /// The full log line (without the newline).
-pub fn log_line(epoch_secs: u64, level: u8, msg: &str) -> String {
+pub(crate) fn log_line(epoch_secs: u64, level: u8, msg: &str) -> String {
     let name = LEVEL_NAMES.get(level as usize).copied().unwrap_or("INFO");
     format!("{} [{name}] {msg}", clock_text(epoch_secs))
 }

@@ -1,8 +1,8 @@
 //! Numeric builtins: `abs`, `round`, `sum`, `max`, `min`, `divmod`, `pow`, `bin`, `oct`, `hex`.
 
-use super::{arg_i64, is_number};
 use crate::error::{overflow_error, type_error, value_error, Exc};
-use crate::eval::Interp;
+use crate::host::{int_arg, is_number, Big};
+use crate::value::runtime::Interp;
 use crate::value::{ops, Args, Value};
 use dana_grammar::ast::BinOp;
 use num_bigint::BigInt;
@@ -26,7 +26,7 @@ pub(super) fn abs(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// `abs(v)`; `abs(i64::MIN)` promotes to a big integer.
-pub fn abs_of(v: &Value) -> Result<Value, Exc> {
+pub(crate) fn abs_of(v: &Value) -> Result<Value, Exc> {
     Ok(match v {
         Value::Int(i) => match i.checked_abs() {
             Some(a) => Value::Int(a),
@@ -59,7 +59,7 @@ pub(super) fn round(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
                 i64::MAX / 2
             })
         }
-        Some(n) => Some(arg_i64("round", n)?),
+        Some(n) => Some(int_arg(n, Big::TooLarge("round"))?),
     };
     match (x, nd) {
         (Value::Float(f), None) => float_to_int(f.round_ties_even()),
@@ -190,7 +190,7 @@ pub(super) fn sum(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 }
 
 /// `start + (start + step) + …` over `n` terms: `n*start + step*n*(n-1)/2`.
-pub fn range_sum(start: i64, n: usize, step: i64) -> BigInt {
+pub(crate) fn range_sum(start: i64, n: usize, step: i64) -> BigInt {
     let n = BigInt::from(n);
     let pairs: BigInt = &n * (&n - 1) / 2;
     n * start + pairs * step
@@ -201,7 +201,7 @@ const SUM_STRINGS: &str = "sum() can't sum strings [use ''.join(seq) instead]";
 /// `sum(items, start)` like CPython 3.12: an exact i64 fast path, a compensated (Neumaier)
 /// float path, and `+` for everything else. Strings are refused (Dana's `0 + "a"` would
 /// otherwise silently concatenate).
-pub fn sum_values(start: Value, items: &[Value]) -> Result<Value, Exc> {
+pub(crate) fn sum_values(start: Value, items: &[Value]) -> Result<Value, Exc> {
     if matches!(start, Value::Str(_)) {
         return Err(type_error(SUM_STRINGS));
     }
@@ -356,7 +356,7 @@ pub(super) fn pow(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 /// `pow(b, e, m)` with Python's rules: the result has the sign of `m`; a negative exponent
 /// uses the modular inverse of `b`.
-pub fn mod_pow(b: &BigInt, e: &BigInt, m: &BigInt) -> Result<BigInt, Exc> {
+pub(crate) fn mod_pow(b: &BigInt, e: &BigInt, m: &BigInt) -> Result<BigInt, Exc> {
     if m.is_zero() {
         return Err(value_error("pow() 3rd argument cannot be 0"));
     }
@@ -397,7 +397,7 @@ fn mod_inverse(a: &BigInt, m: &BigInt) -> Option<BigInt> {
 // ---- bin / oct / hex ----
 
 /// `bin`/`oct`/`hex` text of an int: sign, prefix, digits (`-0x1f`).
-pub fn radix_text(v: &Value, radix: u32, prefix: &str) -> Result<String, Exc> {
+pub(crate) fn radix_text(v: &Value, radix: u32, prefix: &str) -> Result<String, Exc> {
     let b = to_big(v).ok_or_else(|| {
         type_error(format!(
             "'{}' object cannot be interpreted as an integer",
@@ -555,7 +555,7 @@ impl FloatSum {
         self.s = t;
     }
     /// Adds `x` without compensation (ints converted to float, as CPython does).
-    pub fn add_plain(&mut self, x: f64) {
+    pub(crate) fn add_plain(&mut self, x: f64) {
         self.s += x;
     }
     /// The sum; the correction is dropped once the sum has overflowed (it would turn an

@@ -3,8 +3,8 @@
 //!
 //! A signature is one line of Python-like text: `name(p: T = default, *args, *, k=None, **kw) -> R`.
 //! - The builtin *functions* keep theirs as the first line(s) of their `help()` text in
-//!   [`super::FUNCTIONS`] (a doc may list several lines, one per overload, before the first blank
-//!   line); [`builtin_function_signatures`] parses them from there.
+//!   `table.rs` (a doc may list several lines, one per overload, before the first blank line);
+//!   `builtin_function_signatures` there parses them with [`doc_signatures`].
 //! - The builtin *types* (`int`, `str`, …, callable as conversions) and the builtin-value
 //!   *methods* have theirs in [`TYPE_SIGNATURES`] and [`METHOD_SIGNATURES`] below; `help()` on a
 //!   bound builtin method shows the line from here.
@@ -39,7 +39,7 @@ pub struct Signature {
 }
 
 /// The call signatures of the builtin type names (conversions and constructors).
-pub const TYPE_SIGNATURES: &[&str] = &[
+pub(crate) const TYPE_SIGNATURES: &[&str] = &[
     "int(x=0, base: int = 10) -> int",
     "float(x=0.0) -> float",
     "str(object='') -> str",
@@ -53,7 +53,7 @@ pub const TYPE_SIGNATURES: &[&str] = &[
 ];
 
 /// `(receiver type, signature)` of every builtin-value method (DANA_SPEC §6.2).
-pub const METHOD_SIGNATURES: &[(&str, &str)] = &[
+pub(crate) const METHOD_SIGNATURES: &[(&str, &str)] = &[
     ("str", "capitalize() -> str"),
     ("str", "casefold() -> str"),
     ("str", "center(width: int, fillchar: str = ' ') -> str"),
@@ -170,43 +170,28 @@ pub const METHOD_SIGNATURES: &[(&str, &str)] = &[
 ];
 
 /// The signature line of a builtin-value method, e.g. `("str", "split")`.
-pub fn method_signature_line(type_name: &str, method: &str) -> Option<&'static str> {
+pub(crate) fn method_signature_line(type_name: &str, method: &str) -> Option<&'static str> {
     METHOD_SIGNATURES
         .iter()
         .find_map(|(t, line)| (*t == type_name && signature_name(line) == method).then_some(*line))
 }
 
 /// The parsed signature of a builtin-value method.
-pub fn method_signature(type_name: &str, method: &str) -> Option<Signature> {
+pub(crate) fn method_signature(type_name: &str, method: &str) -> Option<Signature> {
     method_signature_line(type_name, method).and_then(parse_signature)
 }
 
 /// The parsed call signature of a builtin type name (`int`, `str`, `range`, …).
-pub fn type_signature(name: &str) -> Option<Signature> {
+pub(crate) fn type_signature(name: &str) -> Option<Signature> {
     TYPE_SIGNATURES
         .iter()
         .find(|l| signature_name(l) == name)
         .and_then(|l| parse_signature(l))
 }
 
-/// The signatures of a builtin function, parsed from the leading lines of its `help()` text
-/// (several lines are overloads, as for `max`). Empty when `name` is not a builtin function.
-pub fn builtin_function_signatures(name: &str) -> Vec<Signature> {
-    super::FUNCTIONS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, _, doc)| doc_signatures(doc))
-        .unwrap_or_default()
-}
-
-/// The names of the builtin functions that have a signature table entry (for the checker).
-pub fn builtin_function_names() -> impl Iterator<Item = &'static str> {
-    super::FUNCTIONS.iter().map(|(n, _, _)| *n)
-}
-
 /// The signatures at the head of a doc text: every line before the first blank line that
 /// parses as a signature.
-pub fn doc_signatures(doc: &str) -> Vec<Signature> {
+pub(crate) fn doc_signatures(doc: &str) -> Vec<Signature> {
     doc.lines()
         .take_while(|l| !l.trim().is_empty())
         .filter_map(parse_signature)
@@ -218,7 +203,7 @@ fn signature_name(line: &str) -> &str {
 }
 
 /// Parses `name(params) -> R`. `None` when the line is not of that shape.
-pub fn parse_signature(line: &str) -> Option<Signature> {
+pub(crate) fn parse_signature(line: &str) -> Option<Signature> {
     let line = line.trim();
     let open = line.find('(')?;
     let name = line[..open].trim();
@@ -334,7 +319,7 @@ fn split_top(s: &str, sep: char) -> Vec<&str> {
 }
 
 /// Parses a type annotation's text (`int`, `list[str]`, `dict[str, int] | None`).
-pub fn parse_type(s: &str) -> Option<TypeExpr> {
+pub(crate) fn parse_type(s: &str) -> Option<TypeExpr> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -410,16 +395,6 @@ mod tests {
         ));
         assert!(parse_signature("not a signature").is_none());
         assert!(parse_signature("Writes the str() of each value").is_none());
-    }
-
-    #[test]
-    fn every_builtin_function_has_a_signature() {
-        for name in builtin_function_names() {
-            let sigs = builtin_function_signatures(name);
-            assert!(!sigs.is_empty(), "{name} has no signature line");
-            assert!(sigs.iter().all(|s| s.name == name), "{name}");
-        }
-        assert_eq!(builtin_function_signatures("max").len(), 2);
     }
 
     #[test]

@@ -241,7 +241,7 @@ impl<'o, 'a> Checker<'o, 'a> {
 
 /// The types of the builtin names and of the host's names (a builtin wins over a host name).
 fn builtin_types(host: &HostNames) -> HashMap<Sym, Type> {
-    use crate::builtins::signatures as sigs;
+    use crate::builtins as sigs;
     let mut out = HashMap::new();
     for (name, v) in crate::builtins::all() {
         let t = match v {

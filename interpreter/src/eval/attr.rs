@@ -1,9 +1,9 @@
 //! Attribute access and method calls: struct fields and methods, `_` delegation, dict keys as
 //! attributes, builtin-value methods and uniform call syntax (`x.m(a)` → `m(x, a)`).
 
-use super::ir::{Arg, MethodCall, Place};
 use super::{Frame, Interp};
 use crate::error::{attribute_error, did_you_mean, type_error, Exc};
+use crate::ir::{Arg, MethodCall, Place};
 use crate::value::{
     coerce, methods, Args, BoundMethod, BuiltinType, Key, MethodTarget, NativeFn, StructInstance,
     TypeAnn, Value,
@@ -333,7 +333,7 @@ impl Interp {
 
 /// The Dana method `name` of a struct instance, unless a field of that name shadows it.
 #[inline]
-fn struct_method(recv: &Value, name: Sym) -> Option<Rc<crate::eval::Function>> {
+fn struct_method(recv: &Value, name: Sym) -> Option<Rc<crate::value::Function>> {
     let Value::Struct(inst) = recv else {
         return None;
     };

@@ -1,8 +1,8 @@
 //! Calls: argument evaluation, binding to parameters, Dana functions, natives, pipelines.
 
-use super::ir::{Arg, Body, Call, Ex, FuncCode, Pipeline, Place, Stage, StageKind};
 use super::{Flow, Frame, Function, Interp};
 use crate::error::{did_you_mean, type_error, Exc, ExcKind, RtError, StackEntry};
+use crate::ir::{Arg, Body, Call, Ex, FuncCode, Pipeline, Place, Stage, StageKind};
 use crate::value::{coerce, methods, ops, Args, DictMap, Key, MethodTarget, TypeAnn, Value};
 use dana_grammar::ast::{ParamKind, Sym};
 use std::cell::RefCell;
@@ -342,7 +342,7 @@ impl Interp {
                 .map(|_| Rc::new(RefCell::new(None)))
                 .collect();
             for (i, p) in code.params.iter().enumerate() {
-                if let super::ir::Place::Cell(c) = p.place {
+                if let crate::ir::Place::Cell(c) = p.place {
                     *cells[c as usize].borrow_mut() = self.stack[base + i].take();
                 }
             }

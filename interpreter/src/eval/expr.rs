@@ -1,8 +1,8 @@
 //! Expressions.
 
-use super::ir::{Comp, CompKind, Ex, FPart, FuncCode, Place, Target};
 use super::{Frame, Function, Interp};
 use crate::error::{type_error, value_error, Exc};
+use crate::ir::{Comp, CompKind, Ex, FPart, FuncCode, Place, Target};
 use crate::value::{format, ops, repr, DictMap, Key, NativeFn, SetMap, Value};
 use dana_grammar::ast::{BinOp, CmpOp, ScopeKind, UnaryOp};
 use std::cell::RefCell;
@@ -356,8 +356,8 @@ impl Interp {
             .captures
             .iter()
             .map(|p| match p {
-                super::ir::Place::Cell(c) => fr.cells[*c as usize].clone(),
-                super::ir::Place::Free(f) => match fr.func {
+                crate::ir::Place::Cell(c) => fr.cells[*c as usize].clone(),
+                crate::ir::Place::Free(f) => match fr.func {
                     Some(func) => func.captures[*f as usize].clone(),
                     None => Rc::new(RefCell::new(None)),
                 },

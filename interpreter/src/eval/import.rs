@@ -1,9 +1,9 @@
 //! `.na` modules and imports (DANA_SPEC §8): loading packages and modules along the search of
 //! `load.rs`, caching, cycles, `from … import` and `import *`.
 
-use super::ir::ImportSt;
 use super::{Frame, Interp};
 use crate::error::{import_error, Exc};
+use crate::ir::ImportSt;
 use crate::load::{self, ModuleEntry};
 use crate::value::{Globals, Value};
 use dana_grammar::ast::Sym;
@@ -53,7 +53,7 @@ impl Interp {
         fr: &mut Frame<'_>,
         level: u32,
         path: &[Sym],
-        names: &[(Sym, super::ir::Place, dana_grammar::ast::Span)],
+        names: &[(Sym, crate::ir::Place, dana_grammar::ast::Span)],
     ) -> Result<(), Exc> {
         let chain = self.resolve_module(fr, level, path)?;
         let Some(m) = chain.last().cloned() else {

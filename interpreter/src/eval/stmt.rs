@@ -1,9 +1,9 @@
 //! Statements.
 
 use super::expr::Iter;
-use super::ir::{Ex, FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
 use super::{Flow, Frame, Interp};
 use crate::error::{assertion_error, runtime_error, type_error, Exc, ExcKind, RtError};
+use crate::ir::{Ex, FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
 use crate::value::{
     coerce, repr, FxBuild, InterfaceType, NativeFn, StructField, StructType, Value,
 };
@@ -164,7 +164,7 @@ impl Interp {
         fr: &mut Frame<'_>,
         t: &Target,
         op: BinOp,
-        e: &super::ir::Ex,
+        e: &crate::ir::Ex,
     ) -> Result<(), Exc> {
         match t {
             Target::Name(place, name) => {
@@ -360,7 +360,7 @@ impl Interp {
         Ok(None)
     }
 
-    fn raise_value(&mut self, fr: &mut Frame<'_>, exc: &Option<super::ir::Ex>) -> Result<Exc, Exc> {
+    fn raise_value(&mut self, fr: &mut Frame<'_>, exc: &Option<crate::ir::Ex>) -> Result<Exc, Exc> {
         let Some(exc) = exc else {
             return Ok(match self.handling.last() {
                 Some(Value::Exception(rc)) => Box::new((**rc).clone()),
@@ -458,7 +458,7 @@ impl Interp {
         &mut self,
         fr: &mut Frame<'_>,
         d: &FuncDef,
-        deco: &crate::eval::ir::Decorator,
+        deco: &crate::ir::Decorator,
         hook: &dyn crate::hooks::DecoratorHook,
         f: Value,
     ) -> Result<Value, Exc> {

@@ -35,7 +35,7 @@ thread_local! {
 
 /// Allocations below this size are not checked one by one: the evaluator's periodic check
 /// (every [`crate::limits::CHECK_EVERY`] operations) catches many small ones.
-pub const CHECKED_ALLOC: usize = 64 * 1024;
+pub(crate) const CHECKED_ALLOC: usize = 64 * 1024;
 
 /// A global allocator that counts the net bytes each thread allocates, around an inner
 /// allocator. Install it in the host binary to give the interpreter's memory limit a measure:
@@ -173,7 +173,7 @@ fn check_alloc_slow(bytes: usize) -> Result<(), Exc> {
 }
 
 /// `Err` when this thread's usage is already past its ceiling (the evaluator's periodic check).
-pub fn check_usage() -> Result<(), Exc> {
+pub(crate) fn check_usage() -> Result<(), Exc> {
     if NET.with(Cell::get) > CEILING.with(Cell::get) {
         Err(memory_error(None))
     } else {
@@ -220,7 +220,7 @@ impl Progress {
 /// vector, so that a comprehension or a builder loop stops with a `MemoryError` before the
 /// doubling allocation rather than after it.
 #[inline]
-pub fn push_checked<T>(v: &mut Vec<T>, x: T) -> Result<(), Exc> {
+pub(crate) fn push_checked<T>(v: &mut Vec<T>, x: T) -> Result<(), Exc> {
     if v.len() == v.capacity() {
         grow_for_push(v)?;
     }
@@ -231,14 +231,14 @@ pub fn push_checked<T>(v: &mut Vec<T>, x: T) -> Result<(), Exc> {
 /// Makes room for the next push of a full vector (doubling), under the memory limit. Hot loops
 /// call it only when `len() == capacity()`, so their common path builds no `Result`.
 #[cold]
-pub fn grow_for_push<T>(v: &mut Vec<T>) -> Result<(), Exc> {
+pub(crate) fn grow_for_push<T>(v: &mut Vec<T>) -> Result<(), Exc> {
     let extra = v.capacity().max(4);
     reserve(v, extra)
 }
 
 /// `v.reserve(extra)` that checks the limit first and turns an allocation failure into a
 /// `MemoryError` instead of an abort.
-pub fn reserve<T>(v: &mut Vec<T>, extra: usize) -> Result<(), Exc> {
+pub(crate) fn reserve<T>(v: &mut Vec<T>, extra: usize) -> Result<(), Exc> {
     let bytes = extra.saturating_mul(std::mem::size_of::<T>());
     check_alloc(bytes)?;
     v.try_reserve(extra).map_err(|_| memory_error(Some(bytes)))
@@ -296,7 +296,7 @@ pub(crate) fn memory_error(need: Option<usize>) -> Exc {
 }
 
 /// A byte count for people: `256 MiB`, `1.5 GiB`, `512 bytes`.
-pub fn format_size(n: usize) -> String {
+pub(crate) fn format_size(n: usize) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} bytes");

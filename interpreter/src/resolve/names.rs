@@ -1,7 +1,12 @@
 //! Syntactic pre-passes shared by the resolver and the type checker: which names a scope binds
-//! (Python rules), which names nested functions mention, and an expression visitor.
+//! (Python rules), which names nested functions mention, and an expression visitor. All of
+//! them are walkers over `dana_grammar::ast::visit`.
 
-use dana_grammar::ast::{self, Expr, ExprKind, ScopeKind, Span, Stmt, StmtKind, Sym};
+use dana_grammar::ast::visit::{self, Visitor};
+use dana_grammar::ast::{
+    self, ExceptHandler, Expr, ExprKind, FunctionDef, InterfaceDef, NicheDef, ScopeKind, Span,
+    Stmt, StmtKind, StructDef, Sym,
+};
 use std::collections::HashSet;
 
 /// How a name got bound (decides which unused names are worth a warning).
@@ -32,7 +37,18 @@ pub(crate) fn target_names(t: &Expr, kind: BindKind, out: &mut Vec<(Sym, Span, B
 
 /// The names a body binds, not descending into nested functions (their locals are theirs).
 pub(crate) fn assigned_names(body: &[Stmt], out: &mut Vec<(Sym, Span, BindKind)>) {
-    for s in body {
+    Binds { out }.visit_block(body);
+}
+
+/// Collects the names statements bind, in source order; expressions bind nothing, and nested
+/// definitions bind only their own name.
+struct Binds<'o> {
+    out: &'o mut Vec<(Sym, Span, BindKind)>,
+}
+
+impl<'ast> Visitor<'ast> for Binds<'_> {
+    fn visit_stmt(&mut self, s: &'ast Stmt) {
+        let out = &mut *self.out;
         match &s.kind {
             StmtKind::Assign { targets, .. } => {
                 for t in targets {
@@ -42,10 +58,6 @@ pub(crate) fn assigned_names(body: &[Stmt], out: &mut Vec<(Sym, Span, BindKind)>
             StmtKind::TypedAssign { target, .. } | StmtKind::AugAssign { target, .. } => {
                 target_names(target, BindKind::Assign, out)
             }
-            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
-                assigned_names(body, out);
-                assigned_names(orelse, out);
-            }
             StmtKind::For {
                 target,
                 body,
@@ -53,26 +65,10 @@ pub(crate) fn assigned_names(body: &[Stmt], out: &mut Vec<(Sym, Span, BindKind)>
                 ..
             } => {
                 target_names(target, BindKind::Other, out);
-                assigned_names(body, out);
-                assigned_names(orelse, out);
+                self.visit_block(body);
+                self.visit_block(orelse);
             }
             StmtKind::FunctionDef(f) => out.push((f.name.name, f.name.span, BindKind::Other)),
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                assigned_names(body, out);
-                for h in handlers {
-                    if let Some(n) = h.name {
-                        out.push((n.name, n.span, BindKind::Other));
-                    }
-                    assigned_names(&h.body, out);
-                }
-                assigned_names(orelse, out);
-                assigned_names(finalbody, out);
-            }
             StmtKind::Import { path, alias } => {
                 let id = alias.unwrap_or(path[0]);
                 out.push((id.name, id.span, BindKind::Other))
@@ -92,20 +88,30 @@ pub(crate) fn assigned_names(body: &[Stmt], out: &mut Vec<(Sym, Span, BindKind)>
                         target_names(t, BindKind::Other, out);
                     }
                 }
-                assigned_names(body, out);
+                self.visit_block(body);
             }
-            _ => {}
+            // `if`, `while` and `try` bind through their blocks and handlers.
+            _ => visit::walk_stmt(self, s),
         }
     }
+    fn visit_except_handler(&mut self, h: &'ast ExceptHandler) {
+        if let Some(n) = h.name {
+            self.out.push((n.name, n.span, BindKind::Other));
+        }
+        self.visit_block(&h.body);
+    }
+    fn visit_expr(&mut self, _e: &'ast Expr) {}
 }
 
 /// Every name mentioned inside functions and lambdas nested in `body` (an over-approximation
 /// of what closures capture: a needless cell costs little, a missing one would be wrong).
 pub(crate) fn nested_refs_block(body: &[ast::Stmt], out: &mut HashSet<Sym>) {
     let mut fns = Vec::new();
-    for s in body {
-        visit_stmt_shallow(s, &mut |e| nested_refs_expr(e, out), &mut |f| fns.push(f));
+    Shallow {
+        on_expr: &mut |e| nested_refs_expr(e, out),
+        on_fn: &mut |f| fns.push(f),
     }
+    .visit_block(body);
     for f in fns {
         all_names_fn(f, out);
     }
@@ -138,17 +144,13 @@ fn all_names_fn(f: &ast::FunctionDef, out: &mut HashSet<Sym>) {
                 }
             })
         };
+        let mut shallow = Shallow {
+            on_expr: &mut add,
+            on_fn: &mut |g| nested.push(g),
+        };
         match &f.body {
-            ast::FuncBody::Block(b) => {
-                for s in b {
-                    visit_stmt_shallow(s, &mut add, &mut |g| nested.push(g));
-                }
-            }
-            ast::FuncBody::Pipeline(p) => {
-                for st in &p.stages {
-                    pipe_names(st, &mut add);
-                }
-            }
+            ast::FuncBody::Block(b) => shallow.visit_block(b),
+            ast::FuncBody::Pipeline(p) => shallow.visit_pipeline(p),
         }
         for p in f.receiver.iter().chain(f.params.iter()) {
             if let Some(d) = &p.default {
@@ -161,231 +163,73 @@ fn all_names_fn(f: &ast::FunctionDef, out: &mut HashSet<Sym>) {
     }
 }
 
-fn pipe_names<'a>(st: &'a ast::PipeStage, add: &mut dyn FnMut(&'a ast::Expr)) {
-    match &st.kind {
-        ast::PipeStageKind::Expr(e) => add(e),
-        ast::PipeStageKind::FanOut(v) => {
-            for s in v {
-                pipe_names(s, add);
-            }
-        }
-    }
+/// Hands `on_expr` each top-level expression of the statements and their nested blocks
+/// (assignment and loop targets included), and `on_fn` each nested function definition,
+/// whose body it does not enter (its parameter defaults and decorators are expressions of
+/// the enclosing scope). Of a struct it sees the field defaults and the methods; of a niche
+/// block the methods; an interface holds no expressions.
+struct Shallow<'a, 'c> {
+    on_expr: &'c mut dyn FnMut(&'a Expr),
+    on_fn: &'c mut dyn FnMut(&'a FunctionDef),
 }
 
-/// Calls `on_expr` for each top-level expression of `s` and its nested blocks, and `on_fn` for
-/// each nested function definition (whose body it does not enter).
-fn visit_stmt_shallow<'a>(
-    s: &'a ast::Stmt,
-    on_expr: &mut dyn FnMut(&'a ast::Expr),
-    on_fn: &mut dyn FnMut(&'a ast::FunctionDef),
-) {
-    fn blk<'a>(
-        b: &'a [ast::Stmt],
-        on_expr: &mut dyn FnMut(&'a ast::Expr),
-        on_fn: &mut dyn FnMut(&'a ast::FunctionDef),
-    ) {
-        for x in b {
-            visit_stmt_shallow(x, on_expr, on_fn);
+impl<'a> Visitor<'a> for Shallow<'a, '_> {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        (self.on_expr)(e);
+    }
+    fn visit_function_def(&mut self, f: &'a FunctionDef) {
+        (self.on_fn)(f);
+        for p in f.receiver.iter().chain(f.params.iter()) {
+            if let Some(d) = &p.default {
+                (self.on_expr)(d);
+            }
+        }
+        for d in &f.decorators {
+            (self.on_expr)(&d.func);
+            for a in d.args.iter().flatten() {
+                visit::walk_arg(self, a);
+            }
         }
     }
-    match &s.kind {
-        StmtKind::Expr(e) | StmtKind::Return(Some(e)) => on_expr(e),
-        StmtKind::Assign { targets, value } => {
-            for t in targets {
-                on_expr(t);
-            }
-            on_expr(value);
-        }
-        StmtKind::TypedAssign { target, value, .. } => {
-            on_expr(target);
-            if let Some(v) = value {
-                on_expr(v);
+    fn visit_struct_def(&mut self, d: &'a StructDef) {
+        for f in &d.fields {
+            if let Some(x) = &f.default {
+                (self.on_expr)(x);
             }
         }
-        StmtKind::AugAssign { target, value, .. } => {
-            on_expr(target);
-            on_expr(value);
+        for m in &d.methods {
+            (self.on_fn)(m);
         }
-        StmtKind::If { cond, body, orelse } | StmtKind::While { cond, body, orelse } => {
-            on_expr(cond);
-            blk(body, on_expr, on_fn);
-            blk(orelse, on_expr, on_fn);
-        }
-        StmtKind::For {
-            target,
-            iter,
-            body,
-            orelse,
-        } => {
-            on_expr(target);
-            on_expr(iter);
-            blk(body, on_expr, on_fn);
-            blk(orelse, on_expr, on_fn);
-        }
-        StmtKind::FunctionDef(f) => {
-            on_fn(f);
-            for p in f.receiver.iter().chain(f.params.iter()) {
-                if let Some(d) = &p.default {
-                    on_expr(d);
-                }
-            }
-            for d in &f.decorators {
-                on_expr(&d.func);
-                for a in d.args.iter().flatten() {
-                    arg_expr(a, on_expr);
-                }
-            }
-        }
-        StmtKind::Try {
-            body,
-            handlers,
-            orelse,
-            finalbody,
-        } => {
-            blk(body, on_expr, on_fn);
-            for h in handlers {
-                if let Some(t) = &h.types {
-                    on_expr(t);
-                }
-                blk(&h.body, on_expr, on_fn);
-            }
-            blk(orelse, on_expr, on_fn);
-            blk(finalbody, on_expr, on_fn);
-        }
-        StmtKind::Raise { exc, cause } => {
-            for e in exc.iter().chain(cause.iter()) {
-                on_expr(e);
-            }
-        }
-        StmtKind::Assert { test, msg } => {
-            on_expr(test);
-            if let Some(m) = msg {
-                on_expr(m);
-            }
-        }
-        StmtKind::Struct(d) => {
-            for f in &d.fields {
-                if let Some(x) = &f.default {
-                    on_expr(x);
-                }
-            }
-            for m in &d.methods {
-                on_fn(m);
-            }
-        }
-        StmtKind::Niche(d) => {
-            for m in &d.methods {
-                on_fn(m);
-            }
-        }
-        StmtKind::With { items, body } => {
-            for it in items {
-                on_expr(&it.context);
-                if let Some(t) = &it.target {
-                    on_expr(t);
-                }
-            }
-            blk(body, on_expr, on_fn);
-        }
-        _ => {}
     }
-}
-
-fn arg_expr<'a>(a: &'a ast::Arg, on_expr: &mut dyn FnMut(&'a ast::Expr)) {
-    match &a.kind {
-        ast::ArgKind::Positional(e)
-        | ast::ArgKind::Keyword(_, e)
-        | ast::ArgKind::Star(e)
-        | ast::ArgKind::StarStar(e) => on_expr(e),
+    fn visit_niche_def(&mut self, d: &'a NicheDef) {
+        for m in &d.methods {
+            (self.on_fn)(m);
+        }
     }
+    fn visit_interface_def(&mut self, _d: &'a InterfaceDef) {}
 }
 
 /// Pre-order visit of an expression tree, including lambda bodies and f-string parts.
 pub fn visit_expr(e: &ast::Expr, f: &mut dyn FnMut(&ast::Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::FString(parts) => visit_fparts(parts, f),
-        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
-            for x in v {
-                visit_expr(x, f);
-            }
-        }
-        ExprKind::Dict(v) => {
-            for (k, x) in v {
-                visit_expr(k, f);
-                visit_expr(x, f);
-            }
-        }
-        ExprKind::ListComp { elt, gens } | ExprKind::SetComp { elt, gens } => {
-            visit_expr(elt, f);
-            visit_gens(gens, f);
-        }
-        ExprKind::DictComp { key, value, gens } => {
-            visit_expr(key, f);
-            visit_expr(value, f);
-            visit_gens(gens, f);
-        }
-        ExprKind::Lambda(l) => {
-            for p in &l.params {
-                if let Some(d) = &p.default {
-                    visit_expr(d, f);
-                }
-            }
-            visit_expr(&l.body, f);
-        }
-        ExprKind::IfExp { test, body, orelse } => {
-            visit_expr(test, f);
-            visit_expr(body, f);
-            visit_expr(orelse, f);
-        }
-        ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Binary(_, a, b) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-        }
-        ExprKind::Not(a) | ExprKind::Unary(_, a) | ExprKind::Starred(a) => visit_expr(a, f),
-        ExprKind::Compare { left, ops } => {
-            visit_expr(left, f);
-            for (_, r) in ops {
-                visit_expr(r, f);
-            }
-        }
-        ExprKind::Call { func, args } => {
-            visit_expr(func, f);
-            for a in args {
-                arg_expr(a, &mut |x| visit_expr(x, f));
-            }
-        }
-        ExprKind::Attribute { value, .. } => visit_expr(value, f),
-        ExprKind::Index { value, index } => {
-            visit_expr(value, f);
-            visit_expr(index, f);
-        }
-        ExprKind::Slice { lower, upper, step } => {
-            for x in [lower, upper, step].into_iter().flatten() {
-                visit_expr(x, f);
-            }
-        }
-        _ => {}
-    }
+    PreOrder { f }.visit_expr(e);
 }
 
-fn visit_gens(gens: &[ast::Comprehension], f: &mut dyn FnMut(&ast::Expr)) {
-    for g in gens {
-        visit_expr(&g.target, f);
-        visit_expr(&g.iter, f);
-        for i in &g.ifs {
-            visit_expr(i, f);
-        }
-    }
+/// Calls `f` on every expression before its children.
+struct PreOrder<'f> {
+    f: &'f mut dyn FnMut(&ast::Expr),
 }
 
-fn visit_fparts(parts: &[ast::FPart], f: &mut dyn FnMut(&ast::Expr)) {
-    for p in parts {
-        if let ast::FPart::Expr { expr, spec, .. } = p {
-            visit_expr(expr, f);
-            if let Some(s) = spec {
-                visit_fparts(s, f);
+impl<'ast> Visitor<'ast> for PreOrder<'_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        (self.f)(e);
+        match &e.kind {
+            // The condition first (this visitor's order; the walk goes in source order).
+            ExprKind::IfExp { test, body, orelse } => {
+                self.visit_expr(test);
+                self.visit_expr(body);
+                self.visit_expr(orelse);
             }
+            _ => visit::walk_expr(self, e),
         }
     }
 }

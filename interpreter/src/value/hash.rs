@@ -1,71 +1,9 @@
-//! Dict and set keys with Python's hashing rules (`1`, `1.0` and `True` are the same key), and
-//! a fast non-cryptographic hasher for them.
+//! Dict and set keys with Python's hashing rules (`1`, `1.0` and `True` are the same key):
+//! [`Key`]'s constructor, hashing and equality.
 
-use super::Value;
+use super::data::{Key, Value};
 use crate::error::{type_error, Exc};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-
-/// A small, fast hasher (the Fx hash): keys are program data, not attacker-controlled input.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-            ]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        // The multiply leaves its best bits at the top; hash tables index by the low bits, so
-        // rotate them down (without this, similar short strings collide heavily).
-        self.hash.rotate_left(26)
-    }
-}
-
-pub type FxBuild = BuildHasherDefault<FxHasher>;
-
-/// A hashable value used as a dict key or set element. Construct with [`Key::new`], which
-/// rejects unhashable values (lists, dicts, sets) with Python's `TypeError`.
-#[derive(Clone)]
-pub struct Key(pub Value);
+use std::hash::{Hash, Hasher};
 
 impl Key {
     pub fn new(v: Value) -> Result<Key, Exc> {
@@ -101,7 +39,7 @@ fn check_hashable(v: &Value) -> Result<(), Exc> {
 }
 
 /// Python's hash of a value (consistent with [`key_eq`]: equal keys hash equally).
-pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
+pub(crate) fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
     if let Value::Tuple(_) = v {
         // Elements in order, depth first, as a recursive walk would write them.
         let mut todo = vec![v];
@@ -138,7 +76,7 @@ pub fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
 }
 
 /// Strict Python equality for keys (no Dana str/number conversion: `"5"` and `5` are two keys).
-pub fn key_eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,

@@ -3,57 +3,21 @@
 
 pub(crate) mod arith;
 mod index;
+mod items;
 
-pub use index::{get_index, get_slice, set_index, set_slice};
+pub(crate) use index::{get_index, get_slice, set_index, set_slice};
+pub(crate) use items::{check_new_items, check_new_str, tuple_bytes, STR_ITEM_BYTES};
+pub use items::{iter_to_vec, len, MAX_LIST_LEN, MAX_STR_LEN};
 
 use super::coerce::{parse_bool_text, parse_float_text, parse_int_text};
 use super::repr::float_repr;
 use super::{Key, Value};
-use crate::error::{limit_error, type_error, Exc};
+use crate::error::{type_error, Exc};
 use arith::{as_num, num_binary, num_cmp, num_unary, Num};
 use dana_grammar::ast::{BinOp, CmpOp, UnaryOp};
 use num_traits::{Signed, ToPrimitive};
 use std::cmp::Ordering;
 use std::rc::Rc;
-
-/// Strings built by an operator (`*`, `+`) may not exceed this many bytes.
-pub const MAX_STR_LEN: usize = 1 << 28;
-/// Lists and tuples built by an operator, or materialised from a range, may not exceed this
-/// many items (16 bytes each).
-pub const MAX_LIST_LEN: usize = 1 << 25;
-
-/// Bytes one item slot of a list, tuple or argument vector takes.
-pub(crate) const VALUE_BYTES: usize = std::mem::size_of::<Value>();
-/// Bytes one new string value takes besides its text: its slot, the `Rc` box and the
-/// allocator's smallest block for the text.
-pub(crate) const STR_ITEM_BYTES: usize =
-    VALUE_BYTES + std::mem::size_of::<Rc<String>>() * 2 + std::mem::size_of::<String>() + 16;
-
-/// Bytes one new tuple of `n` items takes besides its slot (the `Rc` box and the items).
-pub(crate) fn tuple_bytes(n: usize) -> usize {
-    std::mem::size_of::<Vec<Value>>() + 16 + n.saturating_mul(VALUE_BYTES)
-}
-
-/// Checks, before building it, a new list (or tuple) of `n` items that also needs `extra`
-/// bytes besides its item slots: a `MemoryError` over the memory limit, then a `LimitError`
-/// over the size cap [`MAX_LIST_LEN`].
-pub(crate) fn check_new_items(n: usize, extra: usize) -> Result<(), Exc> {
-    crate::limits::check_alloc(n.saturating_mul(VALUE_BYTES).saturating_add(extra))?;
-    if n > MAX_LIST_LEN {
-        return Err(limit_error("list too large"));
-    }
-    Ok(())
-}
-
-/// Checks, before building it, a new string of `n` bytes: a `MemoryError` over the memory
-/// limit, then a `LimitError` over the size cap [`MAX_STR_LEN`].
-pub(crate) fn check_new_str(n: usize) -> Result<(), Exc> {
-    crate::limits::check_alloc(n)?;
-    if n > MAX_STR_LEN {
-        return Err(limit_error("string too large"));
-    }
-    Ok(())
-}
 
 /// The text a number or bool contributes to a Dana string concatenation (`"n=" + 5`).
 fn concat_text(v: &Value) -> Option<String> {
@@ -246,7 +210,7 @@ fn cannot_concat(a: &Value, b: &Value) -> Exc {
 }
 
 /// `-v`, `+v`, `~v`.
-pub fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
+pub(crate) fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
     match as_num(v) {
         Some(n) => num_unary(op, n),
         None => {
@@ -288,7 +252,7 @@ fn type_value_name(v: &Value) -> Option<&str> {
 /// parses (`"5" == 5`, §5.4). The rule is for the operator itself: elements of containers,
 /// dict values and struct fields compare as in Python (`[5] == ["5"]` is False), and
 /// containers and structs compare structurally.
-pub fn eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn eq(a: &Value, b: &Value) -> bool {
     eq_top(a, b, true)
 }
 
@@ -535,7 +499,7 @@ fn set_compare(op: CmpOp, x: &super::SetMap, y: &super::SetMap) -> bool {
 }
 
 /// A comparison operator (`in`/`not in`/`is`/`is not` are accepted too, for convenience).
-pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
     let want = |o: Ordering| match op {
         CmpOp::Lt => o == Ordering::Less,
         CmpOp::LtE => o != Ordering::Greater,
@@ -560,7 +524,7 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
 
 /// Python ordering for `sorted`, `min`, `max` (TypeError for unorderable pairs). Unordered
 /// pairs (NaN) compare equal, so sorting stays well defined.
-pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
+pub(crate) fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
     if let (Value::Set(x), Value::Set(y)) = (a, b) {
         let (x, y) = (x.borrow(), y.borrow());
         return Ok(if set_compare(CmpOp::Lt, &x, &y) {
@@ -608,73 +572,6 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, Exc> {
         }
         other => Err(type_error(format!(
             "argument of type '{}' is not iterable",
-            other.type_name()
-        ))),
-    }
-}
-
-/// The elements of an iterable (list, tuple, str → chars, dict → keys, set, range).
-pub fn iter_to_vec(v: &Value) -> Result<Vec<Value>, Exc> {
-    match v {
-        // Copies of existing containers: the memory limit only (they passed the caps when
-        // they were built).
-        Value::List(l) => {
-            let l = l.borrow();
-            crate::limits::check_alloc(l.len().saturating_mul(VALUE_BYTES))?;
-            Ok(l.clone())
-        }
-        Value::Tuple(t) => {
-            crate::limits::check_alloc(t.len().saturating_mul(VALUE_BYTES))?;
-            Ok(t.to_vec())
-        }
-        Value::Str(s) => {
-            // One string value per character: bounded by the byte length before counting.
-            check_new_items(
-                s.len(),
-                s.len().saturating_mul(STR_ITEM_BYTES - VALUE_BYTES),
-            )
-            .or_else(|_| {
-                let n = s.chars().count();
-                check_new_items(n, n.saturating_mul(STR_ITEM_BYTES - VALUE_BYTES))
-            })?;
-            Ok(s.chars().map(|c| Value::str(c.to_string())).collect())
-        }
-        Value::Dict(d) => {
-            let d = d.borrow();
-            crate::limits::check_alloc(d.len().saturating_mul(VALUE_BYTES))?;
-            Ok(d.keys().map(|k| k.0.clone()).collect())
-        }
-        Value::Set(s) => {
-            let s = s.borrow();
-            crate::limits::check_alloc(s.len().saturating_mul(VALUE_BYTES))?;
-            Ok(s.iter().map(|k| k.0.clone()).collect())
-        }
-        Value::Range(r) => {
-            let n = r.len();
-            crate::limits::check_alloc(n.saturating_mul(VALUE_BYTES))?;
-            if n > MAX_LIST_LEN {
-                return Err(limit_error("range too large to materialise"));
-            }
-            Ok((0..n).map(|i| Value::Int(r.get(i))).collect())
-        }
-        other => Err(type_error(format!(
-            "'{}' object is not iterable",
-            other.type_name()
-        ))),
-    }
-}
-
-/// `len(v)`.
-pub fn len(v: &Value) -> Result<usize, Exc> {
-    match v {
-        Value::Str(s) => Ok(s.chars().count()),
-        Value::List(l) => Ok(l.borrow().len()),
-        Value::Tuple(t) => Ok(t.len()),
-        Value::Dict(d) => Ok(d.borrow().len()),
-        Value::Set(s) => Ok(s.borrow().len()),
-        Value::Range(r) => Ok(r.len()),
-        other => Err(type_error(format!(
-            "object of type '{}' has no len()",
             other.type_name()
         ))),
     }

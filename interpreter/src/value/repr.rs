@@ -1,9 +1,50 @@
-//! Python-compatible `str()` and `repr()` of values (float repr, container repr, structs).
+//! Python-compatible `str()` and `repr()` of values (float repr, container repr, structs), a
+//! value's `Debug` (its repr) and a function's signature as `help()` shows it.
 
-use super::{MethodTarget, Value};
+use super::data::{Function, MethodTarget, Value};
 use dana_grammar::ast::Sym;
 use std::fmt::Write;
 use std::rc::Rc;
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&repr(self))
+    }
+}
+
+impl Function {
+    /// The signature as Python's `help()` shows it: `area(w: float, h: float = 1.0) -> float`.
+    pub fn signature(&self) -> String {
+        use dana_grammar::ast::ParamKind;
+        let params: Vec<String> = self
+            .code
+            .params
+            .iter()
+            .map(|p| {
+                let star = match p.kind {
+                    _ if p.name.as_str() == "*" => "",
+                    ParamKind::Normal => "",
+                    ParamKind::VarArgs => "*",
+                    ParamKind::KwArgs => "**",
+                };
+                let default = p.default.and_then(|d| self.defaults.get(d)).map(repr);
+                match (&p.ann, default) {
+                    (Some(a), Some(d)) => format!("{star}{}: {a} = {d}", p.name),
+                    (Some(a), None) => format!("{star}{}: {a}", p.name),
+                    (None, Some(d)) => format!("{star}{}={d}", p.name),
+                    (None, None) => format!("{star}{}", p.name),
+                }
+            })
+            .collect();
+        let ret = self
+            .code
+            .returns
+            .as_ref()
+            .map(|r| format!(" -> {r}"))
+            .unwrap_or_default();
+        format!("{}({}){ret}", self.name, params.join(", "))
+    }
+}
 
 /// `repr(v)`: strings quoted, containers with element reprs, structs as `Point(x=1, y=2)`.
 pub fn repr(v: &Value) -> String {
@@ -13,7 +54,7 @@ pub fn repr(v: &Value) -> String {
 }
 
 /// `str(v)`: like `repr` except a string is its own text and an exception is its message.
-pub fn to_str(v: &Value) -> String {
+pub(crate) fn to_str(v: &Value) -> String {
     match v {
         Value::Str(s) => s.as_str().to_owned(),
         Value::Exception(e) => e.message.clone(),
@@ -46,7 +87,7 @@ pub fn push_str(out: &mut String, v: &Value) {
 
 /// Appends the decimal digits of `i` (the hot path of `str(int)` and f-strings; the `fmt`
 /// machinery costs several times more). Two digits at a time from a table.
-pub fn push_int(out: &mut String, i: i64) {
+pub(crate) fn push_int(out: &mut String, i: i64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
@@ -183,7 +224,7 @@ pub(crate) fn sci_from_digits(digits: &str, exp: i32, upper: bool) -> String {
 }
 
 /// Python's `repr(str)`: single quotes unless the text contains `'` and no `"`.
-pub fn str_repr(s: &str) -> String {
+pub(crate) fn str_repr(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     write_str_repr(&mut out, s);
     out

@@ -17,8 +17,9 @@
 use crate::function::PoetFunction;
 use crate::make::gate::{CAPABILITY_GRANTS, IMPURE_BUILTINS, PURE_MODULES};
 use dana_grammar::ast::Sym;
-use dana_interpreter::eval::{Function, Interp};
+use dana_interpreter::eval::Interp;
 use dana_interpreter::sandbox::Policy;
+use dana_interpreter::value::Function;
 use dana_interpreter::value::{Globals, NativeFn, Value};
 use std::collections::HashSet;
 use std::rc::Rc;

@@ -12,7 +12,7 @@ use crate::call::outcome::Stage;
 use crate::function::{PoetFunction, Stages};
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::eval::Interp;
-use dana_interpreter::sandbox::Snapshot;
+use dana_interpreter::snapshot::Snapshot;
 use dana_interpreter::value::{repr, DictMap, Globals, StructInstance, StructType, TypeAnn, Value};
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,6 +1,7 @@
 //! The `Match` and `Pattern` values of `re`: struct instances (so they print, compare and
 //! carry fields like any struct) whose methods are native functions in the struct type's method
-//! table, called with the instance first (`m.group(1)`, `p.search(text)`).
+//! table, called with the instance first (`m.group(1)`, `p.search(text)`). The `Pattern` type
+//! itself is built in `re.rs`, beside its methods, with the helpers here.
 //!
 //! Match fields: `match` (the matched text), `string` (the searched text), `regs` (a tuple of
 //! `(start, end)` per group, group 0 first, `(-1, -1)` for a group that did not take part) and
@@ -21,7 +22,7 @@ const F_STRING: usize = 1;
 const F_REGS: usize = 2;
 const F_GROUPINDEX: usize = 3;
 
-fn field(name: &str, comment: &str) -> StructField {
+pub(crate) fn field(name: &str, comment: &str) -> StructField {
     StructField {
         name: Sym::intern(name),
         ann: None,
@@ -30,7 +31,7 @@ fn field(name: &str, comment: &str) -> StructField {
     }
 }
 
-fn make_type(
+pub(crate) fn make_type(
     name: &str,
     doc: &str,
     fields: Vec<StructField>,
@@ -38,7 +39,7 @@ fn make_type(
 ) -> Rc<StructType> {
     let mut table = indexmap::IndexMap::with_hasher(FxBuild::default());
     for &(m, f, d) in methods {
-        table.insert(Sym::intern(m), crate::native(m, f, d));
+        table.insert(Sym::intern(m), dana_interpreter::host::native(m, f, d));
     }
     Rc::new(StructType {
         name: Sym::intern(name),
@@ -69,17 +70,6 @@ thread_local! {
             ("span", span, "span(group=0) -> (int, int)\n\n(start, end) of a group."),
         ],
     );
-    static PATTERN_TYPE: Rc<StructType> = make_type(
-        "Pattern",
-        "A compiled regular expression (re.compile).",
-        vec![
-            field("pattern", "the pattern text"),
-            field("flags", "the flags it was compiled with"),
-            field("groups", "the number of capturing groups"),
-            field("groupindex", "group name -> group number"),
-        ],
-        &super::PATTERN_METHODS,
-    );
 }
 
 /// A new Match value.
@@ -100,35 +90,6 @@ pub(crate) fn new_match(
             fields: RefCell::new(fields),
         }))
     })
-}
-
-/// A new Pattern value.
-pub(crate) fn new_pattern(pattern: &str, flags: i64, groups: usize, groupindex: Value) -> Value {
-    let fields = vec![
-        Value::str(pattern),
-        Value::Int(flags),
-        Value::Int(groups as i64),
-        groupindex,
-    ];
-    PATTERN_TYPE.with(|t| {
-        Value::Struct(Rc::new(StructInstance {
-            ty: t.clone(),
-            fields: RefCell::new(fields),
-        }))
-    })
-}
-
-/// The pattern text and flags of a Pattern value.
-pub(crate) fn pattern_parts(v: &Value) -> Option<(String, i64)> {
-    let Value::Struct(s) = v else { return None };
-    if !PATTERN_TYPE.with(|t| Rc::ptr_eq(t, &s.ty)) {
-        return None;
-    }
-    let f = s.fields.borrow();
-    match (f.first(), f.get(1)) {
-        (Some(Value::Str(p)), Some(Value::Int(fl))) => Some((p.to_string(), *fl)),
-        _ => None,
-    }
 }
 
 /// A group-name → number dict.

@@ -1,8 +1,13 @@
 //! Tests of the coercions: JSON, struct and annotation conversions.
 
-use super::*;
+use super::convert::*;
+use super::scalar::*;
+use crate::value::repr::repr;
+use crate::value::{BuiltinType, TypeAnn, Value};
 use crate::value::{StructField, StructType};
+use dana_grammar::ast::Sym;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 fn no_types(_: Sym) -> Option<Value> {
     None

@@ -1,13 +1,13 @@
 //! printf-style formatting: `"%d items" % n`, `"%(name)s" % d`, `"%5.2f|%-5s" % (x, s)`.
 
-use super::{ascii_escape, finish_number, format_float, pad, IntArg, Spec, MAX_FORMAT_LEN};
+use super::spec::{ascii_escape, finish_number, format_float, pad, IntArg, Spec, MAX_FORMAT_LEN};
 use crate::error::{key_error, limit_error, overflow_error, type_error, value_error, Exc};
 use crate::value::repr::{repr, to_str};
 use crate::value::{Key, Value};
 use num_traits::FromPrimitive;
 
 /// `fmt % args` for a str `fmt` (`args` a tuple, a dict for `%(name)s`, or a single value).
-pub fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
+pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
     let single = std::slice::from_ref(args);
     let items: &[Value] = match args {
         Value::Tuple(t) => t,
@@ -92,7 +92,7 @@ pub fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
             }
             sp.width = w.unsigned_abs() as usize;
         } else {
-            sp.width = super::read_number(&cs, &mut i)?.unwrap_or(0);
+            sp.width = super::spec::read_number(&cs, &mut i)?.unwrap_or(0);
         }
         if cs.get(i) == Some(&'.') {
             i += 1;
@@ -100,7 +100,7 @@ pub fn percent_format(fmt: &str, args: &Value) -> Result<String, Exc> {
                 i += 1;
                 sp.precision = Some(star_arg(next_arg(&mut next)?)?.max(0) as usize);
             } else {
-                sp.precision = Some(super::read_number(&cs, &mut i)?.unwrap_or(0));
+                sp.precision = Some(super::spec::read_number(&cs, &mut i)?.unwrap_or(0));
             }
         }
         while matches!(cs.get(i), Some('h' | 'l' | 'L')) {

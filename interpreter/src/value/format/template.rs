@@ -1,13 +1,13 @@
 //! `str.format`: `"{} {0} {name} {x.field} {xs[0]} {v!r:>{width}}".format(...)`.
 
-use super::{ascii_escape, format_spec};
+use super::spec::{ascii_escape, format_spec};
 use crate::error::{attribute_error, index_error, key_error, value_error, Exc};
 use crate::value::repr::{repr, str_repr, to_str};
 use crate::value::{ops, Key, Value};
 use dana_grammar::ast::Sym;
 
 /// Python's `fmt.format(*pos, **kw)`.
-pub fn str_format(fmt: &str, pos: &[Value], kw: &[(Sym, Value)]) -> Result<String, Exc> {
+pub(crate) fn str_format(fmt: &str, pos: &[Value], kw: &[(Sym, Value)]) -> Result<String, Exc> {
     let mut st = State {
         pos,
         kw,

@@ -1,8 +1,8 @@
 //! `dict` and `set` methods. `keys()`, `values()` and `items()` return lists (snapshots), not
 //! Python's live views: they print, index and compare as lists.
 
-use super::bind;
 use crate::error::{key_error, type_error, value_error, Exc};
+use crate::host::bind;
 use crate::value::ops::iter_to_vec;
 use crate::value::repr::repr;
 use crate::value::{Args, Key, SetMap, Value};

@@ -1,10 +1,10 @@
 //! `list` and `tuple` methods, and the stable sort shared with `sorted()`.
 
-use super::{bind, given, int_arg};
 use crate::error::{index_error, limit_error, type_error, value_error, Exc};
-use crate::eval::Interp;
+use crate::host::{bind, given, int_arg, Big};
 use crate::value::ops::{cmp_values, eq_python, iter_to_vec, MAX_LIST_LEN};
 use crate::value::repr::repr;
+use crate::value::runtime::Interp;
 use crate::value::{Args, Value};
 use std::cmp::Ordering;
 
@@ -58,7 +58,7 @@ pub(super) fn call_list(
             Value::None
         }
         "insert" => {
-            let i = int_arg(&first)?;
+            let i = int_arg(&first, Big::Saturate)?;
             let x = a[1].cloned().unwrap_or_default();
             let mut l = list.borrow_mut();
             let len = l.len() as i64;
@@ -76,7 +76,10 @@ pub(super) fn call_list(
                 return Err(index_error("pop from empty list"));
             }
             let len = l.len() as i64;
-            let i = a[0].map(int_arg).transpose()?.unwrap_or(-1);
+            let i = a[0]
+                .map(|v| int_arg(v, Big::Saturate))
+                .transpose()?
+                .unwrap_or(-1);
             let at = if i < 0 { i.saturating_add(len) } else { i };
             if at < 0 || at >= len {
                 return Err(index_error("pop index out of range"));
@@ -152,7 +155,7 @@ fn bounds(len: usize, start: Option<&Value>, end: Option<&Value>) -> Result<(usi
     let fix = |v: Option<&Value>, default: i64| -> Result<usize, Exc> {
         let i = match given(v) {
             None => default,
-            Some(v) => int_arg(v)?,
+            Some(v) => int_arg(v, Big::Saturate)?,
         };
         Ok((if i < 0 {
             i.saturating_add(len_i).max(0)
@@ -178,7 +181,7 @@ fn position(items: &[Value], x: &Value, lo: usize, hi: usize) -> Option<usize> {
 /// function is given (called once per item), in reverse order when `reverse` (equal items
 /// keep their original order either way). Comparison errors (`'<' not supported …`) and key
 /// function errors propagate.
-pub fn sort_values(
+pub(crate) fn sort_values(
     it: &mut Interp,
     items: Vec<Value>,
     key: Option<&Value>,

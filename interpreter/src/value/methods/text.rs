@@ -1,7 +1,7 @@
 //! `str` methods with Python semantics (indices count code points).
 
-use super::{bind, given, int_arg};
 use crate::error::{limit_error, type_error, value_error, Exc};
+use crate::host::{bind, given, int_arg, Big};
 use crate::value::coerce::is_py_space;
 use crate::value::format::str_format;
 use crate::value::ops::{check_new_items, check_new_str, iter_to_vec, MAX_STR_LEN, STR_ITEM_BYTES};
@@ -44,7 +44,10 @@ pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
                 str_arg(name, &first)?,
                 str_arg(name, arg(1).unwrap_or(&first))?,
             );
-            let count = given(arg(2)).map(int_arg).transpose()?.unwrap_or(-1);
+            let count = given(arg(2))
+                .map(|v| int_arg(v, Big::Saturate))
+                .transpose()?
+                .unwrap_or(-1);
             replace(s, old, new, count)?
         }
         "startswith" | "endswith" => {
@@ -159,7 +162,7 @@ fn str_arg<'v>(name: &str, v: &'v Value) -> Result<&'v str, Exc> {
 
 /// A width for padding methods (huge widths are refused rather than allocated).
 fn width_arg(v: &Value) -> Result<usize, Exc> {
-    let w = int_arg(v)?.max(0) as u64;
+    let w = int_arg(v, Big::Saturate)?.max(0) as u64;
     crate::limits::check_alloc(usize::try_from(w).unwrap_or(usize::MAX))?;
     if w > MAX_STR_LEN as u64 {
         return Err(limit_error("string too large"));
@@ -287,7 +290,10 @@ fn split(
     sep: Option<&Value>,
     maxsplit: Option<&Value>,
 ) -> Result<Value, Exc> {
-    let max = maxsplit.map(int_arg).transpose()?.unwrap_or(-1);
+    let max = maxsplit
+        .map(|v| int_arg(v, Big::Saturate))
+        .transpose()?
+        .unwrap_or(-1);
     let max = if max < 0 { usize::MAX } else { max as usize };
     let parts: Vec<String> = match sep {
         None => {
@@ -475,7 +481,7 @@ fn char_bounds(s: &str, start: Option<&Value>, end: Option<&Value>) -> Result<(i
         match given(v) {
             None => Ok(default),
             Some(v) => {
-                let i = int_arg(v)?;
+                let i = int_arg(v, Big::Saturate)?;
                 Ok(if i < 0 {
                     (i.saturating_add(len)).max(0)
                 } else {

@@ -2,6 +2,7 @@
 //! and Python's floor division, modulo and power rules.
 
 use crate::error::{limit_error, overflow_error, type_error, value_error, zero_division, Exc};
+use crate::host::big_to_f64;
 use crate::value::Value;
 use dana_grammar::ast::BinOp;
 use num_bigint::BigInt;
@@ -38,14 +39,6 @@ fn big<'a>(n: Num<'a>) -> Cow<'a, BigInt> {
         Num::I(i) => Cow::Owned(BigInt::from(i)),
         Num::B(b) => Cow::Borrowed(b),
         Num::F(_) => Cow::Owned(BigInt::zero()),
-    }
-}
-
-/// A big integer as a float, or Python's OverflowError when it does not fit.
-pub(crate) fn big_to_f64(b: &BigInt) -> Result<f64, Exc> {
-    match b.to_f64() {
-        Some(f) if f.is_finite() => Ok(f),
-        _ => Err(overflow_error("int too large to convert to float")),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Indexing and slicing with Python semantics: negative indices, clamped slices, negative
 //! steps, and the per-type error messages.
 
-use super::{iter_to_vec, MAX_LIST_LEN};
+use super::items::{iter_to_vec, MAX_LIST_LEN};
 use crate::error::{index_error, key_error, overflow_error, type_error, value_error, Exc};
 use crate::value::repr::repr;
 use crate::value::{Key, RangeValue, Value};
@@ -64,7 +64,7 @@ fn char_at(s: &str, i: usize) -> Value {
 }
 
 /// `v[index]` (not slices).
-pub fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
+pub(crate) fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
     match v {
         Value::List(l) => {
             let l = l.borrow();
@@ -101,7 +101,7 @@ pub fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
 }
 
 /// `v[index] = new`.
-pub fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc> {
+pub(crate) fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc> {
     match v {
         Value::List(l) => {
             let len = l.borrow().len();
@@ -213,7 +213,12 @@ fn resolve(len: usize, lower: &Value, upper: &Value, step: &Value) -> Result<Sli
 }
 
 /// `v[lower:upper:step]` (each bound `None` when omitted or `None`).
-pub fn get_slice(v: &Value, lower: &Value, upper: &Value, step: &Value) -> Result<Value, Exc> {
+pub(crate) fn get_slice(
+    v: &Value,
+    lower: &Value,
+    upper: &Value,
+    step: &Value,
+) -> Result<Value, Exc> {
     match v {
         Value::List(l) => {
             let l = l.borrow();
@@ -260,7 +265,7 @@ pub fn get_slice(v: &Value, lower: &Value, upper: &Value, step: &Value) -> Resul
 }
 
 /// `v[lower:upper:step] = new` (lists only).
-pub fn set_slice(
+pub(crate) fn set_slice(
     v: &Value,
     lower: &Value,
     upper: &Value,

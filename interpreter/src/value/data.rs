@@ -1,27 +1,26 @@
-//! Runtime values.
+//! The value types: [`Value`] and everything it can hold that refers back to values (keys,
+//! functions, natives, struct types and instances, module globals, the containment policy).
+//! They refer to each other, so they live together; their behaviour lives in the sibling files
+//! (`hash.rs`, `repr.rs`, `ops/`, `methods/`, `guarded.rs`, …).
 //!
 //! [`Value`] is 16 bytes: small scalars inline, everything else behind one `Rc`. Lists, dicts,
 //! sets and struct instances are shared references (Python semantics); strings are immutable to
 //! programs but mutated in place by the evaluator when it holds the only reference (so `s += x`
 //! in a loop is linear).
 
-pub mod coerce;
-pub mod format;
-pub mod hash;
-pub mod methods;
-pub mod ops;
-pub mod repr;
-pub mod types;
-
+use super::annotation::TypeAnn;
+use super::fxhash::FxBuild;
+use super::runtime::{FuncCode, Interp};
 use crate::error::{Exc, ExcKind, RtError};
-use crate::eval::{Function, Interp};
 use dana_grammar::ast::Sym;
 use num_bigint::BigInt;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub use hash::{FxBuild, Key};
-pub use types::TypeAnn;
+/// A hashable value used as a dict key or set element. Construct with `Key::new` (in `hash.rs`), which
+/// rejects unhashable values (lists, dicts, sets) with Python's `TypeError`.
+#[derive(Clone)]
+pub struct Key(pub Value);
 
 /// An insertion-ordered dict.
 pub type DictMap = indexmap::IndexMap<Key, Value, FxBuild>;
@@ -91,7 +90,7 @@ impl Clone for Value {
 impl Value {
     /// `true` for the values that own no heap data (dropping them is a no-op).
     #[inline(always)]
-    pub fn is_scalar(&self) -> bool {
+    pub(crate) fn is_scalar(&self) -> bool {
         matches!(
             self,
             Value::None
@@ -300,15 +299,6 @@ impl NativeFn {
             doc: None,
         }))
     }
-    pub fn call(&self, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
-        if crate::sandbox::is_contained() {
-            crate::sandbox::check_native(self)?;
-        }
-        match &self.imp {
-            NativeImpl::Ptr(f) => f(it, args),
-            NativeImpl::Closure(f) => f(it, args),
-        }
-    }
 }
 
 /// `recv.name` bound for a later call.
@@ -318,10 +308,45 @@ pub struct BoundMethod {
 }
 
 pub enum MethodTarget {
-    /// A builtin-value method (`"abc".upper`), dispatched by [`methods::call_method`].
+    /// A builtin-value method (`"abc".upper`), dispatched by `methods::call_method`.
     Builtin(Sym),
     /// A Dana or native function whose first argument is the receiver.
     Func(Value),
+}
+
+/// A captured variable shared between a function and its closures.
+pub type Cell = Rc<RefCell<Option<Value>>>;
+
+/// A user-defined function or lambda: compiled code plus its captured environment.
+pub struct Function {
+    pub name: Sym,
+    pub code: Rc<FuncCode>,
+    pub defaults: Vec<Value>,
+    pub captures: Vec<Cell>,
+    pub globals: Rc<Globals>,
+}
+
+impl Function {
+    pub fn name(&self) -> Sym {
+        self.name
+    }
+    pub fn doc(&self) -> Option<&str> {
+        self.code.doc.as_deref()
+    }
+}
+
+/// What contained code may call (given by the host that contains it).
+pub trait Policy {
+    /// `Ok` when contained code may call this native; otherwise why not.
+    fn may_call_native(&self, f: &NativeFn) -> Result<(), String>;
+    /// `Ok` when contained code may call this program function (one not defined by contained
+    /// code); otherwise why not.
+    fn may_call_function(&self, f: &Function) -> Result<(), String>;
+    /// The program's name for a value contained code may not change (`LIMITS`,
+    /// `CONFIG['db']`), for the error message.
+    fn name_of(&self, _target: &Value) -> Option<String> {
+        None
+    }
 }
 
 /// A struct type (also used for the niche `agent`/`resource`/`workflow` kinds).
@@ -339,7 +364,7 @@ pub struct StructType {
 }
 
 impl StructType {
-    pub fn field_index(&self, name: Sym) -> Option<usize> {
+    pub(crate) fn field_index(&self, name: Sym) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
 }
@@ -379,7 +404,7 @@ pub struct Globals {
     /// the globals of the module that defines the original function.
     pub parent: Option<Rc<Globals>>,
     /// Set for a module of generated code: its code runs contained (see [`crate::sandbox`]).
-    pub contained: Option<Rc<dyn crate::sandbox::Policy>>,
+    pub contained: Option<Rc<dyn Policy>>,
 }
 
 impl Globals {
@@ -410,7 +435,7 @@ impl Globals {
         name: impl Into<String>,
         file: Option<std::sync::Arc<str>>,
         parent: Rc<Globals>,
-        policy: Rc<dyn crate::sandbox::Policy>,
+        policy: Rc<dyn Policy>,
     ) -> Globals {
         Globals {
             parent: Some(parent),
@@ -453,29 +478,8 @@ impl Value {
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Rc::new(s.into()))
     }
-    pub fn list(v: Vec<Value>) -> Value {
-        let rc = Rc::new(RefCell::new(v));
-        if crate::sandbox::is_contained() {
-            crate::sandbox::note_list(&rc);
-        }
-        Value::List(rc)
-    }
     pub fn tuple(v: Vec<Value>) -> Value {
         Value::Tuple(Rc::new(v))
-    }
-    pub fn dict(d: DictMap) -> Value {
-        let rc = Rc::new(RefCell::new(d));
-        if crate::sandbox::is_contained() {
-            crate::sandbox::note_dict(&rc);
-        }
-        Value::Dict(rc)
-    }
-    pub fn set(s: SetMap) -> Value {
-        let rc = Rc::new(RefCell::new(s));
-        if crate::sandbox::is_contained() {
-            crate::sandbox::note_set(&rc);
-        }
-        Value::Set(rc)
     }
     /// An int from a big integer, normalised to `Int` when it fits.
     pub fn from_bigint(b: BigInt) -> Value {
@@ -552,7 +556,7 @@ impl Value {
     }
 
     /// Identity (`is`): same object for references, same value for scalars.
-    pub fn is_same(&self, other: &Value) -> bool {
+    pub(crate) fn is_same(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -576,12 +580,6 @@ impl Value {
             (Value::Module(a), Value::Module(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
-    }
-}
-
-impl std::fmt::Debug for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&repr::repr(self))
     }
 }
 

@@ -221,7 +221,7 @@ pub enum Body {
 pub struct Pipeline {
     pub stages: Vec<Stage>,
     /// The slot that holds the current value (`$$`).
-    pub value_slot: u32,
+    pub(crate) value_slot: u32,
 }
 
 pub struct Stage {
@@ -249,10 +249,10 @@ pub struct FuncCode {
     /// Number of parameters that take positional arguments (the Normal ones before `*args`;
     /// those after it are keyword-only).
     pub n_positional: usize,
-    pub has_varargs: bool,
-    pub has_kwargs: bool,
-    pub n_slots: u32,
-    pub n_cells: u32,
+    pub(crate) has_varargs: bool,
+    pub(crate) has_kwargs: bool,
+    pub(crate) n_slots: u32,
+    pub(crate) n_cells: u32,
     /// For each free variable of this function: where to take it from in the defining frame.
     pub captures: Vec<Place>,
     pub body: Body,
@@ -261,9 +261,9 @@ pub struct FuncCode {
     pub src: Rc<SourceFile>,
     pub span: Span,
     /// Slot names, for error messages (index = slot).
-    pub slot_names: Vec<Sym>,
+    pub(crate) slot_names: Vec<Sym>,
     /// Cell names (index = cell).
-    pub cell_names: Vec<Sym>,
+    pub(crate) cell_names: Vec<Sym>,
 }
 
 pub struct Decorator {
@@ -313,7 +313,7 @@ pub struct InterfaceDefIr {
 /// A compiled module body.
 pub struct ModuleCode {
     pub body: Vec<St>,
-    pub n_slots: u32,
-    pub n_cells: u32,
+    pub(crate) n_slots: u32,
+    pub(crate) n_cells: u32,
     pub src: Rc<SourceFile>,
 }

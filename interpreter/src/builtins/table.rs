@@ -1,36 +1,11 @@
-//! The builtin functions of DANA_SPEC §10 (`print`, `len`, `range`, `sorted`, …) and the
-//! builtin names bound to types and exception classes.
-//!
-//! Layout: `types` (the type values `int`, `str`, … as conversion functions, `type()`,
-//! `isinstance`, exception classes), `core` (I/O, `len`, `repr`, `hash`, `ord`, `chr`, `help`),
-//! `numeric` (`abs`, `round`, `sum`, `max`, `min`, `divmod`, `pow`, `bin`/`oct`/`hex`), `iter`
-//! (`sorted`, `reversed`, `enumerate`, `zip`, `map`, `filter`, `all`, `any`), `log`
-//! (`log`, `log_level`). Each builtin is a plain `fn(&mut Interp, Args) -> Result<Value, Exc>`;
-//! the logic that needs no interpreter lives in pure helpers so it can be unit-tested.
+//! The table of builtins: every builtin function with its `help()` text (whose first lines are
+//! its signatures), the names bound to type values, and [`all`], what a new interpreter binds.
 
-mod core;
-mod iter;
-mod log;
-mod numeric;
-pub mod signatures;
-mod types;
-
-pub use numeric::{float_to_int, round_float, round_half_even_int, FloatSum};
-pub use types::{call_exc_type, call_type, is_instance, type_of};
-
-use crate::error::{type_error, Exc, ExcKind};
-use crate::value::{BuiltinType, NativeFn, NativeFnPtr, Value};
-use dana_grammar::ast::Sym;
-use std::rc::Rc;
-
-/// A native builtin with its `help()` text.
-fn native(name: &str, f: NativeFnPtr, doc: &'static str) -> Value {
-    Value::Native(Rc::new(NativeFn {
-        name: Sym::intern(name),
-        imp: crate::value::NativeImpl::Ptr(f),
-        doc: Some(doc),
-    }))
-}
+use super::signatures::{doc_signatures, Signature};
+use super::{core, iter, log, numeric, type_values};
+use crate::error::ExcKind;
+use crate::host::native;
+use crate::value::{BuiltinType, NativeFnPtr, Value};
 
 /// The builtin functions implemented here: name, function, one-paragraph doc.
 const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
@@ -62,12 +37,12 @@ const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
     ("filter", iter::filter, "filter(function_or_None, iterable) -> list\n\nThe items for which function(item) is truthy (the truthy items when None)."),
     ("all", iter::all, "all(iterable) -> bool\n\nTrue when every item is truthy (True for an empty iterable)."),
     ("any", iter::any, "any(iterable) -> bool\n\nTrue when some item is truthy (False for an empty iterable)."),
-    ("isinstance", types::isinstance, "isinstance(obj, type_or_tuple) -> bool\n\nTrue when obj is an instance of the type (structs by identity, interfaces\nstructurally, exception classes with their hierarchy)."),
+    ("isinstance", type_values::isinstance, "isinstance(obj, type_or_tuple) -> bool\n\nTrue when obj is an instance of the type (structs by identity, interfaces\nstructurally, exception classes with their hierarchy)."),
     ("log", log::log, "log(message, level='INFO', namespace=None) -> None\nlog(*, msg, level='INFO', namespace=None) -> None\n\nWrites 'HH:MM:SS [LEVEL] message' (UTC time) to standard error when level is\nat least the threshold set by log_level (default WARNING)."),
     ("log_level", log::log_level, "log_level(level=None, namespace=None)\n\nSets the minimum level log() writes: debug, info, warning, error, critical.\nWithout an argument returns the current level name."),
 ];
 
-/// The builtin names bound to type values (callable as conversions; see [`call_type`]).
+/// The builtin names bound to type values (callable as conversions; see `call_type`).
 const TYPE_NAMES: &[(&str, BuiltinType)] = &[
     ("int", BuiltinType::Int),
     ("float", BuiltinType::Float),
@@ -97,29 +72,19 @@ pub fn all() -> Vec<(&'static str, Value)> {
     out
 }
 
-// ---- argument helpers shared by the builtin files ----
-
-/// An `int` argument as i64 (bools count as ints, as in Python).
-pub(crate) fn arg_i64(fname: &str, v: &Value) -> Result<i64, Exc> {
-    match v {
-        Value::Int(i) => Ok(*i),
-        Value::Bool(b) => Ok(*b as i64),
-        Value::BigInt(_) => Err(crate::error::overflow_error(format!(
-            "{fname}() argument is too large (does not fit in 64 bits)"
-        ))),
-        other => Err(type_error(format!(
-            "'{}' object cannot be interpreted as an integer",
-            other.type_name()
-        ))),
-    }
+/// The signatures of a builtin function, parsed from the leading lines of its `help()` text
+/// (several lines are overloads, as for `max`). Empty when `name` is not a builtin function.
+pub fn builtin_function_signatures(name: &str) -> Vec<Signature> {
+    FUNCTIONS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, doc)| doc_signatures(doc))
+        .unwrap_or_default()
 }
 
-/// `true` for int, float, bool and big-int values.
-pub(crate) fn is_number(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_)
-    )
+/// The names of the builtin functions that have a signature table entry (for the checker).
+pub fn builtin_function_names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.iter().map(|(n, _, _)| *n)
 }
 
 #[cfg(test)]
@@ -188,7 +153,14 @@ mod tests {
             }
         }
     }
-}
 
-#[cfg(test)]
-mod tests_e2e;
+    #[test]
+    fn every_builtin_function_has_a_signature() {
+        for name in builtin_function_names() {
+            let sigs = builtin_function_signatures(name);
+            assert!(!sigs.is_empty(), "{name} has no signature line");
+            assert!(sigs.iter().all(|s| s.name == name), "{name}");
+        }
+        assert_eq!(builtin_function_signatures("max").len(), 2);
+    }
+}

@@ -1,16 +1,16 @@
 //! Types as values: calling `int`, `str`, `list`, … (conversions), `type(x)`, `isinstance`,
 //! and calling exception classes (`ValueError("bad")`).
 
-use super::arg_i64;
 use crate::error::{type_error, value_error, Exc, ExcKind};
-use crate::eval::Interp;
+use crate::host::{int_arg, Big};
+use crate::value::runtime::Interp;
 use crate::value::{
     coerce, exception_value, methods, ops, repr, Args, BuiltinType, DictMap, Key, SetMap, Value,
 };
 use std::rc::Rc;
 
 /// Calls a builtin type value: `int("3")`, `str(x)`, `list(xs)`, `dict(a=1)`, `type(x)`, ….
-pub fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<Value, Exc> {
+pub(crate) fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<Value, Exc> {
     let _ = it;
     match t {
         BuiltinType::Int => {
@@ -24,7 +24,7 @@ pub fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<Value, E
             match args.get(1, "base") {
                 None => coerce::to_int(x, None),
                 Some(b) => {
-                    let base = arg_i64("int", b)?;
+                    let base = int_arg(b, Big::TooLarge("int"))?;
                     if base != 0 && !(2..=36).contains(&base) {
                         return Err(value_error("int() base must be >= 2 and <= 36, or 0"));
                     }
@@ -162,7 +162,7 @@ fn range(args: Args) -> Result<Value, Exc> {
     let nums: Vec<i64> = args
         .pos
         .iter()
-        .map(|v| arg_i64("range", v))
+        .map(|v| int_arg(v, Big::TooLarge("range")))
         .collect::<Result<_, _>>()?;
     let (start, stop, step) = match nums.as_slice() {
         [stop] => (0, *stop, 1),
@@ -181,7 +181,7 @@ fn range(args: Args) -> Result<Value, Exc> {
 }
 
 /// `type(v)`: the type value of `v` (prints as its name, compares equal to the type).
-pub fn type_of(v: &Value) -> Value {
+pub(crate) fn type_of(v: &Value) -> Value {
     let t = match v {
         Value::None => BuiltinType::NoneType,
         Value::Bool(_) => BuiltinType::Bool,
@@ -205,7 +205,7 @@ pub fn type_of(v: &Value) -> Value {
 }
 
 /// `isinstance(obj, T)` for one type value or a tuple of them.
-pub fn is_instance(v: &Value, t: &Value) -> Result<bool, Exc> {
+pub(crate) fn is_instance(v: &Value, t: &Value) -> Result<bool, Exc> {
     Ok(match t {
         Value::Type(bt) => match bt {
             // bool is a subclass of int, as in Python.
@@ -284,7 +284,7 @@ pub(super) fn isinstance(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 
 /// Calls an exception class: `ValueError("bad")` is an exception value whose message is the
 /// `str` of the first argument (`""` without arguments).
-pub fn call_exc_type(kind: ExcKind, args: Args) -> Result<Value, Exc> {
+pub(crate) fn call_exc_type(kind: ExcKind, args: Args) -> Result<Value, Exc> {
     if !args.kw.is_empty() {
         return Err(type_error(format!(
             "{}() takes no keyword arguments",

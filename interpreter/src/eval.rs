@@ -6,17 +6,17 @@
 
 mod attr;
 mod call;
+mod contain;
 mod expr;
 mod import;
-pub mod ir;
 mod stmt;
 
 use crate::error::{did_you_mean, Exc, ExcKind, Location, RtError, StackEntry};
+use crate::ir::{FuncCode, Place};
 use crate::limits::{LimitHit, Limits, CHECK_EVERY};
 use crate::source::SourceFile;
-use crate::value::{Args, FxBuild, Globals, Value};
+use crate::value::{Args, Cell, Function, FxBuild, Globals, Value};
 use dana_grammar::ast::{Span, Sym};
-use ir::{FuncCode, Place};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,64 +24,14 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// A captured variable shared between a function and its closures.
-pub type Cell = Rc<RefCell<Option<Value>>>;
-
-/// A user-defined function or lambda: compiled code plus its captured environment.
-pub struct Function {
-    pub name: Sym,
-    pub code: Rc<FuncCode>,
-    pub defaults: Vec<Value>,
-    pub captures: Vec<Cell>,
-    pub globals: Rc<Globals>,
-}
-
-impl Function {
-    pub fn name(&self) -> Sym {
-        self.name
-    }
-    pub fn doc(&self) -> Option<&str> {
-        self.code.doc.as_deref()
-    }
-
-    /// The signature as Python's `help()` shows it: `area(w: float, h: float = 1.0) -> float`.
-    pub fn signature(&self) -> String {
-        use dana_grammar::ast::ParamKind;
-        let params: Vec<String> = self
-            .code
-            .params
-            .iter()
-            .map(|p| {
-                let star = match p.kind {
-                    _ if p.name.as_str() == "*" => "",
-                    ParamKind::Normal => "",
-                    ParamKind::VarArgs => "*",
-                    ParamKind::KwArgs => "**",
-                };
-                let default = p
-                    .default
-                    .and_then(|d| self.defaults.get(d))
-                    .map(crate::value::repr::repr);
-                match (&p.ann, default) {
-                    (Some(a), Some(d)) => format!("{star}{}: {a} = {d}", p.name),
-                    (Some(a), None) => format!("{star}{}: {a}", p.name),
-                    (None, Some(d)) => format!("{star}{}={d}", p.name),
-                    (None, None) => format!("{star}{}", p.name),
-                }
-            })
-            .collect();
-        let ret = self
-            .code
-            .returns
-            .as_ref()
-            .map(|r| format!(" -> {r}"))
-            .unwrap_or_default();
-        format!("{}({}){ret}", self.name, params.join(", "))
-    }
+// The values name the evaluator and compiled code through `value::runtime` (they sit below).
+impl crate::value::runtime::Runtime for crate::value::runtime::Rt {
+    type Interp = Interp;
+    type Code = FuncCode;
 }
 
 /// A factory for a native module (`import math`).
-pub type ModuleFactory = fn() -> Rc<Globals>;
+pub(crate) type ModuleFactory = fn() -> Rc<Globals>;
 
 /// Where `print` output goes.
 pub enum Output {
@@ -94,7 +44,7 @@ pub enum Output {
 }
 
 /// What a statement did.
-pub enum Flow {
+pub(crate) enum Flow {
     Normal,
     /// `return`, with its value (carried in the result rather than stored in the interpreter:
     /// a store and reload of the value costs a store-forwarding stall on every call).
@@ -104,7 +54,7 @@ pub enum Flow {
 }
 
 /// The running state of one function call (or of module code).
-pub struct Frame<'a> {
+pub(crate) struct Frame<'a> {
     pub(crate) base: usize,
     pub(crate) cells: Vec<Cell>,
     pub(crate) func: Option<&'a Function>,
@@ -117,7 +67,7 @@ pub struct Interp {
     pub(crate) stack: Vec<Option<Value>>,
     pub(crate) builtins: HashMap<Sym, Value, FxBuild>,
     pub(crate) private: HashMap<Sym, Value, FxBuild>,
-    pub(crate) public: HashMap<Sym, Value, FxBuild>,
+    pub public: HashMap<Sym, Value, FxBuild>,
     pub(crate) system: HashMap<Sym, Value, FxBuild>,
     pub(crate) modules: HashMap<PathBuf, Rc<Globals>>,
     pub(crate) native_factories: HashMap<String, ModuleFactory>,
@@ -143,7 +93,7 @@ pub struct Interp {
     pub(crate) pending_loc: Option<Location>,
     out: Output,
     /// Minimum level `log()` writes (0 debug, 1 info, 2 warning, 3 error, 4 critical).
-    pub log_threshold: u8,
+    pub(crate) log_threshold: u8,
     /// Where `input()` reads from (`None`: standard input).
     input: Option<Box<dyn FnMut() -> Option<String>>>,
     /// Registered decorator hooks (`@poet`).
@@ -274,13 +224,13 @@ impl Interp {
     }
 
     /// Calls any callable value with positional and keyword arguments.
-    pub fn call_with(&mut self, f: &Value, args: Args<'_>) -> Result<Value, Exc> {
+    pub(crate) fn call_with(&mut self, f: &Value, args: Args<'_>) -> Result<Value, Exc> {
         self.refresh_memory_limit();
         self.call_value(f, args.pos.to_vec(), args.kw)
     }
 
     /// Writes program output (`print`).
-    pub fn write_stdout(&mut self, s: &str) {
+    pub(crate) fn write_stdout(&mut self, s: &str) {
         match &mut self.out {
             Output::Stdout(w) => {
                 let _ = w.write_all(s.as_bytes());
@@ -466,7 +416,7 @@ impl Interp {
     /// Makes this interpreter's memory limit the one checked on its thread. Runs and calls
     /// ([`Interp::run_ast`], [`Interp::call`]) and every periodic check do it; call it after
     /// changing `limits.max_memory` when native code allocates before the next run.
-    pub fn refresh_memory_limit(&self) {
+    pub(crate) fn refresh_memory_limit(&self) {
         let program = self.limits.max_memory.map(|m| {
             let m = m.min(isize::MAX as usize) as isize;
             (self.mem_base.saturating_add(m), m as usize)
@@ -693,6 +643,42 @@ impl Interp {
         let g = Rc::new(Globals::new(name, file));
         g.set(Sym::intern("__name__"), Value::str(name));
         g
+    }
+}
+
+// Decorator hooks (the types are in `hooks.rs`).
+impl Interp {
+    /// Registers `hook` under the builtin name `name` (e.g. `poet`). Calling the name other than
+    /// as a decorator of a `def` is an error that says so.
+    pub fn register_decorator_hook(
+        &mut self,
+        name: &'static str,
+        hook: Rc<dyn crate::hooks::DecoratorHook>,
+    ) {
+        let marker = Rc::new(crate::value::NativeFn {
+            name: Sym::intern(name),
+            imp: crate::value::NativeImpl::Closure(Box::new(move |_, _| {
+                Err(crate::error::type_error(format!(
+                    "@{name} decorates a function: write it on the line above a def"
+                )))
+            })),
+            doc: None,
+        });
+        self.hooks.retain(|h| h.marker.name.as_str() != name);
+        self.hooks.push(crate::hooks::HookEntry {
+            marker: marker.clone(),
+            hook,
+        });
+        self.set_builtin(name, Value::Native(marker));
+    }
+
+    /// The hook whose marker `v` is, if any.
+    pub(crate) fn hook_for(&self, v: &Value) -> Option<Rc<dyn crate::hooks::DecoratorHook>> {
+        let Value::Native(nf) = v else { return None };
+        self.hooks
+            .iter()
+            .find(|h| Rc::ptr_eq(&h.marker, nf))
+            .map(|h| h.hook.clone())
     }
 }
 

@@ -1,0 +1,24 @@
+//! Runtime values: the types (`data.rs`) and what is done with them (hashing, `repr`/`str`,
+//! formatting, operators, coercion, builtin-value methods).
+//!
+//! This file only declares the children and re-exports the types every layer uses.
+
+pub(crate) mod annotation;
+pub mod coerce;
+pub(crate) mod data;
+pub mod format;
+pub(crate) mod fxhash;
+mod guarded;
+pub(crate) mod hash;
+pub mod methods;
+pub mod ops;
+pub mod repr;
+pub mod runtime;
+
+pub use annotation::TypeAnn;
+pub use data::{
+    exception_value, Args, BoundMethod, BuiltinType, Cell, DictMap, Function, Globals,
+    InterfaceType, Key, MethodTarget, NativeClosure, NativeFn, NativeFnPtr, NativeImpl, Policy,
+    RangeValue, SetMap, StructField, StructInstance, StructType, Value,
+};
+pub use fxhash::FxBuild;
