@@ -1,8 +1,12 @@
 //! LlmClient: one request with timeouts, retries and lenient parsing.
 
+use crate::chat::{ChatRequest, ChatResponse};
+use crate::config::LlmConfig;
+use crate::error::LlmError;
 use crate::error::{redact, truncate};
+use crate::provider::Provider;
 use crate::retry::{backoff, parse_retry_after, parse_retry_after_ms};
-use crate::{mock, wire, ChatRequest, ChatResponse, LlmConfig, LlmError, Provider};
+use crate::{mock, wire};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -403,7 +407,7 @@ fn http_client(config: &LlmConfig, pooled: bool) -> Result<reqwest::Client, LlmE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Secret;
+    use crate::config::Secret;
 
     fn assert_send_sync<T: Send + Sync>() {}
 

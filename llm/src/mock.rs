@@ -7,7 +7,8 @@
 //!   crate puts its offline version there, so the mock "generates" code that is valid.
 //! * Anything else gets a short sentence naming the prompt's hash.
 
-use crate::{ChatRequest, LlmError};
+use crate::chat::ChatRequest;
+use crate::error::LlmError;
 use serde_json::{Map, Value as J};
 
 /// The line that marks a POET generation prompt.

@@ -1,6 +1,7 @@
 //! The two wire formats: request bodies and lenient answer parsing.
 
-use crate::{ChatRequest, LlmError, Role};
+use crate::chat::{ChatRequest, Role};
+use crate::error::LlmError;
 use serde_json::{json, Map, Value as J};
 
 /// What one answer body yields.
@@ -201,7 +202,7 @@ pub(crate) fn wants_max_completion_tokens(status: u16, body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Message;
+    use crate::chat::Message;
 
     fn text(r: Result<Parsed, LlmError>) -> String {
         match r {

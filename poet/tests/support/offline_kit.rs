@@ -2,8 +2,8 @@
 //! function per kind of annotation), loading a program, running the gate and the stages.
 
 use dana_grammar::ast::{self, StmtKind, Sym};
-use dana_interpreter::eval::{Interp, Output};
 use dana_interpreter::check::{self, CheckOptions};
+use dana_interpreter::eval::{Interp, Output};
 use dana_interpreter::value::{repr::repr, Globals, Value};
 use dana_interpreter::ExcKind;
 use dana_poet::make::domains::Domains;
