@@ -146,6 +146,16 @@ pub(crate) fn set_ceiling(ceiling: isize, limit: usize, allowance: bool) {
     LIMIT.with(|l| l.set((limit, allowance)));
 }
 
+/// Bytes this thread may still allocate under the limit in force (`usize::MAX` when there is
+/// none).
+pub(crate) fn headroom() -> usize {
+    let ceiling = CEILING.with(Cell::get);
+    if ceiling == isize::MAX {
+        return usize::MAX;
+    }
+    ceiling.saturating_sub(NET.with(Cell::get)).max(0) as usize
+}
+
 /// `Err` (a `MemoryError`) when allocating `bytes` more would pass the memory limit of the
 /// interpreter running on this thread. Call it before building a string or collection whose
 /// size is known; sizes under [`CHECKED_ALLOC`] pass without a look.

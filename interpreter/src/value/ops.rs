@@ -6,7 +6,9 @@ mod index;
 mod items;
 
 pub(crate) use index::{get_index, get_slice, set_index, set_slice};
-pub(crate) use items::{check_new_items, check_new_str, tuple_bytes, STR_ITEM_BYTES};
+pub(crate) use items::{
+    check_new_items, check_new_str, str_items_worth_counting, tuple_bytes, STR_ITEM_BYTES,
+};
 pub use items::{iter_to_vec, len, MAX_LIST_LEN, MAX_STR_LEN};
 
 use super::coerce::{parse_bool_text, parse_float_text, parse_int_text};

@@ -4,7 +4,10 @@ use crate::error::{limit_error, type_error, value_error, Exc};
 use crate::host::{bind, given, int_arg, Big};
 use crate::value::coerce::is_py_space;
 use crate::value::format::str_format;
-use crate::value::ops::{check_new_items, check_new_str, iter_to_vec, MAX_STR_LEN, STR_ITEM_BYTES};
+use crate::value::ops::{
+    check_new_items, check_new_str, iter_to_vec, str_items_worth_counting, MAX_STR_LEN,
+    STR_ITEM_BYTES,
+};
 use crate::value::{Args, Value};
 
 pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
@@ -310,7 +313,13 @@ fn split(
                 return Err(value_error("empty separator"));
             }
             let n = max.saturating_add(1);
-            let pieces = s.matches(sep.as_str()).count().saturating_add(1).min(n);
+            let bound = str_items_worth_counting();
+            let found = match sep.as_bytes() {
+                // One byte (ASCII: it cannot sit inside a longer UTF-8 character).
+                &[b] => s.bytes().filter(|&x| x == b).take(bound).count(),
+                _ => s.matches(sep.as_str()).take(bound).count(),
+            };
+            let pieces = found.saturating_add(1).min(n);
             check_new_items(
                 pieces,
                 s.len()

@@ -34,6 +34,14 @@ pub(crate) fn check_new_items(n: usize, extra: usize) -> Result<(), Exc> {
     Ok(())
 }
 
+/// How many new string items [`check_new_items`] can still accept, plus one: counting the
+/// pieces of a split further than this is wasted work (the check refuses any larger number
+/// the same way). Never below what passes unchecked ([`crate::limits::memory::CHECKED_ALLOC`]).
+pub(crate) fn str_items_worth_counting() -> usize {
+    let room = crate::limits::memory::headroom().max(crate::limits::memory::CHECKED_ALLOC);
+    (room / (VALUE_BYTES + STR_ITEM_BYTES)).saturating_add(1)
+}
+
 /// Checks, before building it, a new string of `n` bytes: a `MemoryError` over the memory
 /// limit, then a `LimitError` over the size cap [`MAX_STR_LEN`].
 pub(crate) fn check_new_str(n: usize) -> Result<(), Exc> {
