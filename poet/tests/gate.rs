@@ -54,7 +54,11 @@ struct Program {
 }
 
 fn program() -> Program {
-    let dir: PathBuf = std::env::temp_dir().join(format!("dana-gate-test-{}", std::process::id()));
+    // One folder per program: tests run in parallel and each writes `auth.na`.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("dana-gate-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("auth.na"), AUTH).expect("write auth.na");
     let mut it = Interp::new();
