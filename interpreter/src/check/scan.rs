@@ -1,55 +1,25 @@
 //! Syntactic pre-passes: which names a scope binds (Python rules), which modules a module
 //! imports, which statements can fall through, and the expression of an argument.
 
-use dana_grammar::ast::{self, Expr, ExprKind, FuncBody, ScopeKind, Stmt, StmtKind, Sym};
+use dana_grammar::ast::visit::{self, Visitor};
+use dana_grammar::ast::{self, Expr, ExprKind, ScopeKind, Stmt, StmtKind, Sym};
 
 pub(crate) use crate::resolve::names::{assigned_names, target_names, BindKind};
 
 /// Calls `f` for every statement of `body`, at any depth, including function and method bodies.
 pub(crate) fn walk_stmts<'a>(body: &'a [Stmt], f: &mut dyn FnMut(&'a Stmt)) {
-    for s in body {
-        f(s);
-        match &s.kind {
-            StmtKind::If { body, orelse, .. }
-            | StmtKind::While { body, orelse, .. }
-            | StmtKind::For { body, orelse, .. } => {
-                walk_stmts(body, f);
-                walk_stmts(orelse, f);
-            }
-            StmtKind::FunctionDef(d) => walk_fn(d, f),
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                walk_stmts(body, f);
-                for h in handlers {
-                    walk_stmts(&h.body, f);
-                }
-                walk_stmts(orelse, f);
-                walk_stmts(finalbody, f);
-            }
-            StmtKind::Struct(d) => {
-                for m in &d.methods {
-                    walk_fn(m, f);
-                }
-            }
-            StmtKind::Niche(d) => {
-                for m in &d.methods {
-                    walk_fn(m, f);
-                }
-            }
-            StmtKind::With { body, .. } => walk_stmts(body, f),
-            _ => {}
+    /// The statements only: expressions hold no statements.
+    struct Stmts<'f, 'a>(&'f mut dyn FnMut(&'a Stmt));
+    impl<'a> Visitor<'a> for Stmts<'_, 'a> {
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            (self.0)(s);
+            visit::walk_stmt(self, s);
         }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+        fn visit_target(&mut self, _: &'a Expr) {}
+        fn visit_type(&mut self, _: &'a ast::TypeExpr) {}
     }
-}
-
-fn walk_fn<'a>(d: &'a ast::FunctionDef, f: &mut dyn FnMut(&'a Stmt)) {
-    if let FuncBody::Block(b) = &d.body {
-        walk_stmts(b, f);
-    }
+    Stmts(f).visit_block(body);
 }
 
 /// Every expression directly held by a statement (not those of nested statements).

@@ -1,9 +1,10 @@
 //! Syntax helpers of the containment audit: the names a statement or a function body binds,
 //! the types a receiver annotation names, whether an expression runs code.
 
+use dana_grammar::ast::visit::{self, Visitor};
 use dana_grammar::ast::{
-    Expr, ExprKind, Ident, PipeStage, PipeStageKind, ScopeKind, Stmt, StmtKind, Sym, TypeExpr,
-    TypeExprKind,
+    Expr, ExprKind, FunctionDef, Ident, InterfaceDef, NicheDef, PipeStage, PipeStageKind,
+    ScopeKind, Stmt, StmtKind, StructDef, Sym, TypeExpr, TypeExprKind,
 };
 use std::collections::HashSet;
 
@@ -110,106 +111,76 @@ pub(super) fn target_names(t: &Expr, out: &mut HashSet<Sym>) {
     out.extend(v.into_iter().map(|(i, _)| i.name));
 }
 
+/// Calls `f` for every statement of one function body at any depth, without entering nested
+/// functions, struct or niche methods, lambdas or comprehensions (Python's scope of a body).
+fn body_stmts<'a>(stmts: &'a [Stmt], f: impl FnMut(&'a Stmt)) {
+    struct Walk<F>(F);
+    impl<'a, F: FnMut(&'a Stmt)> Visitor<'a> for Walk<F> {
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            (self.0)(s);
+            visit::walk_stmt(self, s);
+        }
+        fn visit_function_def(&mut self, _: &'a FunctionDef) {}
+        fn visit_struct_def(&mut self, _: &'a StructDef) {}
+        fn visit_niche_def(&mut self, _: &'a NicheDef) {}
+        fn visit_interface_def(&mut self, _: &'a InterfaceDef) {}
+        fn visit_expr(&mut self, _: &'a Expr) {}
+        fn visit_target(&mut self, _: &'a Expr) {}
+        fn visit_type(&mut self, _: &'a TypeExpr) {}
+    }
+    Walk(f).visit_block(stmts);
+}
+
 /// The names a function body binds (Python rules: anywhere in the body, not in nested
 /// functions, lambdas or comprehensions).
 pub(super) fn bound_in(stmts: &[Stmt], out: &mut HashSet<Sym>) {
-    for s in stmts {
-        match &s.kind {
-            StmtKind::Assign { targets, .. } => {
-                for t in targets {
-                    target_names(t, out);
-                }
+    body_stmts(stmts, |s| match &s.kind {
+        StmtKind::Assign { targets, .. } => {
+            for t in targets {
+                target_names(t, out);
             }
-            StmtKind::TypedAssign { target, .. } | StmtKind::AugAssign { target, .. } => {
-                target_names(target, out)
-            }
-            StmtKind::For {
-                target,
-                body,
-                orelse,
-                ..
-            } => {
-                target_names(target, out);
-                bound_in(body, out);
-                bound_in(orelse, out);
-            }
-            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
-                bound_in(body, out);
-                bound_in(orelse, out);
-            }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                bound_in(body, out);
-                for h in handlers {
-                    if let Some(n) = &h.name {
-                        out.insert(n.name);
-                    }
-                    bound_in(&h.body, out);
-                }
-                bound_in(orelse, out);
-                bound_in(finalbody, out);
-            }
-            StmtKind::With { items, body } => {
-                for i in items {
-                    if let Some(t) = &i.target {
-                        target_names(t, out);
-                    }
-                }
-                bound_in(body, out);
-            }
-            StmtKind::FunctionDef(f) => {
-                out.insert(f.name.name);
-            }
-            StmtKind::Struct(_)
-            | StmtKind::Niche(_)
-            | StmtKind::Interface(_)
-            | StmtKind::Import { .. }
-            | StmtKind::FromImport { .. } => {
-                let mut v = Vec::new();
-                toplevel_names(s, &mut v);
-                out.extend(v.into_iter().map(|(i, _)| i.name));
-            }
-            _ => {}
         }
-    }
+        StmtKind::TypedAssign { target, .. }
+        | StmtKind::AugAssign { target, .. }
+        | StmtKind::For { target, .. } => target_names(target, out),
+        StmtKind::Try { handlers, .. } => {
+            out.extend(
+                handlers
+                    .iter()
+                    .filter_map(|h| h.name.as_ref())
+                    .map(|n| n.name),
+            );
+        }
+        StmtKind::With { items, .. } => {
+            for t in items.iter().filter_map(|i| i.target.as_ref()) {
+                target_names(t, out);
+            }
+        }
+        StmtKind::FunctionDef(f) => {
+            out.insert(f.name.name);
+        }
+        StmtKind::Struct(_)
+        | StmtKind::Niche(_)
+        | StmtKind::Interface(_)
+        | StmtKind::Import { .. }
+        | StmtKind::FromImport { .. } => {
+            let mut v = Vec::new();
+            toplevel_names(s, &mut v);
+            out.extend(v.into_iter().map(|(i, _)| i.name));
+        }
+        _ => {}
+    });
 }
 
 /// The names imports bind in a function body (not in nested functions).
 pub(super) fn imported_in(stmts: &[Stmt], out: &mut HashSet<Sym>) {
-    for s in stmts {
-        match &s.kind {
-            StmtKind::Import { .. } | StmtKind::FromImport { .. } => {
-                let mut v = Vec::new();
-                toplevel_names(s, &mut v);
-                out.extend(v.into_iter().map(|(i, _)| i.name));
-            }
-            StmtKind::If { body, orelse, .. }
-            | StmtKind::While { body, orelse, .. }
-            | StmtKind::For { body, orelse, .. } => {
-                imported_in(body, out);
-                imported_in(orelse, out);
-            }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                imported_in(body, out);
-                for h in handlers {
-                    imported_in(&h.body, out);
-                }
-                imported_in(orelse, out);
-                imported_in(finalbody, out);
-            }
-            StmtKind::With { body, .. } => imported_in(body, out),
-            _ => {}
+    body_stmts(stmts, |s| {
+        if let StmtKind::Import { .. } | StmtKind::FromImport { .. } = &s.kind {
+            let mut v = Vec::new();
+            toplevel_names(s, &mut v);
+            out.extend(v.into_iter().map(|(i, _)| i.name));
         }
-    }
+    });
 }
 
 pub(super) fn captures(stages: &[PipeStage], out: &mut HashSet<Sym>) {
