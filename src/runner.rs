@@ -411,11 +411,11 @@ fn add_imports(
         if out.contains_key(&name) {
             continue;
         }
-        if let Some(info) = stdlib.get(&name) {
-            out.insert(name, info.clone());
-            continue;
-        }
+        // As `import` does: a `.na` module found by the search first, then a standard module.
         let Some(file) = load::find_module_file(here, &name, search_path) else {
+            if let Some(info) = stdlib.get(&name) {
+                out.insert(name, info.clone());
+            }
             continue;
         };
         let canon = file.canonicalize().unwrap_or_else(|_| file.clone());

@@ -298,7 +298,8 @@ fn rendered_diagnostics_snapshots() {
 }
 
 /// `dana check` finds an imported module where `dana run` does (the one module search): in a
-/// package beside the program and in a `DANAPATH` folder.
+/// package beside the program, in a `DANAPATH` folder, and a local file before a standard
+/// module of the same name.
 #[test]
 fn check_and_run_find_the_same_modules() {
     let dir = std::env::temp_dir().join(format!("dana-tc-search-{}", std::process::id()));
@@ -323,6 +324,13 @@ fn check_and_run_find_the_same_modules() {
     );
     write("app/bad_path.na", "from helpers import twice\ntwice('a')\n");
     write("app/bad_pkg.na", "from pkg.util import shout\nshout(1)\n");
+    // A local module named like a standard one is the one both find.
+    write(
+        "app/math.na",
+        "def floor(s: str) -> str:\n    return s + '!'\n",
+    );
+    write("app/local_math.na", "import math\nprint(math.floor('a'))\n");
+    write("app/bad_local_math.na", "import math\nmath.floor(2.5)\n");
     let with_path = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_dana"))
             .args(args)
@@ -335,7 +343,13 @@ fn check_and_run_find_the_same_modules() {
     let run = with_path(&["run", "good.na"]);
     assert_eq!(String::from_utf8_lossy(&run.stdout), "6 A\n");
     assert_eq!(with_path(&["check", "good.na"]).status.code(), Some(0));
-    for bad in ["bad_path.na", "bad_pkg.na"] {
+    let run = with_path(&["run", "local_math.na"]);
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "a!\n");
+    assert_eq!(
+        with_path(&["check", "local_math.na"]).status.code(),
+        Some(0)
+    );
+    for bad in ["bad_path.na", "bad_pkg.na", "bad_local_math.na"] {
         let o = with_path(&["check", bad]);
         assert_eq!(
             o.status.code(),
