@@ -336,6 +336,10 @@ fn definition_text(st: &Stmt, text: &str) -> Option<String> {
 fn fresh(cancel: &Arc<AtomicBool>) -> (Interp, Rc<Globals>, Rc<dana_poet::PoetRuntime>) {
     let (mut it, poet) = crate::runner::new_interp_with_poet();
     it.limits.cancel = Some(cancel.clone());
+    // `DANA_MAX_MEMORY` (checked when the REPL starts), else the default.
+    if let Ok(m) = crate::runner::memory_limit(&crate::runner::RunLimits::default()) {
+        it.limits.max_memory = m;
+    }
     let g = it.new_globals("__main__", None);
     (it, g, poet)
 }
@@ -351,6 +355,11 @@ fn history_path() -> Option<PathBuf> {
 
 /// Runs the REPL until Ctrl-D (or `:quit`); returns the exit code.
 pub fn run() -> i32 {
+    if let Err(e) = crate::runner::memory_limit(&crate::runner::RunLimits::default()) {
+        eprintln!("error: {e}");
+        eprintln!("  help: give a size such as 512M, 2G or 1073741824, or `unlimited`");
+        return crate::runner::EXIT_USAGE;
+    }
     let cancel = Arc::new(AtomicBool::new(false));
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let color = interactive && std::env::var_os("NO_COLOR").is_none();

@@ -63,8 +63,9 @@ pub fn parse_memory_limit(text: &str) -> Result<Option<usize>, String> {
     }
 }
 
-/// The memory limit of a run: the option, else `$DANA_MAX_MEMORY`, else the default.
-fn memory_limit(limits: &RunLimits) -> Result<Option<usize>, String> {
+/// The memory limit of a run (and of the REPL): the option, else `$DANA_MAX_MEMORY`, else the
+/// default.
+pub(crate) fn memory_limit(limits: &RunLimits) -> Result<Option<usize>, String> {
     if let Some(m) = limits.max_memory {
         return Ok(m);
     }

@@ -296,11 +296,17 @@ fn pty_meta_commands_and_history() {
 
 /// Line mode: stdin is not a terminal.
 fn pipe(input: &str) -> (String, String, i32) {
+    pipe_with(input, &[])
+}
+
+/// [`pipe`] with more environment variables.
+fn pipe_with(input: &str, env: &[(&str, &str)]) -> (String, String, i32) {
     let dir = temp_dir("pipe");
     let mut child = Command::new(dana())
         .arg("repl")
         .env("DANA_HISTORY", dir.0.join("history"))
         .env("DANA_POET_DIR", dir.0.join("poet"))
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -400,4 +406,21 @@ fn line_mode_error_past_column_65535_keeps_the_session() {
     );
     assert!(err.contains('…'), "{err}");
     assert!(err.len() < 8000, "{} bytes", err.len());
+}
+
+/// The REPL takes its memory limit from `DANA_MAX_MEMORY` as `dana run` does: past it, a
+/// `MemoryError` and the session goes on; a limit that is not a size is a usage error.
+#[test]
+fn line_mode_honours_dana_max_memory() {
+    let input = "x = \"ab\" * 50000000\nlen(\"ok\")\n";
+    let (out, err, code) = pipe_with(input, &[("DANA_MAX_MEMORY", "32M")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("MemoryError"), "{err}");
+    assert_eq!(out, "2\n");
+    let (out, _, code) = pipe_with(input, &[("DANA_MAX_MEMORY", "unlimited")]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "2\n");
+    let (_, err, code) = pipe_with("1\n", &[("DANA_MAX_MEMORY", "lots")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("DANA_MAX_MEMORY"), "{err}");
 }
