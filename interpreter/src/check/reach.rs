@@ -4,7 +4,8 @@
 //! to show that it fails (`try: broken() except TypeError: …`); the errors the checker finds
 //! inside such a function are then reported as warnings.
 
-use super::scan::{stmt_exprs, walk_stmts};
+use super::scan::walk_stmts;
+use dana_grammar::ast::visit::{self, Visitor};
 use dana_grammar::ast::{self, ExprKind, FuncBody, Module, Stmt, StmtKind, Sym};
 use std::collections::HashMap;
 
@@ -138,9 +139,7 @@ impl Collect<'_> {
     }
 
     fn block(&mut self, body: &[Stmt]) {
-        for s in body {
-            self.stmt(s);
-        }
+        self.visit_block(body);
     }
 
     fn func(&mut self, f: &ast::FunctionDef) {
@@ -186,59 +185,6 @@ impl Collect<'_> {
         }
     }
 
-    fn stmt(&mut self, s: &Stmt) {
-        match &s.kind {
-            StmtKind::FunctionDef(f) => {
-                stmt_exprs(s, &mut |e| self.expr(e));
-                self.func(f);
-            }
-            StmtKind::Struct(d) => {
-                for f in &d.methods {
-                    self.func(f);
-                }
-            }
-            StmtKind::Niche(d) => {
-                for f in &d.methods {
-                    self.func(f);
-                }
-            }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
-                let mut caught = 0;
-                for h in handlers {
-                    caught |= match &h.types {
-                        None => ALL,
-                        Some(t) => exc_bits(t),
-                    };
-                }
-                self.catches.push(caught);
-                self.block(body);
-                self.catches.pop();
-                for h in handlers {
-                    self.block(&h.body);
-                }
-                self.block(orelse);
-                self.block(finalbody);
-            }
-            StmtKind::If { body, orelse, .. }
-            | StmtKind::While { body, orelse, .. }
-            | StmtKind::For { body, orelse, .. } => {
-                stmt_exprs(s, &mut |e| self.expr(e));
-                self.block(body);
-                self.block(orelse);
-            }
-            StmtKind::With { body, .. } => {
-                stmt_exprs(s, &mut |e| self.expr(e));
-                self.block(body);
-            }
-            _ => stmt_exprs(s, &mut |e| self.expr(e)),
-        }
-    }
-
     fn expr(&mut self, e: &ast::Expr) {
         // Names in call position are call sites; other mentions let the function escape.
         let mut called: Vec<*const ast::Expr> = Vec::new();
@@ -259,6 +205,76 @@ impl Collect<'_> {
             self.add(n, escapes);
         }
     }
+}
+
+/// The walk over statements: expressions go whole to [`Collect::expr`]; a `try` body is
+/// walked with what its handlers catch; function bodies (methods included) are walked by
+/// [`Collect::func`], inside the function. Annotations, field defaults, interfaces and the
+/// types of `except` clauses mention no call site.
+impl<'a> Visitor<'a> for Collect<'_> {
+    fn visit_stmt(&mut self, s: &'a Stmt) {
+        let StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+        } = &s.kind
+        else {
+            return visit::walk_stmt(self, s);
+        };
+        let mut caught = 0;
+        for h in handlers {
+            caught |= match &h.types {
+                None => ALL,
+                Some(t) => exc_bits(t),
+            };
+        }
+        self.catches.push(caught);
+        self.block(body);
+        self.catches.pop();
+        for h in handlers {
+            self.block(&h.body);
+        }
+        self.block(orelse);
+        self.block(finalbody);
+    }
+
+    fn visit_expr(&mut self, e: &'a ast::Expr) {
+        self.expr(e);
+    }
+
+    fn visit_target(&mut self, e: &'a ast::Expr) {
+        self.expr(e);
+    }
+
+    fn visit_type(&mut self, _: &'a ast::TypeExpr) {}
+
+    fn visit_function_def(&mut self, f: &'a ast::FunctionDef) {
+        // Defaults and decorators run where the `def` is, not inside the function.
+        for p in f.receiver.iter().chain(f.params.iter()) {
+            if let Some(d) = &p.default {
+                self.expr(d);
+            }
+        }
+        for dec in &f.decorators {
+            self.expr(&dec.func);
+        }
+        self.func(f);
+    }
+
+    fn visit_struct_def(&mut self, d: &'a ast::StructDef) {
+        for f in &d.methods {
+            self.func(f);
+        }
+    }
+
+    fn visit_niche_def(&mut self, d: &'a ast::NicheDef) {
+        for f in &d.methods {
+            self.func(f);
+        }
+    }
+
+    fn visit_interface_def(&mut self, _: &'a ast::InterfaceDef) {}
 }
 
 fn exc_bits(t: &ast::Expr) -> Protect {
