@@ -387,27 +387,22 @@ fn split_in(
 // ---- module functions ----
 
 fn search(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
-    args.check("search", 2, 3, &["flags"])?;
-    find(
-        Mode::Search,
-        target(&args.pos[0], args.get(2, "flags"))?,
-        &args.pos[1],
-    )
+    find_at("search", Mode::Search, args)
 }
 
 fn match_(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
-    args.check("match", 2, 3, &["flags"])?;
-    find(
-        Mode::Match,
-        target(&args.pos[0], args.get(2, "flags"))?,
-        &args.pos[1],
-    )
+    find_at("match", Mode::Match, args)
 }
 
 fn fullmatch(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
-    args.check("fullmatch", 2, 3, &["flags"])?;
+    find_at("fullmatch", Mode::Full, args)
+}
+
+/// `re.search`/`re.match`/`re.fullmatch(pattern, string, flags=0)`.
+fn find_at(name: &str, mode: Mode, args: Args) -> Result<Value, Exc> {
+    args.check(name, 2, 3, &["flags"])?;
     find(
-        Mode::Full,
+        mode,
         target(&args.pos[0], args.get(2, "flags"))?,
         &args.pos[1],
     )
