@@ -211,6 +211,13 @@ pub enum StmtKind {
     },
     /// `agent`, `agent_blueprint`, `resource`, `workflow` blocks [niche]: struct-like.
     Niche(Box<NicheDef>),
+    /// `del a, b[0], c.d, e[1:3]`: targets are Name, Attribute, Index (including slices),
+    /// Tuple or List expressions.
+    Delete(Vec<Expr>),
+    /// `global a, b`.
+    Global(Vec<Ident>),
+    /// `nonlocal a, b`.
+    Nonlocal(Vec<Ident>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -489,6 +496,11 @@ pub enum ExprKind {
     },
     /// `*xs` in a list/tuple/set display or an assignment target.
     Starred(Box<Expr>),
+    /// `name := value` (an assignment expression); the target is an unscoped `Name`.
+    NamedExpr {
+        target: Box<Expr>,
+        value: Box<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -514,6 +526,8 @@ pub struct Comprehension {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lambda {
+    /// `lambda (p: Point) dx :: …`: the receiver parameter (it comes first when called).
+    pub receiver: Option<Param>,
     pub params: Vec<Param>,
     pub body: Expr,
 }

@@ -456,9 +456,8 @@ pub(crate) fn scan_string(bytes: &[u8], start: usize, q: usize) -> Result<usize,
             if i + 2 < n && bytes[i + 1] == quote && bytes[i + 2] == quote {
                 return Ok(i + 3);
             }
-        } else if c == b'\n' && !triple {
-            break;
         }
+        // A single-quoted string may span lines too (DANA_SPEC §1): its newlines are text.
         i += 1;
     }
     let q_char = quote as char;
@@ -476,7 +475,7 @@ pub(crate) fn scan_string(bytes: &[u8], start: usize, q: usize) -> Result<usize,
         Err(SyntaxError::new("unterminated string literal", Span::new(start, end))
             .with_label("this string is never closed")
             .with_help(format!(
-                "close it with {q_char} on the same line, or use triple quotes ({q_char}{q_char}{q_char}) for text spanning lines"
+                "close it with {q_char}; a string may span lines, so every later line was read as part of it"
             )))
     }
 }

@@ -7,6 +7,7 @@
 mod attr;
 mod call;
 mod contain;
+mod delete;
 mod expr;
 mod import;
 mod stmt;

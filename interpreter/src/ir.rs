@@ -52,6 +52,8 @@ pub enum Ex {
     Attr(Box<Ex>, Sym, Span),
     Index(Box<(Ex, Ex)>, Span),
     Slice(Box<SliceEx>, Span),
+    /// `name := value`: stores the value (the target is a `Target::Name`) and gives it.
+    Walrus(Box<(Target, Ex)>),
 }
 
 pub struct SliceEx {
@@ -151,6 +153,8 @@ pub enum St {
     InterfaceDef(Box<InterfaceDefIr>),
     Import(Box<ImportSt>),
     With(Box<WithSt>),
+    /// `del t1, t2`: each target in order.
+    Del(Vec<Target>, Span),
 }
 
 pub struct ForSt {

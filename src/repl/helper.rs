@@ -268,35 +268,46 @@ pub(crate) fn highlight(line: &str) -> String {
     out
 }
 
-/// Whether the lines typed so far need more (Python's rules): an open bracket or triple-quoted
-/// string, a trailing `\`, or a block (a line ending in `:`) not yet closed by an empty line.
+/// Whether the lines typed so far need more (Python's rules): an open bracket or an open
+/// string (a single- or double-quoted string may span lines too), a trailing `\`, or a block
+/// (a line ending in `:`) not yet closed by an empty line. Lines are judged with the text of
+/// their strings blanked out, so a `:` or `#` inside a string spanning lines counts for nothing.
 pub(crate) fn needs_more(text: &str) -> bool {
     let mut depth: i32 = 0;
     let mut chars = text.chars().peekable();
     let mut in_str: Option<(char, bool)> = None;
+    // The text with each string's contents replaced by `_` (newlines included).
+    let mut skeleton = String::with_capacity(text.len());
     while let Some(c) = chars.next() {
         if let Some((q, triple)) = in_str {
             if c == '\\' {
                 chars.next();
+                skeleton.push_str("__");
             } else if c == q {
                 if !triple {
                     in_str = None;
+                    skeleton.push(c);
                 } else {
                     let rest: String = chars.clone().take(2).collect();
                     if rest.chars().all(|r| r == q) && rest.len() == 2 {
                         chars.next();
                         chars.next();
                         in_str = None;
+                        skeleton.extend([q, q, q]);
+                    } else {
+                        skeleton.push('_');
                     }
                 }
-            } else if c == '\n' && !triple {
-                in_str = None;
+            } else {
+                skeleton.push('_');
             }
             continue;
         }
+        skeleton.push(c);
         match c {
             '#' => {
                 for n in chars.by_ref() {
+                    skeleton.push(n);
                     if n == '\n' {
                         break;
                     }
@@ -307,6 +318,7 @@ pub(crate) fn needs_more(text: &str) -> bool {
                 if rest.len() == 2 && rest.chars().all(|r| r == c) {
                     chars.next();
                     chars.next();
+                    skeleton.extend([c, c]);
                     in_str = Some((c, true));
                 } else {
                     in_str = Some((c, false));
@@ -317,10 +329,10 @@ pub(crate) fn needs_more(text: &str) -> bool {
             _ => {}
         }
     }
-    if depth > 0 || matches!(in_str, Some((_, true))) {
+    if depth > 0 || in_str.is_some() {
         return true;
     }
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines: Vec<&str> = skeleton.split('\n').collect();
     let last = lines.last().copied().unwrap_or("");
     if strip_comment(last).trim_end().ends_with('\\') {
         return true;
@@ -377,6 +389,13 @@ mod tests {
         assert!(!needs_more("d = {'a:': 1}"));
         assert!(!needs_more("x = 1  # note:"));
         assert!(needs_more("x = 1 + \\"));
+        // A string spanning lines: open until its closing quote.
+        assert!(needs_more("s = 'abc"));
+        assert!(needs_more("s = \"first\nsecond"));
+        assert!(!needs_more("s = 'first\nsecond'"));
+        // A `:` at the end of a line inside such a string opens no block.
+        assert!(!needs_more("s = 'note:\nend'"));
+        assert!(!needs_more("print(f'{private:x}')"));
     }
 
     #[test]

@@ -55,7 +55,8 @@ use super::*;
 ///   loop and `else` bodies, `try`/`except`/`finally`, `with`, function bodies);
 /// * [`visit_stmt`](Self::visit_stmt), [`visit_expr`](Self::visit_expr);
 /// * [`visit_target`](Self::visit_target): the expression an assignment, an augmented
-///   assignment, a typed assignment, a `for`, a comprehension clause or a `with … as` binds;
+///   assignment, a typed assignment, a `for`, a comprehension clause, a `with … as`, an
+///   assignment expression (`n := …`) or a `del` binds (or unbinds);
 ///   the default visits it as an expression;
 /// * [`visit_type`](Self::visit_type): annotations and return types, and each member of a
 ///   generic or union type;
@@ -72,7 +73,8 @@ use super::*;
 ///   [`visit_niche_def`](Self::visit_niche_def), [`visit_field`](Self::visit_field),
 ///   [`visit_method_sig`](Self::visit_method_sig);
 /// * [`visit_ident`](Self::visit_ident): every [`Ident`] of the tree (names being defined:
-///   functions, types, fields, parameters, `except … as`, pipeline captures; attribute names,
+///   functions, types, fields, parameters, `except … as`, pipeline captures, `global` and
+///   `nonlocal` names; attribute names,
 ///   keyword-argument names, import paths, aliases and imported names, embedded interfaces).
 ///   Names *used* in expressions are [`ExprKind::Name`] expressions, not `Ident`s.
 pub trait Visitor<'ast> {
@@ -250,6 +252,16 @@ pub fn walk_stmt<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, stmt: &'ast Stmt) {
             v.visit_block(body);
         }
         StmtKind::Niche(def) => v.visit_niche_def(def),
+        StmtKind::Delete(targets) => {
+            for t in targets {
+                v.visit_target(t);
+            }
+        }
+        StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
+            for id in names {
+                v.visit_ident(id);
+            }
+        }
     }
 }
 
@@ -305,6 +317,10 @@ pub fn walk_expr<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, expr: &'ast Expr) {
             v.visit_expr(b);
         }
         ExprKind::Not(e) | ExprKind::Unary(_, e) | ExprKind::Starred(e) => v.visit_expr(e),
+        ExprKind::NamedExpr { target, value } => {
+            v.visit_target(target);
+            v.visit_expr(value);
+        }
         ExprKind::Compare { left, ops } => {
             v.visit_expr(left);
             for (_, e) in ops {
@@ -425,7 +441,7 @@ pub fn walk_arg<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, arg: &'ast Arg) {
 
 /// Parameters, then the body.
 pub fn walk_lambda<'ast, V: Visitor<'ast> + ?Sized>(v: &mut V, lambda: &'ast Lambda) {
-    for p in &lambda.params {
+    for p in lambda.receiver.iter().chain(&lambda.params) {
         v.visit_param(p);
     }
     v.visit_expr(&lambda.body);

@@ -91,6 +91,38 @@ fn describe(e: &Expr) -> &'static str {
     }
 }
 
+/// Checks that `e` can be deleted (`del`): a name, an attribute, an item or slice, or a tuple
+/// or list of them; otherwise Python's message (`cannot delete function call`).
+pub(crate) fn check_del_target(e: &Expr) -> Result<()> {
+    match &e.kind {
+        ExprKind::Name {
+            scope: None | Some(ScopeKind::Local),
+            ..
+        }
+        | ExprKind::Attribute { .. }
+        | ExprKind::Index { .. } => Ok(()),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            items.iter().try_for_each(check_del_target)
+        }
+        ExprKind::Name { .. } => Err(SyntaxError::new("cannot delete a scoped name", e.span)
+            .with_label("not deletable")
+            .with_help("only local names, attributes and items can be deleted")),
+        ExprKind::Starred(_) => {
+            Err(SyntaxError::new("cannot delete starred", e.span).with_label("not deletable"))
+        }
+        _ => {
+            let what = describe(e);
+            let what = what
+                .strip_prefix("a ")
+                .or_else(|| what.strip_prefix("an "))
+                .unwrap_or(what);
+            Err(SyntaxError::new(format!("cannot delete {what}"), e.span)
+                .with_label("not deletable")
+                .with_help("delete a name, an attribute (`del p.x`) or an item (`del d[k]`)"))
+        }
+    }
+}
+
 /// A `*` or `**` parameter has no default.
 pub(crate) fn check_param(param: &Param) -> Result<()> {
     if param.kind != ParamKind::Normal {

@@ -6,6 +6,27 @@
 use super::kit::{boxed, Built};
 use crate::ast::*;
 
+/// `name := value`, from the name to the end of the value.
+#[inline]
+pub(crate) fn named_expr_node(target: Ident, (value, d): Built) -> Built {
+    let span = Span {
+        start: target.span.start,
+        end: value.span.end,
+    };
+    let name = Expr {
+        kind: ExprKind::Name {
+            scope: None,
+            name: target.name,
+        },
+        span: target.span,
+    };
+    let kind = ExprKind::NamedExpr {
+        target: boxed(name),
+        value: boxed(value),
+    };
+    (Expr { kind, span }, d + 1)
+}
+
 /// `*e`, from its star (at `star`) to the end of `e`.
 #[inline]
 pub(crate) fn starred_node(star: u32, (e, d): Built) -> Built {
@@ -59,15 +80,25 @@ pub(crate) fn index_node((value, d): Built, (index, id): Built, end: u32) -> Bui
     (Expr { kind, span }, 1 + d.max(id))
 }
 
-/// `lambda params :: body` (`pd`: the deepest parameter), from the keyword at `start` to the
-/// end of the body.
+/// `lambda [(receiver)] params :: body` (`pd`: the deepest parameter), from the keyword at
+/// `start` to the end of the body.
 #[inline]
-pub(crate) fn lambda_node(start: u32, params: Vec<Param>, pd: u32, (body, bd): Built) -> Built {
+pub(crate) fn lambda_node(
+    start: u32,
+    receiver: Option<Param>,
+    params: Vec<Param>,
+    pd: u32,
+    (body, bd): Built,
+) -> Built {
     let span = Span {
         start,
         end: body.span.end,
     };
-    let kind = ExprKind::Lambda(Box::new(Lambda { params, body }));
+    let kind = ExprKind::Lambda(Box::new(Lambda {
+        receiver,
+        params,
+        body,
+    }));
     (Expr { kind, span }, 2 + pd.max(bd))
 }
 

@@ -223,7 +223,9 @@ fn ffield<'s>(
                 expr_end = Some(j);
                 break;
             }
-            b':' if nest == 0 => {
+            // A scoped name (`{private:x}`): a scope word directly followed by `:` and a
+            // name is part of the expression, not the start of a format spec.
+            b':' if nest == 0 && !scoped_colon(b, s, j) => {
                 expr_end = Some(j);
                 break;
             }
@@ -319,6 +321,22 @@ fn ffield<'s>(
         j + 1,
         depth + 1,
     ))
+}
+
+/// Whether the `:` at `colon` (in a field whose expression starts at `s`) joins a scope word
+/// to a name: `private:x`, `public:total` (the grammar's `scoped_name`: no spaces around the
+/// colon, a name starting with a letter or `_`).
+fn scoped_colon(b: &[u8], s: usize, colon: usize) -> bool {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut w = colon;
+    while w > s && is_word(b[w - 1]) {
+        w -= 1;
+    }
+    let word = &b[w..colon];
+    matches!(word, b"private" | b"public" | b"system" | b"local")
+        && (w == s || b[w - 1] != b'.')
+        && b.get(colon + 1)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
 }
 
 enum Piece {

@@ -9,6 +9,26 @@ use super::checks::{check_param, check_target};
 use super::kit::{boxed, Result};
 use crate::ast::*;
 
+/// `del t1, t2, …`, each target checked; the statement ends with its last target.
+pub(crate) fn delete_node(targets: Vec<Expr>) -> Result<(StmtKind, u32)> {
+    for t in &targets {
+        super::checks::check_del_target(t)?;
+    }
+    let end = targets.last().map_or(0, |t| t.span.end);
+    Ok((StmtKind::Delete(targets), end))
+}
+
+/// `global a, b` (`global`: true) or `nonlocal a, b`; the statement ends with its last name.
+pub(crate) fn scope_decl_node(global: bool, names: Vec<Ident>) -> (StmtKind, u32) {
+    let end = names.last().map_or(0, |n| n.span.end);
+    let kind = if global {
+        StmtKind::Global(names)
+    } else {
+        StmtKind::Nonlocal(names)
+    };
+    (kind, end)
+}
+
 /// `target: ann [= value]` (the target already checked with [`single_target`]).
 #[inline]
 pub(crate) fn typed_assign_node(

@@ -3,7 +3,7 @@
 use super::lexer::Tok;
 use super::{finish, Bail, Parser, R};
 use crate::ast::*;
-use crate::build::checks::check_params;
+use crate::build::checks::{check_params, check_receiver};
 use crate::build::exprs::lambda_node;
 use crate::build::kit::{boxed, check_depth, Built};
 use crate::build::nodes::dict_unpack;
@@ -47,7 +47,11 @@ impl<'s> Parser<'s> {
             };
             return Ok(Paren::Expr((e, 1)));
         }
-        let (e0, d0) = self.star_elem()?;
+        let (e0, d0) = if self.peek() == Tok::Name && self.peek2() == Tok::Walrus {
+            self.named()?
+        } else {
+            self.star_elem()?
+        };
         match self.peek() {
             Tok::Colon => {
                 self.bump();
@@ -282,6 +286,14 @@ impl<'s> Parser<'s> {
     pub(super) fn lambda(&mut self) -> R<Built> {
         let kw = self.expect(Tok::Lambda)?;
         self.enter()?;
+        let receiver = if self.eat(Tok::LParen) {
+            let (param, _) = self.param()?;
+            self.expect(Tok::RParen)?;
+            check_receiver(&param)?;
+            Some(param)
+        } else {
+            None
+        };
         let base = self.params.len();
         let mut depth = 0;
         if !self.at_double_colon() {
@@ -303,7 +315,7 @@ impl<'s> Parser<'s> {
         check_params(&params)?;
         let body = self.stream(true)?;
         self.leave();
-        let (lambda, depth) = lambda_node(kw.start, params, depth, body);
+        let (lambda, depth) = lambda_node(kw.start, receiver, params, depth, body);
         check_depth(depth, lambda.span)?;
         Ok((lambda, depth))
     }

@@ -12,8 +12,8 @@ use super::{Bail, Parser, R};
 use crate::ast::*;
 use crate::build::checks::check_target;
 use crate::build::exprs::{
-    attribute_node, call_node, index_node, slice_node, starred_node, subscript_tuple_node,
-    tuple_node,
+    attribute_node, call_node, index_node, named_expr_node, slice_node, starred_node,
+    subscript_tuple_node, tuple_node,
 };
 use crate::build::kit::{boxed, check_depth, is_reserved, split_scoped, Built};
 use crate::build::literals::{number, StringsAcc};
@@ -44,6 +44,7 @@ pub(super) fn may_start_expr(kind: Tok) -> bool {
             | Tok::Assign
             | Tok::AugAssign
             | Tok::Arrow
+            | Tok::Walrus
             | Tok::RParen
             | Tok::RBracket
             | Tok::RBrace
@@ -211,6 +212,20 @@ impl<'s> Parser<'s> {
     }
 
     /// A name that is not a reserved word.
+    /// `name := value` when the next tokens are a name and `:=`, else an expression (the
+    /// grammar's `named`).
+    pub(super) fn named(&mut self) -> R<Built> {
+        if self.peek() != Tok::Name || self.peek2() != Tok::Walrus {
+            return self.stream(true);
+        }
+        let name = self.ident()?;
+        self.bump();
+        let value = self.stream(true)?;
+        let (e, d) = named_expr_node(name, value);
+        check_depth(d, e.span)?;
+        Ok((e, d))
+    }
+
     pub(super) fn ident(&mut self) -> R<Ident> {
         let t = self.expect(Tok::Name)?;
         Ok(Ident {
@@ -331,7 +346,7 @@ impl<'s> Parser<'s> {
                         ArgKind::Keyword(name, v)
                     }
                     _ => {
-                        let (v, d) = self.stream(true)?;
+                        let (v, d) = self.named()?;
                         depth = depth.max(d);
                         if seen_kw || seen_starstar {
                             return Err(Bail);

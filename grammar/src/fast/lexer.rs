@@ -81,6 +81,8 @@ pub(super) enum Tok {
     Assign,
     /// `->`
     Arrow,
+    /// `:=`
+    Walrus,
     /// `+=`, `-=`, `*=`, `/=`, `//=`, `%=`, `**=`, `|=`, `&=`, `^=`, `<<=`, `>>=`
     AugAssign,
     // Operators.
@@ -329,6 +331,7 @@ fn punct(b: &[u8], i: usize) -> Result<(Tok, usize), Stop> {
         b']' => (Tok::RBracket, 1),
         b'{' => (Tok::LBrace, 1),
         b'}' => (Tok::RBrace, 1),
+        b':' if c1 == b'=' => (Tok::Walrus, 2),
         b':' => (Tok::Colon, 1),
         b',' => (Tok::Comma, 1),
         b';' => (Tok::Semi, 1),

@@ -2,13 +2,14 @@
 //! the shared constructors' (`build/nodes.rs`): a compound statement spans from its keyword to the end of the last statement
 //! of its last block.
 
+use super::expr::may_start_expr;
 use super::lexer::Tok;
 use super::{Bail, Parser, R};
 use crate::ast::*;
 use crate::build::checks::{check_target, single_target};
 use crate::build::nodes::{
-    assign_node, aug_assign_node, for_node, from_import_end, handler_node, if_node, import_node,
-    try_node, typed_assign_node, while_node, with_node,
+    assign_node, aug_assign_node, delete_node, for_node, from_import_end, handler_node, if_node,
+    import_node, scope_decl_node, try_node, typed_assign_node, while_node, with_node,
 };
 use crate::build::shunt::aug_op;
 
@@ -141,12 +142,57 @@ impl<'s> Parser<'s> {
             }
             Tok::Import => return self.import_stmt(),
             Tok::From => self.import_from()?,
+            Tok::Name if self.peek2() == Tok::Name => match self.text(t)? {
+                "del" => self.del_stmt()?,
+                "global" => self.scope_decl(true)?,
+                "nonlocal" => self.scope_decl(false)?,
+                _ => self.expr_stmt()?,
+            },
             _ => self.expr_stmt()?,
         };
         self.stmts.push(Stmt {
             kind,
             span: Span { start, end },
         });
+        Ok(())
+    }
+
+    /// `del t1, t2,` (the grammar's `del_stmt`: `del` then a space and a name).
+    fn del_stmt(&mut self) -> R<(StmtKind, u32)> {
+        self.soft_keyword()?;
+        let mut targets = Vec::new();
+        loop {
+            let (t, _, _) = self.unit(None)?;
+            targets.push(t);
+            if !self.eat(Tok::Comma) || !may_start_expr(self.peek()) {
+                break;
+            }
+        }
+        Ok(delete_node(targets)?)
+    }
+
+    /// `global a, b` / `nonlocal a, b`.
+    fn scope_decl(&mut self, global: bool) -> R<(StmtKind, u32)> {
+        self.soft_keyword()?;
+        let mut names = vec![self.ident()?];
+        while self.eat(Tok::Comma) {
+            names.push(self.ident()?);
+        }
+        Ok(scope_decl_node(global, names))
+    }
+
+    /// Takes a soft keyword (`del`, `global`, `nonlocal`): the grammar wants only spaces or
+    /// tabs between it and the name after it.
+    fn soft_keyword(&mut self) -> R<()> {
+        let kw = self.bump();
+        let next = self.tok();
+        let gap = self
+            .src
+            .get(kw.end as usize..next.start as usize)
+            .ok_or(Bail)?;
+        if gap.is_empty() || !gap.bytes().all(|c| c == b' ' || c == b'\t') {
+            return Err(Bail);
+        }
         Ok(())
     }
 
@@ -277,13 +323,13 @@ impl<'s> Parser<'s> {
 
     fn if_stmt(&mut self) -> R<Stmt> {
         let start = self.expect(Tok::If)?.start;
-        let (cond, _) = self.stream(true)?;
+        let (cond, _) = self.named()?;
         self.expect(Tok::Colon)?;
         let body = self.block()?;
         let mut elifs = Vec::new();
         while self.peek() == Tok::Elif {
             let estart = self.bump().start;
-            let (econd, _) = self.stream(true)?;
+            let (econd, _) = self.named()?;
             self.expect(Tok::Colon)?;
             let ebody = self.block()?;
             elifs.push((estart, econd, ebody));
@@ -294,7 +340,7 @@ impl<'s> Parser<'s> {
 
     fn while_stmt(&mut self) -> R<Stmt> {
         let start = self.expect(Tok::While)?.start;
-        let (cond, _) = self.stream(true)?;
+        let (cond, _) = self.named()?;
         self.expect(Tok::Colon)?;
         let body = self.loop_body()?;
         let orelse = self.else_body()?;
@@ -325,7 +371,9 @@ impl<'s> Parser<'s> {
             let hstart = self.bump().start;
             let mut types = None;
             let mut name = None;
-            if self.peek() != Tok::Colon {
+            if self.peek() == Tok::As {
+                name = self.as_name()?;
+            } else if self.peek() != Tok::Colon {
                 types = Some(self.stream(true)?.0);
                 name = self.as_name()?;
             }

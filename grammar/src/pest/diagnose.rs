@@ -161,6 +161,15 @@ fn build(
                 "indent the body of the block (e.g. by 4 spaces), or write `pass` for an empty one",
             );
     }
+    // `x := 1` where no expression is expected (a statement, the value of `=`): Python's
+    // "invalid syntax", with the two ways out.
+    if found.text.starts_with('=') && pos > 0 && text.as_bytes().get(pos - 1) == Some(&b':') {
+        return SyntaxError::new("invalid syntax", map.span(pos - 1, pos + 1))
+            .with_label("an assignment expression cannot stand here")
+            .with_help(
+                "assign with `=`, or put the assignment expression in parentheses: `(x := value)`",
+            );
+    }
     // `lambda = 1`, `import = 2`, `for = 3`: a reserved word used as a name just before.
     if matches!(found.text, "=" | "+=" | "-=" | "*=" | "/=" | ".") {
         if let Some((word, wspan)) = word_before(text, pos, map) {

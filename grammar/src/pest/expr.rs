@@ -10,9 +10,9 @@
 use super::builder::{starred_here, Builder};
 use super::grammar::{Pair, Rule};
 use crate::ast::*;
-use crate::build::checks::check_params;
+use crate::build::checks::{check_params, check_receiver};
 use crate::build::exprs::{
-    attribute_node, call_node, index_node, lambda_node, starred_node, tuple_node,
+    attribute_node, call_node, index_node, lambda_node, named_expr_node, starred_node, tuple_node,
 };
 use crate::build::kit::{
     check_depth, internal, is_reserved, reserved_error, split_scoped, Built, Result,
@@ -55,6 +55,9 @@ fn classify_binop(s: &str) -> (OpKind, u8) {
 impl<'s> Builder<'s> {
     /// Builds an `expr`, `test`, `target_expr` or `pipe_expr` pair (all flat streams).
     pub(super) fn stream(&mut self, p: Pair<'_>) -> Result<Built> {
+        if p.as_rule() == Rule::walrus {
+            return self.walrus(p);
+        }
         let whole = self.span(&p);
         let bases = self.shunt.bases();
         for c in p.into_inner() {
@@ -224,6 +227,20 @@ impl<'s> Builder<'s> {
         Ok((tuple, depth))
     }
 
+    /// `name := value`.
+    pub(super) fn walrus(&mut self, p: Pair<'_>) -> Result<Built> {
+        let whole = self.span(&p);
+        let mut it = p.into_inner();
+        let (Some(name), Some(value)) = (it.next(), it.next()) else {
+            return Err(internal(whole));
+        };
+        let name = self.ident(&name)?;
+        let value = self.stream(value)?;
+        let (e, d) = named_expr_node(name, value);
+        self.check_depth(d, e.span)?;
+        Ok((e, d))
+    }
+
     pub(super) fn lambda(&mut self, p: Pair<'_>) -> Result<Built> {
         let start = self.start(&p);
         let head = Span {
@@ -232,10 +249,17 @@ impl<'s> Builder<'s> {
         };
         self.nested(head, |b| {
             let mut params = Vec::new();
+            let mut receiver = None;
             let mut depth = 0;
             let mut body = None;
             for c in p.into_inner() {
                 match c.as_rule() {
+                    Rule::receiver => {
+                        let param = c.into_inner().next().ok_or_else(|| internal(head))?;
+                        let (param, _) = b.param(param)?;
+                        check_receiver(&param)?;
+                        receiver = Some(param);
+                    }
                     Rule::param => {
                         let (param, d) = b.param(c)?;
                         depth = depth.max(d);
@@ -248,7 +272,7 @@ impl<'s> Builder<'s> {
             check_params(&params)?;
             let body = body.ok_or_else(|| internal(head))?;
             let body = b.stream(body)?;
-            let (lambda, depth) = lambda_node(start, params, depth, body);
+            let (lambda, depth) = lambda_node(start, receiver, params, depth, body);
             b.check_depth(depth, lambda.span)?;
             Ok((lambda, depth))
         })

@@ -12,8 +12,9 @@ use crate::ast::*;
 use crate::build::checks::{check_target, single_target};
 use crate::build::kit::{internal, Result};
 use crate::build::nodes::{
-    assign_node, aug_assign_node, block_stmt_node, def_node, for_node, from_import_end,
-    handler_node, if_node, import_node, try_node, typed_assign_node, while_node, with_node,
+    assign_node, aug_assign_node, block_stmt_node, def_node, delete_node, for_node,
+    from_import_end, handler_node, if_node, import_node, scope_decl_node, try_node,
+    typed_assign_node, while_node, with_node,
 };
 use crate::build::shunt::aug_op;
 use crate::error::SyntaxError;
@@ -160,6 +161,27 @@ impl<'s> Builder<'s> {
                 let (kind, end) = self.import_from(p, start)?;
                 stmt(kind, end)
             }
+            Rule::del_stmt => {
+                let mut targets = Vec::new();
+                for c in p.into_inner() {
+                    if c.as_rule() == Rule::target_expr {
+                        targets.push(self.stream(c)?.0);
+                    }
+                }
+                let (kind, end) = delete_node(targets)?;
+                stmt(kind, end)
+            }
+            Rule::global_stmt | Rule::nonlocal_stmt => {
+                let global = p.as_rule() == Rule::global_stmt;
+                let mut names = Vec::new();
+                for c in p.into_inner() {
+                    if c.as_rule() == Rule::ident {
+                        names.push(self.ident(&c)?);
+                    }
+                }
+                let (kind, end) = scope_decl_node(global, names);
+                stmt(kind, end)
+            }
             Rule::expr_stmt => {
                 let (kind, end) = self.expr_stmt(p)?;
                 stmt(kind, end)
@@ -245,7 +267,7 @@ impl<'s> Builder<'s> {
         let mut orelse = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::expr => cond = Some(self.stream(c)?.0),
+                Rule::expr | Rule::walrus => cond = Some(self.stream(c)?.0),
                 Rule::block => body = self.block(c)?,
                 Rule::elif_clause => {
                     let estart = self.start(&c);
@@ -253,7 +275,7 @@ impl<'s> Builder<'s> {
                     let mut ebody = Vec::new();
                     for e in c.into_inner() {
                         match e.as_rule() {
-                            Rule::expr => econd = Some(self.stream(e)?.0),
+                            Rule::expr | Rule::walrus => econd = Some(self.stream(e)?.0),
                             Rule::block => ebody = self.block(e)?,
                             _ => {}
                         }
@@ -277,7 +299,7 @@ impl<'s> Builder<'s> {
         let mut orelse = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::expr => cond = Some(self.stream(c)?.0),
+                Rule::expr | Rule::walrus => cond = Some(self.stream(c)?.0),
                 Rule::block => body = self.loop_body(c)?,
                 Rule::else_clause => orelse = self.else_body(c)?,
                 _ => {}

@@ -173,7 +173,15 @@ pub fn sx(e: &Expr) -> String {
         ExprKind::DictComp { key, value, gens } => {
             format!("(dictcomp {} {}{})", sx(key), sx(value), comps(gens))
         }
-        ExprKind::Lambda(l) => format!("(lambda ({}) {})", params(&l.params), sx(&l.body)),
+        ExprKind::Lambda(l) => match &l.receiver {
+            Some(r) => format!(
+                "(lambda [{}] ({}) {})",
+                params(std::slice::from_ref(r)),
+                params(&l.params),
+                sx(&l.body)
+            ),
+            None => format!("(lambda ({}) {})", params(&l.params), sx(&l.body)),
+        },
         ExprKind::IfExp { test, body, orelse } => {
             format!("(if {} {} {})", sx(test), sx(body), sx(orelse))
         }
@@ -212,6 +220,7 @@ pub fn sx(e: &Expr) -> String {
             format!("(slice {} {} {})", o(lower), o(upper), o(step))
         }
         ExprKind::Starred(a) => format!("*{}", sx(a)),
+        ExprKind::NamedExpr { target, value } => format!("(:= {} {})", sx(target), sx(value)),
     }
 }
 
@@ -540,6 +549,20 @@ pub fn sx_stmt(s: &Stmt) -> String {
             d.docstring,
             fields(&d.fields),
             d.methods.iter().map(sx_def).collect::<Vec<_>>().join(" ")
+        ),
+        StmtKind::Delete(targets) => format!("(del {})", list(targets)),
+        StmtKind::Global(names) | StmtKind::Nonlocal(names) => format!(
+            "({} {})",
+            if matches!(s.kind, StmtKind::Global(_)) {
+                "global"
+            } else {
+                "nonlocal"
+            },
+            names
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
     }
 }

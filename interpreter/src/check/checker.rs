@@ -169,6 +169,12 @@ impl<'o, 'a> Checker<'o, 'a> {
         };
         let mut names = Vec::new();
         scan::assigned_names(&m.body, &mut names);
+        // A function's `global x` binds `x` in the module.
+        scan::walk_stmts(&m.body, &mut |s| {
+            if let dana_grammar::ast::StmtKind::Global(ids) = &s.kind {
+                names.extend(ids.iter().map(|i| (i.name, i.span, BindKind::Other)));
+            }
+        });
         scope.bind_all(names);
         c.scopes.push(scope);
         c.block(&m.body);

@@ -302,6 +302,23 @@ impl<'o, 'a> Checker<'o, 'a> {
             }
         }
         scope.bind_all(names);
+        // `global`/`nonlocal` names live in another scope: seen from here they are bound
+        // (with no known type) and never "unused".
+        if let FuncBody::Block(b) = &f.body {
+            for (n, span, _) in crate::resolve::names::scope_decls(b) {
+                let v = scope.vars.entry(n).or_insert(Var {
+                    cur: None,
+                    all: Type::Never,
+                    declared: None,
+                    span,
+                    used: true,
+                    param: false,
+                    kind: BindKind::Other,
+                });
+                v.used = true;
+                v.kind = BindKind::Other;
+            }
+        }
         self.scopes.push(scope);
         match &f.body {
             FuncBody::Block(b) => {

@@ -68,6 +68,13 @@ impl Checker<'_, '_> {
                 Type::dict(k, v)
             }),
             ExprKind::Lambda(l) => self.lambda(l),
+            ExprKind::NamedExpr { target, value } => {
+                let t = self.infer(value);
+                if let ExprKind::Name { name, .. } = &target.kind {
+                    self.bind(*name, t.clone(), target.span);
+                }
+                t
+            }
             ExprKind::IfExp { test, body, orelse } => {
                 self.infer(test);
                 let a = self.infer(body);
@@ -197,7 +204,8 @@ impl Checker<'_, '_> {
         }
         let mut params = Vec::new();
         let mut keyword_only = false;
-        for p in &l.params {
+        // A receiver (`lambda (p: Point) dx :: …`) is the first parameter.
+        for p in l.receiver.iter().chain(&l.params) {
             params.push(self.param_t(p, keyword_only));
             if p.kind == ParamKind::VarArgs {
                 keyword_only = true;

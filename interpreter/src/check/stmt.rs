@@ -182,6 +182,17 @@ impl<'o, 'a> Checker<'o, 'a> {
                 }
                 self.block(body)
             }
+            StmtKind::Delete(targets) => {
+                // A deleted name must be bound (else `del` raises NameError); an item or
+                // attribute target is checked as the expression it is.
+                for t in targets {
+                    self.infer(t);
+                }
+                true
+            }
+            // The resolver applies them; the function's scope already treats the names as
+            // bound elsewhere (see `decl.rs`).
+            StmtKind::Global(_) | StmtKind::Nonlocal(_) => true,
         }
     }
 

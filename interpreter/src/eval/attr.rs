@@ -135,7 +135,7 @@ impl Interp {
         accepts.then_some(f)
     }
 
-    fn attr_error(&self, obj: &Value, name: Sym) -> Exc {
+    pub(super) fn attr_error(&self, obj: &Value, name: Sym) -> Exc {
         let mut candidates: Vec<&'static str> = Vec::new();
         let what = match obj {
             Value::Module(g) => {

@@ -256,6 +256,11 @@ impl Interp {
                 let st = self.eval_opt(fr, &s.step)?;
                 ops::get_slice(&v, &lo, &hi, &st).map_err(|err| self.locate(err, *span, fr.src))
             }
+            Ex::Walrus(tv) => {
+                let v = self.eval(fr, &tv.1)?;
+                self.assign(fr, &tv.0, v.clone())?;
+                Ok(v)
+            }
             Ex::And(ab) => Ok(Value::Bool(self.cond(fr, &ab.0)? && self.cond(fr, &ab.1)?)),
             Ex::Or(ab) => Ok(Value::Bool(self.cond(fr, &ab.0)? || self.cond(fr, &ab.1)?)),
             Ex::Not(a) => Ok(Value::Bool(!self.cond(fr, a)?)),

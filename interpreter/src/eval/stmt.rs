@@ -146,6 +146,11 @@ impl Interp {
             St::StructDef(d) => self.define_struct(fr, d)?,
             St::InterfaceDef(d) => self.define_interface(fr, d)?,
             St::Import(i) => self.exec_import(fr, i)?,
+            St::Del(targets, _) => {
+                for t in targets {
+                    self.delete(fr, t)?;
+                }
+            }
             St::With(w) => {
                 let v = self.eval(fr, &w.items[0].0)?;
                 let e = type_error(format!(

@@ -150,8 +150,21 @@ impl Resolver {
             ExprKind::DictComp { key, value, gens } => self.comp(gens, span, |r| {
                 Ok(CompKind::Dict(r.expr(key)?, r.expr(value)?))
             })?,
+            ExprKind::NamedExpr { target, value } => {
+                let v = self.expr(value)?;
+                let ExprKind::Name { name, .. } = &target.kind else {
+                    return Err(syntax_error(
+                        &self.src,
+                        target.span,
+                        "cannot use assignment expressions with this target",
+                    ));
+                };
+                let place = self.walrus_place(*name, target.span)?;
+                Ex::Walrus(Box::new((Target::Name(place, *name), v)))
+            }
             ExprKind::Lambda(l) => {
-                let params: Vec<&ast::Param> = l.params.iter().collect();
+                // A receiver (`lambda (p: Point) dx :: …`) is the first parameter.
+                let params: Vec<&ast::Param> = l.receiver.iter().chain(&l.params).collect();
                 let mut defaults = Vec::new();
                 for p in &params {
                     if let Some(d) = &p.default {

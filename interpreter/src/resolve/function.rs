@@ -1,8 +1,11 @@
 //! Function bodies (a `def`, a lambda or a pipeline): parameters, which locals become cells,
 //! the captured free variables; pipelines and their stages.
 
-use super::names::{assigned_names, nested_refs_block, nested_refs_expr, visit_expr};
-use super::scope::{Resolver, Scope, ScopeType, R};
+use super::names::{
+    assigned_names, check_decls, nested_refs_block, nested_refs_expr, scope_decls, visit_expr,
+    walrus_names,
+};
+use super::scope::{syntax_error, Resolver, Scope, ScopeType, R};
 use crate::ir::*;
 use crate::value::TypeAnn;
 use dana_grammar::ast::{self, ExprKind, ParamKind, Span, Sym};
@@ -27,14 +30,30 @@ impl Resolver {
     ) -> R<Rc<FuncCode>> {
         let mut captured = HashSet::new();
         let mut assigned = Vec::new();
+        let mut decls = Vec::new();
         match body {
             FnBody::Block(b) => {
                 nested_refs_block(b, &mut captured);
+                decls = scope_decls(b);
+                let names: Vec<Sym> = params.iter().map(|p| p.name.name).collect();
+                if let Some((msg, at)) = check_decls(b, &decls, &names) {
+                    return Err(syntax_error(&self.src, at, msg));
+                }
                 let mut bound = Vec::new();
                 assigned_names(b, &mut bound);
+                assigned.extend(
+                    bound
+                        .into_iter()
+                        .map(|(n, _, _)| n)
+                        .filter(|n| !decls.iter().any(|d| d.0 == *n)),
+                );
+            }
+            FnBody::Expr(e) => {
+                nested_refs_expr(e, &mut captured);
+                let mut bound = Vec::new();
+                walrus_names(e, &mut bound);
                 assigned.extend(bound.into_iter().map(|(n, _, _)| n));
             }
-            FnBody::Expr(e) => nested_refs_expr(e, &mut captured),
             FnBody::Pipeline(p) => {
                 for st in &p.stages {
                     stage_refs(st, &mut captured, &mut assigned);
@@ -74,6 +93,19 @@ impl Resolver {
                 default,
                 kind: p.kind,
             });
+        }
+        for &(n, at, global) in &decls {
+            if global {
+                scope.global_decl.insert(n);
+            } else if self.nonlocal_binding(n) {
+                scope.nonlocal_decl.insert(n);
+            } else {
+                return Err(syntax_error(
+                    &self.src,
+                    at,
+                    format!("no binding for nonlocal '{n}' found"),
+                ));
+            }
         }
         for n in assigned {
             scope.declare(n);
@@ -117,6 +149,23 @@ impl Resolver {
             slot_names: scope.slot_names,
             cell_names: scope.cell_names,
         }))
+    }
+
+    /// Whether an enclosing function binds `name` (the target of a `nonlocal`): the innermost
+    /// one that mentions it decides (a `global` there means no binding).
+    fn nonlocal_binding(&self, name: Sym) -> bool {
+        for s in self.scopes.iter().rev() {
+            if s.ty != ScopeType::Function || s.global_decl.contains(&name) {
+                return false;
+            }
+            if s.locals.contains_key(&name)
+                || s.free_map.contains_key(&name)
+                || s.nonlocal_decl.contains(&name)
+            {
+                return true;
+            }
+        }
+        false
     }
 
     pub(super) fn pipeline(&mut self, p: &ast::Pipeline) -> R<Pipeline> {

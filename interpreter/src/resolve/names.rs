@@ -40,8 +40,16 @@ pub(crate) fn assigned_names(body: &[Stmt], out: &mut Vec<(Sym, Span, BindKind)>
     Binds { out }.visit_block(body);
 }
 
-/// Collects the names statements bind, in source order; expressions bind nothing, and nested
-/// definitions bind only their own name.
+/// The names an expression binds with `:=` (a lambda body's walrus targets are the lambda's
+/// locals), not descending into nested lambdas.
+pub(crate) fn walrus_names(e: &Expr, out: &mut Vec<(Sym, Span, BindKind)>) {
+    Binds { out }.visit_expr(e);
+}
+
+/// Collects the names statements bind, in source order: assignments, loops, definitions,
+/// imports, `del` targets (which make a name local, as in Python) and the targets of `:=` in
+/// any expression (a comprehension's walrus binds in the enclosing function). Nested
+/// definitions and lambdas bind only in their own scope.
 struct Binds<'o> {
     out: &'o mut Vec<(Sym, Span, BindKind)>,
 }
@@ -58,49 +66,155 @@ impl<'ast> Visitor<'ast> for Binds<'_> {
             StmtKind::TypedAssign { target, .. } | StmtKind::AugAssign { target, .. } => {
                 target_names(target, BindKind::Assign, out)
             }
-            StmtKind::For {
-                target,
-                body,
-                orelse,
-                ..
-            } => {
-                target_names(target, BindKind::Other, out);
-                self.visit_block(body);
-                self.visit_block(orelse);
+            StmtKind::For { target, .. } => target_names(target, BindKind::Other, out),
+            StmtKind::Delete(targets) => {
+                for t in targets {
+                    target_names(t, BindKind::Other, out);
+                }
             }
-            StmtKind::FunctionDef(f) => out.push((f.name.name, f.name.span, BindKind::Other)),
+            StmtKind::FunctionDef(f) => {
+                return out.push((f.name.name, f.name.span, BindKind::Other));
+            }
             StmtKind::Import { path, alias } => {
                 let id = alias.unwrap_or(path[0]);
-                out.push((id.name, id.span, BindKind::Other))
+                return out.push((id.name, id.span, BindKind::Other));
             }
             StmtKind::FromImport { names, .. } => {
                 for n in names {
                     let id = n.alias.unwrap_or(n.name);
                     out.push((id.name, id.span, BindKind::Other));
                 }
+                return;
             }
-            StmtKind::Struct(d) => out.push((d.name.name, d.name.span, BindKind::Other)),
-            StmtKind::Niche(d) => out.push((d.name.name, d.name.span, BindKind::Other)),
-            StmtKind::Interface(d) => out.push((d.name.name, d.name.span, BindKind::Other)),
-            StmtKind::With { items, body } => {
+            StmtKind::Struct(d) => return out.push((d.name.name, d.name.span, BindKind::Other)),
+            StmtKind::Niche(d) => return out.push((d.name.name, d.name.span, BindKind::Other)),
+            StmtKind::Interface(d) => {
+                return out.push((d.name.name, d.name.span, BindKind::Other));
+            }
+            StmtKind::With { items, .. } => {
                 for it in items {
                     if let Some(t) = &it.target {
                         target_names(t, BindKind::Other, out);
                     }
                 }
-                self.visit_block(body);
             }
-            // `if`, `while` and `try` bind through their blocks and handlers.
-            _ => visit::walk_stmt(self, s),
+            _ => {}
         }
+        // Blocks, handlers and the expressions (for their `:=` targets).
+        visit::walk_stmt(self, s)
     }
     fn visit_except_handler(&mut self, h: &'ast ExceptHandler) {
         if let Some(n) = h.name {
             self.out.push((n.name, n.span, BindKind::Other));
         }
-        self.visit_block(&h.body);
+        visit::walk_except_handler(self, h);
+    }
+    fn visit_target(&mut self, t: &'ast Expr) {
+        // The names were taken above; only a `:=` inside (`xs[(i := 0)] = …`) binds here.
+        visit::walk_expr(self, t)
+    }
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match &e.kind {
+            ExprKind::NamedExpr { target, value } => {
+                target_names(target, BindKind::Assign, self.out);
+                self.visit_expr(value);
+            }
+            ExprKind::Lambda(_) => {}
+            _ => visit::walk_expr(self, e),
+        }
+    }
+}
+
+/// A `global` (`true`) or `nonlocal` declaration of a name, where it stands.
+pub(crate) type Decl = (Sym, Span, bool);
+
+/// The `global` and `nonlocal` declarations of a body, not descending into nested definitions.
+pub(crate) fn scope_decls(body: &[Stmt]) -> Vec<Decl> {
+    let mut out = Vec::new();
+    Decls { out: &mut out }.visit_block(body);
+    out
+}
+
+struct Decls<'o> {
+    out: &'o mut Vec<Decl>,
+}
+
+impl<'ast> Visitor<'ast> for Decls<'_> {
+    fn visit_stmt(&mut self, s: &'ast Stmt) {
+        match &s.kind {
+            StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
+                let global = matches!(s.kind, StmtKind::Global(_));
+                for n in names {
+                    self.out.push((n.name, n.span, global));
+                }
+            }
+            StmtKind::FunctionDef(_)
+            | StmtKind::Struct(_)
+            | StmtKind::Niche(_)
+            | StmtKind::Interface(_) => {}
+            _ => visit::walk_stmt(self, s),
+        }
     }
     fn visit_expr(&mut self, _e: &'ast Expr) {}
+}
+
+/// Python's checks of a body's `global`/`nonlocal` declarations against its own statements:
+/// a name may not be used or assigned before its declaration, nor be declared both ways, nor
+/// be a parameter. Returns the message and where, for the first problem.
+pub(crate) fn check_decls(body: &[Stmt], decls: &[Decl], params: &[Sym]) -> Option<(String, Span)> {
+    if decls.is_empty() {
+        return None;
+    }
+    let word = |g: bool| if g { "global" } else { "nonlocal" };
+    for (i, &(n, span, global)) in decls.iter().enumerate() {
+        if params.contains(&n) {
+            return Some((
+                format!("name '{n}' is parameter and {}", word(global)),
+                span,
+            ));
+        }
+        if decls[..i].iter().any(|&(m, _, g)| m == n && g != global) {
+            return Some((format!("name '{n}' is nonlocal and global"), span));
+        }
+    }
+    // Every mention of a name in this body (its own statements, not nested definitions).
+    let mut mentions: Vec<(Sym, Span)> = Vec::new();
+    Shallow {
+        on_expr: &mut |e| {
+            visit_expr(e, &mut |x| match &x.kind {
+                ExprKind::Name {
+                    scope: None | Some(ScopeKind::Local),
+                    name,
+                } => mentions.push((*name, x.span)),
+                _ => {}
+            })
+        },
+        on_fn: &mut |_| {},
+    }
+    .visit_block(body);
+    let mut stores = Vec::new();
+    assigned_names(body, &mut stores);
+    for &(n, span, global) in decls {
+        let earlier = |s: Span| s.start < span.start;
+        let stored = stores.iter().any(|&(m, s, _)| m == n && earlier(s));
+        let used = mentions.iter().any(|&(m, s)| m == n && earlier(s));
+        if stored {
+            return Some((
+                format!(
+                    "name '{n}' is assigned to before {} declaration",
+                    word(global)
+                ),
+                span,
+            ));
+        }
+        if used {
+            return Some((
+                format!("name '{n}' is used prior to {} declaration", word(global)),
+                span,
+            ));
+        }
+    }
+    None
 }
 
 /// Every name mentioned inside functions and lambdas nested in `body` (an over-approximation
@@ -155,6 +269,13 @@ fn all_names_fn(f: &ast::FunctionDef, out: &mut HashSet<Sym>) {
         for p in f.receiver.iter().chain(f.params.iter()) {
             if let Some(d) = &p.default {
                 add(d);
+            }
+        }
+    }
+    if let ast::FuncBody::Block(b) = &f.body {
+        for (n, _, global) in scope_decls(b) {
+            if !global {
+                out.insert(n);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The resolver's state and name lookup: the scope stack (function, class-like block,
 //! comprehension), slot and cell allocation, and where a name read or written lives.
 
-use super::names::nested_refs_block;
+use super::names::{check_decls, nested_refs_block, scope_decls};
 use crate::error::{Exc, ExcKind, RtError};
 use crate::ir::{ModuleCode, Place};
 use crate::source::SourceFile;
@@ -30,6 +30,10 @@ pub(super) struct Scope {
     /// Names of `as` captures of a pipeline body (they decide whether a stage inserts its value).
     pub(super) pipeline_captures: HashSet<Sym>,
     pub(super) pipeline_slot: Option<u32>,
+    /// Names this function declares `global` (they live in the module's slots) and
+    /// `nonlocal` (they are free variables of an enclosing function, also when assigned).
+    pub(super) global_decl: HashSet<Sym>,
+    pub(super) nonlocal_decl: HashSet<Sym>,
 }
 
 impl Scope {
@@ -45,6 +49,8 @@ impl Scope {
             cell_names: Vec::new(),
             pipeline_captures: HashSet::new(),
             pipeline_slot: None,
+            global_decl: HashSet::new(),
+            nonlocal_decl: HashSet::new(),
         }
     }
     pub(super) fn new_slot(&mut self, name: Sym) -> Place {
@@ -97,6 +103,10 @@ impl Resolver {
     pub fn module(&mut self, m: &ast::Module) -> R<ModuleCode> {
         let mut captured = HashSet::new();
         nested_refs_block(&m.body, &mut captured);
+        let decls = scope_decls(&m.body);
+        if let Some((msg, at)) = check_decls(&m.body, &decls, &[]) {
+            return Err(syntax_error(&self.src, at, msg));
+        }
         self.scopes.push(Scope::new(ScopeType::Module, captured));
         let body = self.block(&m.body);
         let scope = self.scopes.pop().expect("module scope pushed above");
@@ -131,6 +141,9 @@ impl Resolver {
             }
         }
         if s.ty == ScopeType::Function {
+            if s.global_decl.contains(&name) {
+                return Some(Place::Global(self.globals.slot_of(name)));
+            }
             if let Some(p) = s.locals.get(&name) {
                 return Some(*p);
             }
@@ -164,9 +177,37 @@ impl Resolver {
                 return *p;
             }
         }
+        self.binding_place(name)
+    }
+
+    /// Where a plain assignment to `name` in the current function (or module) lands: a
+    /// `global` name in the module, a `nonlocal` one in the enclosing function's cell, else a
+    /// local.
+    fn binding_place(&mut self, name: Sym) -> Place {
+        let s = self.scopes.last().expect("scope");
         match s.ty {
             ScopeType::Module => Place::Global(self.globals.slot_of(name)),
+            ScopeType::Function if s.global_decl.contains(&name) => {
+                Place::Global(self.globals.slot_of(name))
+            }
+            ScopeType::Function if s.nonlocal_decl.contains(&name) => self.lookup(name),
             ScopeType::Function => self.scope().declare(name),
         }
+    }
+
+    /// The place a `name := value` writes: the enclosing function's (a comprehension's walrus
+    /// binds outside the comprehension); rebinding an iteration variable is Python's error.
+    pub(super) fn walrus_place(&mut self, name: Sym, span: Span) -> R<Place> {
+        let s = self.scopes.last().expect("scope");
+        if s.blocks.iter().any(|b| b.contains_key(&name)) {
+            return Err(syntax_error(
+                &self.src,
+                span,
+                format!(
+                    "assignment expression cannot rebind comprehension iteration variable '{name}'"
+                ),
+            ));
+        }
+        Ok(self.binding_place(name))
     }
 }

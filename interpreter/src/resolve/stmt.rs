@@ -199,6 +199,25 @@ impl Resolver {
                     bind: self.store_place(d.name.name),
                 }))
             }
+            StmtKind::Delete(targets) => St::Del(
+                targets
+                    .iter()
+                    .map(|t| self.target(t))
+                    .collect::<R<Vec<_>>>()?,
+                span,
+            ),
+            // The declarations took effect when the function was compiled (its scope).
+            StmtKind::Global(_) => St::Pass,
+            StmtKind::Nonlocal(_) => {
+                if self.scopes.len() == 1 {
+                    return Err(syntax_error(
+                        &self.src,
+                        span,
+                        "nonlocal declaration not allowed at module level",
+                    ));
+                }
+                St::Pass
+            }
             StmtKind::With { items, body } => {
                 let mut its = Vec::new();
                 for it in items {

@@ -5,7 +5,7 @@ pub(crate) mod arith;
 mod index;
 mod items;
 
-pub(crate) use index::{get_index, get_slice, set_index, set_slice};
+pub(crate) use index::{del_index, del_slice, get_index, get_slice, set_index, set_slice};
 pub(crate) use items::{
     check_new_items, check_new_str, str_items_worth_counting, tuple_bytes, STR_ITEM_BYTES,
 };

@@ -77,6 +77,17 @@ n148 = -n149 ** ~n150
 n151 = n152 < n153 not in n154
 n155 = private:n156 + public:n157
 n158(n159 for n160 in n161)
+def n162():
+    global n163
+    nonlocal n164
+    del n165, n166[n167]
+    if (n168 := n169):
+        pass
+n170 = lambda (n171: n172) n173 :: n174
+try:
+    n175
+except as n176:
+    n177
 "#;
 
 /// Records every name it meets (expression names, identifiers, type names), the kinds of
@@ -238,6 +249,9 @@ const STMT_KINDS: &[&str] = &[
     "Interface",
     "With",
     "Niche",
+    "Delete",
+    "Global",
+    "Nonlocal",
 ];
 
 fn stmt_kind(k: &StmtKind) -> &'static str {
@@ -263,6 +277,9 @@ fn stmt_kind(k: &StmtKind) -> &'static str {
         StmtKind::Interface(_) => "Interface",
         StmtKind::With { .. } => "With",
         StmtKind::Niche(_) => "Niche",
+        StmtKind::Delete(_) => "Delete",
+        StmtKind::Global(_) => "Global",
+        StmtKind::Nonlocal(_) => "Nonlocal",
     }
 }
 
@@ -297,6 +314,7 @@ const EXPR_KINDS: &[&str] = &[
     "Index",
     "Slice",
     "Starred",
+    "NamedExpr",
 ];
 
 fn expr_kind(k: &ExprKind) -> &'static str {
@@ -330,6 +348,7 @@ fn expr_kind(k: &ExprKind) -> &'static str {
         ExprKind::Index { .. } => "Index",
         ExprKind::Slice { .. } => "Slice",
         ExprKind::Starred(_) => "Starred",
+        ExprKind::NamedExpr { .. } => "NamedExpr",
     }
 }
 
@@ -350,7 +369,7 @@ fn walk_everything() -> Everything {
 #[test]
 fn every_name_is_reached_once_in_source_order() {
     let expected = numbered_words(EVERYTHING);
-    assert_eq!(expected.len(), 161);
+    assert_eq!(expected.len(), 177);
     for (i, w) in expected.iter().enumerate() {
         assert_eq!(
             *w,
@@ -421,7 +440,7 @@ fn targets_are_the_bound_expressions() {
         [
             "n9", "n12", "n13", "n15", "n17", "Index", "n54", "n72", "n110", "n114", "n120",
             "n122", "n126", "n128", "n130", "n132", "n135", "n137", "n144", "n148", "n151", "n155",
-            "n160"
+            "n160", "n165", "Index", "n168", "n170"
         ]
     );
 }

@@ -129,6 +129,59 @@ pub(crate) fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc>
     }
 }
 
+/// `del v[index]`: a list item or a dict key; other types refuse as Python does.
+pub(crate) fn del_index(v: &Value, index: &Value) -> Result<(), Exc> {
+    match v {
+        Value::List(l) => {
+            let len = l.borrow().len();
+            let i = seq_index(v, index, len, true)?;
+            let old = l.borrow_mut().remove(i);
+            drop(old);
+            Ok(())
+        }
+        Value::Dict(d) => {
+            let k = Key::new(index.clone())?;
+            let old = d.borrow_mut().shift_remove(&k);
+            match old {
+                Some(old) => {
+                    drop(old);
+                    Ok(())
+                }
+                None => Err(key_error(repr(index))),
+            }
+        }
+        other => Err(cannot_delete(other)),
+    }
+}
+
+/// `del v[lower:upper:step]` (lists only).
+pub(crate) fn del_slice(v: &Value, lower: &Value, upper: &Value, step: &Value) -> Result<(), Exc> {
+    let Value::List(l) = v else {
+        return Err(cannot_delete(v));
+    };
+    let len = l.borrow().len();
+    let sl = resolve(len, lower, upper, step)?;
+    let mut gone = vec![false; len];
+    for i in sl.indices() {
+        gone[i] = true;
+    }
+    let old = std::mem::take(&mut *l.borrow_mut());
+    let (removed, kept): (Vec<_>, Vec<_>) =
+        old.into_iter().enumerate().partition(|(i, _)| gone[*i]);
+    *l.borrow_mut() = kept.into_iter().map(|(_, x)| x).collect();
+    drop(removed);
+    Ok(())
+}
+
+fn cannot_delete(v: &Value) -> Exc {
+    type_error(match v {
+        Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Struct(_) | Value::Set(_) => {
+            format!("'{}' object doesn't support item deletion", v.type_name())
+        }
+        _ => format!("'{}' object is not subscriptable", v.type_name()),
+    })
+}
+
 /// A resolved slice: the first index, the step and the number of selected items; `stop` is
 /// the adjusted stop index (used for range slices).
 struct Slice {

@@ -447,6 +447,23 @@ impl<'a> Audit<'a> {
                 }
                 self.stmts(body);
             }
+            // `del` writes like an assignment does (a program-owned target is refused).
+            StmtKind::Delete(targets) => {
+                for t in targets {
+                    self.store(t, false);
+                }
+            }
+            // Generated code keeps to its own names: rebinding a module name or an enclosing
+            // function's from inside a function is a write to the program.
+            StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
+                if let Some(n) = names.first() {
+                    self.refuse_write(
+                        n.span,
+                        format!("declares '{}' global or nonlocal to rebind it", n.name),
+                        HELP_WRITES,
+                    );
+                }
+            }
             StmtKind::Import { .. }
             | StmtKind::FromImport { .. }
             | StmtKind::Pass

@@ -224,7 +224,7 @@ impl<'a> Audit<'a> {
             ExprKind::DictComp { key, value, gens } => self.comprehension(gens, &[key, value]),
             ExprKind::Lambda(l) => {
                 let mut scope = Scope::default();
-                for p in &l.params {
+                for p in l.receiver.iter().chain(&l.params) {
                     if let Some(d) = &p.default {
                         self.expr(d);
                     }
@@ -244,6 +244,11 @@ impl<'a> Audit<'a> {
                 self.expr(b);
             }
             ExprKind::Not(x) | ExprKind::Unary(_, x) | ExprKind::Starred(x) => self.expr(x),
+            ExprKind::NamedExpr { target, value } => {
+                self.expr(value);
+                let taint = self.root(value).is_some();
+                self.store(target, taint);
+            }
             ExprKind::Compare { left, ops } => {
                 self.expr(left);
                 for (_, x) in ops {
