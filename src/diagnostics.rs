@@ -63,7 +63,10 @@ pub(crate) fn runtime_report(e: &RtError, source_of: impl Fn(&str) -> Option<Str
         summary,
         src,
         span,
-        label: label_for(e.kind).to_string(),
+        label: e
+            .arity_problem()
+            .unwrap_or_else(|| label_for(e.kind))
+            .to_string(),
         help: e.help.clone(),
         stack,
     }

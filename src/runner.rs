@@ -108,6 +108,7 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
         }
     };
     let mut it = new_interp();
+    it.search_path = load::program_search_path(path);
     it.limits.max_memory = max_memory;
     it.limits.max_operations = limits.max_operations;
     // A deadline past what the clock can represent is no deadline.
@@ -376,7 +377,8 @@ pub fn host_names() -> check::HostNames {
 
 /// The checker's view of the world for one file: the host's names, the standard modules, and
 /// a summary of each `.na` module the file imports (found by the module search of `import`:
-/// beside it, then on `DANAPATH`), recursively.
+/// beside the importing file, then beside `path` as the program, then on `DANAPATH`),
+/// recursively.
 fn check_options(
     path: &Path,
     m: &dana_grammar::ast::Module,
@@ -386,7 +388,7 @@ fn check_options(
         host: host_names(),
         ..check::CheckOptions::default()
     };
-    let search_path = load::danapath();
+    let search_path = load::program_search_path(path);
     let mut visiting = vec![path.canonicalize().unwrap_or_else(|_| path.to_path_buf())];
     let here = load::importer_dir(Some(path));
     add_imports(

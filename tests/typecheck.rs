@@ -167,8 +167,10 @@ fn typecheck_cases() {
 }
 
 /// No false positives: every valid program of the conformance suite (no `# error:` line) and
-/// every example checks without errors (warnings are fine). Files the grammar does not parse
-/// yet are left to the conformance suite.
+/// every example checks without errors (warnings are fine), except the errors a file announces
+/// with `# check:` lines (a program `dana run` runs although the checker rejects it, such as
+/// an undefined name in a function nothing calls). Files the grammar does not parse yet are
+/// left to the conformance suite.
 #[test]
 fn valid_programs_check_without_errors() {
     let mut files = Vec::new();
@@ -187,7 +189,13 @@ fn valid_programs_check_without_errors() {
             continue;
         };
         checked += 1;
+        let announced = parse_expectations(&text).unwrap_or_default();
         for d in diags.iter().filter(|d| d.is_error()) {
+            if announced.iter().any(|e| {
+                e.severity == "error" && e.code == d.code.as_str() && e.line == d.line_col(&text).0
+            }) {
+                continue;
+            }
             failures.push_str(&format!("{}: {}\n", f.display(), describe(&text, d)));
         }
     }

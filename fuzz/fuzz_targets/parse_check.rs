@@ -25,10 +25,7 @@ fuzz_target!(|data: &[u8]| {
     match dana_grammar::parse_module(src) {
         Ok(m) => {
             assert!(reference.is_ok(), "parse_module accepts what pest rejects");
-            let opts = CheckOptions {
-                strict_names: data.len() % 2 == 0,
-                ..CheckOptions::default()
-            };
+            let opts = CheckOptions::default();
             let snippet = Snippet::new("fuzz.na", src);
             for d in check_module(&m, &opts).iter().take(8) {
                 let _ = render_diagnostic(&d.with_source(&snippet), false);

@@ -295,6 +295,41 @@ pub struct PipeStage {
     pub span: Span,
 }
 
+impl PipeStage {
+    /// The right operand of `|` read as a pipeline stage (DANA_SPEC §6.4), when it has the
+    /// form only a stage gives meaning to: a call `g(3)` (a partial stage: no call is made
+    /// when the pipe is built) or a list `[g, h]` (a fan-out, each element a stage). `None`
+    /// for any other operand: a name or other value is composed as it is (or `|` is an
+    /// ordinary operator, when the left operand is no callable).
+    pub fn from_operand(e: &Expr) -> Option<PipeStage> {
+        let kind = match &e.kind {
+            ExprKind::Call { .. } => PipeStageKind::Expr(e.clone()),
+            ExprKind::List(items)
+                if !items.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) =>
+            {
+                PipeStageKind::FanOut(
+                    items
+                        .iter()
+                        .map(|x| {
+                            PipeStage::from_operand(x).unwrap_or_else(|| PipeStage {
+                                kind: PipeStageKind::Expr(x.clone()),
+                                capture: None,
+                                span: x.span,
+                            })
+                        })
+                        .collect(),
+                )
+            }
+            _ => return None,
+        };
+        Some(PipeStage {
+            kind,
+            capture: None,
+            span: e.span,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum PipeStageKind {
     /// A name, attribute, call or any other expression producing a callable (a `Call` expression

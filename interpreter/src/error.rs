@@ -170,6 +170,39 @@ impl RtError {
         self.help = Some(help.into());
         self
     }
+
+    /// What is wrong when this is an arity error (a call with too many or too few arguments,
+    /// an unknown keyword, an argument given twice): the `TypeError`s whose messages have
+    /// Python's wording for them. `None` for any other error.
+    pub fn arity_problem(&self) -> Option<&'static str> {
+        if self.kind != ExcKind::TypeError {
+            return None;
+        }
+        let m = self.message.as_str();
+        if m.contains("got an unexpected keyword argument") || m.contains("takes no keyword") {
+            Some("unknown keyword argument")
+        } else if m.contains("got multiple values for argument") {
+            Some("argument given twice")
+        } else if m.contains("() missing ") && m.contains(" required ") {
+            Some("missing arguments")
+        } else if (m.contains("() takes ") && (m.contains(" given") || m.contains("takes no")))
+            || m.contains(" expected at most ")
+            || m.contains(" expected at least ")
+        {
+            Some("wrong number of arguments")
+        } else {
+            None
+        }
+    }
+}
+
+/// `word` with its indefinite article, for messages: `an int`, `a str`, `an Engine`.
+pub fn with_article(word: &str) -> String {
+    let vowel = word
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
 impl fmt::Display for RtError {
@@ -256,6 +289,44 @@ mod tests {
         assert!(ExcKind::KeyError.is_subclass_of(ExcKind::LookupError));
         assert!(ExcKind::KeyError.is_subclass_of(ExcKind::Exception));
         assert!(!ExcKind::KeyError.is_subclass_of(ExcKind::IndexError));
+    }
+
+    #[test]
+    fn arity_errors_are_told_apart_from_other_type_errors() {
+        let p = |m: &str| type_error(m).arity_problem();
+        assert_eq!(
+            p("f() takes 1 positional argument but 2 were given"),
+            Some("wrong number of arguments")
+        );
+        assert_eq!(
+            p("f() missing 1 required positional argument: 'x'"),
+            Some("missing arguments")
+        );
+        assert_eq!(
+            p("f() got an unexpected keyword argument 'z'"),
+            Some("unknown keyword argument")
+        );
+        assert_eq!(
+            p("f() got multiple values for argument 'x'"),
+            Some("argument given twice")
+        );
+        assert_eq!(
+            p("copy() takes no arguments (2 given)"),
+            Some("wrong number of arguments")
+        );
+        assert_eq!(p("f() argument 'n' must be int, got str 'a'"), None);
+        assert_eq!(
+            value_error("f() takes 1 positional argument but 2 were given").arity_problem(),
+            None
+        );
+    }
+
+    #[test]
+    fn articles() {
+        assert_eq!(with_article("int"), "an int");
+        assert_eq!(with_article("str"), "a str");
+        assert_eq!(with_article("Engine"), "an Engine");
+        assert_eq!(with_article("float"), "a float");
     }
 
     #[test]

@@ -73,9 +73,10 @@ pub struct Interp {
     pub(crate) modules: HashMap<PathBuf, Rc<Globals>>,
     pub(crate) native_factories: HashMap<String, ModuleFactory>,
     pub(crate) native_modules: HashMap<String, Rc<Globals>>,
-    pub(crate) loading: Vec<(PathBuf, String)>,
+    pub(crate) loading: Vec<(PathBuf, String, Rc<Globals>)>,
     pub(crate) sources: HashMap<Arc<str>, Rc<SourceFile>>,
-    /// Extra module search folders (`DANAPATH`).
+    /// Module search folders after the importing file's own (`dana run`: the entry script's
+    /// folder, then `DANAPATH`; see `load::program_search_path`).
     pub search_path: Vec<PathBuf>,
     pub(crate) depth: usize,
     pub limits: Limits,

@@ -45,6 +45,8 @@ pub enum Ex {
     Not(Box<Ex>),
     Unary(UnaryOp, Box<Ex>, Span),
     Binary(BinOp, Box<(Ex, Ex)>, Span),
+    /// `a | g(3)`, `a | [g, h]`: a pipe whose right operand reads as a stage (see [`Pipe`]).
+    Pipe(Box<Pipe>),
     Compare(Box<Ex>, Vec<(CmpOp, Ex)>, Span),
     Call(Box<Call>),
     /// `obj.name(args)`: dispatched without building a bound method.
@@ -220,6 +222,19 @@ pub enum Body {
     /// A lambda's expression.
     Expr(Ex),
     Pipeline(Pipeline),
+}
+
+/// `a | rhs` where `rhs` has a stage's form (a call or a list; DANA_SPEC §6.4). Which `|` it
+/// is is decided when it runs, from the left operand: a callable composes with `stage` (the
+/// right operand as a one-stage pipeline function, which makes no call now); anything else
+/// takes `plain`, the right operand as an ordinary value, for the operator `|`.
+pub struct Pipe {
+    pub left: Ex,
+    /// The right operand as a value (`None` when it holds `$$`, which only a stage can).
+    pub plain: Option<Ex>,
+    /// Makes the stage function (a [`Ex::MakeFunction`] of a pipeline body).
+    pub stage: Ex,
+    pub span: Span,
 }
 
 pub struct Pipeline {

@@ -7,7 +7,7 @@
 //! - [`Interp::run_parsed`]: resolves and runs a [`Parsed`] as the module of given globals;
 //!   [`Interp::run_source`]: parse and run in one step, a syntax error as a Dana exception;
 //! - the module search of DANA_SPEC §8 ([`importer_dir`], [`search_roots`], [`module_entry`],
-//!   [`find_module_file`], [`danapath`]): `import` walks it while loading, and `dana check`
+//!   [`find_module_file`], [`program_search_path`], [`danapath`]): `import` walks it while loading, and `dana check`
 //!   asks it which file an import names, so both see the same module.
 
 use crate::error::{Exc, ExcKind, RtError};
@@ -161,6 +161,16 @@ pub fn danapath() -> Vec<PathBuf> {
     }
 }
 
+/// The module search path of a program run from the file `entry` (DANA_SPEC §8): the entry
+/// script's folder, then the `DANAPATH` folders. (Each import looks in its own file's folder
+/// before these, and in the standard modules after them.) `dana run` and `dana check` both
+/// search this way, so `core/workflows.na` finds `core.methods` when run from the project root.
+pub fn program_search_path(entry: &Path) -> Vec<PathBuf> {
+    let mut v = vec![importer_dir(Some(entry))];
+    v.extend(danapath());
+    v
+}
+
 /// The folder imports are relative to for a module loaded from `file`: the file's folder
 /// (`.` for a bare file name); for source text without a file, the current directory.
 pub fn importer_dir(file: Option<&Path>) -> PathBuf {
@@ -181,16 +191,32 @@ pub fn importer_dir(file: Option<&Path>) -> PathBuf {
 /// them: see `Interp::native_module`.)
 pub fn search_roots(here: &Path, level: u32, search_path: &[PathBuf]) -> Vec<PathBuf> {
     if level > 0 {
-        let mut d = here.to_path_buf();
-        for _ in 1..level {
-            d = d.parent().map(Path::to_path_buf).unwrap_or(d);
-        }
-        vec![d]
+        vec![relative_root(here, level).0]
     } else {
         let mut v = vec![here.to_path_buf()];
-        v.extend(search_path.iter().cloned());
+        for d in search_path {
+            if !v.contains(d) {
+                v.push(d.clone());
+            }
+        }
         v
     }
+}
+
+/// The one folder a relative import with `level` leading dots looks in from `here` (`.` is
+/// `here`, each further dot one folder up), and whether the dots climb past the top of the
+/// file system (the folder is then the top, where the climb stopped).
+pub fn relative_root(here: &Path, level: u32) -> (PathBuf, bool) {
+    // An absolute folder, so that `..` from `a/b.na` climbs past `a` to the current folder's
+    // parents instead of stopping at the empty path.
+    let mut d = std::path::absolute(here).unwrap_or_else(|_| here.to_path_buf());
+    for _ in 1..level {
+        match d.parent() {
+            Some(p) => d = p.to_path_buf(),
+            None => return (d, true),
+        }
+    }
+    (d, false)
 }
 
 /// What one component of a module path names in a folder.

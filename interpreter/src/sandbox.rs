@@ -252,7 +252,10 @@ pub fn check_mutation(target: &Value) -> Result<(), Exc> {
     }
     let policy = CALLS.with(|c| c.borrow().last().map(|t| t.policy.clone()));
     let what = match policy.and_then(|p| p.name_of(target)) {
-        Some(name) => format!("{name} (a {} of the program)", target.type_name()),
+        Some(name) => format!(
+            "{name} ({} of the program)",
+            crate::error::with_article(&target.type_name())
+        ),
         None => format!("this {}: it belongs to the program", target.type_name()),
     };
     Err(refused(

@@ -55,9 +55,9 @@ impl DecoratorHook for PoetHook {
         let Value::Func(func) = &def.function else {
             return Err(type_error(format!(
                 "@poet must be the decorator closest to `def {}`: it enhances a Dana function, \
-                 and the decorators below it returned a {}",
+                 and the decorators below it returned {}",
                 def.name,
-                def.function.type_name()
+                dana_interpreter::error::with_article(&def.function.type_name())
             )));
         };
         let shape = FunctionShape::from_source(def.text(), def.column()).map_err(|e| {

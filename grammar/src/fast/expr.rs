@@ -80,6 +80,8 @@ impl<'s> Parser<'s> {
         let bases = self.shunt.bases();
         let mut pushed = false;
         let mut had_infix = false;
+        // The operand right after `|`: its calls are pipeline stages (`f | g(1, $$)`).
+        let mut after_pipe = false;
         loop {
             let mut prefixed = false;
             if first.is_none() {
@@ -97,7 +99,7 @@ impl<'s> Parser<'s> {
                     prefixed = true;
                 }
             }
-            let (e, d, postfixed) = self.unit(first.take())?;
+            let (e, d, postfixed) = self.unit_in(first.take(), after_pipe)?;
             let infix = self.infix(ternary);
             if !pushed && !prefixed && infix.is_none() {
                 self.last_stream = (false, postfixed);
@@ -111,12 +113,14 @@ impl<'s> Parser<'s> {
                     break;
                 }
                 Some(Infix::Op(op, n)) => {
+                    after_pipe = self.peek() == Tok::Pipe;
                     for _ in 0..n {
                         self.bump();
                     }
                     self.shunt.infix(bases.1, op)?;
                 }
                 Some(Infix::Ternary) => {
+                    after_pipe = false;
                     let at = self.pos;
                     self.bump();
                     let (test, td) = self.stream(false)?;
@@ -181,6 +185,12 @@ impl<'s> Parser<'s> {
 
     /// A primary (or `first`) with its postfixes; also says whether there was a postfix.
     pub(super) fn unit(&mut self, first: Option<Built>) -> R<(Expr, u32, bool)> {
+        self.unit_in(first, false)
+    }
+
+    /// [`Self::unit`]; with `stage_calls`, its calls are those of a pipeline stage (the right
+    /// operand of `|`), whose arguments may use `$$` (the primary itself is not a stage).
+    fn unit_in(&mut self, first: Option<Built>, stage_calls: bool) -> R<(Expr, u32, bool)> {
         let (mut e, mut d) = match first {
             Some(b) => b,
             None => self.primary()?,
@@ -189,7 +199,11 @@ impl<'s> Parser<'s> {
         loop {
             let (node, depth) = match self.peek() {
                 Tok::LParen => {
-                    let (args, ad, end) = self.call()?;
+                    let in_stage = self.ctx.in_stage;
+                    self.ctx.in_stage |= stage_calls;
+                    let r = self.call();
+                    self.ctx.in_stage = in_stage;
+                    let (args, ad, end) = r?;
                     call_node((e, d), args, ad, end)
                 }
                 Tok::LBracket => {

@@ -60,6 +60,8 @@ impl<'s> Builder<'s> {
         }
         let whole = self.span(&p);
         let bases = self.shunt.bases();
+        // The operand right after `|`: its calls are pipeline stages (`f | g(1, $$)`).
+        let mut after_pipe = false;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::prefix => {
@@ -72,8 +74,19 @@ impl<'s> Builder<'s> {
                     let start = self.start(&c);
                     self.shunt.prefix(prefix_op(op), start);
                 }
-                Rule::binop => self.shunt.infix(bases.1, classify_binop(c.as_str()))?,
+                Rule::binop => {
+                    after_pipe = c.as_str() == "|";
+                    self.shunt.infix(bases.1, classify_binop(c.as_str()))?
+                }
+                Rule::call if after_pipe => {
+                    let in_stage = self.ctx.in_stage;
+                    self.ctx.in_stage = true;
+                    let r = self.postfix(c, bases.0);
+                    self.ctx.in_stage = in_stage;
+                    r?
+                }
                 Rule::ternary_op => {
+                    after_pipe = false;
                     let test = c
                         .into_inner()
                         .find(|t| t.as_rule() == Rule::test)
@@ -156,7 +169,7 @@ impl<'s> Builder<'s> {
                     )
                     .with_label("placeholder outside a pipeline")
                     .with_help(
-                        "use it in a declarative definition, e.g. `def f(x) = g | h(1, $$)`",
+                        "use it in the arguments of a stage: `def f(x) = g | h(1, $$)`, `g | h(1, $$)`",
                     ));
                 }
                 ExprKind::Placeholder

@@ -4,7 +4,7 @@
 //! files: names and flow types (`flow.rs`), statements and assignments (`stmt.rs`),
 //! definitions (`decl.rs`), imports (`import.rs`), expressions (`expr.rs`), calls (`call.rs`).
 
-use super::diag::{Code, Diagnostic, Severity};
+use super::diag::{Diagnostic, Severity};
 use super::options::{CheckOptions, HostNames, InterfaceInfo, ModuleInfo, StructInfo};
 use super::reach::{self, Protect, Reach};
 use super::scan::{self, BindKind};
@@ -97,8 +97,6 @@ pub(crate) struct Checker<'o, 'a> {
     pub(crate) reach: HashMap<Sym, Reach>,
     /// The exceptions every caller of the function being checked catches.
     pub(crate) fn_protect: Protect,
-    /// Nothing calls the function being checked.
-    pub(crate) fn_uncalled: bool,
     /// Depth of lambda bodies being checked.
     pub(crate) in_lambda: u32,
 }
@@ -155,7 +153,6 @@ impl<'o, 'a> Checker<'o, 'a> {
             ambiguous_structs: HashSet::new(),
             reach: reach::analyse(m),
             fn_protect: 0,
-            fn_uncalled: false,
             in_lambda: 0,
         };
         c.prepass(m);
@@ -207,8 +204,6 @@ impl<'o, 'a> Checker<'o, 'a> {
                 Some("every caller of this function catches it")
             } else if self.in_lambda > 0 && exc.is_some() {
                 Some("inside a lambda: it fails only when the lambda runs")
-            } else if d.code == Code::UndefinedName && self.fn_uncalled && !self.opts.strict_names {
-                Some("nothing in this module calls this function")
             } else {
                 None
             };

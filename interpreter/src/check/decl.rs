@@ -249,10 +249,9 @@ impl<'o, 'a> Checker<'o, 'a> {
 
     pub(crate) fn function_body(&mut self, f: &'a FunctionDef, owner: Option<Sym>) {
         let saved_catches = std::mem::take(&mut self.catches);
-        let saved_reach = (self.fn_protect, self.fn_uncalled, self.in_lambda);
+        let saved_reach = (self.fn_protect, self.in_lambda);
         let r = self.reach.get(&f.name.name).copied();
         self.fn_protect = r.map(|r| r.protect).unwrap_or(0);
-        self.fn_uncalled = r.is_some_and(|r| r.uncalled);
         self.in_lambda = 0;
         let ft = self.fn_type(f, owner.is_some());
         let sig = ft.sigs[0].clone();
@@ -388,7 +387,7 @@ impl<'o, 'a> Checker<'o, 'a> {
             self.warn(d);
         }
         self.catches = saved_catches;
-        (self.fn_protect, self.fn_uncalled, self.in_lambda) = saved_reach;
+        (self.fn_protect, self.in_lambda) = saved_reach;
     }
 
     pub(crate) fn pipe_stage(&mut self, st: &ast::PipeStage) {

@@ -283,9 +283,7 @@ pub struct Expectations {
 
 /// Checks `m` as the type checker does, plus the expectations; diagnostics sorted by position.
 pub fn check_against(m: &Module, exp: &Expectations) -> Vec<Diagnostic> {
-    let mut opts = exp.options.clone();
-    opts.strict_names = true;
-    let checker = Checker::run(m, &opts);
+    let checker = Checker::run(m, &exp.options);
     let mut diags = checker.diags;
     let defs: Vec<&FunctionDef> = m
         .body

@@ -102,6 +102,28 @@ impl Checker<'_, '_> {
             }
             ExprKind::Binary(op, a, b) => {
                 let ta = self.infer(a);
+                // `f | g(3)`, `f | [g, h]`: on a left operand that may be callable, the right
+                // one is a pipeline stage (as in a `def … = …`), not a call made now.
+                if *op == BinOp::BitOr {
+                    if let Some(stage) = ast::PipeStage::from_operand(b) {
+                        let callable = match &ta {
+                            Type::Func(_)
+                            | Type::Callable
+                            | Type::StructType(_)
+                            | Type::BuiltinType(_) => Some(true),
+                            Type::Any | Type::Opaque(_) | Type::Union(_) => None,
+                            _ => Some(false),
+                        };
+                        if callable != Some(false) {
+                            self.pipe_stage(&stage);
+                            return if callable.is_some() {
+                                Type::Callable
+                            } else {
+                                Type::Any
+                            };
+                        }
+                    }
+                }
                 let tb = self.infer(b);
                 self.binary_type(*op, &ta, &tb)
             }

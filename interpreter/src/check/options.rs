@@ -20,9 +20,6 @@ pub struct CheckOptions {
     pub modules: HashMap<String, ModuleInfo>,
     /// Leave out the warnings (unused names, unreachable code, downgraded errors).
     pub no_warnings: bool,
-    /// An undefined name is an error even inside a function nothing in the module calls
-    /// (a validation gate whose functions are called from outside the module).
-    pub strict_names: bool,
 }
 
 /// What a host installs into every program beside the builtins, as the checker must know it:

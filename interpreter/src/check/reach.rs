@@ -31,10 +31,8 @@ pub(crate) fn bit_of(exc: &str) -> Protect {
 /// What the module tells about one function name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Reach {
-    /// Exceptions every caller catches.
+    /// Exceptions every caller catches (none for a function nothing in the module calls).
     pub protect: Protect,
-    /// Nothing in the module calls or mentions the function.
-    pub uncalled: bool,
 }
 
 struct Site {
@@ -108,7 +106,6 @@ pub(crate) fn analyse(m: &Module) -> HashMap<Sym, Reach> {
                 *n,
                 Reach {
                     protect: if ss.is_empty() { 0 } else { protect[n] },
-                    uncalled: ss.is_empty(),
                 },
             )
         })

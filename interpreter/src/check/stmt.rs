@@ -370,7 +370,15 @@ impl<'o, 'a> Checker<'o, 'a> {
                 }
             }
             None => {
-                if st.delegates().next().is_some() || st.methods.contains_key(&attr.name) {
+                // Composition: the assignment goes where a read would be delegated.
+                match self.field_holder(*sname, attr.name, &mut Vec::new()) {
+                    Holder::Struct(inner) if inner != *sname => {
+                        return self.assign_attr(&Type::Struct(inner), attr, t, span);
+                    }
+                    Holder::Unknown => return,
+                    _ => {}
+                }
+                if st.methods.contains_key(&attr.name) {
                     return;
                 }
                 let cands: Vec<&str> = st.fields.iter().map(|f| f.name.as_str()).collect();
@@ -385,6 +393,32 @@ impl<'o, 'a> Checker<'o, 'a> {
                 self.error_as(d, Some("AttributeError"));
             }
         }
+    }
+
+    /// The struct that holds field `name` for struct `s`: `s` itself, else the first of its
+    /// `_` fields (in order, recursively) that has it; `Unknown` when a delegate's type is not
+    /// a known struct.
+    fn field_holder(&self, s: Sym, name: Sym, seen: &mut Vec<Sym>) -> Holder {
+        if !self.is_known_struct(s) || self.ambiguous_structs.contains(&s) || seen.contains(&s) {
+            return Holder::Unknown;
+        }
+        seen.push(s);
+        let Some(st) = self.structs.get(&s) else {
+            return Holder::Unknown;
+        };
+        if st.field(name).is_some() {
+            return Holder::Struct(s);
+        }
+        for d in st.delegates() {
+            match &d.ty {
+                Type::Struct(inner) => match self.field_holder(*inner, name, seen) {
+                    Holder::Nowhere => {}
+                    found => return found,
+                },
+                _ => return Holder::Unknown,
+            }
+        }
+        Holder::Nowhere
     }
 
     pub(crate) fn typed_assign(
@@ -448,7 +482,10 @@ impl<'o, 'a> Checker<'o, 'a> {
                     v.span,
                     format!("cannot assign {t} to '{display}: {decl}'"),
                 )
-                .with_label(format!("a {} never converts to {decl}", t.runtime_name())),
+                .with_label(format!(
+                    "{} never converts to {decl}",
+                    crate::error::with_article(&t.runtime_name())
+                )),
             );
         }
     }
@@ -516,4 +553,11 @@ fn never_converts(t: &Type, decl: &Type) -> bool {
         },
         _ => false,
     }
+}
+
+/// Where an assigned struct field lives (see `Checker::field_holder`).
+enum Holder {
+    Struct(Sym),
+    Unknown,
+    Nowhere,
 }

@@ -90,17 +90,9 @@ fn warnings_can_be_left_out() {
 #[test]
 fn extra_globals_are_known() {
     let src = "def operate(x: int) -> int:\n    return helper(x)\n";
-    let ds = check_source(
-        src,
-        &CheckOptions {
-            strict_names: true,
-            ..CheckOptions::default()
-        },
-    )
-    .unwrap();
+    let ds = check_source(src, &CheckOptions::default()).unwrap();
     assert_eq!(codes(&ds), vec![("error", "undefined-name")]);
     let opts = CheckOptions {
-        strict_names: true,
         globals: vec![("helper".into(), Type::Any)],
         ..CheckOptions::default()
     };

@@ -122,8 +122,8 @@ fn to_json(v: &Value, depth: usize) -> std::result::Result<Json, crate::error::E
         }
         other => {
             return Err(type_error(format!(
-                "cannot convert a {} value",
-                other.type_name()
+                "cannot convert {} value",
+                crate::error::with_article(&other.type_name())
             )))
         }
     })

@@ -209,7 +209,14 @@ impl Interp {
                 if crate::sandbox::is_contained() {
                     crate::sandbox::check_mutation(obj)?;
                 }
-                set_field(inst, name, v).ok_or_else(|| self.attr_error(obj, name))?
+                match set_field(inst, name, v) {
+                    Ok(r) => r,
+                    // Composition: a field the struct lacks is assigned where a read of it
+                    // would be delegated (DANA_SPEC §7).
+                    Err(v) => {
+                        set_delegated(inst, name, v, 0).ok_or_else(|| self.attr_error(obj, name))?
+                    }
+                }
             }
             Value::Dict(d) => {
                 if crate::sandbox::is_contained() {
@@ -346,9 +353,56 @@ fn struct_method(recv: &Value, name: Sym) -> Option<Rc<crate::value::Function>> 
     }
 }
 
-/// Assigns a struct field with re-validation; `None` when the struct has no such field.
-fn set_field(inst: &StructInstance, name: Sym, v: Value) -> Option<Result<(), Exc>> {
-    let i = inst.ty.field_index(name)?;
+/// Assigns `name` in the first `_`-prefixed field, in order, whose value has it (a struct
+/// field, through its own delegates too, or an existing dict key): the order reads delegate
+/// in. `None` when no delegate has it.
+fn set_delegated(
+    inst: &StructInstance,
+    name: Sym,
+    v: Value,
+    depth: usize,
+) -> Option<Result<(), Exc>> {
+    if depth >= 32 {
+        return None;
+    }
+    let mut v = v;
+    for (i, f) in inst.ty.fields.iter().enumerate() {
+        if !f.name.as_str().starts_with('_') {
+            continue;
+        }
+        let inner = inst.fields.borrow()[i].clone();
+        if crate::sandbox::is_contained() {
+            if let Err(e) = crate::sandbox::check_mutation(&inner) {
+                return Some(Err(e));
+            }
+        }
+        match &inner {
+            Value::Struct(s) => match set_field(s, name, v) {
+                Ok(r) => return Some(r),
+                Err(back) => match set_delegated(s, name, back.clone(), depth + 1) {
+                    Some(r) => return Some(r),
+                    None => v = back,
+                },
+            },
+            Value::Dict(d) => {
+                let key = Key(Value::str(name.as_str()));
+                if d.borrow().contains_key(&key) {
+                    d.borrow_mut().insert(key, v);
+                    return Some(Ok(()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Assigns a struct field with re-validation; `Err(v)` (the value back) when the struct has
+/// no such field.
+fn set_field(inst: &StructInstance, name: Sym, v: Value) -> Result<Result<(), Exc>, Value> {
+    let Some(i) = inst.ty.field_index(name) else {
+        return Err(v);
+    };
     let checked = match &inst.ty.fields[i].ann {
         None | Some(TypeAnn::Any) => Ok(v),
         Some(_) => {
@@ -357,7 +411,7 @@ fn set_field(inst: &StructInstance, name: Sym, v: Value) -> Option<Result<(), Ex
             coerce::check_field_assign(&inst.ty, i, v, &lookup)
         }
     };
-    Some(checked.map(|v| {
+    Ok(checked.map(|v| {
         inst.fields.borrow_mut()[i] = v;
     }))
 }

@@ -325,7 +325,8 @@ impl Interp {
                     ));
                     if let TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool = ann {
                         e = e.with_help(format!(
-                            "arguments are checked, not converted: pass a {ann} or convert with {ann}(...)"
+                            "arguments are checked, not converted: pass {} or convert with {ann}(...)",
+                            crate::error::with_article(&ann.to_string())
                         ));
                     }
                     return Err(e);

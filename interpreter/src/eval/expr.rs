@@ -178,6 +178,7 @@ impl Interp {
                     }
                 }
             }
+            Ex::Pipe(p) => self.pipe(fr, p),
             Ex::Binary(op, ab, span) => {
                 let a = self.operand(fr, &ab.0)?;
                 let b = self.operand(fr, &ab.1)?;
@@ -665,6 +666,30 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
         CmpOp::Eq => Ok(ops::eq(a, b)),
         CmpOp::NotEq => Ok(!ops::eq(a, b)),
         _ => ops::compare(op, a, b),
+    }
+}
+
+impl Interp {
+    /// `a | g(3)` (see `ir::Pipe`): a callable on the left composes with the stage function;
+    /// anything else is the operator `|` on the right operand's value.
+    #[inline(never)]
+    fn pipe(&mut self, fr: &mut Frame<'_>, p: &crate::ir::Pipe) -> Result<Value, Exc> {
+        let a = self.eval(fr, &p.left)?;
+        if a.is_callable() {
+            let stage = self.eval(fr, &p.stage)?;
+            return Ok(compose(a, stage));
+        }
+        let r = match &p.plain {
+            Some(x) => {
+                let b = self.eval(fr, x)?;
+                self.binary(BinOp::BitOr, a, b)
+            }
+            None => Err(crate::error::type_error(format!(
+                "unsupported operand for |: {} (a pipe with '$$' needs a callable on its left)",
+                a.type_name()
+            ))),
+        };
+        r.map_err(|e| self.locate(e, p.span, fr.src))
     }
 }
 

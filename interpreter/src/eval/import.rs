@@ -45,7 +45,9 @@ impl Interp {
                 *span,
             ),
         };
-        r.map_err(|e| self.locate(e, span, fr.src))
+        // Located at the import, and the import is this module's frame in the stack (an error
+        // inside the imported module keeps its own location: the stack shows the chain).
+        r.map_err(|e| self.call_error(e, span, fr.src))
     }
 
     fn import_from(
@@ -122,7 +124,7 @@ impl Interp {
         let here = load::importer_dir(fr.globals.file.as_deref().map(Path::new));
         let bases = load::search_roots(&here, level, &self.search_path);
         for base in &bases {
-            if let Some(chain) = self.try_load_from(base, path)? {
+            if let Some(chain) = self.try_load_from(base, path, level > 0)? {
                 return Ok(chain);
             }
         }
@@ -135,6 +137,25 @@ impl Interp {
             if let Some(m) = self.native_module(&name) {
                 return Ok(vec![m]);
             }
+        }
+        if level > 0 {
+            let (root, past_top) = load::relative_root(&here, level);
+            let e = if past_top {
+                import_error("attempted relative import beyond top-level package").with_help(
+                    format!(
+                        "it climbs {} folder{} up, past the top; it searched {}",
+                        level - 1,
+                        if level == 2 { "" } else { "s" },
+                        root.display()
+                    ),
+                )
+            } else {
+                import_error(format!("No module named '{dotted}'")).with_help(format!(
+                    "a relative import looks only in {}",
+                    root.display()
+                ))
+            };
+            return Err(e);
         }
         let searched: Vec<String> = bases.iter().map(|b| b.display().to_string()).collect();
         Err(
@@ -160,18 +181,33 @@ impl Interp {
         &mut self,
         base: &Path,
         path: &[Sym],
+        relative: bool,
     ) -> Result<Option<Vec<Rc<Globals>>>, Exc> {
-        let mut chain = Vec::new();
+        let mut chain: Vec<Rc<Globals>> = Vec::new();
         let mut dir = base.to_path_buf();
+        // For a relative import, the package the folder is, when it was imported as one:
+        // the first component is its submodule (bound on it, named under it), as for
+        // `from . import shapes`. (An absolute import names a top-level module.)
+        let outer = if relative {
+            self.package_at(base)
+        } else {
+            None
+        };
         if path.is_empty() {
             // `from . import x`: the package folder itself.
+            if let Some(p) = outer {
+                return Ok(Some(vec![p]));
+            }
             let name = dir
                 .file_name()
                 .map(|s| s.to_string_lossy().to_string())
                 .unwrap_or_default();
             return Ok(Some(vec![self.load_package(&dir, &name)?]));
         }
-        let mut modname = String::new();
+        let mut modname = outer
+            .as_ref()
+            .map(|p| p.name.to_string())
+            .unwrap_or_default();
         for (i, comp) in path.iter().enumerate() {
             if !modname.is_empty() {
                 modname.push('.');
@@ -183,8 +219,8 @@ impl Interp {
                 Some(ModuleEntry::Package(pkg)) => self.load_package(&pkg, &modname)?,
                 None => return Ok(None),
             };
-            if let Some(parent) = chain.last() {
-                let parent: &Rc<Globals> = parent;
+            // The import system binds a submodule on its package (programs cannot).
+            if let Some(parent) = chain.last().or(outer.as_ref()) {
                 parent.set(*comp, Value::Module(m.clone()));
             }
             chain.push(m);
@@ -193,9 +229,31 @@ impl Interp {
         Ok(Some(chain))
     }
 
+    /// The module of the package folder `dir` when it was imported (or is being imported) as
+    /// a package; `None` for a folder that is no imported package (the program's own folder).
+    fn package_at(&self, dir: &Path) -> Option<Rc<Globals>> {
+        let init = dir.join("__init__.na");
+        let key = if init.is_file() {
+            init.canonicalize().ok()?
+        } else {
+            dir.canonicalize().ok()?
+        };
+        if let Some((_, _, g)) = self.loading.iter().find(|(p, _, _)| *p == key) {
+            return Some(g.clone());
+        }
+        self.modules.get(&key).cloned()
+    }
+
     fn load_package(&mut self, dir: &Path, modname: &str) -> Result<Rc<Globals>, Exc> {
         let init = dir.join("__init__.na");
         if init.is_file() {
+            // A package whose `__init__` is running is importable by its own submodules
+            // (partly initialised, as Python has it): `from . import shapes` in `__init__`.
+            if let Some(key) = init.canonicalize().ok() {
+                if let Some((_, _, g)) = self.loading.iter().find(|(p, _, _)| *p == key) {
+                    return Ok(g.clone());
+                }
+            }
             return self.load_file(&init, modname);
         }
         let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
@@ -209,9 +267,11 @@ impl Interp {
 
     fn load_file(&mut self, file: &Path, modname: &str) -> Result<Rc<Globals>, Exc> {
         let key = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-        if let Some(pos) = self.loading.iter().position(|(p, _)| *p == key) {
-            let mut cycle: Vec<String> =
-                self.loading[pos..].iter().map(|(_, n)| n.clone()).collect();
+        if let Some(pos) = self.loading.iter().position(|(p, _, _)| *p == key) {
+            let mut cycle: Vec<String> = self.loading[pos..]
+                .iter()
+                .map(|(_, n, _)| n.clone())
+                .collect();
             cycle.push(self.loading[pos].1.clone());
             return Err(
                 import_error(format!("circular import: {}", cycle.join(" -> ")))
@@ -230,7 +290,8 @@ impl Interp {
         let display: Arc<str> = Arc::from(file.to_string_lossy().as_ref());
         let g = self.new_globals(modname, Some(display.clone()));
         let parsed = self.parse_source(display, text)?;
-        self.loading.push((key.clone(), modname.to_string()));
+        self.loading
+            .push((key.clone(), modname.to_string(), g.clone()));
         let r = self.run_parsed(&parsed, &g);
         self.loading.pop();
         r?;

@@ -191,6 +191,11 @@ impl Resolver {
             ExprKind::Not(a) => Ex::Not(self.bx(a)?),
             ExprKind::Unary(op, a) => Ex::Unary(*op, self.bx(a)?, span),
             ExprKind::Binary(op, a, b) => {
+                if *op == ast::BinOp::BitOr {
+                    if let Some(stage) = ast::PipeStage::from_operand(b) {
+                        return self.pipe(a, b, &stage, span);
+                    }
+                }
                 Ex::Binary(*op, Box::new((self.expr(a)?, self.expr(b)?)), span)
             }
             ExprKind::Compare { left, ops } => {

@@ -168,6 +168,53 @@ impl Resolver {
         false
     }
 
+    /// `a | rhs` where `rhs` reads as a stage: the right operand is resolved both as the one
+    /// stage of a pipeline function of one parameter (the stage rules of a `def … = …`, so a
+    /// partial `g(3)`, a fan-out `[g, h]` and `$$` work alike) and, unless it holds `$$`, as a
+    /// plain value for `|` on a left operand that is no callable.
+    pub(super) fn pipe(
+        &mut self,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        stage: &ast::PipeStage,
+        span: Span,
+    ) -> R<Ex> {
+        let left = self.expr(left)?;
+        let plain = if contains_placeholder(right) {
+            None
+        } else {
+            Some(self.expr(right)?)
+        };
+        let value = ast::Param {
+            name: ast::Ident {
+                name: Sym::intern("<value>"),
+                span: right.span,
+            },
+            ann: None,
+            default: None,
+            kind: ParamKind::Normal,
+            span: right.span,
+        };
+        let body = ast::Pipeline {
+            stages: vec![stage.clone()],
+            span: right.span,
+        };
+        let code = self.function_code(
+            Sym::intern("<stage>"),
+            &[&value],
+            FnBody::Pipeline(&body),
+            None,
+            None,
+            right.span,
+        )?;
+        Ok(Ex::Pipe(Box::new(Pipe {
+            left,
+            plain,
+            stage: Ex::MakeFunction(code, Vec::new()),
+            span,
+        })))
+    }
+
     pub(super) fn pipeline(&mut self, p: &ast::Pipeline) -> R<Pipeline> {
         let value_slot = self.scope().pipeline_slot.unwrap_or(0);
         let mut stages = Vec::new();

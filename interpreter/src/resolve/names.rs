@@ -233,6 +233,17 @@ pub(crate) fn nested_refs_block(body: &[ast::Stmt], out: &mut HashSet<Sym>) {
 
 pub(crate) fn nested_refs_expr(e: &ast::Expr, out: &mut HashSet<Sym>) {
     visit_expr(e, &mut |x| {
+        // The right operand of `a | g(k)` may run as a stage function (see `Resolver::pipe`),
+        // which captures what it reads.
+        if let ExprKind::Binary(ast::BinOp::BitOr, _, r) = &x.kind {
+            if ast::PipeStage::from_operand(r).is_some() {
+                visit_expr(r, &mut |y| {
+                    if let ExprKind::Name { name, .. } = &y.kind {
+                        out.insert(*name);
+                    }
+                });
+            }
+        }
         if let ExprKind::Lambda(l) = &x.kind {
             visit_expr(&l.body, &mut |y| {
                 if let ExprKind::Name { name, .. } = &y.kind {

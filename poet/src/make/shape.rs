@@ -357,7 +357,6 @@ fn reads_enclosing_names(m: &ast::Module) -> bool {
     let opts = CheckOptions {
         host: crate::host::gate_host_names(),
         no_warnings: true,
-        strict_names: true,
         ..CheckOptions::default()
     };
     check_module(m, &opts)
