@@ -316,6 +316,15 @@ impl<'o, 'a> Checker<'o, 'a> {
                 });
                 v.used = true;
                 v.kind = BindKind::Other;
+                // The enclosing binding is used through this declaration.
+                if let Some(outer) = self
+                    .scopes
+                    .iter_mut()
+                    .rev()
+                    .find_map(|s| s.vars.get_mut(&n))
+                {
+                    outer.used = true;
+                }
             }
         }
         self.scopes.push(scope);

@@ -373,3 +373,20 @@ fn expect_constants_are_literal_assignments_to_names() {
         .contains(&StmtClass::Store));
     assert!(AllowedToplevel::any().kinds.contains(&StmtClass::Store));
 }
+
+#[test]
+fn global_nonlocal_walrus_and_del_bind_names() {
+    // A function's `global` creates a module name; `nonlocal` reads the enclosing one; a
+    // comprehension's `:=` binds in the function; `del` of a bound name is fine.
+    let src = "def setup():\n    global config\n    config = 1\nsetup()\nprint(config)\n\
+               def make():\n    count = 0\n    def step():\n        nonlocal count\n        count += 1\n        return count\n    return step\n\
+               def scan(xs):\n    kept = [y for x in xs if (y := x + 1) > 1]\n    return kept, y\n\
+               if (n := len([1])) > 0:\n    print(n)\n\
+               z = 1\ndel z\n\
+               shift = lambda (p: int) d :: p + d\nprint(shift(1, 2))\n";
+    let ds = diags(src);
+    assert!(ds.is_empty(), "{:?}", codes(&ds));
+    // `del` of a name nothing binds is the undefined name it is at run time.
+    let ds = diags("del nothing_here\n");
+    assert_eq!(codes(&ds), [("error", "undefined-name")]);
+}

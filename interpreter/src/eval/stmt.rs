@@ -146,9 +146,10 @@ impl Interp {
             St::StructDef(d) => self.define_struct(fr, d)?,
             St::InterfaceDef(d) => self.define_interface(fr, d)?,
             St::Import(i) => self.exec_import(fr, i)?,
-            St::Del(targets, _) => {
+            St::Del(targets, span) => {
                 for t in targets {
-                    self.delete(fr, t)?;
+                    self.delete(fr, t)
+                        .map_err(|e| self.locate(e, *span, fr.src))?;
                 }
             }
             St::With(w) => {

@@ -181,12 +181,14 @@ pub(crate) fn check_decls(body: &[Stmt], decls: &[Decl], params: &[Sym]) -> Opti
     let mut mentions: Vec<(Sym, Span)> = Vec::new();
     Shallow {
         on_expr: &mut |e| {
-            visit_expr(e, &mut |x| match &x.kind {
-                ExprKind::Name {
+            visit_expr(e, &mut |x| {
+                if let ExprKind::Name {
                     scope: None | Some(ScopeKind::Local),
                     name,
-                } => mentions.push((*name, x.span)),
-                _ => {}
+                } = &x.kind
+                {
+                    mentions.push((*name, x.span));
+                }
             })
         },
         on_fn: &mut |_| {},
