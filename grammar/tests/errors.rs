@@ -137,6 +137,12 @@ fn placeholder_outside_pipelines() {
     check("def f(x) = g[$$]", "'$$'", (1, 14));
     check("def f(x):\n    return h($$)", "'$$'", (2, 14));
     module("def f(x) = g | h(1, $$) | k(a=$$, b=[$$])");
+    // Outside a `def`: only in the calls of the operand right after `|`.
+    module("p = f | h(1, $$) | k(a=$$)");
+    check("p = h($$) | f", "'$$'", (1, 7));
+    check("p = f | (h($$))", "'$$'", (1, 12));
+    check("p = f | [h($$)]", "'$$'", (1, 12));
+    check("p = f | g + h($$)", "'$$'", (1, 15));
 }
 
 #[test]

@@ -344,6 +344,31 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
+    fn a_relative_import_says_when_it_climbs_past_the_top() {
+        let (d, past) = relative_root(Path::new("/a/b"), 2);
+        assert_eq!((d, past), (PathBuf::from("/a"), false));
+        let (d, past) = relative_root(Path::new("/a/b"), 3);
+        assert_eq!((d, past), (PathBuf::from("/"), false));
+        let (d, past) = relative_root(Path::new("/a/b"), 4);
+        assert_eq!((d, past), (PathBuf::from("/"), true));
+        // A relative folder climbs from where it is, not from the empty path.
+        let (d, _) = relative_root(Path::new("."), 2);
+        assert!(d.is_absolute());
+    }
+
+    #[test]
+    fn the_entry_folder_comes_before_danapath_and_is_searched_once() {
+        let v = program_search_path(Path::new("proj/main.na"));
+        assert_eq!(v[0], PathBuf::from("proj"));
+        let lib = vec![PathBuf::from("proj"), PathBuf::from("lib")];
+        assert_eq!(
+            search_roots(Path::new("proj"), 0, &lib),
+            vec![PathBuf::from("proj"), PathBuf::from("lib")]
+        );
+    }
+
+    #[test]
     fn a_file_in_the_current_folder_imports_from_dot() {
         assert_eq!(importer_dir(Some(Path::new("prog.na"))), PathBuf::from("."));
         assert_eq!(

@@ -169,6 +169,11 @@ const EDGE_CASES: &[&str] = &[
     "if a:\n\tb\n",
     "if a:  # c\n    # d\n\n    b\n",
     "x = 1\r\ny = 2\r\n",
+    // `$$` in the calls of the operand right after `|` (a stage outside a `def`).
+    "p = f | g(1, $$)\n",
+    "p = f | m.g($$)(k=$$) | h\n",
+    "p = -f | g($$) + 1\n",
+    "p = s | set(x) | t(2)\n",
     "",
     "# only a comment\n",
 ];

@@ -249,7 +249,7 @@ impl Interp {
         if init.is_file() {
             // A package whose `__init__` is running is importable by its own submodules
             // (partly initialised, as Python has it): `from . import shapes` in `__init__`.
-            if let Some(key) = init.canonicalize().ok() {
+            if let Ok(key) = init.canonicalize() {
                 if let Some((_, _, g)) = self.loading.iter().find(|(p, _, _)| *p == key) {
                     return Ok(g.clone());
                 }
