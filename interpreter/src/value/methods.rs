@@ -7,7 +7,7 @@ mod dict;
 mod list;
 mod text;
 
-pub(crate) use list::sort_values;
+pub use list::sort_values;
 
 use super::{Args, Value};
 use crate::error::Exc;

@@ -181,7 +181,7 @@ fn position(items: &[Value], x: &Value, lo: usize, hi: usize) -> Option<usize> {
 /// function is given (called once per item), in reverse order when `reverse` (equal items
 /// keep their original order either way). Comparison errors (`'<' not supported …`) and key
 /// function errors propagate.
-pub(crate) fn sort_values(
+pub fn sort_values(
     it: &mut Interp,
     items: Vec<Value>,
     key: Option<&Value>,
