@@ -120,6 +120,9 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
             }
         });
     }
+    if matches!(a, Value::Object(_)) || matches!(b, Value::Object(_)) {
+        return object_binary(op, a, b);
+    }
     match op {
         BinOp::Add => add(a, b),
         BinOp::Mul => {
@@ -171,6 +174,34 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
     }
 }
 
+/// The base value of a native object (`None` for other values and objects without one).
+fn base_of(v: &Value) -> Option<Value> {
+    match v {
+        Value::Object(o) => o.base(),
+        _ => None,
+    }
+}
+
+/// `a op b` when either side is a native object: its hook (the left operand's first), else
+/// the operator on their base values.
+#[inline(never)]
+fn object_binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.binary(op, b, false) {
+            return r;
+        }
+    }
+    if let Value::Object(o) = b {
+        if let Some(r) = o.binary(op, a, true) {
+            return r;
+        }
+    }
+    match (base_of(a), base_of(b)) {
+        (None, None) => Err(unsupported(op, a, b)),
+        (x, y) => binary(op, x.as_ref().unwrap_or(a), y.as_ref().unwrap_or(b)),
+    }
+}
+
 /// `x + y` for texts, within the size limit.
 fn join2(x: &str, y: &str) -> Result<Value, Exc> {
     check_new_str(x.len() + y.len())?;
@@ -215,6 +246,22 @@ fn cannot_concat(a: &Value, b: &Value) -> Exc {
 pub(crate) fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
     match as_num(v) {
         Some(n) => num_unary(op, n),
+        None if matches!(v, Value::Object(_)) => {
+            if let Value::Object(o) = v {
+                if let Some(r) = o.unary(op) {
+                    return r;
+                }
+            }
+            match base_of(v) {
+                Some(b) => unary(op, &b),
+                None => unary(op, &Value::None).map_err(|e| {
+                    type_error(
+                        e.message
+                            .replace("'NoneType'", &format!("'{}'", v.type_name())),
+                    )
+                }),
+            }
+        }
         None => {
             let sym = match op {
                 UnaryOp::Neg => "-",
@@ -317,9 +364,33 @@ fn shallow_eq(a: &Value, b: &Value, dana: bool) -> Shallow {
             n == m && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
         }
         (Value::Method(x), Value::Method(y)) => Rc::ptr_eq(x, y),
+        (Value::Object(_), _) | (_, Value::Object(_)) => object_eq(a, b, dana),
         _ => a.is_same(b),
     };
     Shallow::Equal(r)
+}
+
+/// `a == b` when either side is a native object: identity, its hook (the left operand's
+/// first), else equality of their base values.
+#[inline(never)]
+fn object_eq(a: &Value, b: &Value, dana: bool) -> bool {
+    if a.is_same(b) {
+        return true;
+    }
+    if let Value::Object(o) = a {
+        if let Some(r) = o.eq(b) {
+            return r;
+        }
+    }
+    if let Value::Object(o) = b {
+        if let Some(r) = o.eq(a) {
+            return r;
+        }
+    }
+    match (base_of(a), base_of(b)) {
+        (None, None) => false,
+        (x, y) => eq_top(x.as_ref().unwrap_or(a), y.as_ref().unwrap_or(b), dana),
+    }
 }
 
 /// After this many container pairs, [`deep_eq`] remembers the pairs it has compared.
@@ -519,8 +590,38 @@ pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
             if let (Value::Set(x), Value::Set(y)) = (a, b) {
                 return Ok(set_compare(op, &x.borrow(), &y.borrow()));
             }
+            if matches!(a, Value::Object(_)) || matches!(b, Value::Object(_)) {
+                return object_compare(op, a, b);
+            }
             Ok(order(op.symbol(), a, b, true)?.is_some_and(want))
         }
+    }
+}
+
+/// `a < b` (or `<=`, `>`, `>=`) when either side is a native object: its hook (the left
+/// operand's first, the right one's with the operator flipped), else the ordering of their
+/// base values.
+#[inline(never)]
+fn object_compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.compare(op, b) {
+            return r;
+        }
+    }
+    if let Value::Object(o) = b {
+        let flipped = match op {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::LtE => CmpOp::GtE,
+            CmpOp::Gt => CmpOp::Lt,
+            _ => CmpOp::LtE,
+        };
+        if let Some(r) = o.compare(flipped, a) {
+            return r;
+        }
+    }
+    match (base_of(a), base_of(b)) {
+        (None, None) => Err(not_supported(op.symbol(), a, b)),
+        (x, y) => compare(op, x.as_ref().unwrap_or(a), y.as_ref().unwrap_or(b)),
     }
 }
 
@@ -532,6 +633,15 @@ pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
         return Ok(if set_compare(CmpOp::Lt, &x, &y) {
             Ordering::Less
         } else if set_compare(CmpOp::Gt, &x, &y) {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        });
+    }
+    if matches!(a, Value::Object(_)) || matches!(b, Value::Object(_)) {
+        return Ok(if object_compare(CmpOp::Lt, a, b)? {
+            Ordering::Less
+        } else if object_compare(CmpOp::Gt, a, b)? {
             Ordering::Greater
         } else {
             Ordering::Equal
@@ -572,6 +682,16 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, Exc> {
             };
             Ok(inside && (n - start) % step == 0)
         }
+        Value::Object(o) => match o.contains(item) {
+            Some(r) => r,
+            None => match o.base() {
+                Some(b) => contains(&b, item),
+                None => Err(type_error(format!(
+                    "argument of type '{}' is not iterable",
+                    o.type_name()
+                ))),
+            },
+        },
         other => Err(type_error(format!(
             "argument of type '{}' is not iterable",
             other.type_name()
