@@ -295,7 +295,7 @@ fn extremum(it: &mut Interp, args: Args, name: &str, want: Ordering) -> Result<V
         };
         let replace = match &best {
             None => true,
-            Some((bk, _)) => ops::cmp_values(&k, bk)? == want,
+            Some((bk, _)) => ops::cmp_values_in(it, &k, bk)? == want,
         };
         if replace {
             best = Some((k, item.clone()));

@@ -312,6 +312,17 @@ pub trait Object: std::any::Any {
     fn compare(&self, _op: CmpOp, _other: &Value) -> Option<Result<bool, Exc>> {
         None
     }
+    /// An ordering that runs program code (`functools.cmp_to_key`'s keys): used where the
+    /// evaluator is at hand (`sorted`, `list.sort`, `min`, `max`, `heapq`, `bisect`), before
+    /// [`Self::compare`].
+    fn compare_in(
+        &self,
+        _it: &mut Interp,
+        _op: CmpOp,
+        _other: &Value,
+    ) -> Option<Result<bool, Exc>> {
+        None
+    }
     /// Truthiness (`None`: `len(x) != 0` when there is a len, else the base's, else true).
     fn truthy(&self) -> Option<bool> {
         None

@@ -13,6 +13,7 @@ pub use items::{iter_to_vec, len, MAX_LIST_LEN, MAX_STR_LEN};
 
 use super::coerce::{parse_bool_text, parse_float_text, parse_int_text};
 use super::repr::float_repr;
+use super::runtime::Interp;
 use super::{Key, Value};
 use crate::error::{type_error, Exc};
 use arith::{as_num, num_binary, num_cmp, num_unary, Num};
@@ -648,6 +649,36 @@ pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
         });
     }
     Ok(order("<", a, b, true)?.unwrap_or(Ordering::Equal))
+}
+
+/// [`compare`] with the evaluator at hand, so that an object's [`compare_in`] hook can run
+/// program code (`functools.cmp_to_key`).
+///
+/// [`compare_in`]: super::data::Object::compare_in
+pub fn compare_in(it: &mut Interp, op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.compare_in(it, op, b) {
+            return r;
+        }
+    }
+    compare(op, a, b)
+}
+
+/// [`cmp_values`] with the evaluator at hand (see [`compare_in`]).
+pub fn cmp_values_in(it: &mut Interp, a: &Value, b: &Value) -> Result<Ordering, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.compare_in(it, CmpOp::Lt, b) {
+            if r? {
+                return Ok(Ordering::Less);
+            }
+            return Ok(if compare_in(it, CmpOp::Gt, a, b)? {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            });
+        }
+    }
+    cmp_values(a, b)
 }
 
 /// `item in container`.
