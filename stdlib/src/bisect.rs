@@ -102,7 +102,11 @@ fn search(it: &mut Interp, fname: &str, args: &Args, x: &Value, right: bool) -> 
         if let Some(k) = key {
             item = it.call(k, &[item])?;
         }
-        let go_right = if right { !lt(x, &item)? } else { lt(&item, x)? };
+        let go_right = if right {
+            !lt(it, x, &item)?
+        } else {
+            lt(it, &item, x)?
+        };
         if go_right {
             lo = mid + 1;
         } else {

@@ -47,9 +47,9 @@ fn heap_arg(fname: &str, v: &Value, what: &str) -> Result<Heap, Exc> {
     }
 }
 
-/// `a < b` with Python's ordering and messages.
-pub(crate) fn lt(a: &Value, b: &Value) -> Result<bool, Exc> {
-    ops::compare(CmpOp::Lt, a, b)
+/// `a < b` with Python's ordering and messages (and `cmp_to_key` keys).
+pub(crate) fn lt(it: &mut Interp, a: &Value, b: &Value) -> Result<bool, Exc> {
+    ops::compare_in(it, CmpOp::Lt, a, b)
 }
 
 fn changed() -> Exc {
@@ -70,10 +70,10 @@ fn swap(h: &Heap, i: usize, j: usize) -> Result<(), Exc> {
 }
 
 /// Moves the item at `pos` up toward `start` while it is smaller than its parent.
-fn sift_down(h: &Heap, start: usize, mut pos: usize) -> Result<(), Exc> {
+fn sift_down(it: &mut Interp, h: &Heap, start: usize, mut pos: usize) -> Result<(), Exc> {
     while pos > start {
         let parent = (pos - 1) / 2;
-        if lt(&item(h, pos)?, &item(h, parent)?)? {
+        if lt(it, &item(h, pos)?, &item(h, parent)?)? {
             swap(h, pos, parent)?;
             pos = parent;
         } else {
@@ -84,7 +84,7 @@ fn sift_down(h: &Heap, start: usize, mut pos: usize) -> Result<(), Exc> {
 }
 
 /// Moves the item at `pos` down below its smaller child while it is larger.
-fn sift_up(h: &Heap, mut pos: usize) -> Result<(), Exc> {
+fn sift_up(it: &mut Interp, h: &Heap, mut pos: usize) -> Result<(), Exc> {
     loop {
         let n = h.borrow().len();
         let left = 2 * pos + 1;
@@ -93,10 +93,10 @@ fn sift_up(h: &Heap, mut pos: usize) -> Result<(), Exc> {
         }
         let right = left + 1;
         let mut child = left;
-        if right < n && !lt(&item(h, left)?, &item(h, right)?)? {
+        if right < n && !lt(it, &item(h, left)?, &item(h, right)?)? {
             child = right;
         }
-        if lt(&item(h, child)?, &item(h, pos)?)? {
+        if lt(it, &item(h, child)?, &item(h, pos)?)? {
             swap(h, child, pos)?;
             pos = child;
         } else {
@@ -105,7 +105,7 @@ fn sift_up(h: &Heap, mut pos: usize) -> Result<(), Exc> {
     }
 }
 
-fn heappush(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+fn heappush(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("heappush", 2, 2, &[])?;
     let h = heap_arg("heappush", &args.pos[0], "argument 1")?;
     let pos = {
@@ -113,12 +113,12 @@ fn heappush(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
         v.push(args.pos[1].clone());
         v.len() - 1
     };
-    sift_down(&h, 0, pos)?;
+    sift_down(it, &h, 0, pos)?;
     Ok(Value::None)
 }
 
 /// Removes the last item; puts it at the root and sifts it when the heap is not empty then.
-fn pop_root(h: &Heap) -> Result<Value, Exc> {
+fn pop_root(it: &mut Interp, h: &Heap) -> Result<Value, Exc> {
     let last = h
         .borrow_mut()
         .pop()
@@ -130,27 +130,27 @@ fn pop_root(h: &Heap) -> Result<Value, Exc> {
             None => return Ok(last),
         }
     };
-    sift_up(h, 0)?;
+    sift_up(it, h, 0)?;
     Ok(root)
 }
 
-fn heappop(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+fn heappop(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("heappop", 1, 1, &[])?;
     let h = heap_arg("heappop", &args.pos[0], "argument")?;
-    pop_root(&h)
+    pop_root(it, &h)
 }
 
-fn heapify(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+fn heapify(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("heapify", 1, 1, &[])?;
     let h = heap_arg("heapify", &args.pos[0], "argument")?;
     let n = h.borrow().len();
     for i in (0..n / 2).rev() {
-        sift_up(&h, i)?;
+        sift_up(it, &h, i)?;
     }
     Ok(Value::None)
 }
 
-fn heapreplace(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+fn heapreplace(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("heapreplace", 2, 2, &[])?;
     let h = heap_arg("heapreplace", &args.pos[0], "argument 1")?;
     let root = {
@@ -160,18 +160,18 @@ fn heapreplace(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
             None => return Err(index_error("index out of range")),
         }
     };
-    sift_up(&h, 0)?;
+    sift_up(it, &h, 0)?;
     Ok(root)
 }
 
-fn heappushpop(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+fn heappushpop(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("heappushpop", 2, 2, &[])?;
     let h = heap_arg("heappushpop", &args.pos[0], "argument 1")?;
     let new = args.pos[1].clone();
     let Some(first) = h.borrow().first().cloned() else {
         return Ok(new);
     };
-    if !lt(&first, &new)? {
+    if !lt(it, &first, &new)? {
         return Ok(new);
     }
     let root = {
@@ -181,7 +181,7 @@ fn heappushpop(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
             None => return Err(changed()),
         }
     };
-    sift_up(&h, 0)?;
+    sift_up(it, &h, 0)?;
     Ok(root)
 }
 
@@ -236,7 +236,11 @@ fn merge(it: &mut Interp, args: Args) -> Result<Value, Exc> {
                 None => Some(i),
                 Some(b) => {
                     let bk = &inputs[b].1[inputs[b].2];
-                    let first = if reverse { lt(bk, k)? } else { lt(k, bk)? };
+                    let first = if reverse {
+                        lt(it, bk, k)?
+                    } else {
+                        lt(it, k, bk)?
+                    };
                     Some(if first { i } else { b })
                 }
             };
@@ -269,6 +273,7 @@ mod tests {
 
     #[test]
     fn push_and_pop_keep_the_invariant() {
+        let it = &mut Interp::new();
         let h: Heap = Rc::new(RefCell::new(Vec::new()));
         // A fixed pseudo-random sequence, with repeats.
         let mut x = 7i64;
@@ -276,12 +281,12 @@ mod tests {
             x = (x * 1103515245 + 12345) % 1000;
             h.borrow_mut().push(Value::Int(x));
             let n = h.borrow().len();
-            sift_down(&h, 0, n - 1).unwrap();
+            sift_down(it, &h, 0, n - 1).unwrap();
             assert!(is_heap(&ints(&h)));
         }
         let mut popped = Vec::new();
         while !h.borrow().is_empty() {
-            match pop_root(&h).unwrap() {
+            match pop_root(it, &h).unwrap() {
                 Value::Int(i) => popped.push(i),
                 _ => panic!("not an int"),
             }

@@ -1,5 +1,5 @@
 //! dana-stdlib: the standard modules (`math`, `json`, `time`, `random`, `re`, `stats`, `heapq`,
-//! `bisect`, `string`, `functools`).
+//! `bisect`, `string`, `functools`, `itertools`).
 //!
 //! Each module is a factory `fn() -> Rc<Globals>` registered with the interpreter by
 //! [`install`]; the interpreter calls it on the first `import`. Module members are
@@ -8,6 +8,7 @@
 mod bisect;
 mod functools;
 mod heapq;
+mod itertools;
 mod json;
 pub mod llm;
 mod math;
@@ -43,6 +44,7 @@ pub fn install(it: &mut Interp) {
     it.register_module("bisect", bisect::module);
     it.register_module("string", string::module);
     it.register_module("functools", functools::module);
+    it.register_module("itertools", itertools::module);
     llm::install(it);
 }
 
@@ -58,6 +60,7 @@ pub const MODULES: &[&str] = &[
     "bisect",
     "string",
     "functools",
+    "itertools",
 ];
 
 #[cfg(test)]
@@ -79,6 +82,7 @@ mod tests {
             ("bisect", bisect::module),
             ("string", string::module),
             ("functools", functools::module),
+            ("itertools", itertools::module),
         ] {
             let g = factory();
             assert_eq!(g.name, name);
@@ -108,6 +112,7 @@ mod tests {
             ("bisect", bisect::module),
             ("string", string::module),
             ("functools", functools::module),
+            ("itertools", itertools::module),
         ] {
             for n in factory().names() {
                 let n = n.as_str();

@@ -4,11 +4,12 @@
 use dana_interpreter::error::Exc;
 use dana_interpreter::eval::Interp;
 use dana_interpreter::host::{int_arg, Big};
-use dana_interpreter::value::{ops, Value};
+use dana_interpreter::value::Value;
 
 /// Every item of an iterable, in order (`TypeError: 'int' object is not iterable`).
-pub(crate) fn items_of(_it: &mut Interp, v: &Value) -> Result<Vec<Value>, Exc> {
-    ops::iter_to_vec(v)
+/// Lazy iterators (`itertools`, dict views) are run to their end.
+pub(crate) fn items_of(it: &mut Interp, v: &Value) -> Result<Vec<Value>, Exc> {
+    dana_interpreter::value::collect(it, v)
 }
 
 /// An int parameter; ints past the 64-bit range saturate (a count that large is "all").
