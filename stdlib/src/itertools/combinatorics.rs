@@ -1,11 +1,18 @@
 //! The combinatoric iterators of `itertools`: the inputs are read whole, then index vectors
 //! advance lazily in Python's order (the same algorithms as the equivalents in Python's docs).
 
-use super::iter_value;
 use crate::seq::int_param;
 use dana_interpreter::error::{value_error, Exc};
 use dana_interpreter::eval::Interp;
-use dana_interpreter::value::{collect, Args, Value};
+use dana_interpreter::value::{collect, Args, NativeIter, Value};
+
+/// The lazy iterator `itertools.<name>` (as the parent's, without importing from it).
+fn iter_value(
+    name: &str,
+    step: impl FnMut(&mut Interp) -> Result<Option<Value>, Exc> + 'static,
+) -> Result<Value, Exc> {
+    Ok(NativeIter::new(&format!("itertools.{name}"), None, step))
+}
 
 fn pick(pool: &[Value], idx: &[usize]) -> Value {
     Value::tuple(idx.iter().map(|&i| pool[i].clone()).collect())
