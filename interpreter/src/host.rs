@@ -10,7 +10,6 @@ use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use std::rc::Rc;
 
-pub use crate::value::methods::sort_values;
 pub use crate::value::runtime::Interp;
 pub use crate::value::{Globals, NativeClosure, NativeFn, NativeFnPtr, NativeImpl};
 
