@@ -4,7 +4,7 @@
 //! Layout: `table` (every builtin with its help text), `type_values` (the type values `int`,
 //! `str`, … as conversion functions, `type()`, `isinstance`, exception classes), `core` (I/O, `len`, `repr`, `hash`, `ord`, `chr`, `help`),
 //! `numeric` (`abs`, `round`, `sum`, `max`, `min`, `divmod`, `pow`, `bin`/`oct`/`hex`), `iter`
-//! (`sorted`, `reversed`, `enumerate`, `zip`, `map`, `filter`, `all`, `any`), `log`
+//! (`sorted`, `reversed`, `enumerate`, `zip`, `map`, `filter`, `all`, `any`, `iter`, `next`), `log`
 //! (`log`, `log_level`). Each builtin is a plain `fn(&mut Interp, Args) -> Result<Value, Exc>`;
 //! the logic that needs no interpreter lives in pure helpers so it can be unit-tested. The
 //! argument helpers they share are in `crate::host`.
@@ -23,3 +23,5 @@ pub(crate) use type_values::{call_exc_type, call_type, is_instance};
 
 #[cfg(test)]
 mod tests_e2e;
+#[cfg(test)]
+mod tests_object;

@@ -1,16 +1,23 @@
-//! dana-stdlib: the standard modules (`math`, `json`, `time`, `random`, `re`).
+//! dana-stdlib: the standard modules (`math`, `json`, `time`, `random`, `re`, `stats`, `heapq`,
+//! `bisect`, `string`, `functools`, `itertools`).
 //!
 //! Each module is a factory `fn() -> Rc<Globals>` registered with the interpreter by
 //! [`install`]; the interpreter calls it on the first `import`. Module members are
 //! [`NativeFn`] values (with a `help()` text) and constants. stdlib/README.md lists them all.
 
+mod bisect;
+mod functools;
+mod heapq;
+mod itertools;
 mod json;
 pub mod llm;
 mod math;
 mod math_int;
 mod random;
 mod re;
+mod seq;
 pub mod stats;
+mod string;
 mod time;
 
 pub use json::{decode as json_decode, encode as json_encode, EncodeOptions};
@@ -33,11 +40,28 @@ pub fn install(it: &mut Interp) {
     it.register_module("random", random::module);
     it.register_module("re", re::module);
     it.register_module("stats", stats::module);
+    it.register_module("heapq", heapq::module);
+    it.register_module("bisect", bisect::module);
+    it.register_module("string", string::module);
+    it.register_module("functools", functools::module);
+    it.register_module("itertools", itertools::module);
     llm::install(it);
 }
 
 /// The names of the modules [`install`] registers.
-pub const MODULES: &[&str] = &["math", "json", "time", "random", "re", "stats"];
+pub const MODULES: &[&str] = &[
+    "math",
+    "json",
+    "time",
+    "random",
+    "re",
+    "stats",
+    "heapq",
+    "bisect",
+    "string",
+    "functools",
+    "itertools",
+];
 
 #[cfg(test)]
 mod tests {
@@ -54,6 +78,11 @@ mod tests {
             ("random", random::module),
             ("re", re::module),
             ("stats", stats::module),
+            ("heapq", heapq::module),
+            ("bisect", bisect::module),
+            ("string", string::module),
+            ("functools", functools::module),
+            ("itertools", itertools::module),
         ] {
             let g = factory();
             assert_eq!(g.name, name);
@@ -79,6 +108,11 @@ mod tests {
             ("random", random::module),
             ("re", re::module),
             ("stats", stats::module),
+            ("heapq", heapq::module),
+            ("bisect", bisect::module),
+            ("string", string::module),
+            ("functools", functools::module),
+            ("itertools", itertools::module),
         ] {
             for n in factory().names() {
                 let n = n.as_str();

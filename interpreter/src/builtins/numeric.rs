@@ -178,14 +178,14 @@ pub fn round_float(x: f64, ndigits: i64) -> Result<f64, Exc> {
 
 // ---- sum ----
 
-pub(super) fn sum(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+pub(super) fn sum(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("sum", 1, 2, &["start"])?;
     let start = args.get(1, "start").cloned().unwrap_or(Value::Int(0));
     // `sum(range(n))` is common and n may be large: use the closed form, not a list of n ints.
     if let (Value::Range(r), Value::Int(s0)) = (&args.pos[0], &start) {
         return Ok(Value::from_bigint(range_sum(r.start, r.len(), r.step) + s0));
     }
-    let items = ops::iter_to_vec(&args.pos[0])?;
+    let items = crate::value::collect(it, &args.pos[0])?;
     sum_values(start, &items)
 }
 
@@ -277,7 +277,7 @@ fn extremum(it: &mut Interp, args: Args, name: &str, want: Ordering) -> Result<V
     };
     let owned;
     let items: &[Value] = if args.pos.len() == 1 {
-        owned = ops::iter_to_vec(&args.pos[0])?;
+        owned = crate::value::collect(it, &args.pos[0])?;
         &owned
     } else {
         if default.is_some() {
@@ -295,7 +295,7 @@ fn extremum(it: &mut Interp, args: Args, name: &str, want: Ordering) -> Result<V
         };
         let replace = match &best {
             None => true,
-            Some((bk, _)) => ops::cmp_values(&k, bk)? == want,
+            Some((bk, _)) => ops::cmp_values_in(it, &k, bk)? == want,
         };
         if replace {
             best = Some((k, item.clone()));

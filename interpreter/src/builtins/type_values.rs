@@ -60,7 +60,7 @@ pub(crate) fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<V
             args.check("list", 0, 1, &[])?;
             match args.pos.first() {
                 None => Ok(Value::list(Vec::new())),
-                Some(x) => Ok(Value::list(ops::iter_to_vec(x)?)),
+                Some(x) => Ok(Value::list(crate::value::collect(it, x)?)),
             }
         }
         BuiltinType::Tuple => {
@@ -68,20 +68,20 @@ pub(crate) fn call_type(it: &mut Interp, t: BuiltinType, args: Args) -> Result<V
             match args.pos.first() {
                 None => Ok(Value::tuple(Vec::new())),
                 Some(t @ Value::Tuple(_)) => Ok(t.clone()),
-                Some(x) => Ok(Value::tuple(ops::iter_to_vec(x)?)),
+                Some(x) => Ok(Value::tuple(crate::value::collect(it, x)?)),
             }
         }
         BuiltinType::Set => {
             args.check("set", 0, 1, &[])?;
             let mut s = SetMap::default();
             if let Some(x) = args.pos.first() {
-                for v in ops::iter_to_vec(x)? {
+                for v in crate::value::collect(it, x)? {
                     s.insert(Key::new(v)?);
                 }
             }
             Ok(Value::set(s))
         }
-        BuiltinType::Dict => build_dict(args),
+        BuiltinType::Dict => build_dict(it, args),
         BuiltinType::Type => {
             if !args.kw.is_empty() || args.pos.len() != 1 {
                 return Err(type_error(
@@ -111,7 +111,7 @@ fn bool_of(v: &Value) -> bool {
 }
 
 /// `dict()`, `dict(mapping)`, `dict(pairs)`, each optionally followed by `**kw`.
-fn build_dict(args: Args) -> Result<Value, Exc> {
+fn build_dict(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     if args.pos.len() > 1 {
         return Err(type_error(format!(
             "dict expected at most 1 argument, got {}",
@@ -119,7 +119,11 @@ fn build_dict(args: Args) -> Result<Value, Exc> {
         )));
     }
     let mut d = DictMap::default();
-    match args.pos.first() {
+    let base = match args.pos.first() {
+        Some(Value::Object(o)) => o.base(),
+        _ => None,
+    };
+    match base.as_ref().or(args.pos.first()) {
         None => {}
         Some(Value::Dict(src)) => {
             for (k, v) in src.borrow().iter() {
@@ -127,7 +131,7 @@ fn build_dict(args: Args) -> Result<Value, Exc> {
             }
         }
         Some(src) => {
-            for (i, item) in ops::iter_to_vec(src)?.into_iter().enumerate() {
+            for (i, item) in crate::value::collect(it, src)?.into_iter().enumerate() {
                 let pair = match &item {
                     Value::Str(_) | Value::Tuple(_) | Value::List(_) => ops::iter_to_vec(&item)?,
                     other => {
@@ -200,6 +204,11 @@ pub(crate) fn type_of(v: &Value) -> Value {
         Value::Exception(e) => return Value::ExcType(e.kind),
         Value::Module(_) => BuiltinType::Module,
         Value::Range(_) => BuiltinType::Range,
+        Value::Object(o) => {
+            return o
+                .class()
+                .unwrap_or_else(|| crate::value::NativeType::plain(o.type_name()))
+        }
     };
     Value::Type(t)
 }
@@ -207,34 +216,39 @@ pub(crate) fn type_of(v: &Value) -> Value {
 /// `isinstance(obj, T)` for one type value or a tuple of them.
 pub(crate) fn is_instance(v: &Value, t: &Value) -> Result<bool, Exc> {
     Ok(match t {
-        Value::Type(bt) => match bt {
-            // bool is a subclass of int, as in Python.
-            BuiltinType::Int => matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
-            BuiltinType::Float => matches!(v, Value::Float(_)),
-            BuiltinType::Str => matches!(v, Value::Str(_)),
-            BuiltinType::Bool => matches!(v, Value::Bool(_)),
-            BuiltinType::NoneType => v.is_none(),
-            BuiltinType::List => matches!(v, Value::List(_)),
-            BuiltinType::Dict => matches!(v, Value::Dict(_)),
-            BuiltinType::Set => matches!(v, Value::Set(_)),
-            BuiltinType::Tuple => matches!(v, Value::Tuple(_)),
-            BuiltinType::Function => {
-                matches!(v, Value::Func(_) | Value::Native(_) | Value::Method(_))
-            }
-            BuiltinType::Module => matches!(v, Value::Module(_)),
-            BuiltinType::Type => matches!(
-                v,
-                Value::Type(_) | Value::StructType(_) | Value::Interface(_) | Value::ExcType(_)
-            ),
-            BuiltinType::Range => matches!(v, Value::Range(_)),
-            BuiltinType::Any => true,
-        },
+        Value::Type(bt) => {
+            (match bt {
+                // bool is a subclass of int, as in Python.
+                BuiltinType::Int => matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
+                BuiltinType::Float => matches!(v, Value::Float(_)),
+                BuiltinType::Str => matches!(v, Value::Str(_)),
+                BuiltinType::Bool => matches!(v, Value::Bool(_)),
+                BuiltinType::NoneType => v.is_none(),
+                BuiltinType::List => matches!(v, Value::List(_)),
+                BuiltinType::Dict => matches!(v, Value::Dict(_)),
+                BuiltinType::Set => matches!(v, Value::Set(_)),
+                BuiltinType::Tuple => matches!(v, Value::Tuple(_)),
+                BuiltinType::Function => {
+                    matches!(v, Value::Func(_) | Value::Native(_) | Value::Method(_))
+                }
+                BuiltinType::Module => matches!(v, Value::Module(_)),
+                BuiltinType::Type => matches!(
+                    v,
+                    Value::Type(_) | Value::StructType(_) | Value::Interface(_) | Value::ExcType(_)
+                ),
+                BuiltinType::Range => matches!(v, Value::Range(_)),
+                BuiltinType::Any => true,
+            }) || base_is_instance(v, t)
+        }
         Value::StructType(st) => matches!(v, Value::Struct(s) if Rc::ptr_eq(&s.ty, st)),
         Value::Interface(iface) => iface
             .methods
             .iter()
             .all(|(name, _)| has_method_for_interface(v, name.as_str(), 0)),
         Value::ExcType(kind) => matches!(v, Value::Exception(e) if e.kind.is_subclass_of(*kind)),
+        Value::Object(o) if o.instance_check(t, v).is_some() => {
+            o.instance_check(t, v).unwrap_or(false)
+        }
         Value::Tuple(ts) => {
             for t in ts.iter() {
                 if is_instance(v, t)? {
@@ -250,6 +264,17 @@ pub(crate) fn is_instance(v: &Value, t: &Value) -> Result<bool, Exc> {
             )))
         }
     })
+}
+
+/// `true` when `v` is a native object whose base value is an instance of `t` (a Counter is a
+/// dict).
+fn base_is_instance(v: &Value, t: &Value) -> bool {
+    match v {
+        Value::Object(o) => o
+            .base()
+            .is_some_and(|b| is_instance(&b, t).unwrap_or(false)),
+        _ => false,
+    }
 }
 
 /// Structural interface check for one method: a struct's receiver methods, then (Dana's

@@ -110,6 +110,12 @@ impl Interp {
                 };
                 Some(Found::Plain(v))
             }
+            Value::Object(o) => {
+                if let Some(v) = o.get_attr(obj, name.as_str()) {
+                    return Some(Found::Plain(v));
+                }
+                methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone()))
+            }
             _ => methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone())),
         }
     }
@@ -153,6 +159,13 @@ impl Interp {
                 candidates.extend(inst.ty.fields.iter().map(|f| f.name.as_str()));
                 candidates.extend(inst.ty.methods.borrow().keys().map(|k| k.as_str()));
                 format!("'{}' object has no attribute '{name}'", inst.ty.name)
+            }
+            Value::Object(o) => {
+                candidates.extend(o.method_names().iter().copied());
+                if let Some(b) = o.base() {
+                    candidates.extend(methods::method_names(&b.type_name()).iter().copied());
+                }
+                format!("'{}' object has no attribute '{name}'", o.type_name())
             }
             other => {
                 candidates.extend(methods::method_names(&other.type_name()).iter().copied());
@@ -230,6 +243,13 @@ impl Interp {
                 g.name
             ))
             .with_help("assign it inside the module, or keep the value in a name of your own")),
+            Value::Object(o) => match o.set_attr(name.as_str(), v) {
+                Some(r) => r,
+                None => Err(attribute_error(format!(
+                    "'{}' object has no attribute '{name}'",
+                    o.type_name()
+                ))),
+            },
             other => Err(attribute_error(format!(
                 "'{}' object attribute '{name}' cannot be assigned",
                 other.type_name()

@@ -3,7 +3,7 @@
 use super::{Flow, Frame, Function, Interp};
 use crate::error::{did_you_mean, type_error, Exc, ExcKind, RtError, StackEntry};
 use crate::ir::{Arg, Body, Call, Ex, FuncCode, Pipeline, Place, Stage, StageKind};
-use crate::value::{coerce, methods, ops, Args, DictMap, Key, MethodTarget, TypeAnn, Value};
+use crate::value::{coerce, methods, Args, DictMap, Key, MethodTarget, TypeAnn, Value};
 use dana_grammar::ast::{ParamKind, Sym};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -153,7 +153,7 @@ impl Interp {
                 }
                 Arg::Star(e) => {
                     let v = self.eval(fr, e)?;
-                    pos.extend(ops::iter_to_vec(&v)?);
+                    pos.extend(crate::value::collect(self, &v)?);
                 }
                 Arg::StarStar(e) => match self.eval(fr, e)? {
                     Value::Dict(d) => {
@@ -247,6 +247,10 @@ impl Interp {
                         .or_else(|| self.global_fallback(s))
                 };
                 coerce::construct_struct(st, pos, kw, &lookup)
+            }
+            Value::Object(o) => {
+                self.tick()?;
+                o.call(self, f, Args::new(pos, kw))
             }
             other => Err(type_error(format!(
                 "'{}' object is not callable",

@@ -3,99 +3,10 @@
 use super::{Frame, Function, Interp};
 use crate::error::{type_error, value_error, Exc};
 use crate::ir::{Comp, CompKind, Ex, FPart, FuncCode, Place, Target};
-use crate::value::{format, ops, repr, DictMap, Key, NativeFn, SetMap, Value};
+use crate::value::{format, ops, repr, DictMap, Key, NativeFn, SetMap, Value, ValueIter};
 use dana_grammar::ast::{BinOp, CmpOp, ScopeKind, UnaryOp};
 use std::cell::RefCell;
 use std::rc::Rc;
-
-/// A running iteration (for loops and comprehensions). Lists are walked by index so that a
-/// loop sees appends made by its body, as in Python.
-pub(crate) enum Iter {
-    Range {
-        cur: i64,
-        stop: i64,
-        step: i64,
-    },
-    List(Rc<RefCell<Vec<Value>>>, usize),
-    Tuple(Rc<Vec<Value>>, usize),
-    /// Keys by position; a change of size while iterating is an error (as in Python).
-    Dict(Rc<RefCell<DictMap>>, usize, usize),
-    /// The characters of a string, from a byte offset (not materialised: a loop over a large
-    /// string costs no memory).
-    Chars(Rc<String>, usize),
-    Items(std::vec::IntoIter<Value>),
-}
-
-impl Iter {
-    pub(crate) fn new(v: &Value) -> Result<Iter, Exc> {
-        Ok(match v {
-            Value::Range(r) => Iter::Range {
-                cur: r.start,
-                stop: r.stop,
-                step: r.step,
-            },
-            Value::List(l) => Iter::List(l.clone(), 0),
-            Value::Tuple(t) => Iter::Tuple(t.clone(), 0),
-            Value::Dict(d) => Iter::Dict(d.clone(), 0, d.borrow().len()),
-            Value::Str(s) => Iter::Chars(s.clone(), 0),
-            Value::Set(_) => Iter::Items(ops::iter_to_vec(v)?.into_iter()),
-            other => {
-                return Err(type_error(format!(
-                    "'{}' object is not iterable",
-                    other.type_name()
-                )))
-            }
-        })
-    }
-
-    #[inline]
-    pub(crate) fn next_value(&mut self) -> Result<Option<Value>, Exc> {
-        Ok(match self {
-            Iter::Range { cur, stop, step } => {
-                if (*step > 0 && *cur < *stop) || (*step < 0 && *cur > *stop) {
-                    let v = *cur;
-                    *cur = cur.saturating_add(*step);
-                    if *cur == v {
-                        // Saturated at the i64 edge: stop after this element.
-                        *stop = v;
-                    }
-                    Some(Value::Int(v))
-                } else {
-                    None
-                }
-            }
-            Iter::List(l, i) => {
-                let v = l.borrow().get(*i).cloned();
-                *i += 1;
-                v
-            }
-            Iter::Tuple(t, i) => {
-                let v = t.get(*i).cloned();
-                *i += 1;
-                v
-            }
-            Iter::Dict(d, i, len) => {
-                let d = d.borrow();
-                if d.len() != *len {
-                    return Err(crate::error::runtime_error(
-                        "dictionary changed size during iteration",
-                    ));
-                }
-                let k = d.get_index(*i).map(|(k, _)| k.0.clone());
-                *i += 1;
-                k
-            }
-            Iter::Chars(s, i) => match s[*i..].chars().next() {
-                Some(c) => {
-                    *i += c.len_utf8();
-                    Some(Value::str(c))
-                }
-                None => None,
-            },
-            Iter::Items(it) => it.next(),
-        })
-    }
-}
 
 impl Interp {
     /// Evaluates an operand: a bound local or a constant is read inline, anything else goes
@@ -140,7 +51,7 @@ impl Interp {
                         return Ok(r);
                     }
                 }
-                return match compare(*op, &a, &b) {
+                return match compare(self, *op, &a, &b) {
                     Ok(ok) => Ok(ok),
                     Err(err) => Err(self.locate(err, *span, fr.src)),
                 };
@@ -206,7 +117,7 @@ impl Interp {
                 let n = ops_.len();
                 for (i, (op, rhs)) in ops_.iter().enumerate() {
                     let b = self.operand(fr, rhs)?;
-                    let ok = match compare(*op, &a, &b) {
+                    let ok = match compare(self, *op, &a, &b) {
                         Ok(ok) => ok,
                         Err(err) => return Err(self.locate(err, *span, fr.src)),
                     };
@@ -246,6 +157,10 @@ impl Interp {
                         }
                         ops::get_index(&v, &i)
                     }
+                    (Value::Object(o), _) => match o.get_item(self, &i) {
+                        Some(r) => r,
+                        None => ops::get_index(&v, &i),
+                    },
                     _ => ops::get_index(&v, &i),
                 };
                 r.map_err(|err| self.locate(err, *span, fr.src))
@@ -342,7 +257,7 @@ impl Interp {
         for it in items {
             if let Ex::Starred(inner) = it {
                 let v = self.eval(fr, inner)?;
-                out.extend(ops::iter_to_vec(&v)?);
+                out.extend(crate::value::collect(self, &v)?);
             } else {
                 out.push(self.eval(fr, it)?);
             }
@@ -493,8 +408,8 @@ impl Interp {
     ) -> Result<(), Exc> {
         let g = &c.gens[level];
         let iterable = self.eval(fr, &g.iter)?;
-        let mut it = Iter::new(&iterable)?;
-        'outer: while let Some(v) = it.next_value()? {
+        let mut it = ValueIter::new(&iterable)?;
+        'outer: while let Some(v) = it.next_value(self)? {
             self.tick()?;
             self.assign(fr, &g.target, v)?;
             for cond in &g.ifs {
@@ -589,7 +504,8 @@ impl Interp {
                 let items = match &v {
                     Value::Tuple(t) => t.as_ref().clone(),
                     Value::List(l) => l.borrow().clone(),
-                    other => ops::iter_to_vec(other).map_err(|e| self.locate(e, *span, fr.src))?,
+                    other => crate::value::collect(self, other)
+                        .map_err(|e| self.locate(e, *span, fr.src))?,
                 };
                 let n = targets.len();
                 match star {
@@ -646,7 +562,7 @@ enum Acc {
 
 /// A comparison with integer and float fast paths.
 #[inline]
-pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+pub(crate) fn compare(it: &mut Interp, op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
     if let (Value::Int(x), Value::Int(y)) = (a, b) {
         return Ok(match op {
             CmpOp::Eq | CmpOp::Is => x == y,
@@ -659,6 +575,9 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
         });
     }
     match op {
+        CmpOp::In | CmpOp::NotIn if matches!(b, Value::Object(_)) => {
+            object_contains(it, b, a).map(|r| r == (op == CmpOp::In))
+        }
         CmpOp::In => ops::contains(b, a),
         CmpOp::NotIn => ops::contains(b, a).map(|r| !r),
         CmpOp::Is => Ok(a.is_same(b)),
@@ -699,4 +618,23 @@ fn compose(f: Value, g: Value) -> Value {
         let v = it.call_with(&f, args)?;
         it.call(&g, &[v])
     })
+}
+
+/// `item in obj` for a native object: its own test or its base's, else a walk of its
+/// iterator (stopping at the first equal item, as Python does with an iterator).
+#[inline(never)]
+fn object_contains(it: &mut Interp, obj: &Value, item: &Value) -> Result<bool, Exc> {
+    if let Value::Object(o) = obj {
+        if o.contains(item).is_none() && o.base().is_none() && o.iter(obj).is_some() {
+            let mut walk = ValueIter::new(obj)?;
+            while let Some(x) = walk.next_value(it)? {
+                it.tick()?;
+                if x.is_same(item) || ops::eq_python(&x, item) {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
+    }
+    ops::contains(obj, item)
 }

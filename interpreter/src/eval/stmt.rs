@@ -1,9 +1,9 @@
 //! Statements.
 
-use super::expr::Iter;
 use super::{Flow, Frame, Interp};
 use crate::error::{assertion_error, runtime_error, type_error, Exc, ExcKind, RtError};
 use crate::ir::{Ex, FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
+use crate::value::ValueIter;
 use crate::value::{
     coerce, repr, FxBuild, InterfaceType, NativeFn, StructField, StructType, Value,
 };
@@ -91,9 +91,9 @@ impl Interp {
             St::For(f) => {
                 let iterable = self.eval(fr, &f.iter)?;
                 let mut it =
-                    Iter::new(&iterable).map_err(|err| self.locate(err, f.span, fr.src))?;
+                    ValueIter::new(&iterable).map_err(|err| self.locate(err, f.span, fr.src))?;
                 while let Some(v) = it
-                    .next_value()
+                    .next_value(self)
                     .map_err(|err| self.locate(err, f.span, fr.src))?
                 {
                     self.tick()
@@ -250,7 +250,13 @@ impl Interp {
             Target::Index(obj, idx, _) => {
                 let o = self.eval(fr, obj)?;
                 let i = self.eval(fr, idx)?;
-                let cur = crate::value::ops::get_index(&o, &i)?;
+                let cur = match &o {
+                    Value::Object(obj) => match obj.get_item(self, &i) {
+                        Some(r) => r?,
+                        None => crate::value::ops::get_index(&o, &i)?,
+                    },
+                    _ => crate::value::ops::get_index(&o, &i)?,
+                };
                 let rhs = self.eval(fr, e)?;
                 let v = self.binary(op, cur, rhs)?;
                 crate::value::ops::set_index(&o, &i, v)
@@ -290,7 +296,7 @@ impl Interp {
             }
             (BinOp::Add, Value::List(l), rhs) => {
                 // Python: `xs += iterable` extends the same list object.
-                let items = match crate::value::ops::iter_to_vec(&rhs) {
+                let items = match crate::value::collect(self, &rhs) {
                     Ok(items) => items,
                     Err(_) => {
                         let e = type_error(format!(

@@ -12,7 +12,7 @@ use super::annotation::TypeAnn;
 use super::fxhash::FxBuild;
 use super::runtime::{FuncCode, Interp};
 use crate::error::{Exc, ExcKind, RtError};
-use dana_grammar::ast::Sym;
+use dana_grammar::ast::{BinOp, CmpOp, Sym, UnaryOp};
 use num_bigint::BigInt;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -66,6 +66,9 @@ pub enum Value {
     Module(Rc<Globals>),
     /// `range(a, b, step)`.
     Range(Rc<RangeValue>),
+    /// A value defined in Rust with behaviour of its own (see [`Object`]); boxed so that the
+    /// pointer stays thin.
+    Object(ObjRef),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -126,6 +129,7 @@ impl Value {
             Value::Exception(x) => Value::Exception(x.clone()),
             Value::Module(x) => Value::Module(x.clone()),
             Value::Range(x) => Value::Range(x.clone()),
+            Value::Object(x) => Value::Object(x.clone()),
         }
     }
 }
@@ -193,6 +197,147 @@ impl RangeValue {
     }
     pub fn get(&self, i: usize) -> i64 {
         self.start + (i as i64) * self.step
+    }
+}
+
+/// A shared native object (a thin pointer: [`Value`] stays 16 bytes).
+pub type ObjRef = Rc<Box<dyn Object>>;
+
+/// A value defined in Rust: a host's or the standard library's type with behaviour of its own
+/// (`collections.deque`, dict views, itertools iterators). Every hook has a default, so a type
+/// writes only what it supports. A hook returning `None` means "not supported here": the
+/// operation then applies to [`Object::base`] when there is one, and otherwise fails with
+/// Python's message (`'deque' object is not callable`). Mutable state goes in a `RefCell`.
+/// `value/object.rs` has the dispatch, a type value ([`crate::value::NativeType`]) and a lazy
+/// iterator ([`crate::value::NativeIter`]).
+#[allow(clippy::len_without_is_empty)]
+pub trait Object: std::any::Any {
+    /// The type name in messages and `type()` (`deque`, `Counter`, `dict_keys`).
+    fn type_name(&self) -> &str;
+    /// The object itself, for downcasting (`fn as_any(&self) -> &dyn Any { self }`).
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// The type value: `type(x)`, `isinstance(x, T)`. `None`: a plain type of [`Self::type_name`].
+    fn class(&self) -> Option<Value> {
+        None
+    }
+    /// A builtin value this object extends (the `dict` of a Counter, the `tuple` of a
+    /// namedtuple): what the object does not handle applies to it, `isinstance(x, dict)` holds
+    /// and `json.dumps` writes it.
+    fn base(&self) -> Option<Value> {
+        None
+    }
+    /// `repr(x)`.
+    fn repr(&self) -> String;
+    /// `str(x)` (defaults to the repr).
+    fn to_str(&self) -> String {
+        self.repr()
+    }
+    /// `x.name` for a field (methods go through [`Self::call_method`]).
+    fn get_attr(&self, _this: &Value, _name: &str) -> Option<Value> {
+        None
+    }
+    /// `x.name = v`, when the type allows it.
+    fn set_attr(&self, _name: &str, _v: Value) -> Option<Result<(), Exc>> {
+        None
+    }
+    /// The method names (`x.m` binds them; `dir`, suggestions).
+    fn method_names(&self) -> &[&'static str] {
+        &[]
+    }
+    /// `x.name(args)` for a name in [`Self::method_names`]; `this` is `x` itself.
+    fn call_method(
+        &self,
+        _it: &mut Interp,
+        _this: &Value,
+        _name: &str,
+        _args: Args<'_>,
+    ) -> Option<Result<Value, Exc>> {
+        None
+    }
+    /// `true` when [`Self::call`] handles calls.
+    fn is_callable(&self) -> bool {
+        false
+    }
+    /// `x(args)`.
+    fn call(&self, _it: &mut Interp, _this: &Value, _args: Args<'_>) -> Result<Value, Exc> {
+        Err(crate::error::type_error(format!(
+            "'{}' object is not callable",
+            self.type_name()
+        )))
+    }
+    /// `iter(x)`: an iterator value (one whose [`Self::next`] works). An iterator returns
+    /// `this` itself.
+    fn iter(&self, _this: &Value) -> Option<Result<Value, Exc>> {
+        None
+    }
+    /// The next item of an iterator, `None` when exhausted. Lazy: it may call back into the
+    /// program through `it` and may never end.
+    fn next(&self, _it: &mut Interp) -> Result<Option<Value>, Exc> {
+        Err(crate::error::type_error(format!(
+            "'{}' object is not an iterator",
+            self.type_name()
+        )))
+    }
+    /// `len(x)`.
+    fn len(&self) -> Option<usize> {
+        None
+    }
+    /// `item in x`.
+    fn contains(&self, _item: &Value) -> Option<Result<bool, Exc>> {
+        None
+    }
+    /// `x[key]` (an index or key; slices of an object are a `TypeError`).
+    fn get_item(&self, _it: &mut Interp, _key: &Value) -> Option<Result<Value, Exc>> {
+        None
+    }
+    /// `x[key] = v`.
+    fn set_item(&self, _key: &Value, _v: &Value) -> Option<Result<(), Exc>> {
+        None
+    }
+    /// `del x[key]`.
+    fn del_item(&self, _key: &Value) -> Option<Result<(), Exc>> {
+        None
+    }
+    /// `x == other` (`None`: identity, or the base's equality).
+    fn eq(&self, _other: &Value) -> Option<bool> {
+        None
+    }
+    /// The hash for dict keys and set members (`Err` for an unhashable type; `None`: the
+    /// base's hash, else identity). Equal values must hash equally.
+    fn hash(&self) -> Option<Result<u64, Exc>> {
+        None
+    }
+    /// `x < other` and the other orderings (`op` is one of `<`, `<=`, `>`, `>=`; `x` is on
+    /// the left, the evaluator flips the operator when it is on the right).
+    fn compare(&self, _op: CmpOp, _other: &Value) -> Option<Result<bool, Exc>> {
+        None
+    }
+    /// An ordering that runs program code (`functools.cmp_to_key`'s keys): used where the
+    /// evaluator is at hand (`sorted`, `list.sort`, `min`, `max`, `heapq`, `bisect`), before
+    /// [`Self::compare`].
+    fn compare_in(
+        &self,
+        _it: &mut Interp,
+        _op: CmpOp,
+        _other: &Value,
+    ) -> Option<Result<bool, Exc>> {
+        None
+    }
+    /// Truthiness (`None`: `len(x) != 0` when there is a len, else the base's, else true).
+    fn truthy(&self) -> Option<bool> {
+        None
+    }
+    /// `x op other`, or `other op x` when `reflected`.
+    fn binary(&self, _op: BinOp, _other: &Value, _reflected: bool) -> Option<Result<Value, Exc>> {
+        None
+    }
+    /// `-x`, `+x`, `~x`.
+    fn unary(&self, _op: UnaryOp) -> Option<Result<Value, Exc>> {
+        None
+    }
+    /// For a type value: `isinstance(v, x)` (`this` is `x`).
+    fn instance_check(&self, _this: &Value, _v: &Value) -> Option<bool> {
+        None
     }
 }
 
@@ -510,6 +655,7 @@ impl Value {
             Value::Exception(e) => e.kind.name().into(),
             Value::Module(_) => "module".into(),
             Value::Range(_) => "range".into(),
+            Value::Object(o) => o.type_name().into(),
         }
     }
 
@@ -527,6 +673,11 @@ impl Value {
             Value::Dict(d) => !d.borrow().is_empty(),
             Value::Set(s) => !s.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
+            Value::Object(o) => o
+                .truthy()
+                .or_else(|| o.len().map(|n| n != 0))
+                .or_else(|| o.base().map(|b| b.truthy()))
+                .unwrap_or(true),
             _ => true,
         }
     }
@@ -544,7 +695,7 @@ impl Value {
                 | Value::Type(_)
                 | Value::StructType(_)
                 | Value::ExcType(_)
-        )
+        ) || matches!(self, Value::Object(o) if o.is_callable())
     }
 
     /// The text of a `str` value.
@@ -578,6 +729,7 @@ impl Value {
             (Value::ExcType(a), Value::ExcType(b)) => a == b,
             (Value::Exception(a), Value::Exception(b)) => Rc::ptr_eq(a, b),
             (Value::Module(a), Value::Module(b)) => Rc::ptr_eq(a, b),
+            (Value::Object(a), Value::Object(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }

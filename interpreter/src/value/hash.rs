@@ -1,7 +1,7 @@
 //! Dict and set keys with Python's hashing rules (`1`, `1.0` and `True` are the same key):
 //! [`Key`]'s constructor, hashing and equality.
 
-use super::data::{Key, Value};
+use super::data::{Key, ObjRef, Value};
 use crate::error::{type_error, Exc};
 use std::hash::{Hash, Hasher};
 
@@ -23,6 +23,7 @@ fn check_hashable(v: &Value) -> Result<(), Exc> {
             return Err(type_error(format!("unhashable type: '{}'", v.type_name())))
         }
         Value::Tuple(_) => {}
+        Value::Object(o) => return object_hash(o).map(|_| ()),
         _ => return Ok(()),
     }
     let mut todo = vec![v];
@@ -32,10 +33,28 @@ fn check_hashable(v: &Value) -> Result<(), Exc> {
                 return Err(type_error(format!("unhashable type: '{}'", v.type_name())))
             }
             Value::Tuple(t) => todo.extend(t.iter().rev()),
+            Value::Object(o) => {
+                object_hash(o)?;
+            }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// A native object's hash: its own, else its base value's (`None` then: hash the base), else
+/// its identity.
+fn object_hash(o: &ObjRef) -> Result<Option<u64>, Exc> {
+    if let Some(h) = o.hash() {
+        return h.map(Some);
+    }
+    match o.base() {
+        Some(b) => {
+            check_hashable(&b)?;
+            Ok(None)
+        }
+        None => Ok(Some(std::rc::Rc::as_ptr(o) as *const u8 as usize as u64)),
+    }
 }
 
 /// Python's hash of a value (consistent with [`key_eq`]: equal keys hash equally).
@@ -71,6 +90,13 @@ pub(crate) fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
         Value::Struct(s) => h.write_usize(std::rc::Rc::as_ptr(s) as usize),
         Value::Type(t) => t.hash(h),
         Value::ExcType(k) => k.hash(h),
+        Value::Object(o) => match object_hash(o) {
+            Ok(Some(x)) => h.write_u64(x),
+            _ => match o.base() {
+                Some(b) => hash_value(&b, h),
+                None => h.write_u8(1),
+            },
+        },
         other => h.write_u64(other.type_name().len() as u64),
     }
 }
@@ -109,6 +135,7 @@ pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
             true
         }
         (Value::Struct(x), Value::Struct(y)) => std::rc::Rc::ptr_eq(x, y),
+        (Value::Object(_), _) | (_, Value::Object(_)) => super::ops::eq_python(a, b),
         _ => a.is_same(b),
     }
 }

@@ -7,7 +7,7 @@ mod dict;
 mod list;
 mod text;
 
-pub(crate) use list::sort_values;
+pub use list::sort_values;
 
 use super::{Args, Value};
 use crate::error::Exc;
@@ -109,7 +109,31 @@ pub fn call_method(
             return Some(Err(e));
         }
     }
+    if args.pos.iter().any(|a| matches!(a, Value::Object(_))) && takes_iterable(name) {
+        let pos: Result<Vec<Value>, Exc> = args
+            .pos
+            .iter()
+            .map(|a| match a {
+                Value::Object(o) => match o.base() {
+                    Some(b) => Ok(b),
+                    None => crate::value::collect(it, a).map(Value::list),
+                },
+                other => Ok(other.clone()),
+            })
+            .collect();
+        return match pos {
+            Ok(pos) => call_method(it, recv, Sym::intern(name), Args::new(&pos, args.kw)),
+            Err(e) => Some(Err(e)),
+        };
+    }
     Some(match recv {
+        Value::Object(o) => {
+            if o.method_names().contains(&name) {
+                return o.call_method(it, recv, name, args);
+            }
+            let base = o.base()?;
+            return call_method(it, &base, Sym::intern(name), args);
+        }
         Value::Str(s) => text::call(s, name, args),
         Value::List(_) => list::call_list(it, recv, name, args),
         Value::Tuple(t) => list::call_tuple(t, name, args),
@@ -117,6 +141,28 @@ pub fn call_method(
         Value::Set(_) => dict::call_set(recv, name, args),
         _ => return None,
     })
+}
+
+/// `true` for the builtin methods whose arguments are iterables: a native object passed to
+/// one is replaced by its base value, or by the list of its items.
+fn takes_iterable(name: &str) -> bool {
+    matches!(
+        name,
+        "join"
+            | "extend"
+            | "update"
+            | "union"
+            | "intersection"
+            | "difference"
+            | "symmetric_difference"
+            | "intersection_update"
+            | "difference_update"
+            | "symmetric_difference_update"
+            | "issubset"
+            | "issuperset"
+            | "isdisjoint"
+            | "fromkeys"
+    )
 }
 
 /// `true` for the builtin methods that change their receiver.
@@ -151,6 +197,10 @@ pub(crate) fn has_method(recv: &Value, name: &str) -> bool {
         Value::Tuple(_) => TUPLE_METHODS,
         Value::Dict(_) => DICT_METHODS,
         Value::Set(_) => SET_METHODS,
+        Value::Object(o) => {
+            return o.method_names().contains(&name)
+                || o.base().is_some_and(|b| has_method(&b, name))
+        }
         _ => return false,
     };
     names.binary_search(&name).is_ok()

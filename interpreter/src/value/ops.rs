@@ -13,6 +13,7 @@ pub use items::{iter_to_vec, len, MAX_LIST_LEN, MAX_STR_LEN};
 
 use super::coerce::{parse_bool_text, parse_float_text, parse_int_text};
 use super::repr::float_repr;
+use super::runtime::Interp;
 use super::{Key, Value};
 use crate::error::{type_error, Exc};
 use arith::{as_num, num_binary, num_cmp, num_unary, Num};
@@ -120,6 +121,9 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
             }
         });
     }
+    if matches!(a, Value::Object(_)) || matches!(b, Value::Object(_)) {
+        return object_binary(op, a, b);
+    }
     match op {
         BinOp::Add => add(a, b),
         BinOp::Mul => {
@@ -171,6 +175,34 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
     }
 }
 
+/// The base value of a native object (`None` for other values and objects without one).
+fn base_of(v: &Value) -> Option<Value> {
+    match v {
+        Value::Object(o) => o.base(),
+        _ => None,
+    }
+}
+
+/// `a op b` when either side is a native object: its hook (the left operand's first), else
+/// the operator on their base values.
+#[inline(never)]
+fn object_binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.binary(op, b, false) {
+            return r;
+        }
+    }
+    if let Value::Object(o) = b {
+        if let Some(r) = o.binary(op, a, true) {
+            return r;
+        }
+    }
+    match (base_of(a), base_of(b)) {
+        (None, None) => Err(unsupported(op, a, b)),
+        (x, y) => binary(op, x.as_ref().unwrap_or(a), y.as_ref().unwrap_or(b)),
+    }
+}
+
 /// `x + y` for texts, within the size limit.
 fn join2(x: &str, y: &str) -> Result<Value, Exc> {
     check_new_str(x.len() + y.len())?;
@@ -215,6 +247,22 @@ fn cannot_concat(a: &Value, b: &Value) -> Exc {
 pub(crate) fn unary(op: UnaryOp, v: &Value) -> Result<Value, Exc> {
     match as_num(v) {
         Some(n) => num_unary(op, n),
+        None if matches!(v, Value::Object(_)) => {
+            if let Value::Object(o) = v {
+                if let Some(r) = o.unary(op) {
+                    return r;
+                }
+            }
+            match base_of(v) {
+                Some(b) => unary(op, &b),
+                None => unary(op, &Value::None).map_err(|e| {
+                    type_error(
+                        e.message
+                            .replace("'NoneType'", &format!("'{}'", v.type_name())),
+                    )
+                }),
+            }
+        }
         None => {
             let sym = match op {
                 UnaryOp::Neg => "-",
@@ -317,9 +365,33 @@ fn shallow_eq(a: &Value, b: &Value, dana: bool) -> Shallow {
             n == m && (n == 0 || (x.start == y.start && (n == 1 || x.step == y.step)))
         }
         (Value::Method(x), Value::Method(y)) => Rc::ptr_eq(x, y),
+        (Value::Object(_), _) | (_, Value::Object(_)) => object_eq(a, b, dana),
         _ => a.is_same(b),
     };
     Shallow::Equal(r)
+}
+
+/// `a == b` when either side is a native object: identity, its hook (the left operand's
+/// first), else equality of their base values.
+#[inline(never)]
+fn object_eq(a: &Value, b: &Value, dana: bool) -> bool {
+    if a.is_same(b) {
+        return true;
+    }
+    if let Value::Object(o) = a {
+        if let Some(r) = o.eq(b) {
+            return r;
+        }
+    }
+    if let Value::Object(o) = b {
+        if let Some(r) = o.eq(a) {
+            return r;
+        }
+    }
+    match (base_of(a), base_of(b)) {
+        (None, None) => false,
+        (x, y) => eq_top(x.as_ref().unwrap_or(a), y.as_ref().unwrap_or(b), dana),
+    }
 }
 
 /// After this many container pairs, [`deep_eq`] remembers the pairs it has compared.
@@ -501,7 +573,7 @@ fn set_compare(op: CmpOp, x: &super::SetMap, y: &super::SetMap) -> bool {
 }
 
 /// A comparison operator (`in`/`not in`/`is`/`is not` are accepted too, for convenience).
-pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
     let want = |o: Ordering| match op {
         CmpOp::Lt => o == Ordering::Less,
         CmpOp::LtE => o != Ordering::Greater,
@@ -519,14 +591,44 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
             if let (Value::Set(x), Value::Set(y)) = (a, b) {
                 return Ok(set_compare(op, &x.borrow(), &y.borrow()));
             }
+            if matches!(a, Value::Object(_)) || matches!(b, Value::Object(_)) {
+                return object_compare(op, a, b);
+            }
             Ok(order(op.symbol(), a, b, true)?.is_some_and(want))
         }
     }
 }
 
+/// `a < b` (or `<=`, `>`, `>=`) when either side is a native object: its hook (the left
+/// operand's first, the right one's with the operator flipped), else the ordering of their
+/// base values.
+#[inline(never)]
+fn object_compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.compare(op, b) {
+            return r;
+        }
+    }
+    if let Value::Object(o) = b {
+        let flipped = match op {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::LtE => CmpOp::GtE,
+            CmpOp::Gt => CmpOp::Lt,
+            _ => CmpOp::LtE,
+        };
+        if let Some(r) = o.compare(flipped, a) {
+            return r;
+        }
+    }
+    match (base_of(a), base_of(b)) {
+        (None, None) => Err(not_supported(op.symbol(), a, b)),
+        (x, y) => compare(op, x.as_ref().unwrap_or(a), y.as_ref().unwrap_or(b)),
+    }
+}
+
 /// Python ordering for `sorted`, `min`, `max` (TypeError for unorderable pairs). Unordered
 /// pairs (NaN) compare equal, so sorting stays well defined.
-pub(crate) fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
+pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
     if let (Value::Set(x), Value::Set(y)) = (a, b) {
         let (x, y) = (x.borrow(), y.borrow());
         return Ok(if set_compare(CmpOp::Lt, &x, &y) {
@@ -537,7 +639,46 @@ pub(crate) fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
             Ordering::Equal
         });
     }
+    if matches!(a, Value::Object(_)) || matches!(b, Value::Object(_)) {
+        return Ok(if object_compare(CmpOp::Lt, a, b)? {
+            Ordering::Less
+        } else if object_compare(CmpOp::Gt, a, b)? {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        });
+    }
     Ok(order("<", a, b, true)?.unwrap_or(Ordering::Equal))
+}
+
+/// [`compare`] with the evaluator at hand, so that an object's [`compare_in`] hook can run
+/// program code (`functools.cmp_to_key`).
+///
+/// [`compare_in`]: super::data::Object::compare_in
+pub fn compare_in(it: &mut Interp, op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.compare_in(it, op, b) {
+            return r;
+        }
+    }
+    compare(op, a, b)
+}
+
+/// [`cmp_values`] with the evaluator at hand (see [`compare_in`]).
+pub fn cmp_values_in(it: &mut Interp, a: &Value, b: &Value) -> Result<Ordering, Exc> {
+    if let Value::Object(o) = a {
+        if let Some(r) = o.compare_in(it, CmpOp::Lt, b) {
+            if r? {
+                return Ok(Ordering::Less);
+            }
+            return Ok(if compare_in(it, CmpOp::Gt, a, b)? {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            });
+        }
+    }
+    cmp_values(a, b)
 }
 
 /// `item in container`.
@@ -572,6 +713,16 @@ pub fn contains(container: &Value, item: &Value) -> Result<bool, Exc> {
             };
             Ok(inside && (n - start) % step == 0)
         }
+        Value::Object(o) => match o.contains(item) {
+            Some(r) => r,
+            None => match o.base() {
+                Some(b) => contains(&b, item),
+                None => Err(type_error(format!(
+                    "argument of type '{}' is not iterable",
+                    o.type_name()
+                ))),
+            },
+        },
         other => Err(type_error(format!(
             "argument of type '{}' is not iterable",
             other.type_name()

@@ -58,6 +58,7 @@ pub(crate) fn to_str(v: &Value) -> String {
     match v {
         Value::Str(s) => s.as_str().to_owned(),
         Value::Exception(e) => e.message.clone(),
+        Value::Object(o) => o.to_str(),
         Value::Int(i) => {
             let mut out = String::with_capacity(20);
             push_int(&mut out, *i);
@@ -74,6 +75,7 @@ pub fn push_str(out: &mut String, v: &Value) {
         Value::Str(s) => out.push_str(s),
         Value::Int(i) => push_int(out, *i),
         Value::Exception(e) => out.push_str(&e.message),
+        Value::Object(o) => out.push_str(&o.to_str()),
         _ => {
             let mut p = Printer {
                 out: std::mem::take(out),
@@ -462,6 +464,7 @@ impl Printer {
                     write!(self.out, "range({}, {}, {})", r.start, r.stop, r.step)
                 };
             }
+            Value::Object(o) => self.out.push_str(&o.repr()),
             // Containers go through `open`.
             Value::List(_)
             | Value::Tuple(_)

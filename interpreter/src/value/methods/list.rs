@@ -2,7 +2,7 @@
 
 use crate::error::{index_error, limit_error, type_error, value_error, Exc};
 use crate::host::{bind, given, int_arg, Big};
-use crate::value::ops::{cmp_values, eq_python, iter_to_vec, MAX_LIST_LEN};
+use crate::value::ops::{cmp_values_in, eq_python, iter_to_vec, MAX_LIST_LEN};
 use crate::value::repr::repr;
 use crate::value::runtime::Interp;
 use crate::value::{Args, Value};
@@ -181,7 +181,7 @@ fn position(items: &[Value], x: &Value, lo: usize, hi: usize) -> Option<usize> {
 /// function is given (called once per item), in reverse order when `reverse` (equal items
 /// keep their original order either way). Comparison errors (`'<' not supported …`) and key
 /// function errors propagate.
-pub(crate) fn sort_values(
+pub fn sort_values(
     it: &mut Interp,
     items: Vec<Value>,
     key: Option<&Value>,
@@ -199,7 +199,7 @@ pub(crate) fn sort_values(
     };
     let mut order: Vec<usize> = (0..items.len()).collect();
     let mut cmp = |a: usize, b: usize| -> Result<Ordering, Exc> {
-        let o = cmp_values(&keys[a], &keys[b])?;
+        let o = cmp_values_in(it, &keys[a], &keys[b])?;
         Ok(if reverse { o.reverse() } else { o })
     };
     merge_sort(&mut order, &mut cmp)?;
@@ -256,6 +256,7 @@ fn merge_sort(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::ops::cmp_values;
 
     fn sort_plain(xs: &[Value], reverse: bool) -> Result<Vec<Value>, Exc> {
         let keys = xs.to_vec();

@@ -93,6 +93,7 @@ pub(crate) fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
             let found = d.borrow().get(&k).cloned();
             found.ok_or_else(|| key_error(repr(index)))
         }
+        Value::Object(o) if o.base().is_some() => get_index(&o.base().unwrap_or_default(), index),
         other => Err(type_error(format!(
             "'{}' object is not subscriptable",
             other.type_name()
@@ -117,6 +118,16 @@ pub(crate) fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc>
             drop(old);
             Ok(())
         }
+        Value::Object(o) => match o.set_item(index, &new) {
+            Some(r) => r,
+            None => match o.base() {
+                Some(b @ Value::Dict(_)) | Some(b @ Value::List(_)) => set_index(&b, index, new),
+                _ => Err(type_error(format!(
+                    "'{}' object does not support item assignment",
+                    o.type_name()
+                ))),
+            },
+        },
         other => Err(type_error(match other {
             Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Struct(_) => {
                 format!(

@@ -96,6 +96,14 @@ pub fn iter_to_vec(v: &Value) -> Result<Vec<Value>, Exc> {
             }
             Ok((0..n).map(|i| Value::Int(r.get(i))).collect())
         }
+        // An object without a base is walked by `value::collect`, which has the evaluator.
+        Value::Object(o) => match o.base() {
+            Some(b) => iter_to_vec(&b),
+            None => Err(type_error(format!(
+                "'{}' object is not iterable here: use list(...) first",
+                o.type_name()
+            ))),
+        },
         other => Err(type_error(format!(
             "'{}' object is not iterable",
             other.type_name()
@@ -112,6 +120,14 @@ pub fn len(v: &Value) -> Result<usize, Exc> {
         Value::Dict(d) => Ok(d.borrow().len()),
         Value::Set(s) => Ok(s.borrow().len()),
         Value::Range(r) => Ok(r.len()),
+        Value::Object(o) => match (o.len(), o.base()) {
+            (Some(n), _) => Ok(n),
+            (None, Some(b)) => len(&b),
+            (None, None) => Err(type_error(format!(
+                "object of type '{}' has no len()",
+                o.type_name()
+            ))),
+        },
         other => Err(type_error(format!(
             "object of type '{}' has no len()",
             other.type_name()
