@@ -149,7 +149,7 @@ fn placeholder_outside_pipelines() {
 fn unterminated_strings() {
     let e = check("x = \"abc\ny = 2", "unterminated string", (1, 5));
     assert_eq!(text("x = \"abc\ny = 2", e.span), "\"abc");
-    has_help(&e, "triple quotes");
+    has_help(&e, "may span lines");
     check("x = 'abc", "unterminated string", (1, 5));
     check("x = f\"{a}", "unterminated string", (1, 5));
     let e = check(

@@ -386,7 +386,7 @@ fn global_nonlocal_walrus_and_del_bind_names() {
                shift = lambda (p: int) d :: p + d\nprint(shift(1, 2))\n";
     let ds = diags(src);
     assert!(ds.is_empty(), "{:?}", codes(&ds));
-    // `del` of a name nothing binds is the undefined name it is at run time.
-    let ds = diags("del nothing_here\n");
+    // Without the `global`, the module's read of `config` is undefined.
+    let ds = diags("def setup():\n    config = 1\n    return config\nsetup()\nprint(config)\n");
     assert_eq!(codes(&ds), [("error", "undefined-name")]);
 }
