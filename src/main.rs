@@ -16,7 +16,8 @@ use std::path::PathBuf;
     version,
     about = "Dana: a small, Python-shaped language for AI-assisted programs",
     long_about = "Dana: a small, Python-shaped language for AI-assisted programs.\n\n\
-                  Exit codes: 0 ok, 1 runtime error, 2 usage, syntax or type error."
+                  Exit codes: 0 ok, 1 runtime error, 2 usage, syntax or type error, 130 interrupted \
+                  (Ctrl-C)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,17 +43,21 @@ enum Command {
         /// Stop the program after about N operations (loop iterations and calls; a LimitError).
         #[arg(long, value_name = "N", value_parser = parse_operations, allow_hyphen_values = true)]
         max_operations: Option<u64>,
-        /// The program to run.
+        /// The program to run (`-`: read it from standard input). `dana FILE.na` is short for
+        /// `dana run FILE.na`.
         file: PathBuf,
-        /// Arguments for main(): `key=value` pairs become keyword arguments, other words
-        /// positional ones, each converted to the parameter's annotated type.
+        /// Arguments for main(): `--key=value`, `--key value` and `key=value` become keyword
+        /// arguments (`--dry-run` is `dry_run`; a `--flag` with no value is True), other words
+        /// positional ones, each converted to the parameter's annotated type. A program without
+        /// main() takes no arguments.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
     /// Check .na files without running them: syntax, names and types (gradual: unannotated
     /// values are never an error). Exit code 2 when a file has an error; warnings do not count.
     Check {
-        /// The files to check.
+        /// The files to check; a folder checks every .na file below it (hidden folders and
+        /// .poet stores skipped).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print all diagnostics as one JSON array on stdout (for editors and CI).
@@ -69,10 +74,11 @@ enum Command {
     ///
     /// Every @poet function keeps up to 10 versions under .poet/<function>/v<N>/ (code.na,
     /// params.json, state.json, metadata.json); the symlink `current` names the one in use.
-    /// The store is $DANA_POET_DIR when set, else ./.poet; --dir chooses another. Tables are for
-    /// people, --json prints one JSON document for scripts.
+    /// The store is $DANA_POET_DIR when set, else the .poet of the project: the nearest folder
+    /// upward from here holding dana.toml or .poet (as `dana run` finds it); --dir chooses
+    /// another. Tables are for people, --json prints one JSON document for scripts.
     ///
-    /// Exit codes: 0 ok, 1 store error, 2 usage error.
+    /// Exit codes: 0 ok, 1 store error, 2 usage error (no project found, among others).
     Poet(poet_cmd::PoetArgs),
 }
 
@@ -113,7 +119,15 @@ fn parse_operations(text: &str) -> Result<u64, String> {
 /// looks like a `run` option (`dana run prog.na --timeout 5` passes both words to `main`), as
 /// with `python prog.py --flag`. Clap would take a known option anywhere, so a `--` is put in
 /// front of the file.
+///
+/// `dana FILE.na ARGS…` is `dana run FILE.na ARGS…`: a first word ending in `.na` (or `-`,
+/// the program on stdin) that is not a subcommand is taken as the file.
 fn file_ends_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        if first.ends_with(".na") || first == "-" {
+            args.insert(1, "run".into());
+        }
+    }
     if args.get(1).and_then(|a| a.to_str()) != Some("run") {
         return args;
     }
@@ -122,7 +136,7 @@ fn file_ends_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
         match a {
             "--" => return args,
             "--max-memory" | "--timeout" | "--max-operations" => i += 2,
-            _ if a.starts_with('-') => i += 1,
+            _ if a.starts_with('-') && a != "-" => i += 1,
             _ => {
                 args.insert(i, "--".into());
                 return args;

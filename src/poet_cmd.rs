@@ -30,7 +30,8 @@ use table::table;
 pub struct PoetArgs {
     #[command(subcommand)]
     command: PoetCommand,
-    /// The .poet directory to work on [default: $DANA_POET_DIR, else ./.poet].
+    /// The .poet directory to work on [default: $DANA_POET_DIR, else the .poet of the nearest
+    /// folder upward holding dana.toml or .poet].
     #[arg(long, global = true, value_name = "DIR")]
     dir: Option<PathBuf>,
     /// Print one JSON document on stdout instead of a table (for scripts).
@@ -145,7 +146,13 @@ fn parse_version(s: &str) -> Result<u32, String> {
 
 /// Runs `dana poet …`; returns the exit code.
 pub fn run(args: PoetArgs) -> i32 {
-    let dir = PoetDir::new(args.dir.clone().unwrap_or_else(default_dir));
+    let dir = match args.dir.clone().map(Ok).unwrap_or_else(default_dir) {
+        Ok(d) => PoetDir::new(d),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::runner::EXIT_USAGE;
+        }
+    };
     if let PoetCommand::Events {
         function,
         kind,
@@ -171,10 +178,32 @@ pub fn run(args: PoetArgs) -> i32 {
     }
 }
 
-fn default_dir() -> PathBuf {
-    match std::env::var_os("DANA_POET_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(".poet"),
+/// The store without `--dir`: `$DANA_POET_DIR`, else the `.poet` of the project found from the
+/// working folder as `dana run` finds it ([`dana_llm::project`]); an error that says where it
+/// looked when no folder there holds `dana.toml` or `.poet`.
+fn default_dir() -> Result<PathBuf, String> {
+    if let Some(d) = std::env::var_os("DANA_POET_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    let here = dana_llm::project::start_folder();
+    match dana_llm::project::find_anchor(&here) {
+        // In the project's folder itself the store is shown as `.poet`.
+        Some(dir) if std::fs::canonicalize(".").is_ok_and(|cwd| cwd == dir) => {
+            Ok(PathBuf::from(".poet"))
+        }
+        Some(dir) => Ok(dir.join(".poet")),
+        None => {
+            let looked: Vec<String> = dana_llm::project::searched(&here)
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect();
+            Err(format!(
+                "no Dana project here: none of these folders holds a dana.toml or a .poet \
+                 store: {}\n  help: run `dana poet` in the project's folder (where `dana run` \
+                 made .poet), or give --dir PATH or $DANA_POET_DIR",
+                looked.join(", ")
+            ))
+        }
     }
 }
 

@@ -52,9 +52,10 @@ Blocks continue Python-style: end them with an empty line.
   :vars          the names defined in this session, with their types and values
   :load FILE     run a .na file in this session (its definitions stay available)
   :reset         forget every definition (a fresh interpreter)
-  :poet CMD      POET, as `dana poet` (the store is $DANA_POET_DIR or ./.poet): list,
-                 show FN [vN], diff FN A B, stats FN, feedback FN RATING \"comment\",
-                 regenerate FN, rollback FN [--to N], events [--function FN], gc
+  :poet CMD      POET, as `dana poet` (the store is $DANA_POET_DIR, else the project's
+                 .poet): list, show FN [vN], diff FN A B, stats FN,
+                 feedback FN RATING \"comment\", regenerate FN, rollback FN [--to N],
+                 events [--function FN], gc
   :quit          leave (or Ctrl-D)
 
 Keys: Tab completes names, keywords, methods and struct fields; Ctrl-R searches the history;

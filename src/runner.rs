@@ -16,6 +16,24 @@ use std::rc::Rc;
 pub(crate) const EXIT_OK: i32 = 0;
 pub(crate) const EXIT_RUNTIME: i32 = 1;
 pub(crate) const EXIT_USAGE: i32 = 2;
+/// A run ended by Ctrl-C (`KeyboardInterrupt` not caught): 128 + SIGINT, as shells report it.
+pub(crate) const EXIT_INTERRUPTED: i32 = 130;
+
+/// The flag Ctrl-C sets for [`dana_interpreter::limits::Limits::interrupt`]: the program sees a
+/// `KeyboardInterrupt` at its next periodic check (a loop step, a call, a `sleep` tick). A
+/// second Ctrl-C while the first is still pending (the program is blocked outside the
+/// evaluator, e.g. waiting on input) ends the process at once.
+fn interrupt_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = std::sync::Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    let _ = ctrlc::set_handler(move || {
+        if f.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    });
+    flag
+}
 
 /// A fresh interpreter with the standard modules, POET and `DANAPATH` installed.
 pub(crate) fn new_interp() -> Interp {
@@ -89,14 +107,34 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let text = match std::fs::read_to_string(path) {
+    let from_stdin = path.as_os_str() == "-";
+    let read = if from_stdin {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let text = match read {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            let what = if from_stdin {
+                "the program from standard input".to_string()
+            } else {
+                path.display().to_string()
+            };
+            eprintln!("error: cannot read {what}: {e}");
             return EXIT_USAGE;
         }
     };
-    let name = path.to_string_lossy().to_string();
+    // The project (dana.toml, .poet) is found from the program's folder.
+    match path.parent() {
+        Some(dir) if !from_stdin => dana_llm::project::set_entry_folder(dir),
+        _ => dana_llm::project::set_entry_folder(Path::new(".")),
+    }
+    let name = if from_stdin {
+        "<stdin>".to_string()
+    } else {
+        path.to_string_lossy().to_string()
+    };
     let parsed = match load::parse(name.as_str(), text.as_str()) {
         Ok(p) => p,
         Err(e) => {
@@ -115,6 +153,7 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
     it.limits.deadline = limits
         .timeout
         .and_then(|t| std::time::Instant::now().checked_add(t));
+    it.limits.interrupt = Some(interrupt_on_ctrl_c());
     it.reset_operations();
     let globals = it.new_globals("__main__", Some(parsed.name.clone()));
     let guarded = calls_main_under_name_guard(&parsed.module);
@@ -125,15 +164,22 @@ pub fn run_file_with(path: &Path, args: &[String], limits: &RunLimits) -> i32 {
             call_main(&mut it, &globals, args)
         }
     });
+    if let Err(e) = &result {
+        if e.kind == dana_interpreter::ExcKind::ValueError && e.message.starts_with(NO_MAIN) {
+            it.flush();
+            eprintln!("error: {}", e.message);
+            return EXIT_USAGE;
+        }
+    }
     it.flush();
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => {
             print_runtime_error(&e, &it);
-            if e.kind == dana_interpreter::ExcKind::SyntaxError {
-                EXIT_USAGE
-            } else {
-                EXIT_RUNTIME
+            match e.kind {
+                dana_interpreter::ExcKind::SyntaxError => EXIT_USAGE,
+                dana_interpreter::ExcKind::KeyboardInterrupt => EXIT_INTERRUPTED,
+                _ => EXIT_RUNTIME,
             }
         }
     }
@@ -176,8 +222,22 @@ fn call_main(
     globals: &Rc<dana_interpreter::value::Globals>,
     args: &[String],
 ) -> Result<(), Box<RtError>> {
-    let Some(main) = globals.get(Sym::intern("main")) else {
-        return Ok(());
+    let main = match globals.get(Sym::intern("main")) {
+        Some(m @ Value::Func(_)) => m,
+        _ if args.is_empty() => return Ok(()),
+        _ => {
+            return Err(RtError::new(
+                dana_interpreter::ExcKind::ValueError,
+                format!(
+                    "{NO_MAIN}: it defines no main(), so the arguments {} have nothing to go to \
+                     (define `def main(...)` to take them)",
+                    args.iter()
+                        .map(|a| format!("'{a}'"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            ))
+        }
     };
     let Value::Func(f) = &main else {
         return Ok(());
@@ -186,11 +246,8 @@ fn call_main(
     let lookup = |s: Sym| globals.get(s);
     let mut pos = Vec::new();
     let mut kw = Vec::new();
-    for a in args {
-        let (name, text) = match a.split_once('=') {
-            Some((k, v)) if is_identifier(k) => (Some(k), v),
-            _ => (None, a.as_str()),
-        };
+    for (name, text) in split_arguments(args) {
+        let name = name.as_deref();
         // Positional words fill the positional parameters in order, then `*args` (whose
         // annotation, if any, types each element).
         let param = match name {
@@ -204,6 +261,11 @@ fn call_main(
                 .take(f.code.n_positional)
                 .nth(pos.len())
                 .or_else(|| params.iter().find(|p| p.kind == ParamKind::VarArgs)),
+        };
+        // A `--flag` without a value is True (and is not converted).
+        let Some(text) = text else {
+            kw.push((Sym::intern(name.unwrap_or_default()), Value::Bool(true)));
+            continue;
         };
         let mut v = Value::str(text);
         if let Some(p) = param {
@@ -228,6 +290,52 @@ fn call_main(
     it.call_value(&main, pos, &kw).map(|_| ()).map_err(at_main)
 }
 
+/// The start of the usage error for arguments given to a program without `main`.
+const NO_MAIN: &str = "the program takes no arguments";
+
+/// The command-line words of a program as (keyword, text) pairs: `--key=value`, `--key value`
+/// and `key=value` are keyword arguments (dashes in a `--` name are underscores: `--dry-run` is
+/// `dry_run`), a `--key` followed by nothing, by another `--` option or by a `key=value` word
+/// is `True`; other words are positional (keyword `None`). The text is `None` for such a flag.
+pub fn split_arguments(args: &[String]) -> Vec<(Option<String>, Option<String>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if let Some(opt) = a.strip_prefix("--").filter(|o| !o.is_empty()) {
+            let (key, value) = match opt.split_once('=') {
+                Some((k, v)) => (k, Some(v.to_string())),
+                None => (opt, None),
+            };
+            let key = key.replace('-', "_");
+            if is_identifier(&key) {
+                let value = value.or_else(|| match args.get(i) {
+                    Some(next) if !next.starts_with("--") && !is_keyword_word(next) => {
+                        i += 1;
+                        Some(next.clone())
+                    }
+                    _ => None,
+                });
+                out.push((Some(key), value));
+                continue;
+            }
+        }
+        match a.split_once('=') {
+            Some((k, v)) if is_identifier(k) => {
+                out.push((Some(k.to_string()), Some(v.to_string())))
+            }
+            _ => out.push((None, Some(a.clone()))),
+        }
+    }
+    out
+}
+
+/// A `key=value` word (a keyword argument of its own).
+fn is_keyword_word(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(k, _)| is_identifier(k))
+}
+
 fn is_identifier(s: &str) -> bool {
     let mut c = s.chars();
     matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
@@ -237,11 +345,15 @@ fn is_identifier(s: &str) -> bool {
 /// Checks files without running them: syntax, name resolution, then the static type checker
 /// (`dana_interpreter::check`). Prints every diagnostic as a miette report on stderr (or, with
 /// `json`, one JSON array of all diagnostics on stdout); returns 2 when any file has an error.
+///
+/// A folder stands for every `.na` file below it (hidden folders and `.poet` skipped), in
+/// name order.
 pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
+    let paths = expand_folders(paths);
     let mut code = EXIT_OK;
     let mut all_json: Vec<serde_json::Value> = Vec::new();
     let mut stdlib: Option<HashMap<String, check::ModuleInfo>> = None;
-    for path in paths {
+    for path in &paths {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
@@ -268,6 +380,7 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
                     all_json.push(fatal_json(&name, &text, "syntax", &e.message, e.span));
                 } else {
                     eprint!("{}", render(&syntax_report(&e, &name, &text), use_color()));
+                    eprintln!("{}: 1 error, 0 warnings", path.display());
                 }
                 code = EXIT_USAGE;
                 continue;
@@ -284,6 +397,7 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
                 } else {
                     let report = runtime_report(&e, |f| (f == name).then(|| text.clone()));
                     eprint!("{}", render(&report, use_color()));
+                    eprintln!("{}: 1 error, 0 warnings", path.display());
                 }
                 code = EXIT_USAGE;
                 continue;
@@ -294,7 +408,8 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
             check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
         });
         let opts = check_options(path, m, stdlib);
-        let diags = check::check_module(m, &opts);
+        let mut diags = check::check_module(m, &opts);
+        diags.extend(poet_decorator_diagnostics(&name, m, &text));
         if check::has_errors(&diags) {
             code = EXIT_USAGE;
         }
@@ -330,6 +445,111 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
         );
     }
     code
+}
+
+/// The `@poet(...)` decorators of the module's functions (top level and struct-less nested
+/// blocks), checked as the runtime checks them when the function is defined
+/// ([`dana_poet::check_decorator`]). An argument that is not a constant (it names a variable)
+/// cannot be known before the run: that decorator is left to the runtime.
+fn poet_decorator_diagnostics(
+    file: &str,
+    m: &dana_grammar::ast::Module,
+    text: &str,
+) -> Vec<check::Diagnostic> {
+    use dana_grammar::ast::{ArgKind, ExprKind, Stmt, StmtKind};
+    fn defs<'a>(body: &'a [Stmt], out: &mut Vec<&'a dana_grammar::ast::FunctionDef>) {
+        for s in body {
+            match &s.kind {
+                StmtKind::FunctionDef(f) => out.push(f),
+                StmtKind::If { body, orelse, .. } => {
+                    defs(body, out);
+                    defs(orelse, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    defs(&m.body, &mut found);
+    let mut out = Vec::new();
+    let mut it: Option<Interp> = None;
+    for f in found {
+        for d in &f.decorators {
+            let is_poet =
+                matches!(&d.func.kind, ExprKind::Name { name, .. } if name.as_str() == "poet");
+            let (true, Some(args)) = (is_poet, &d.args) else {
+                continue;
+            };
+            let it = it.get_or_insert_with(Interp::new);
+            // Each argument's value, when it is a constant expression.
+            let constant = |it: &mut Interp, e: &dana_grammar::ast::Expr| -> Option<Value> {
+                let src = text.get(e.span.start as usize..e.span.end as usize)?;
+                let g = it.new_globals("__check__", None);
+                it.run_source("<check>", &format!("__value = ({src})\n"), &g)
+                    .ok()?;
+                g.get(Sym::intern("__value"))
+            };
+            let mut pos = Vec::new();
+            let mut kw = Vec::new();
+            let mut known = true;
+            for a in args {
+                let v = match &a.kind {
+                    ArgKind::Positional(e) | ArgKind::Keyword(_, e) => constant(it, e),
+                    _ => None,
+                };
+                match (v, &a.kind) {
+                    (Some(v), ArgKind::Keyword(name, _)) => kw.push((name.name, v)),
+                    (Some(v), _) => pos.push(v),
+                    (None, _) => known = false,
+                }
+            }
+            if !known {
+                continue;
+            }
+            let args = dana_interpreter::value::Args::new(&pos, &kw);
+            if let Err(message) = dana_poet::check_decorator(args, file) {
+                let mut diag = check::Diagnostic::error(check::Code::ArgType, d.span, message);
+                diag.label = "invalid @poet argument".into();
+                out.push(diag);
+            }
+        }
+    }
+    out
+}
+
+/// The files `dana check` looks at: each file as given, and for a folder every `.na` file
+/// below it (not in hidden folders such as `.git`, nor in `.poet` stores), sorted.
+fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "na") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
 }
 
 fn plural(n: usize) -> &'static str {

@@ -104,6 +104,7 @@ enum Outcome {
     Fail(String),
 }
 
+/// Running as root (Linux's /proc; elsewhere assumed not, and permission cases then run).
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()

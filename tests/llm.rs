@@ -658,6 +658,56 @@ print(n, b, repr(s))
 }
 
 #[test]
+fn reason_options_and_llm_model_over_the_wire() {
+    let server = FakeLlm::start(vec![
+        Reply::openai_text("Sure."),
+        Reply::openai_text("```json\n{\"primes\": [2, 3, 5]}\n```"),
+        Reply::openai_text("hello"),
+        Reply::openai_text("not json at all"),
+    ]);
+    let out = run_dana(
+        config(&server, Provider::OpenAi, None),
+        "\
+a = reason(\"Greet\", options={\"temperature\": 0.2, \"max_tokens\": 64, \"system\": \"Be brief.\"})
+d = reason(\"Three primes\", options={\"format\": \"json\"})
+s = llm(\"Say hello\", \"tiny-model\")
+print(a, d[\"primes\"], s)
+try:
+    llm(\"Give JSON\", options={\"format\": \"json\"})
+except ValueError as e:
+    print(\"ValueError\", \"not JSON\" in e.message)
+",
+    );
+    assert_eq!(out, "Sure. [2, 3, 5] hello\nValueError True\n");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 4);
+    let temperature = reqs[0].body["temperature"].as_f64().unwrap_or(-1.0);
+    assert!((temperature - 0.2).abs() < 1e-6, "{temperature}");
+    assert_eq!(reqs[0].body["max_tokens"], 64);
+    assert_eq!(reqs[0].body["messages"][0]["content"], "Be brief.");
+    let asked = reqs[1].body["messages"][1]["content"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        asked.starts_with("Three primes") && asked.contains("JSON"),
+        "{asked}"
+    );
+    assert_eq!(reqs[2].body["model"], "tiny-model");
+    assert_eq!(reqs[2].body["messages"][0]["content"], "Say hello");
+    // Bad options are Dana errors naming the option, made before any request.
+    let bad = |src: &str| run_dana(config(&server, Provider::OpenAi, None), src);
+    assert!(bad("reason(\"x\", options={\"temprature\": 1})")
+        .starts_with("ValueError: reason() got an unknown option 'temprature'"));
+    assert!(bad("reason(\"x\", options={\"max_tokens\": 0})")
+        .contains("'max_tokens' must be a positive int"));
+    assert!(bad("reason(\"x\", options={\"format\": \"xml\"})")
+        .contains("'format' must be 'text' or 'json'"));
+    assert!(bad("reason(\"x\", options=3)")
+        .starts_with("TypeError: reason() argument 'options' must be a dict"));
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[test]
 fn reason_errors_are_dana_exceptions() {
     let server = FakeLlm::start(vec![Reply::openai_text("no idea")]);
     let out = run_dana(

@@ -148,11 +148,31 @@ fn list_prints_an_aligned_table_and_json() {
 #[test]
 fn list_of_an_empty_or_missing_store() {
     let tmp = TempDir::new("empty");
-    let text = ok(&dana(&tmp.0, &["poet", "list"]));
+    // A store named with --dir that does not exist yet is empty.
+    let text = ok(&dana(&tmp.0, &["poet", "list", "--dir", ".poet"]));
     assert_eq!(text, "no POET functions in .poet\n");
-    let doc = parse(&ok(&dana(&tmp.0, &["poet", "list", "--json"])));
+    let doc = parse(&ok(&dana(
+        &tmp.0,
+        &["poet", "list", "--json", "--dir", ".poet"],
+    )));
     assert_eq!(doc["functions"], json!([]));
     assert!(!tmp.poet().exists(), "listing creates nothing");
+    // Without --dir, a folder (and its parents) with no dana.toml and no .poet is no project:
+    // the error says where it looked (unless a folder above the temp folder is a project).
+    let marked = tmp
+        .0
+        .ancestors()
+        .any(|d| d.join("dana.toml").exists() || d.join(".poet").exists());
+    if !marked {
+        let o = dana(&tmp.0, &["poet", "list"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("no Dana project here"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!tmp.poet().exists(), "listing creates nothing");
+    }
 }
 
 #[test]

@@ -10,6 +10,10 @@ use std::sync::Arc;
 /// The built-in exception classes (DANA_SPEC §9), with Python's hierarchy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExcKind {
+    /// The root: `except BaseException` catches everything, as a bare `except:` does.
+    BaseException,
+    /// Ctrl-C (a [`crate::limits::Limits::interrupt`]); not an `Exception`.
+    KeyboardInterrupt,
     Exception,
     ArithmeticError,
     ZeroDivisionError,
@@ -35,7 +39,9 @@ pub enum ExcKind {
 }
 
 impl ExcKind {
-    pub const ALL: [ExcKind; 22] = [
+    pub const ALL: [ExcKind; 24] = [
+        ExcKind::BaseException,
+        ExcKind::KeyboardInterrupt,
         ExcKind::Exception,
         ExcKind::ArithmeticError,
         ExcKind::ZeroDivisionError,
@@ -62,6 +68,8 @@ impl ExcKind {
 
     pub fn name(self) -> &'static str {
         match self {
+            ExcKind::BaseException => "BaseException",
+            ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
             ExcKind::Exception => "Exception",
             ExcKind::ArithmeticError => "ArithmeticError",
             ExcKind::ZeroDivisionError => "ZeroDivisionError",
@@ -94,7 +102,8 @@ impl ExcKind {
     pub fn parent(self) -> Option<ExcKind> {
         use ExcKind::*;
         match self {
-            Exception => None,
+            BaseException => None,
+            Exception | KeyboardInterrupt => Some(BaseException),
             ZeroDivisionError | OverflowError => Some(ArithmeticError),
             IndexError | KeyError => Some(LookupError),
             RecursionError | NotImplementedError => Some(RuntimeError),

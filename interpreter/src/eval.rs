@@ -94,6 +94,9 @@ pub struct Interp {
     /// Where the innermost frame was when the current error left it (builds the stack trace).
     pub(crate) pending_loc: Option<Location>,
     out: Output,
+    /// Standard output is a terminal: `print` output is flushed at each newline (line
+    /// buffering, as Python); otherwise it is block-buffered.
+    line_buffered: bool,
     /// Minimum level `log()` writes (0 debug, 1 info, 2 warning, 3 error, 4 critical).
     pub(crate) log_threshold: u8,
     /// Where `input()` reads from (`None`: standard input).
@@ -159,6 +162,7 @@ impl Interp {
             ret_span: Span::default(),
             pending_loc: None,
             out: Output::Stdout(std::io::BufWriter::new(std::io::stdout())),
+            line_buffered: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             log_threshold: 2,
             input: None,
             hooks: Vec::new(),
@@ -236,6 +240,9 @@ impl Interp {
         match &mut self.out {
             Output::Stdout(w) => {
                 let _ = w.write_all(s.as_bytes());
+                if self.line_buffered && s.contains('\n') {
+                    let _ = w.flush();
+                }
             }
             Output::Capture(c) => c.push_str(s),
             Output::Handler(h) => h(s),
@@ -457,6 +464,8 @@ impl Interp {
             ),
             LimitHit::Deadline => RtError::new(ExcKind::TimeoutError, "deadline exceeded"),
             LimitHit::Cancelled => RtError::new(ExcKind::LimitError, "execution cancelled"),
+            // Not sticky (the flag is cleared): a bare `except:` may catch it and go on.
+            LimitHit::Interrupted => RtError::new(ExcKind::KeyboardInterrupt, ""),
         })
     }
 

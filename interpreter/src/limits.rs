@@ -32,6 +32,11 @@ pub struct Limits {
     pub deadline: Option<Instant>,
     /// Set to `true` from another thread to stop the run (a `LimitError`, "cancelled").
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Set to `true` from another thread (or a Ctrl-C handler) to interrupt the run: the next
+    /// periodic check clears it and raises `KeyboardInterrupt` (not an `Exception`: only a bare
+    /// `except:` or `except BaseException` catches it; `finally` blocks run). One interrupt per
+    /// setting, as Python's SIGINT.
+    pub interrupt: Option<Arc<AtomicBool>>,
     /// Maximum bytes the interpreter's thread may hold on top of what it held when the
     /// interpreter was created (a `MemoryError` beyond it); `None` = unlimited. Measured by
     /// [`CountingAlloc`]; without it only single allocations larger than the limit are refused.
@@ -46,6 +51,7 @@ impl Default for Limits {
             max_operations: None,
             deadline: None,
             cancel: None,
+            interrupt: None,
             max_memory: Some(default_max_memory()),
         }
     }
@@ -56,6 +62,7 @@ pub enum LimitHit {
     Operations(u64),
     Deadline,
     Cancelled,
+    Interrupted,
 }
 
 impl Limits {
@@ -74,6 +81,11 @@ impl Limits {
         if let Some(c) = &self.cancel {
             if c.load(Ordering::Relaxed) {
                 return Err(LimitHit::Cancelled);
+            }
+        }
+        if let Some(i) = &self.interrupt {
+            if i.swap(false, Ordering::Relaxed) {
+                return Err(LimitHit::Interrupted);
             }
         }
         Ok(())

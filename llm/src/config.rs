@@ -198,12 +198,12 @@ impl LlmConfig {
         Ok(cfg)
     }
 
-    /// The nearest `dana.toml`: in `start`, then in each parent folder.
+    /// The project's `dana.toml`: in the project folder of `start` (the nearest folder upward
+    /// holding `dana.toml` or `.poet`, [`crate::project`]); `None` when it has none.
     pub fn find_dana_toml(start: &Path) -> Option<PathBuf> {
-        start
-            .ancestors()
+        crate::project::find_anchor(start)
             .map(|dir| dir.join("dana.toml"))
-            .find(|p| p.is_file())
+            .filter(|p| p.is_file())
     }
 
     /// The model to request: the configured one, else the provider's default.

@@ -7,6 +7,9 @@
 //!   overall deadline and retries (exponential backoff with full jitter, `Retry-After`).
 //! * [`Provider::Mock`] answers deterministically without a network (tests, demos).
 //!
+//! [`progress::with_progress`] is the terminal progress line both show while they wait;
+//! [`project`] finds the project folder (`dana.toml`, `.poet`) for every command.
+//!
 //! The API key is a [`Secret`]: it never appears in a `Debug`/`Display` text or an error.
 //! llm/README.md explains the configuration with examples.
 
@@ -15,6 +18,8 @@ mod client;
 mod config;
 mod error;
 pub mod mock;
+pub mod progress;
+pub mod project;
 mod provider;
 mod retry;
 pub mod schema;

@@ -81,8 +81,8 @@ impl PoetRuntime {
         let config = match &self.options.llm {
             Some(c) => Ok(c.clone()),
             None => {
-                let cwd = std::env::current_dir().unwrap_or_default();
-                LlmConfig::from_env(LlmConfig::find_dana_toml(&cwd).as_deref())
+                let start = dana_llm::project::start_folder();
+                LlmConfig::from_env(LlmConfig::find_dana_toml(&start).as_deref())
             }
         };
         let client = match config {
@@ -130,12 +130,12 @@ impl PoetRuntime {
         self.wrappers.borrow().get(&key).and_then(Weak::upgrade)
     }
 
-    /// The store for code without a file: `--dir`/`DANA_POET_DIR`, else `./.poet`.
+    /// The store for code without a file: `--dir`/`DANA_POET_DIR`, else the `.poet` of the
+    /// project ([`dana_llm::project`]) of the running program, or of the working folder.
     pub(crate) fn default_dir(&self) -> PathBuf {
-        self.options
-            .dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(".poet"))
+        self.options.dir.clone().unwrap_or_else(|| {
+            dana_llm::project::project_dir(&dana_llm::project::start_folder()).join(".poet")
+        })
     }
 
     /// Whether the store at `poet_dir` can be used; the first time it cannot, a warning says

@@ -148,19 +148,45 @@ impl DecoratorHook for PoetHook {
     }
 }
 
+/// [`PoetRuntime::poet_dir_for`], with `dir` the store given by `--dir`/`DANA_POET_DIR`.
+fn store_dir_for(dir: Option<&Path>, file: &str) -> PathBuf {
+    if let Some(d) = dir {
+        return canonical(d);
+    }
+    let path = Path::new(file);
+    let start = match path.parent() {
+        Some(parent) if path.is_file() => canonical(parent),
+        _ => dana_llm::project::start_folder(),
+    };
+    canonical(&dana_llm::project::project_dir(&start)).join(".poet")
+}
+
+/// Checks the arguments of `@poet(...)` as the decorator does when the function is defined
+/// (the configuration, then the domain against the built-in templates and those of the store
+/// the function defined in `file` would use), without defining or generating anything: what
+/// `dana check` reports. The error is the message the runtime would raise.
+pub fn check_decorator(args: Args<'_>, file: &str) -> Result<(), String> {
+    let config = PoetConfig::from_args(args).map_err(|e| e.message.clone())?;
+    let options = PoetOptions::from_env();
+    let store = store_dir_for(options.dir.as_deref(), file);
+    // An unreadable store is no error of the program (the runtime warns and goes on with the
+    // built-in templates).
+    let domains = crate::make::domains::Domains::load(&[store.join("domains")])
+        .or_else(|_| crate::make::domains::Domains::load(&[]))
+        .map_err(|e| e.to_string())?;
+    domains
+        .resolve(&config.domain)
+        .map(|_| ())
+        .map_err(|e| format!("@poet domain={:?}: {e}", config.domain))
+}
+
 impl PoetRuntime {
-    /// The `.poet` directory for a function defined in `file`, absolute and with symlinks
-    /// resolved, so that one store is one key however the script was named (`main.na`,
-    /// `./main.na`, `/abs/main.na`): two modules never share a function folder by accident.
+    /// The `.poet` directory for a function defined in `file`: that of its project (the
+    /// nearest folder upward from the file's holding `dana.toml` or `.poet`, else the file's
+    /// folder; [`dana_llm::project`]), absolute and with symlinks resolved, so that one store
+    /// is one key however the script was named (`main.na`, `./main.na`, `/abs/main.na`).
     fn poet_dir_for(&self, file: &str) -> PathBuf {
-        if let Some(d) = &self.options.dir {
-            return canonical(d);
-        }
-        let path = Path::new(file);
-        match path.parent() {
-            Some(parent) if path.is_file() => canonical(parent).join(".poet"),
-            _ => canonical(Path::new(".")).join(".poet"),
-        }
+        store_dir_for(self.options.dir.as_deref(), file)
     }
 
     /// The store directory name: the function's name, `Type.method` for a receiver method,

@@ -24,5 +24,5 @@ pub mod store;
 
 pub use config::PoetConfig;
 pub use function::{summary, PoetOptions, PoetRuntime};
-pub use hook::{install, install_with};
+pub use hook::{check_decorator, install, install_with};
 pub use host::host_names;

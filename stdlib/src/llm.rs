@@ -1,11 +1,12 @@
-//! The builtins `reason(prompt, **options)` and `llm(prompt, **options)` (POET_SPEC §7).
+//! The builtins `reason(prompt, options={...})` and `llm(prompt, model, options={...})`
+//! (POET_SPEC §7, DANA_SPEC §10).
 //!
 //! `llm` is the raw call: the answer text. `reason` is type-directed: on the right of a typed
 //! assignment (`n: int = reason("…")`) the prompt asks for that type — a JSON Schema line,
 //! and for a struct its fields with their annotations and comments — and the answer is
-//! converted by the typed-assignment rules (DANA_SPEC §5.3). Both take `model=`,
-//! `temperature=` and `system_prompt=` (also `system` through `**options`; `system` itself is
-//! a reserved word in Dana).
+//! converted by the typed-assignment rules (DANA_SPEC §5.3). Both take the options
+//! `temperature`, `max_tokens`, `system`, `format` (`"text"` or `"json"`) and `model`, in the
+//! `options` dict or as keyword arguments (`system_prompt=` for `system`, a reserved word).
 //!
 //! The client is made once per interpreter, on the first call: from the environment and the
 //! nearest dana.toml ([`install`]) or from an explicit configuration ([`install_with`]).
@@ -26,16 +27,17 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const REASON_DOC: &str =
-    "reason(prompt: str, model=None, temperature=None, system_prompt=None)\n\n\
-Asks the configured LLM. On the right of a typed assignment (n: int = reason(\"...\")) the \
+    "reason(prompt: str, options: dict = None)\n\n\
+Asks the configured LLM. options: temperature, max_tokens, system, format ('text' or 'json': \
+the answer parsed as JSON), model (also as keyword arguments; system_prompt= for system). On the right of a typed assignment (n: int = reason(\"...\")) the \
 prompt asks for that type and the answer is converted to it; a struct type's fields and their \
 comments go into the prompt. Configure the LLM with DANA_LLM_PROVIDER, DANA_LLM_BASE_URL, \
 DANA_LLM_MODEL, DANA_LLM_API_KEY (or OPENAI_API_KEY / ANTHROPIC_API_KEY) or dana.toml [llm]; \
 DANA_MOCK_LLM=true gives deterministic answers without a network.";
 
-const LLM_DOC: &str =
-    "llm(prompt: str, model=None, temperature=None, system_prompt=None) -> str\n\n\
-Sends the prompt to the configured LLM and returns its answer text as it is.";
+const LLM_DOC: &str = "llm(prompt: str, model: str = None, options: dict = None) -> str\n\n\
+Sends the prompt to the configured LLM and returns its answer text as it is (format='json' \
+parses it). options: as reason().";
 
 /// The system message `reason` uses unless `system_prompt=` replaces it.
 const REASON_SYSTEM: &str = "You are a precise assistant inside a program. Answer the request \
@@ -44,9 +46,29 @@ directly: no preamble, no explanation, no follow-up questions.";
 /// Structs nested deeper than this are described as plain objects.
 const MAX_SCHEMA_DEPTH: usize = 8;
 
-/// `system` is a reserved word in Dana, so `system=` is reachable only through `**options`;
-/// `system_prompt=` is the spelling a call can write.
-const OPTIONS: &[&str] = &["prompt", "model", "temperature", "system", "system_prompt"];
+/// The keyword arguments of both builtins. `system` is a reserved word in Dana, so `system=`
+/// is reachable only through `**options` or the `options` dict; `system_prompt=` is the
+/// spelling a call can write.
+const OPTIONS: &[&str] = &[
+    "prompt",
+    "model",
+    "options",
+    "temperature",
+    "max_tokens",
+    "system",
+    "system_prompt",
+    "format",
+];
+
+/// The keys of the `options` dict (as the reference documents them, plus `model`).
+const OPTION_KEYS: &[&str] = &[
+    "temperature",
+    "max_tokens",
+    "system",
+    "system_prompt",
+    "format",
+    "model",
+];
 
 /// Where the client comes from, and the client once made.
 struct LlmState {
@@ -60,9 +82,8 @@ impl LlmState {
             let config = match &self.config {
                 Some(c) => Ok(c.clone()),
                 None => {
-                    let toml = std::env::current_dir()
-                        .ok()
-                        .and_then(|d| LlmConfig::find_dana_toml(&d));
+                    let start = dana_llm::project::start_folder();
+                    let toml = LlmConfig::find_dana_toml(&start);
                     LlmConfig::from_env(toml.as_deref())
                 }
             };
@@ -79,8 +100,9 @@ pub fn host_names() -> HostNames {
     HostNames::functions(&["reason", "llm"])
 }
 
-/// Binds `reason` and `llm`, configured from the environment and the nearest dana.toml
-/// (looked up from the working folder) on their first call.
+/// Binds `reason` and `llm`, configured from the environment and the project's dana.toml
+/// ([`dana_llm::project`]: from the running program's folder, else the working folder) on
+/// their first call.
 pub fn install(it: &mut Interp) {
     install_state(
         it,
@@ -129,14 +151,21 @@ fn builtin(
 
 /// The prompt and the options of a call.
 struct Call {
+    /// `reason` or `llm` (for messages and the progress line).
+    fname: &'static str,
     prompt: String,
     model: Option<String>,
     temperature: Option<f32>,
+    max_tokens: Option<u32>,
     system: Option<String>,
+    /// `format="json"`: the answer is parsed as JSON into Dana values.
+    json: bool,
 }
 
-fn parse_call(fname: &str, args: &Args<'_>) -> Result<Call, Exc> {
-    args.check(fname, 0, 1, OPTIONS)?;
+/// Reads a call: `reason(prompt, options={...})`, `llm(prompt, model, options={...})`, and the
+/// same options as keyword arguments (a keyword argument wins over the dict).
+fn parse_call(fname: &'static str, args: &Args<'_>) -> Result<Call, Exc> {
+    args.check(fname, 0, 2, OPTIONS)?;
     let text = |name: &str, v: Option<&Value>| -> Result<Option<String>, Exc> {
         match v {
             None | Some(Value::None) => Ok(None),
@@ -152,12 +181,54 @@ fn parse_call(fname: &str, args: &Args<'_>) -> Result<Call, Exc> {
             "{fname}() missing required argument 'prompt' (pos 1)"
         ))
     })?;
-    let temperature = match args.kw("temperature") {
+    // The second positional argument: `llm`'s model, `reason`'s options.
+    let (model_arg, options_arg) = match fname {
+        "llm" => (args.get(1, "model"), args.kw("options")),
+        _ => (args.kw("model"), args.get(1, "options")),
+    };
+    let mut options: Vec<(String, Value)> = Vec::new();
+    match options_arg {
+        None | Some(Value::None) => {}
+        Some(Value::Dict(d)) => {
+            for (k, v) in d.borrow().iter() {
+                let Value::Str(key) = k.value() else {
+                    return Err(type_error(format!(
+                        "{fname}() options keys must be str, not {}",
+                        k.value().type_name()
+                    )));
+                };
+                if !OPTION_KEYS.contains(&key.as_str()) {
+                    return Err(value_error(format!(
+                        "{fname}() got an unknown option '{key}' (options: {})",
+                        OPTION_KEYS.join(", ")
+                    )));
+                }
+                options.push((key.to_string(), v.clone()));
+            }
+        }
+        Some(other) => {
+            return Err(type_error(format!(
+                "{fname}() argument 'options' must be a dict, not {}",
+                other.type_name()
+            )))
+        }
+    }
+    let option = |names: &[&str], kw: Option<&Value>| -> Option<Value> {
+        kw.filter(|v| !matches!(v, Value::None))
+            .cloned()
+            .or_else(|| {
+                options
+                    .iter()
+                    .find(|(k, _)| names.contains(&k.as_str()))
+                    .map(|(_, v)| v.clone())
+            })
+    };
+    let temperature = match option(&["temperature"], args.kw("temperature")) {
         None | Some(Value::None) => None,
         Some(v) => {
             let t = match v {
-                Value::Int(i) => *i as f64,
-                Value::Float(f) => *f,
+                Value::Int(i) => i as f64,
+                Value::Float(f) => f,
                 other => {
                     return Err(type_error(format!(
                         "{fname}() argument 'temperature' must be a number, not {}",
@@ -173,14 +244,57 @@ fn parse_call(fname: &str, args: &Args<'_>) -> Result<Call, Exc> {
             Some(t as f32)
         }
     };
+    let max_tokens = match option(&["max_tokens"], args.kw("max_tokens")) {
+        None | Some(Value::None) => None,
+        Some(Value::Int(n)) if n > 0 && n <= i64::from(u32::MAX) => Some(n as u32),
+        Some(Value::Int(n)) => {
+            return Err(value_error(format!(
+                "{fname}() argument 'max_tokens' must be a positive int, not {n}"
+            )))
+        }
+        Some(other) => {
+            return Err(type_error(format!(
+                "{fname}() argument 'max_tokens' must be int, not {}",
+                other.type_name()
+            )))
+        }
+    };
+    let json = match text("format", option(&["format"], args.kw("format")).as_ref())?.as_deref() {
+        None | Some("text") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(value_error(format!(
+                "{fname}() argument 'format' must be 'text' or 'json', not '{other}'"
+            )))
+        }
+    };
+    let model_kw = model_arg.filter(|v| !matches!(v, Value::None)).cloned();
+    let model = model_kw.or_else(|| option(&["model"], None));
+    let system = option(
+        &["system_prompt", "system"],
+        args.kw("system_prompt").or(args.kw("system")),
+    );
     Ok(Call {
+        fname,
         prompt,
-        model: text("model", args.kw("model"))?,
+        model: text("model", model.as_ref())?,
         temperature,
-        system: match text("system_prompt", args.kw("system_prompt"))? {
-            Some(s) => Some(s),
-            None => text("system", args.kw("system"))?,
-        },
+        max_tokens,
+        system: text("system", system.as_ref())?,
+        json,
+    })
+}
+
+/// The instruction added to the prompt of a `format="json"` call.
+const JSON_ONLY: &str = "Answer with one JSON value only: no prose, no code fence.";
+
+/// The answer of a `format="json"` call as Dana values.
+fn json_answer(fname: &str, text: &str) -> Result<Value, Exc> {
+    crate::json::decode(unfence(text)).map_err(|_| {
+        let shown: String = text.chars().take(200).collect();
+        value_error(format!(
+            "{fname}() asked for JSON (format='json') and the answer is not JSON: {shown:?}"
+        ))
     })
 }
 
@@ -190,8 +304,16 @@ fn llm(it: &mut Interp, args: Args<'_>, state: &LlmState) -> Result<Value, Exc> 
     if let Some(s) = &call.system {
         messages.push(Message::system(s.as_str()));
     }
-    messages.push(Message::user(call.prompt.as_str()));
+    let mut prompt = call.prompt.clone();
+    if call.json {
+        prompt.push_str("\n\n");
+        prompt.push_str(JSON_ONLY);
+    }
+    messages.push(Message::user(prompt));
     let answer = send(it, state, &call, messages)?;
+    if call.json {
+        return json_answer("llm", &answer.text);
+    }
     Ok(Value::str(answer.text))
 }
 
@@ -203,6 +325,9 @@ fn reason(it: &mut Interp, args: Args<'_>, state: &LlmState) -> Result<Value, Ex
     let messages = reason_messages(it, &call, want.as_ref().map(|e| (&*e.ann, &e.globals)));
     let answer = send(it, state, &call, messages)?;
     let text = answer.text.trim();
+    if call.json && want.is_none() {
+        return json_answer("reason", text);
+    }
     Ok(match want {
         Some(e) => convert(it, text, &e.ann, &e.globals),
         None => Value::str(text),
@@ -233,6 +358,9 @@ fn reason_messages(
         user.push_str(&answer_instruction(ann, &lookup));
         user.push('\n');
         user.push_str(&schema_line(&schema));
+    } else if call.json {
+        user.push_str("\n\n");
+        user.push_str(JSON_ONLY);
     }
     vec![Message::system(system), Message::user(user)]
 }
@@ -450,8 +578,8 @@ fn first_number(text: &str) -> Option<&str> {
     text.get(start..end)
 }
 
-/// Sends the request within the program's deadline; Ctrl-C (the cancellation flag) stops
-/// waiting for a networked answer.
+/// Sends the request within the program's deadline; Ctrl-C (the cancellation or interrupt
+/// flag) stops waiting for a networked answer.
 fn send(
     it: &mut Interp,
     state: &LlmState,
@@ -467,7 +595,7 @@ fn send(
     let req = ChatRequest {
         messages,
         model: call.model.clone(),
-        max_tokens: None,
+        max_tokens: call.max_tokens,
         temperature: call.temperature,
         timeout,
     };
@@ -484,34 +612,50 @@ fn send(
         client.config().provider,
         Provider::OpenAi | Provider::Anthropic
     );
-    let answer = match (&it.limits.cancel, networked) {
-        (Some(cancel), true) => {
-            let cancel = cancel.clone();
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(client.complete_blocking(&req));
-            });
-            loop {
-                match rx.recv_timeout(Duration::from_millis(50)) {
-                    Ok(answer) => break answer,
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        if cancel.load(Ordering::Relaxed) {
-                            // The helper thread finishes (or times out) on its own.
-                            return Err(it
-                                .check_limits()
-                                .err()
-                                .unwrap_or_else(|| runtime_error("the LLM call was cancelled")));
-                        }
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                        break Err(LlmError::Network("the request thread stopped".into()))
-                    }
+    let stops: Vec<_> = [&it.limits.cancel, &it.limits.interrupt]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let model = req
+        .model
+        .clone()
+        .or_else(|| client.config().model.clone())
+        .unwrap_or_else(|| "the model".into());
+    let label = format!("{}: asking {model}", call.fname);
+    if !networked {
+        return client.complete_blocking(&req).map_err(|e| dana_error(&e));
+    }
+    if stops.is_empty() {
+        return dana_llm::progress::with_progress(&label, || client.complete_blocking(&req))
+            .map_err(|e| dana_error(&e));
+    }
+    // Wait on a helper thread, looking at the stop flags every 50 ms.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(client.complete_blocking(&req));
+    });
+    let answer = dana_llm::progress::with_progress(&label, || loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(answer) => break Some(answer),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if stops.iter().any(|f| f.load(Ordering::Relaxed)) {
+                    // The helper thread finishes (or times out) on its own.
+                    break None;
                 }
             }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break Some(Err(LlmError::Network("the request thread stopped".into())))
+            }
         }
-        _ => client.complete_blocking(&req),
-    };
-    answer.map_err(|e| dana_error(&e))
+    });
+    match answer {
+        Some(a) => a.map_err(|e| dana_error(&e)),
+        None => Err(it
+            .check_limits()
+            .err()
+            .unwrap_or_else(|| runtime_error("the LLM call was cancelled"))),
+    }
 }
 
 /// An LLM error as a Dana exception: `TimeoutError` for timeouts, else `RuntimeError`.

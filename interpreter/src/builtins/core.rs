@@ -39,6 +39,9 @@ pub(super) fn print(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     }
     out.push_str(end);
     it.write_stdout(&out);
+    if args.kw("flush").is_some_and(|f| f.truthy()) {
+        it.flush();
+    }
     Ok(Value::None)
 }
 

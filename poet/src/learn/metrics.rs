@@ -1,6 +1,6 @@
 //! The measured metrics of each call (POET_SPEC §6): CPU time and peak memory from
-//! `getrusage`, the `function.execution` event of a call with `train=True`, and the way events
-//! reach the store (batched per `.poet` directory, reported once when they cannot be written).
+//! `getrusage` (on Unix; not measured elsewhere), the `function.execution` event of a call
+//! with `train=True`, and the way events reach the store (batched per `.poet` directory, reported once when they cannot be written).
 
 use crate::call::outcome::Outcome;
 use crate::events::event::{new_id, Event};
@@ -11,17 +11,34 @@ use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
-/// CPU time of this thread and the process's peak resident set (KiB), from `getrusage`.
+/// CPU time of this thread (Linux; of the process on other Unix systems) and the process's
+/// peak resident set (KiB), from `getrusage`. Elsewhere (Windows) neither is measured: zero.
+#[cfg(unix)]
 pub(crate) fn usage() -> (Duration, i64) {
+    #[cfg(target_os = "linux")]
+    const WHO: libc::c_int = libc::RUSAGE_THREAD;
+    #[cfg(not(target_os = "linux"))]
+    const WHO: libc::c_int = libc::RUSAGE_SELF;
     // SAFETY: getrusage only writes the struct it is given.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } == 0;
+    let ok = unsafe { libc::getrusage(WHO, &mut ru) } == 0;
     if !ok {
         return (Duration::ZERO, 0);
     }
     let tv =
         |t: libc::timeval| Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000);
-    (tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_maxrss as i64)
+    // macOS and iOS report the peak in bytes, the other systems in KiB.
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    let maxrss_kib = ru.ru_maxrss as i64 / 1024;
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    let maxrss_kib = ru.ru_maxrss as i64;
+    (tv(ru.ru_utime) + tv(ru.ru_stime), maxrss_kib)
+}
+
+/// CPU time and peak memory are not measured on this system.
+#[cfg(not(unix))]
+pub(crate) fn usage() -> (Duration, i64) {
+    (Duration::ZERO, 0)
 }
 
 fn now_ms() -> i64 {

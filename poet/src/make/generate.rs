@@ -13,11 +13,7 @@ use crate::make::prompt::{self, Evidence, PromptInput};
 use dana_interpreter::eval::Interp;
 use dana_llm::{ChatRequest, LlmError, Message, Role};
 use serde_json::json;
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 /// LLM attempts per generation.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -115,8 +111,9 @@ impl PoetFunction {
         let model = &job.model;
         for n in 1..=MAX_ATTEMPTS {
             let req = self.prompt_for(job, &problems, evidence);
-            let label = format!("generating {} with {model}", self.display);
-            let answer = with_progress(&label, || job.client.complete_blocking(&req));
+            let label = format!("poet: generating {} with {model}", self.display);
+            let answer =
+                dana_llm::progress::with_progress(&label, || job.client.complete_blocking(&req));
             let resp = match answer {
                 Ok(r) => r,
                 Err(e) => {
@@ -275,32 +272,4 @@ impl PoetFunction {
             })
             .collect()
     }
-}
-
-/// Runs `f`, showing `label` and the elapsed time on stderr when it is a terminal.
-fn with_progress<T>(label: &str, f: impl FnOnce() -> T) -> T {
-    if !std::io::stderr().is_terminal() {
-        return f();
-    }
-    let done = Arc::new(AtomicBool::new(false));
-    let flag = done.clone();
-    let label = label.to_string();
-    let start = Instant::now();
-    let painter = std::thread::spawn(move || {
-        use std::io::Write;
-        while !flag.load(Ordering::Relaxed) {
-            eprint!(
-                "\r\x1b[2K  poet: {label}… {:.1} s",
-                start.elapsed().as_secs_f64()
-            );
-            let _ = std::io::stderr().flush();
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        eprint!("\r\x1b[2K");
-        let _ = std::io::stderr().flush();
-    });
-    let r = f();
-    done.store(true, Ordering::Relaxed);
-    let _ = painter.join();
-    r
 }

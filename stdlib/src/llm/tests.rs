@@ -142,10 +142,13 @@ struct Point:
 ";
     assert!(it.run_source("<test>", src, &g).is_ok());
     let call = Call {
+        fname: "reason",
         prompt: "Where?".into(),
         model: None,
         temperature: None,
+        max_tokens: None,
         system: None,
+        json: false,
     };
     let ann = TypeAnn::Named(Sym::intern("Point"));
     let msgs = reason_messages(&it, &call, Some((&ann, &g)));
@@ -316,4 +319,15 @@ fn timeouts_are_timeout_errors() {
     assert!(out.starts_with("TimeoutError: "), "{out}");
     assert!(start.elapsed() < Duration::from_secs(3));
     let _ = held.join();
+}
+
+#[test]
+fn unknown_options_are_value_errors() {
+    let out = run("\
+try:
+    reason(\"x\", options={\"colour\": \"red\"})
+except ValueError as e:
+    print(e.message)
+");
+    assert!(out.ends_with("reason() got an unknown option 'colour' (options: temperature, max_tokens, system, system_prompt, format, model)\n"), "{out}");
 }
