@@ -26,7 +26,11 @@ fn na_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        if p.file_name().is_some_and(|n| n == "_support") {
+        // `_support` holds imported modules; hidden folders (a `.poet` store) hold generated
+        // code that the gate checks with its own names.
+        if p.file_name()
+            .is_some_and(|n| n == "_support" || n.to_string_lossy().starts_with('.'))
+        {
             continue;
         }
         if p.is_dir() {
