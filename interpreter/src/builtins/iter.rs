@@ -89,9 +89,7 @@ impl<F: FnMut(&mut Interp) -> Result<Option<Vec<Value>>, Exc>> RowStep for F {}
 
 /// A lazy walk of several iterables in step: the next item of each, `None` once the first
 /// one ends.
-fn lockstep(
-    its: &[Value],
-) -> Result<impl RowStep, Exc> {
+fn lockstep(its: &[Value]) -> Result<impl RowStep, Exc> {
     let mut walks: Vec<ValueIter> = its.iter().map(ValueIter::new).collect::<Result<_, _>>()?;
     Ok(move |it: &mut Interp| {
         let mut row = Vec::with_capacity(walks.len());
