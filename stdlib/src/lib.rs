@@ -4,6 +4,7 @@
 //! [`install`]; the interpreter calls it on the first `import`. Module members are
 //! [`NativeFn`] values (with a `help()` text) and constants. stdlib/README.md lists them all.
 
+mod collections;
 mod json;
 pub mod llm;
 mod math;
@@ -33,11 +34,20 @@ pub fn install(it: &mut Interp) {
     it.register_module("random", random::module);
     it.register_module("re", re::module);
     it.register_module("stats", stats::module);
+    it.register_module("collections", collections::module);
     llm::install(it);
 }
 
 /// The names of the modules [`install`] registers.
-pub const MODULES: &[&str] = &["math", "json", "time", "random", "re", "stats"];
+pub const MODULES: &[&str] = &[
+    "math",
+    "json",
+    "time",
+    "random",
+    "re",
+    "stats",
+    "collections",
+];
 
 #[cfg(test)]
 mod tests {
@@ -54,6 +64,7 @@ mod tests {
             ("random", random::module),
             ("re", re::module),
             ("stats", stats::module),
+            ("collections", collections::module),
         ] {
             let g = factory();
             assert_eq!(g.name, name);
@@ -79,6 +90,7 @@ mod tests {
             ("random", random::module),
             ("re", re::module),
             ("stats", stats::module),
+            ("collections", collections::module),
         ] {
             for n in factory().names() {
                 let n = n.as_str();

@@ -702,7 +702,7 @@ impl Value {
     }
 
     /// Identity (`is`): same object for references, same value for scalars.
-    pub(crate) fn is_same(&self, other: &Value) -> bool {
+    pub fn is_same(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,

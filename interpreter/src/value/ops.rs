@@ -572,7 +572,7 @@ fn set_compare(op: CmpOp, x: &super::SetMap, y: &super::SetMap) -> bool {
 }
 
 /// A comparison operator (`in`/`not in`/`is`/`is not` are accepted too, for convenience).
-pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
+pub fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
     let want = |o: Ordering| match op {
         CmpOp::Lt => o == Ordering::Less,
         CmpOp::LtE => o != Ordering::Greater,
@@ -627,7 +627,7 @@ fn object_compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Exc> {
 
 /// Python ordering for `sorted`, `min`, `max` (TypeError for unorderable pairs). Unordered
 /// pairs (NaN) compare equal, so sorting stays well defined.
-pub(crate) fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
+pub fn cmp_values(a: &Value, b: &Value) -> Result<Ordering, Exc> {
     if let (Value::Set(x), Value::Set(y)) = (a, b) {
         let (x, y) = (x.borrow(), y.borrow());
         return Ok(if set_compare(CmpOp::Lt, &x, &y) {
