@@ -16,6 +16,7 @@ pub mod object;
 pub mod ops;
 pub mod repr;
 pub mod runtime;
+pub mod views;
 
 pub use annotation::TypeAnn;
 pub use data::{
@@ -26,3 +27,4 @@ pub use data::{
 pub use fxhash::FxBuild;
 pub use iter::{collect, ValueIter};
 pub use object::{Constructor, NativeIter, NativeType, NextFn};
+pub use views::{DictView, ViewKind};

@@ -394,6 +394,43 @@ fn type_help(t: BuiltinType) -> String {
     out
 }
 
+/// `id(obj)`: a number that identifies the object while it lives (`id(a) == id(b)` exactly
+/// when `a is b`): the address of a shared value, a value-derived number for a scalar.
+pub(super) fn id(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    args.check("id", 1, 1, &[])?;
+    Ok(Value::Int(identity(&args.pos[0])))
+}
+
+fn identity(v: &Value) -> i64 {
+    use std::rc::Rc;
+    let addr = |p: *const u8| p as usize as i64;
+    match v {
+        Value::None => 1,
+        Value::Bool(b) => 2 + *b as i64,
+        // Scalars have no address: odd numbers keep them apart from (aligned) addresses.
+        Value::Int(i) => i.wrapping_mul(4).wrapping_add(1) | 1,
+        Value::Float(f) => (f.to_bits() as i64) | 1,
+        Value::Type(t) => 5 + 2 * (*t as i64),
+        Value::ExcType(k) => 1001 + 2 * (*k as i64),
+        Value::BigInt(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Str(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::List(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Tuple(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Dict(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Set(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Struct(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Func(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Native(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Method(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::StructType(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Interface(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Exception(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Module(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Range(x) => addr(Rc::as_ptr(x) as *const u8),
+        Value::Object(x) => addr(Rc::as_ptr(x) as *const u8),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

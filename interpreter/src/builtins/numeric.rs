@@ -326,6 +326,13 @@ pub(super) fn divmod(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("divmod", 2, 2, &[])?;
     let (a, b) = (&args.pos[0], &args.pos[1]);
     check_numbers("divmod()", a, b)?;
+    if matches!(a, Value::Float(_)) || matches!(b, Value::Float(_)) {
+        if let (Some(0), _) | (_, true) =
+            (ops::as_i64(b), matches!(b, Value::Float(f) if *f == 0.0))
+        {
+            return Err(crate::error::zero_division("float divmod()"));
+        }
+    }
     let q = ops::binary(BinOp::FloorDiv, a, b)?;
     let r = ops::binary(BinOp::Mod, a, b)?;
     Ok(Value::tuple(vec![q, r]))

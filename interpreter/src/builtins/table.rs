@@ -15,6 +15,7 @@ const FUNCTIONS: &[(&str, NativeFnPtr, &str)] = &[
     ("hash", core::hash, "hash(obj) -> int\n\nThe hash of a hashable value (equal values hash equally)."),
     ("ord", core::ord, "ord(c) -> int\n\nThe code point of a one-character string."),
     ("chr", core::chr, "chr(i) -> str\n\nThe one-character string of code point i."),
+    ("id", core::id, "id(obj) -> int\n\nA number identifying obj while it lives: id(a) == id(b) exactly when a is b."),
     ("callable", core::callable, "callable(obj) -> bool\n\nTrue when obj can be called."),
     ("input", core::input, "input(prompt='') -> str\n\nWrites prompt, then reads one line of standard input (without its newline).\nAt end of input raises RuntimeError('EOF when reading a line')."),
     ("help", core::help, "help(obj)\n\nShows the documentation of a function, type or module."),

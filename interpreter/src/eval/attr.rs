@@ -59,7 +59,22 @@ impl Interp {
             Value::StructType(st) => st.methods.borrow().get(&name).cloned().map(Found::Plain),
             // `str.lower`: the method as a function taking the receiver first.
             Value::Type(t) => {
+                // Python's static and class methods take no receiver.
+                match (t, name.as_str()) {
+                    (BuiltinType::Str, "maketrans") => {
+                        return Some(Found::Plain(NativeFn::new("maketrans", |_, args| {
+                            methods::maketrans(args)
+                        })))
+                    }
+                    (BuiltinType::Dict, "fromkeys") => {
+                        return Some(Found::Plain(NativeFn::new("fromkeys", |_, args| {
+                            methods::fromkeys(args)
+                        })))
+                    }
+                    _ => {}
+                }
                 let sample = match t {
+                    BuiltinType::Int => Value::Int(0),
                     BuiltinType::Str => Value::str(""),
                     BuiltinType::List => Value::list(Vec::new()),
                     BuiltinType::Dict => Value::dict(Default::default()),

@@ -278,6 +278,12 @@ pub trait Object: std::any::Any {
             self.type_name()
         )))
     }
+    /// The items of a finite collection (a deque, a dict view) as a snapshot: lets the
+    /// operations that have no evaluator iterate it, and is its iteration when [`Self::iter`]
+    /// is not given.
+    fn to_vec(&self) -> Option<Vec<Value>> {
+        None
+    }
     /// `len(x)`.
     fn len(&self) -> Option<usize> {
         None
@@ -707,7 +713,7 @@ impl Value {
     }
 
     /// Identity (`is`): same object for references, same value for scalars.
-    pub(crate) fn is_same(&self, other: &Value) -> bool {
+    pub fn is_same(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,

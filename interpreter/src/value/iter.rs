@@ -6,6 +6,7 @@
 use super::data::{DictMap, ObjRef, Value};
 use super::ops;
 use super::runtime::Interp;
+use super::views::{DictView, ViewKind};
 use crate::error::{type_error, Exc};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -133,11 +134,23 @@ impl ValueIter {
 
 #[inline(never)]
 fn start_object(v: &Value, o: &ObjRef) -> Result<ValueIter, Exc> {
+    if let Some(view) = v.downcast::<DictView>() {
+        let d = view.dict.clone();
+        let n = d.borrow().len();
+        return Ok(match view.kind {
+            ViewKind::Keys => ValueIter::Dict(d, 0, n),
+            ViewKind::Values => ValueIter::DictValues(d, 0, n),
+            ViewKind::Items => ValueIter::DictItems(d, 0, n),
+        });
+    }
     if let Some(r) = o.iter(v) {
         return Ok(ValueIter::Object(r?));
     }
     if let Some(b) = o.base() {
         return ValueIter::new(&b);
+    }
+    if let Some(items) = o.to_vec() {
+        return Ok(ValueIter::Items(items.into_iter()));
     }
     Err(type_error(format!(
         "'{}' object is not iterable",

@@ -1,12 +1,14 @@
 //! Builtin-value methods (DANA_SPEC §6.2): `str`, `list`, `dict`, `set`, `tuple`.
 //!
-//! Python semantics throughout, with one documented difference: `dict.keys()`, `values()` and
-//! `items()` return lists (snapshots), not live views.
+//! Python semantics throughout: `dict.keys()`, `values()` and `items()` return live views
+//! (`value/views.rs`).
 
 mod dict;
+mod extra;
 mod list;
 mod text;
 
+pub(crate) use extra::{fromkeys, maketrans};
 pub use list::sort_values;
 
 use super::{Args, Value};
@@ -20,6 +22,7 @@ const STR_METHODS: &[&str] = &[
     "center",
     "count",
     "endswith",
+    "expandtabs",
     "find",
     "format",
     "index",
@@ -37,6 +40,7 @@ const STR_METHODS: &[&str] = &[
     "ljust",
     "lower",
     "lstrip",
+    "maketrans",
     "partition",
     "removeprefix",
     "removesuffix",
@@ -53,6 +57,7 @@ const STR_METHODS: &[&str] = &[
     "strip",
     "swapcase",
     "title",
+    "translate",
     "upper",
     "zfill",
 ];
@@ -61,9 +66,11 @@ const LIST_METHODS: &[&str] = &[
     "sort",
 ];
 const TUPLE_METHODS: &[&str] = &["count", "index"];
+const INT_METHODS: &[&str] = &["bit_count", "bit_length"];
 const DICT_METHODS: &[&str] = &[
     "clear",
     "copy",
+    "fromkeys",
     "get",
     "items",
     "keys",
@@ -127,6 +134,13 @@ pub fn call_method(
         };
     }
     Some(match recv {
+        Value::Str(s) if matches!(name, "maketrans" | "translate" | "expandtabs") => match name {
+            "maketrans" => extra::maketrans(args),
+            "translate" => extra::translate(s, args),
+            _ => extra::expandtabs(s, args),
+        },
+        Value::Dict(_) if name == "fromkeys" => extra::fromkeys(args),
+        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => extra::call_int(recv, name, args),
         Value::Object(o) => {
             if o.method_names().contains(&name) {
                 return o.call_method(it, recv, name, args);
@@ -197,6 +211,7 @@ pub(crate) fn has_method(recv: &Value, name: &str) -> bool {
         Value::Tuple(_) => TUPLE_METHODS,
         Value::Dict(_) => DICT_METHODS,
         Value::Set(_) => SET_METHODS,
+        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => INT_METHODS,
         Value::Object(o) => {
             return o.method_names().contains(&name)
                 || o.base().is_some_and(|b| has_method(&b, name))
@@ -214,6 +229,7 @@ pub fn method_names(type_name: &str) -> &'static [&'static str] {
         "tuple" => TUPLE_METHODS,
         "dict" => DICT_METHODS,
         "set" => SET_METHODS,
+        "int" | "bool" => INT_METHODS,
         _ => &[],
     }
 }
@@ -225,6 +241,7 @@ mod tests {
     #[test]
     fn method_tables_are_sorted() {
         for t in [
+            INT_METHODS,
             STR_METHODS,
             LIST_METHODS,
             TUPLE_METHODS,

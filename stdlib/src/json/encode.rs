@@ -167,6 +167,11 @@ impl Encoder<'_, '_> {
                 drop(fields);
                 self.object(std::rc::Rc::as_ptr(s) as usize, pairs)?;
             }
+            // A native object extending a builtin value (a Counter's dict) is written as it.
+            Value::Object(o) if o.base().is_some() => {
+                let base = o.base().unwrap_or_default();
+                self.value(&base)?;
+            }
             other => {
                 let Some(default) = self.default.as_mut() else {
                     return Err(type_error(format!(

@@ -1,11 +1,11 @@
-//! `dict` and `set` methods. `keys()`, `values()` and `items()` return lists (snapshots), not
-//! Python's live views: they print, index and compare as lists.
+//! `dict` and `set` methods. `keys()`, `values()` and `items()` return Python's live views
+//! (`value/views.rs`).
 
 use crate::error::{key_error, type_error, value_error, Exc};
 use crate::host::bind;
 use crate::value::ops::iter_to_vec;
 use crate::value::repr::repr;
-use crate::value::{Args, Key, SetMap, Value};
+use crate::value::{Args, DictView, Key, SetMap, Value, ViewKind};
 
 pub(super) fn call_dict(recv: &Value, name: &str, args: Args<'_>) -> Result<Value, Exc> {
     let Value::Dict(d) = recv else {
@@ -72,14 +72,9 @@ pub(super) fn call_dict(recv: &Value, name: &str, args: Args<'_>) -> Result<Valu
                 None => return Err(key_error("'popitem(): dictionary is empty'")),
             }
         }
-        "keys" => Value::list(d.borrow().keys().map(|k| k.0.clone()).collect()),
-        "values" => Value::list(d.borrow().values().cloned().collect()),
-        "items" => Value::list(
-            d.borrow()
-                .iter()
-                .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
-                .collect(),
-        ),
+        "keys" => DictView::value(d.clone(), ViewKind::Keys),
+        "values" => DictView::value(d.clone(), ViewKind::Values),
+        "items" => DictView::value(d.clone(), ViewKind::Items),
         "copy" => Value::dict(d.borrow().clone()),
         "clear" => {
             let old = std::mem::take(&mut *d.borrow_mut());
@@ -265,9 +260,9 @@ mod tests {
         assert_eq!(run(&d, "get", &[s("a")]), "1");
         assert_eq!(run(&d, "get", &[s("z")]), "None");
         assert_eq!(run(&d, "get", &[s("z"), Value::Int(0)]), "0");
-        assert_eq!(run(&d, "keys", &[]), "['a', 'b']");
-        assert_eq!(run(&d, "values", &[]), "[1, 2]");
-        assert_eq!(run(&d, "items", &[]), "[('a', 1), ('b', 2)]");
+        assert_eq!(run(&d, "keys", &[]), "dict_keys(['a', 'b'])");
+        assert_eq!(run(&d, "values", &[]), "dict_values([1, 2])");
+        assert_eq!(run(&d, "items", &[]), "dict_items([('a', 1), ('b', 2)])");
         assert_eq!(run(&d, "setdefault", &[s("c"), Value::Int(3)]), "3");
         assert_eq!(run(&d, "setdefault", &[s("c"), Value::Int(4)]), "3");
         assert_eq!(run(&d, "pop", &[s("a")]), "1");

@@ -95,6 +95,10 @@ fn int_zero_div() -> Exc {
     zero_division("integer division or modulo by zero")
 }
 
+fn int_zero_mod() -> Exc {
+    zero_division("integer modulo by zero")
+}
+
 /// The i64 fast path; overflow falls through to big integers.
 fn small_binary(op: BinOp, x: i64, y: i64) -> Result<Value, Exc> {
     let r = match op {
@@ -122,7 +126,7 @@ fn small_binary(op: BinOp, x: i64, y: i64) -> Result<Value, Exc> {
         }
         BinOp::Mod => {
             if y == 0 {
-                return Err(int_zero_div());
+                return Err(int_zero_mod());
             }
             Some(if y == -1 {
                 0
@@ -192,7 +196,7 @@ fn big_binary(op: BinOp, x: &BigInt, y: &BigInt) -> Result<Value, Exc> {
         }
         BinOp::Mod => {
             if y.is_zero() {
-                return Err(int_zero_div());
+                return Err(int_zero_mod());
             }
             Ok(Value::from_bigint(Integer::mod_floor(x, y)))
         }
@@ -476,7 +480,7 @@ mod tests {
                 BinOp::Mod,
                 I(1),
                 I(0),
-                "!ZeroDivisionError: integer division or modulo by zero",
+                "!ZeroDivisionError: integer modulo by zero",
             ),
             (
                 BinOp::FloorDiv,

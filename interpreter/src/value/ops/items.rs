@@ -99,6 +99,9 @@ pub fn iter_to_vec(v: &Value) -> Result<Vec<Value>, Exc> {
         // An object without a base is walked by `value::collect`, which has the evaluator.
         Value::Object(o) => match o.base() {
             Some(b) => iter_to_vec(&b),
+            None if o.iter(v).is_none() && o.to_vec().is_some() => {
+                Ok(o.to_vec().unwrap_or_default())
+            }
             None => Err(type_error(format!(
                 "'{}' object is not iterable here: use list(...) first",
                 o.type_name()
