@@ -5,7 +5,7 @@ use dana_grammar::ast::BinOp;
 use dana_interpreter::error::{overflow_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::host::{bigint_arg, float_arg};
-use dana_interpreter::value::{ops, Args, Value};
+use dana_interpreter::value::{collect, ops, Args, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -131,18 +131,18 @@ pub(crate) fn isqrt(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     Ok(Value::from_bigint(n.sqrt()))
 }
 
-pub(crate) fn prod(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+pub(crate) fn prod(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("prod", 1, 1, &["start"])?;
     let mut acc = args.kw("start").cloned().unwrap_or(Value::Int(1));
-    for v in ops::iter_to_vec(&args.pos[0])? {
+    for v in collect(it, &args.pos[0])? {
         acc = ops::binary(BinOp::Mul, &acc, &v)?;
     }
     Ok(acc)
 }
 
-pub(crate) fn fsum(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+pub(crate) fn fsum(it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("fsum", 1, 1, &[])?;
-    let xs: Vec<f64> = ops::iter_to_vec(&args.pos[0])?
+    let xs: Vec<f64> = collect(it, &args.pos[0])?
         .iter()
         .map(float_arg)
         .collect::<Result<_, _>>()?;
