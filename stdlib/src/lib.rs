@@ -1,11 +1,12 @@
 //! dana-stdlib: the standard modules (`math`, `json`, `time`, `random`, `re`, `stats`, `heapq`,
-//! `bisect`, `string`, `functools`, `itertools`).
+//! `bisect`, `string`, `functools`, `itertools`, `datetime`).
 //!
 //! Each module is a factory `fn() -> Rc<Globals>` registered with the interpreter by
 //! [`install`]; the interpreter calls it on the first `import`. Module members are
 //! [`NativeFn`] values (with a `help()` text) and constants. stdlib/README.md lists them all.
 
 mod bisect;
+mod datetime;
 mod functools;
 mod heapq;
 mod itertools;
@@ -45,6 +46,7 @@ pub fn install(it: &mut Interp) {
     it.register_module("string", string::module);
     it.register_module("functools", functools::module);
     it.register_module("itertools", itertools::module);
+    it.register_module("datetime", datetime::module);
     llm::install(it);
 }
 
@@ -61,6 +63,7 @@ pub const MODULES: &[&str] = &[
     "string",
     "functools",
     "itertools",
+    "datetime",
 ];
 
 #[cfg(test)]
@@ -83,6 +86,7 @@ mod tests {
             ("string", string::module),
             ("functools", functools::module),
             ("itertools", itertools::module),
+            ("datetime", datetime::module),
         ] {
             let g = factory();
             assert_eq!(g.name, name);
@@ -113,6 +117,7 @@ mod tests {
             ("string", string::module),
             ("functools", functools::module),
             ("itertools", itertools::module),
+            ("datetime", datetime::module),
         ] {
             for n in factory().names() {
                 let n = n.as_str();
