@@ -17,8 +17,8 @@ mod delta;
 mod format;
 
 use calendar::{
-    bind, bind_named, check_date, check_time, epoch_to_local, int_of, now_us, ord_to_ymd, repr_str,
-    str_arg, Ctx, DAY_US, MAX_ORD,
+    bind, bind_named, check_date, check_time, epoch_to_local, int_of, no_args, now_us, ord_to_ymd,
+    repr_str, str_arg, Ctx, DAY_US, MAX_ORD,
 };
 use dana_interpreter::error::{type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
@@ -262,7 +262,7 @@ fn tz_new(ctx: &Ctx, args: Args<'_>) -> Result<Value, Exc> {
 }
 
 fn date_today(ctx: &Ctx, args: Args<'_>) -> Result<Value, Exc> {
-    args.check("today", 0, 0, &[])?;
+    no_args(&args, "date", "today")?;
     let (y, m, d) = ord_to_ymd((epoch_to_local(now_us()).div_euclid(DAY_US) + 1) as i64);
     Ok(Date::value(ctx, y, m, d))
 }
@@ -333,7 +333,7 @@ fn dt_now(ctx: &Ctx, args: Args<'_>) -> Result<Value, Exc> {
 }
 
 fn dt_utcnow(ctx: &Ctx, args: Args<'_>) -> Result<Value, Exc> {
-    args.check("utcnow", 0, 0, &[])?;
+    no_args(&args, "datetime", "utcnow")?;
     at_utc(ctx, now_us(), None)
 }
 

@@ -208,6 +208,23 @@ pub(crate) fn bind_named<'a>(
     Ok(out)
 }
 
+/// Fails unless a method call has no arguments, with Python's messages
+/// (`date.weekday() takes no arguments (1 given)`).
+pub(crate) fn no_args(args: &Args<'_>, owner: &str, name: &str) -> Result<(), Exc> {
+    if !args.pos.is_empty() {
+        return Err(type_error(format!(
+            "{owner}.{name}() takes no arguments ({} given)",
+            args.pos.len()
+        )));
+    }
+    if !args.kw.is_empty() {
+        return Err(type_error(format!(
+            "{owner}.{name}() takes no keyword arguments"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn int_of(v: Option<&Value>, default: i64) -> Result<i64, Exc> {
     match v {
         None => Ok(default),
@@ -218,10 +235,7 @@ pub(crate) fn int_of(v: Option<&Value>, default: i64) -> Result<i64, Exc> {
 pub(crate) fn str_arg<'a>(v: &'a Value, fname: &str) -> Result<&'a str, Exc> {
     match v {
         Value::Str(s) => Ok(s.as_str()),
-        other => Err(type_error(format!(
-            "{fname}: argument must be str, not {}",
-            other.type_name()
-        ))),
+        _ => Err(type_error(format!("{fname}: argument must be str"))),
     }
 }
 

@@ -2,8 +2,8 @@
 //! 0001-01-01T00:00 on its own clock, and an optional fixed-offset `timezone`).
 
 use super::calendar::{
-    bind, check_date, check_time, fields_us, int_of, local_to_epoch, ord_to_ymd, weekday,
-    ymd_to_ord, Ctx, Kind, DAY_US, MAX_ORD,
+    bind, bind_named, check_date, check_time, fields_us, int_of, local_to_epoch, no_args,
+    ord_to_ymd, weekday, ymd_to_ord, Ctx, Kind, DAY_US, MAX_ORD,
 };
 use super::delta::{cmp, tz_of, TimeDelta, TimeZone};
 use super::format::strftime;
@@ -124,13 +124,14 @@ impl Object for IsoCalendarDate {
 
 /// A method both types share (`tod` is the time of day in microseconds, 0 for a date).
 fn shared_method(
+    owner: &str,
     ord: i64,
     tod: i128,
     tz: Option<&TimeZone>,
     name: &str,
     args: &Args<'_>,
 ) -> Option<Result<Value, Exc>> {
-    let no_args = |n: &str| args.check(n, 0, 0, &[]);
+    let no_args = |n: &str| no_args(args, owner, n);
     Some(match name {
         "weekday" => no_args(name).map(|()| Value::Int(weekday(ord))),
         "isoweekday" => no_args(name).map(|()| Value::Int(weekday(ord) + 1)),
@@ -198,18 +199,17 @@ impl Object for Date {
         args: Args<'_>,
     ) -> Option<Result<Value, Exc>> {
         match name {
-            "isoformat" => Some(
-                args.check("isoformat", 0, 0, &[])
-                    .map(|()| Value::str(ymd_text(self.ord))),
-            ),
+            "isoformat" => {
+                Some(no_args(&args, "date", "isoformat").map(|()| Value::str(ymd_text(self.ord))))
+            }
             "replace" => Some((|| {
-                let a = bind(&args, &["year", "month", "day"], 0)?;
+                let a = bind_named(&args, "replace()", &["year", "month", "day"], 0)?;
                 let (y, m, d) = ord_to_ymd(self.ord);
                 let (y, m, d) = (int_of(a[0], y)?, int_of(a[1], m)?, int_of(a[2], d)?);
                 check_date(y, m, d)?;
                 Ok(Date::value(&self.ctx, y, m, d))
             })()),
-            _ => shared_method(self.ord, 0, None, name, &args),
+            _ => shared_method("date", self.ord, 0, None, name, &args),
         }
     }
     fn eq(&self, other: &Value) -> Option<bool> {
@@ -308,7 +308,7 @@ impl DateTime {
     }
     fn method(&self, name: &str, args: &Args<'_>) -> Option<Result<Value, Exc>> {
         let ctx = &self.ctx;
-        let no_args = |n: &str| args.check(n, 0, 0, &[]);
+        let no_args = |n: &str| no_args(args, "datetime", n);
         Some(match name {
             "date" => no_args(name).map(|()| Date::of_ord(ctx, self.ord())),
             "timestamp" => {
@@ -324,7 +324,7 @@ impl DateTime {
             }),
             "dst" => no_args(name).map(|()| Value::None),
             "isoformat" => (|| {
-                let a = bind(args, &["sep", "timespec"], 0)?;
+                let a = bind_named(args, "isoformat()", &["sep", "timespec"], 0)?;
                 let sep = match a[0] {
                     None => "T",
                     Some(Value::Str(s)) if s.chars().count() == 1 => s.as_str(),
@@ -368,7 +368,7 @@ impl DateTime {
                     "tzinfo",
                     "fold",
                 ];
-                let a = bind(args, &names, 0)?;
+                let a = bind_named(args, "replace()", &names, 0)?;
                 let (y, m, d) = ord_to_ymd(self.ord());
                 let tod = self.tod();
                 let (h, mi, s, us) = (
@@ -393,7 +393,7 @@ impl DateTime {
                 };
                 Ok(DateTime::value(ctx, fields_us(y, m, d, h, mi, s, us), tz))
             })(),
-            _ => return shared_method(self.ord(), self.tod(), self.zone(), name, args),
+            _ => return shared_method("datetime", self.ord(), self.tod(), self.zone(), name, args),
         })
     }
 }

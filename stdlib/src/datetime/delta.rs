@@ -1,7 +1,7 @@
 //! `datetime.timedelta` (a signed duration in microseconds, normalised to days, seconds and
 //! microseconds as Python's) and `datetime.timezone` (a fixed UTC offset).
 
-use super::calendar::{bind, repr_str, Ctx, Kind, DAY_US};
+use super::calendar::{bind, no_args, repr_str, Ctx, Kind, DAY_US};
 use dana_grammar::ast::{BinOp, CmpOp, UnaryOp};
 use dana_interpreter::error::{overflow_error, type_error, zero_division, Exc};
 use dana_interpreter::eval::Interp;
@@ -87,6 +87,9 @@ impl TimeDelta {
                     |us| checked(ctx, us),
                 ))
             }
+            (BinOp::Mul, Value::Str(_) | Value::List(_) | Value::Tuple(_)) => Some(Err(
+                type_error("can't multiply sequence by non-int of type 'datetime.timedelta'"),
+            )),
             (BinOp::Mul, Value::Float(f)) => {
                 Some(float_us(self.us as f64 * f).and_then(|us| checked(ctx, us)))
             }
@@ -195,7 +198,7 @@ impl Object for TimeDelta {
     ) -> Option<Result<Value, Exc>> {
         match name {
             "total_seconds" => Some(
-                args.check("total_seconds", 0, 0, &[])
+                no_args(&args, "timedelta", "total_seconds")
                     .map(|()| Value::Float(self.us as f64 / 1e6)),
             ),
             _ => None,
