@@ -1,12 +1,13 @@
 //! dana-stdlib: the standard modules (`math`, `json`, `time`, `random`, `re`, `stats`, `heapq`,
-//! `bisect`, `string`, `functools`, `itertools`).
+//! `bisect`, `string`, `functools`, `itertools`, `datetime`).
 //!
 //! Each module is a factory `fn() -> Rc<Globals>` registered with the interpreter by
 //! [`install`]; the interpreter calls it on the first `import`. Module members are
 //! [`NativeFn`] values (with a `help()` text) and constants. stdlib/README.md lists them all.
 
-mod collections;
 mod bisect;
+mod collections;
+mod datetime;
 mod functools;
 mod heapq;
 mod itertools;
@@ -47,6 +48,7 @@ pub fn install(it: &mut Interp) {
     it.register_module("functools", functools::module);
     it.register_module("itertools", itertools::module);
     it.register_module("collections", collections::module);
+    it.register_module("datetime", datetime::module);
     llm::install(it);
 }
 
@@ -64,6 +66,7 @@ pub const MODULES: &[&str] = &[
     "functools",
     "itertools",
     "collections",
+    "datetime",
 ];
 
 #[cfg(test)]
@@ -87,6 +90,7 @@ mod tests {
             ("functools", functools::module),
             ("itertools", itertools::module),
             ("collections", collections::module),
+            ("datetime", datetime::module),
         ] {
             let g = factory();
             assert_eq!(g.name, name);
@@ -118,6 +122,7 @@ mod tests {
             ("functools", functools::module),
             ("itertools", itertools::module),
             ("collections", collections::module),
+            ("datetime", datetime::module),
         ] {
             for n in factory().names() {
                 let n = n.as_str();

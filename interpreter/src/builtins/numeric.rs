@@ -36,10 +36,15 @@ pub(crate) fn abs_of(v: &Value) -> Result<Value, Exc> {
         Value::BigInt(b) => Value::from_bigint(b.abs()),
         Value::Float(f) => Value::Float(f.abs()),
         other => {
+            if let Value::Object(o) = other {
+                if let Some(r) = o.abs() {
+                    return r;
+                }
+            }
             return Err(type_error(format!(
                 "bad operand type for abs(): '{}'",
                 other.type_name()
-            )))
+            )));
         }
     })
 }

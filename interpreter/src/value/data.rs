@@ -341,6 +341,10 @@ pub trait Object: std::any::Any {
     fn unary(&self, _op: UnaryOp) -> Option<Result<Value, Exc>> {
         None
     }
+    /// `abs(x)`.
+    fn abs(&self) -> Option<Result<Value, Exc>> {
+        None
+    }
     /// For a type value: `isinstance(v, x)` (`this` is `x`).
     fn instance_check(&self, _this: &Value, _v: &Value) -> Option<bool> {
         None
