@@ -225,12 +225,18 @@ fn no_acknowledged_event_is_lost_under_sigkill() {
             for id in &acked {
                 assert!(unique.contains(id), "round {round}: {id} lost in the move");
             }
+            // A writer killed between creating its segment and renaming it into place leaves
+            // an empty `.tmp-` file, which gc removes only after a grace period (a live writer
+            // may be about to lock it). It never holds an event.
             let pending_dir = dir.join("events/pending");
-            assert!(
-                names(&pending_dir).is_empty(),
-                "round {round}: left in pending/: {:?}",
-                names(&pending_dir)
-            );
+            let left: Vec<String> = names(&pending_dir)
+                .into_iter()
+                .filter(|n| {
+                    !(n.starts_with(".tmp-")
+                        && std::fs::metadata(pending_dir.join(n)).is_ok_and(|m| m.len() == 0))
+                })
+                .collect();
+            assert!(left.is_empty(), "round {round}: left in pending/: {left:?}");
             q.gc(Duration::ZERO, 0).expect("gc");
             acked.clear();
         }

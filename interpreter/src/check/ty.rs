@@ -43,6 +43,8 @@ pub enum Type {
     /// Values the checker does not model further (`range`, `type`, exceptions, host values,
     /// interface types as values, annotations naming unknown types). Compatible with anything.
     Opaque(Sym),
+    /// A dict view (`dict_keys`, `dict_values`, `dict_items`) with the type of its items.
+    View(Sym, Box<Type>),
 }
 
 /// A function's parameters and return type.
@@ -273,6 +275,7 @@ impl Type {
             Type::Str => Type::Str,
             Type::Tuple(ts) => Type::union(ts.clone()),
             Type::Opaque(n) if n.as_str() == "range" => Type::Int,
+            Type::View(_, t) => (**t).clone(),
             Type::Union(v) => Type::union(v.iter().map(|t| t.item_type()).collect()),
             _ => Type::Any,
         }
@@ -295,7 +298,7 @@ impl Type {
         use Type::*;
         match (self, expected) {
             (Any, _) | (_, Any) | (Never, _) => Compat::Yes,
-            (Opaque(_), _) | (_, Opaque(_)) => Compat::Maybe,
+            (Opaque(_) | View(..), _) | (_, Opaque(_) | View(..)) => Compat::Maybe,
             (_, Union(es)) => {
                 let mut r = Compat::No;
                 for e in es {
@@ -413,7 +416,9 @@ impl fmt::Display for Type {
                 }
                 Ok(())
             }
-            Type::Struct(n) | Type::Interface(n) | Type::Opaque(n) => f.write_str(n.as_str()),
+            Type::Struct(n) | Type::Interface(n) | Type::Opaque(n) | Type::View(n, _) => {
+                f.write_str(n.as_str())
+            }
             Type::Func(ft) => match ft.sigs.as_slice() {
                 [s] => {
                     f.write_str("function(")?;

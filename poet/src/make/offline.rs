@@ -212,29 +212,33 @@ fn input_checks(
     d: &DomainTemplate,
     shadowing: &HashSet<String>,
 ) -> Vec<Check> {
+    // Checks are written for a placeholder name first: a parameter that shadows a builtin
+    // (`id`, `type`) is fine where the check means the parameter, but a check that calls the
+    // builtin itself would call the argument instead, so only the template is tested.
+    const PARAM: &str = "__poet_param__";
     let mut checks: Vec<Check> = Vec::new();
     for p in shape.arg_params().filter(|p| p.kind == ParamKind::Normal) {
         let Some(ann) = p.ann.as_deref().and_then(annotation) else {
             continue;
         };
-        for c in value_checks(&p.name, &p.name, &ann, true) {
-            push_unique(&mut checks, c, shadowing);
-        }
+        let mut templates = value_checks(PARAM, PARAM, &ann, true);
         let guard = ann.allows_none() && ann != TypeAnn::Any;
         for r in &d.input_rules {
             if pattern_matches(&r.applies_to, &ann) && names_match(&r.names, &p.name) {
-                let cond = r.check.replace("{p}", &p.name);
-                let message = literal(&format!(
-                    "{}: {}",
-                    p.name,
-                    r.message.replace("{p}", &p.name)
-                ));
-                push_unique(
-                    &mut checks,
-                    rule_check(&p.name, &cond, guard, message),
-                    shadowing,
-                );
+                let cond = r.check.replace("{p}", PARAM);
+                let message = literal(&format!("{PARAM}: {}", r.message.replace("{p}", PARAM)));
+                templates.push(rule_check(PARAM, &cond, guard, message));
             }
+        }
+        for c in templates {
+            if mentions_any(&format!("{} {}", c.cond, c.message), shadowing) {
+                continue;
+            }
+            let c = Check {
+                cond: c.cond.replace(PARAM, &p.name),
+                message: c.message.replace(PARAM, &p.name),
+            };
+            push_unique(&mut checks, c, &HashSet::new());
         }
     }
     checks
@@ -564,5 +568,14 @@ mod tests {
         assert!(!code.contains("{type(type)}"), "{code}");
         assert!(!code.contains("{type(n)}"), "{code}");
         assert!(code.contains("if n is None:"), "{code}");
+    }
+
+    #[test]
+    fn a_parameter_named_like_a_builtin_keeps_the_checks_that_mean_the_parameter() {
+        let s = FunctionShape::from_source("def f(id: str) -> str:\n    return id\n", 0).unwrap();
+        let d = Domains::builtin().resolve("base").unwrap();
+        let code = enhance(&s, &d, None);
+        assert!(code.contains("if id is None:"), "{code}");
+        assert!(code.contains("id: must not be None"), "{code}");
     }
 }
