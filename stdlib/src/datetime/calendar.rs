@@ -44,6 +44,17 @@ impl Classes {
 
 const DAYS_BEFORE_MONTH: [i64; 13] = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
+/// Hours, minutes, seconds and microseconds of a non-negative count of microseconds (a time
+/// of day, or the magnitude of an offset).
+pub(crate) fn clock(us: i128) -> (i128, i128, i128, i128) {
+    (
+        us / 3_600_000_000,
+        us / 60_000_000 % 60,
+        us / 1_000_000 % 60,
+        us % 1_000_000,
+    )
+}
+
 pub(crate) fn is_leap(y: i64) -> bool {
     y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
 }

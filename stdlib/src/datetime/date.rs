@@ -2,7 +2,7 @@
 //! 0001-01-01T00:00 on its own clock, and an optional fixed-offset `timezone`).
 
 use super::calendar::{
-    bind, bind_named, check_date, check_time, fields_us, int_of, local_to_epoch, no_args,
+    bind, bind_named, check_date, check_time, clock, fields_us, int_of, local_to_epoch, no_args,
     ord_to_ymd, weekday, ymd_to_ord, Ctx, Kind, DAY_US, MAX_ORD,
 };
 use super::delta::{cmp, tz_of, TimeDelta, TimeZone};
@@ -286,12 +286,7 @@ impl DateTime {
     }
     fn isoformat(&self, sep: &str, timespec: &str) -> Result<String, Exc> {
         let tod = self.tod();
-        let (h, mi, s, us) = (
-            tod / 3_600_000_000,
-            tod / 60_000_000 % 60,
-            tod / 1_000_000 % 60,
-            tod % 1_000_000,
-        );
+        let (h, mi, s, us) = clock(tod);
         let time = match timespec {
             "auto" if us == 0 => format!("{h:02}:{mi:02}:{s:02}"),
             "auto" | "microseconds" => format!("{h:02}:{mi:02}:{s:02}.{us:06}"),
@@ -428,12 +423,7 @@ impl Object for DateTime {
     fn repr(&self) -> String {
         let (y, m, d) = ord_to_ymd(self.ord());
         let tod = self.tod();
-        let (h, mi, s, us) = (
-            tod / 3_600_000_000,
-            tod / 60_000_000 % 60,
-            tod / 1_000_000 % 60,
-            tod % 1_000_000,
-        );
+        let (h, mi, s, us) = clock(tod);
         let mut t = format!("datetime.datetime({y}, {m}, {d}, {h}, {mi}");
         if s != 0 || us != 0 {
             t += &format!(", {s}");

@@ -1,7 +1,7 @@
 //! `datetime.timedelta` (a signed duration in microseconds, normalised to days, seconds and
 //! microseconds as Python's) and `datetime.timezone` (a fixed UTC offset).
 
-use super::calendar::{bind, no_args, repr_str, Ctx, Kind, DAY_US};
+use super::calendar::{bind, clock, no_args, repr_str, Ctx, Kind, DAY_US};
 use dana_grammar::ast::{BinOp, CmpOp, UnaryOp};
 use dana_interpreter::error::{overflow_error, type_error, zero_division, Exc};
 use dana_interpreter::eval::Interp;
@@ -281,12 +281,7 @@ impl TimeZone {
 pub(crate) fn offset_text(off: i128, sep: &str) -> String {
     let sign = if off < 0 { '-' } else { '+' };
     let a = off.abs();
-    let (h, m, s, us) = (
-        a / 3_600_000_000,
-        a / 60_000_000 % 60,
-        a / 1_000_000 % 60,
-        a % 1_000_000,
-    );
+    let (h, m, s, us) = clock(a);
     let mut t = format!("{sign}{h:02}{sep}{m:02}");
     if s != 0 || us != 0 {
         t += &format!("{sep}{s:02}");

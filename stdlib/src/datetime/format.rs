@@ -1,7 +1,7 @@
 //! Text forms of dates: `strftime`, `datetime.strptime` and the ISO 8601 parsers of
 //! `fromisoformat`, with Python 3.12's output and messages (C locale).
 
-use super::calendar::{check_date, check_time, ord_to_ymd, repr_str, weekday, ymd_to_ord};
+use super::calendar::{check_date, check_time, clock, ord_to_ymd, repr_str, weekday, ymd_to_ord};
 use super::delta::{offset_text, TimeZone};
 use dana_interpreter::error::{value_error, Exc};
 
@@ -34,12 +34,7 @@ const MONTHS: [&str; 12] = [
 pub(crate) fn strftime(fmt: &str, ord: i64, tod: i128, tz: Option<&TimeZone>) -> String {
     let (y, m, d) = ord_to_ymd(ord);
     let wd = weekday(ord) as usize;
-    let (h, mi, s, us) = (
-        tod / 3_600_000_000,
-        tod / 60_000_000 % 60,
-        tod / 1_000_000 % 60,
-        tod % 1_000_000,
-    );
+    let (h, mi, s, us) = clock(tod);
     let h12 = if h % 12 == 0 { 12 } else { h % 12 };
     let yday = ord - ymd_to_ord(y, 1, 1) + 1;
     let mut out = String::new();
