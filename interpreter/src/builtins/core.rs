@@ -7,7 +7,8 @@ use crate::value::fxhash::FxHasher;
 use crate::value::hash::hash_value;
 use crate::value::runtime::Interp;
 use crate::value::{
-    format as fmt, methods, ops, repr as vrepr, Args, BuiltinType, Key, MethodTarget, Value,
+    format as fmt, methods, ops, repr as vrepr, Args, BuiltinType, Key, MethodTarget, NativeType,
+    Value,
 };
 use std::hash::Hasher;
 
@@ -296,6 +297,31 @@ pub(crate) fn help_text(v: &Value) -> String {
             }
             out
         }
+        Value::Object(o) => match v.downcast::<NativeType>() {
+            Some(t) => {
+                let mut out = if t.module.is_empty() {
+                    format!("Help on class {}:\n\n{}(...)\n", t.name, t.name)
+                } else {
+                    format!(
+                        "Help on class {} in module {}:\n\n{}(...)\n",
+                        t.name, t.module, t.name
+                    )
+                };
+                let names = t.attr_names();
+                if !names.is_empty() {
+                    out.push_str(&format!("\n    Class attributes: {}\n", names.join(", ")));
+                }
+                out
+            }
+            None => {
+                let mut out = format!("Help on {} object:\n", o.type_name());
+                let methods = o.method_names();
+                if !methods.is_empty() {
+                    out.push_str(&format!("\n    Methods: {}\n", methods.join(", ")));
+                }
+                out
+            }
+        },
         Value::Interface(iface) => {
             let mut out = format!("Help on interface {}:\n\n", iface.name);
             if let Some(doc) = &iface.doc {

@@ -57,6 +57,11 @@ impl NativeType {
         self.attrs.borrow_mut().insert(name.into(), v);
     }
 
+    /// The names of the class attributes (`now`, `fromisoformat`, …), in the order they were set.
+    pub fn attr_names(&self) -> Vec<String> {
+        self.attrs.borrow().keys().cloned().collect()
+    }
+
     /// The type value of a native object that names no class: its type name, no module.
     pub(crate) fn plain(name: &str) -> Value {
         Value::object(NativeType::new("", name, None))
