@@ -227,7 +227,7 @@ impl Session {
         let info = check::module_info_from_globals(&self.globals());
         let stdlib = self.stdlib.get_or_insert_with(|| {
             let mut it = crate::runner::new_interp();
-            check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
+            check::stdlib_module_infos(&mut it, &dana_stdlib::module_names())
         });
         let mut opts = check::CheckOptions {
             host: crate::runner::host_names(),

@@ -405,7 +405,7 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
         }
         let stdlib = stdlib.get_or_insert_with(|| {
             let mut it = new_interp();
-            check::stdlib_module_infos(&mut it, dana_stdlib::MODULES)
+            check::stdlib_module_infos(&mut it, &dana_stdlib::module_names())
         });
         let opts = check_options(path, m, stdlib);
         let mut diags = check::check_module(m, &opts);
@@ -582,7 +582,7 @@ pub fn typecheck_file(path: &Path) -> Result<(String, Vec<check::Diagnostic>), S
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let m = dana_grammar::parse_module(&text).map_err(|e| e.message.clone())?;
     let mut it = new_interp();
-    let stdlib = check::stdlib_module_infos(&mut it, dana_stdlib::MODULES);
+    let stdlib = check::stdlib_module_infos(&mut it, &dana_stdlib::module_names());
     let opts = check_options(path, &m, &stdlib);
     let diags = check::check_module(&m, &opts);
     Ok((text, diags))

@@ -77,7 +77,7 @@ fn options(p: &mut Program) -> CheckOptions {
     use dana_interpreter::check::Type;
     use dana_interpreter::value::Value;
     let info = check::module_info_from_globals(&p.module);
-    let mut modules = check::stdlib_module_infos(&mut p.it, dana_stdlib::MODULES);
+    let mut modules = check::stdlib_module_infos(&mut p.it, &dana_stdlib::module_names());
     let globals = info
         .members
         .into_iter()

@@ -27,6 +27,8 @@ pub use re::translate_pattern;
 
 use dana_interpreter::check::HostNames;
 use dana_interpreter::eval::Interp;
+use dana_interpreter::value::Globals;
+use std::rc::Rc;
 
 /// The names [`install`] binds beside the standard modules (`reason`, `llm`), for the static
 /// checker's [`CheckOptions::host`](dana_interpreter::check::CheckOptions::host).
@@ -34,64 +36,47 @@ pub fn host_names() -> HostNames {
     llm::host_names()
 }
 
+/// Builds a standard module.
+type Factory = fn() -> Rc<Globals>;
+
+/// Every standard module: its name and the function that builds it.
+const TABLE: &[(&str, Factory)] = &[
+    ("math", math::module),
+    ("json", json::module),
+    ("time", time::module),
+    ("random", random::module),
+    ("re", re::module),
+    ("stats", stats::module),
+    ("heapq", heapq::module),
+    ("bisect", bisect::module),
+    ("string", string::module),
+    ("functools", functools::module),
+    ("itertools", itertools::module),
+    ("collections", collections::module),
+    ("datetime", datetime::module),
+];
+
 /// Registers every standard module with the interpreter.
 pub fn install(it: &mut Interp) {
-    it.register_module("math", math::module);
-    it.register_module("json", json::module);
-    it.register_module("time", time::module);
-    it.register_module("random", random::module);
-    it.register_module("re", re::module);
-    it.register_module("stats", stats::module);
-    it.register_module("heapq", heapq::module);
-    it.register_module("bisect", bisect::module);
-    it.register_module("string", string::module);
-    it.register_module("functools", functools::module);
-    it.register_module("itertools", itertools::module);
-    it.register_module("collections", collections::module);
-    it.register_module("datetime", datetime::module);
+    for &(name, factory) in TABLE {
+        it.register_module(name, factory);
+    }
     llm::install(it);
 }
 
 /// The names of the modules [`install`] registers.
-pub const MODULES: &[&str] = &[
-    "math",
-    "json",
-    "time",
-    "random",
-    "re",
-    "stats",
-    "heapq",
-    "bisect",
-    "string",
-    "functools",
-    "itertools",
-    "collections",
-    "datetime",
-];
+pub fn module_names() -> Vec<&'static str> {
+    TABLE.iter().map(|(name, _)| *name).collect()
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dana_interpreter::value::{Globals, Value};
-    use std::rc::Rc;
+    use dana_interpreter::value::Value;
 
     #[test]
     fn modules_build_with_docs() {
-        for (name, factory) in [
-            ("math", math::module as fn() -> Rc<Globals>),
-            ("json", json::module),
-            ("time", time::module),
-            ("random", random::module),
-            ("re", re::module),
-            ("stats", stats::module),
-            ("heapq", heapq::module),
-            ("bisect", bisect::module),
-            ("string", string::module),
-            ("functools", functools::module),
-            ("itertools", itertools::module),
-            ("collections", collections::module),
-            ("datetime", datetime::module),
-        ] {
+        for &(name, factory) in TABLE {
             let g = factory();
             assert_eq!(g.name, name);
             assert!(g.names().len() >= 3, "{name} is nearly empty");
@@ -109,21 +94,7 @@ mod tests {
     #[test]
     fn readme_lists_every_member() {
         let readme = include_str!("../README.md");
-        for (name, factory) in [
-            ("math", math::module as fn() -> Rc<Globals>),
-            ("json", json::module),
-            ("time", time::module),
-            ("random", random::module),
-            ("re", re::module),
-            ("stats", stats::module),
-            ("heapq", heapq::module),
-            ("bisect", bisect::module),
-            ("string", string::module),
-            ("functools", functools::module),
-            ("itertools", itertools::module),
-            ("collections", collections::module),
-            ("datetime", datetime::module),
-        ] {
+        for &(name, factory) in TABLE {
             for n in factory().names() {
                 let n = n.as_str();
                 if n.starts_with('_') {

@@ -212,7 +212,7 @@ pub fn gate_options(l: &mut Loaded) -> CheckOptions {
     let info = check::module_info_from_globals(&l.module);
     CheckOptions {
         globals: info.members.into_iter().collect(),
-        modules: check::stdlib_module_infos(&mut l.it, dana_stdlib::MODULES),
+        modules: check::stdlib_module_infos(&mut l.it, &dana_stdlib::module_names()),
         ..CheckOptions::default()
     }
 }

@@ -1,10 +1,10 @@
 //! `collections.deque`: a double-ended queue with an optional `maxlen` (appending to a full
 //! deque drops from the other end).
 
-use dana_interpreter::error::{index_error, type_error, value_error, Exc};
+use dana_interpreter::error::{index_error, runtime_error, type_error, value_error, Exc};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::host::{int_arg, Big};
-use dana_interpreter::value::{collect, ops, repr, Args, NativeType, Object, Value};
+use dana_interpreter::value::{collect, ops, repr, Args, NativeIter, NativeType, Object, Value};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -68,7 +68,6 @@ impl Deque {
                 }
             }
         }
-        self.changes.set(self.changes.get() + 1);
     }
 
     fn index(&self, key: &Value) -> Result<usize, Exc> {
@@ -138,6 +137,11 @@ impl Object for Deque {
             args.check(name, 1, 1, &[])?;
             Ok(args.pos[0].clone())
         };
+        // Any change of the items ends the iterations in progress (Python's "deque mutated
+        // during iteration"); item assignment does not, as in Python.
+        if !matches!(name, "count" | "index" | "copy") {
+            self.changes.set(self.changes.get() + 1);
+        }
         Some((|| {
             match name {
                 "append" | "appendleft" => self.push(one(&args)?, name == "appendleft"),
@@ -155,7 +159,6 @@ impl Object for Deque {
                     } else {
                         items.pop_front()
                     };
-                    self.changes.set(self.changes.get() + 1);
                     return x.ok_or_else(|| index_error("pop from an empty deque"));
                 }
                 "clear" => {
@@ -227,6 +230,22 @@ impl Object for Deque {
     }
     fn len(&self) -> Option<usize> {
         Some(self.items.borrow().len())
+    }
+    fn iter(&self, this: &Value) -> Option<Result<Value, Exc>> {
+        let deque = this.clone();
+        let start = self.changes.get();
+        let mut i = 0;
+        Some(Ok(NativeIter::new("_deque_iterator", None, move |_| {
+            let Some(d) = deque.downcast::<Deque>() else {
+                return Ok(None);
+            };
+            if d.changes.get() != start {
+                return Err(runtime_error("deque mutated during iteration"));
+            }
+            let item = d.items.borrow().get(i).cloned();
+            i += 1;
+            Ok(item)
+        })))
     }
     fn contains(&self, item: &Value) -> Option<Result<bool, Exc>> {
         Some(Ok(self
