@@ -9,6 +9,7 @@
 use std::fmt;
 use std::sync::{OnceLock, RwLock};
 
+pub mod spanless;
 pub mod visit;
 
 /// A byte range `[start, end)` into the original source file.

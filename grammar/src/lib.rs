@@ -17,6 +17,7 @@ pub mod ast;
 mod build;
 pub mod error;
 mod fast;
+pub mod format;
 mod layout;
 mod pest;
 
@@ -95,7 +96,7 @@ pub fn parse_expr_fast(src: &str) -> Option<Expr> {
 /// Runs `f` here, or on a helper thread with a [`DEEP_STACK`] stack when `deep` (falling back
 /// to this thread if no thread can be started): building the AST recurses once per bracket,
 /// block, lambda and f-string level, and unoptimised builds use several KiB per level.
-fn on_stack<T: Send>(deep: bool, f: impl Fn() -> T + Sync) -> T {
+pub(crate) fn on_stack<T: Send>(deep: bool, f: impl Fn() -> T + Sync) -> T {
     if !deep {
         return f();
     }
