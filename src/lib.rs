@@ -1,9 +1,11 @@
 //! The `dana` facade: wires the grammar, interpreter and standard library together and offers
-//! what the command line needs (running files, checking them, rendering errors), and the
-//! embedding [`Engine`] with the standard library and POET installed (`engine.rs`).
+//! what the command line needs (running files, checking them, formatting them in `fmt.rs`,
+//! rendering errors), and the embedding [`Engine`] with the standard library and POET
+//! installed (`engine.rs`).
 
 mod diagnostics;
 pub mod engine;
+pub mod fmt;
 pub mod poet_cmd;
 pub mod repl;
 pub mod runner;

@@ -80,6 +80,28 @@ enum Command {
     ///
     /// Exit codes: 0 ok, 1 store error, 2 usage error (no project found, among others).
     Poet(poet_cmd::PoetArgs),
+    /// Format .na files in place: the canonical layout (4-space indentation, spacing, blank
+    /// lines, lines broken inside brackets at the width), comments and strings kept.
+    ///
+    /// A folder formats every .na file below it (hidden folders skipped); `-` reads standard
+    /// input and writes the result to standard output. The width is --width, else `width` in
+    /// the `[fmt]` table of the project's dana.toml, else 100. Files are replaced atomically.
+    /// Exit codes: 0 ok, 1 a file would change (--check, --diff), 2 a file cannot be read or
+    /// does not parse.
+    Fmt {
+        /// Files or folders to format, or `-` for standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing: list the files that would change (exit 1 if any).
+        #[arg(long)]
+        check: bool,
+        /// Change nothing: print a unified diff for each file that would change (exit 1 if any).
+        #[arg(long)]
+        diff: bool,
+        /// The line width to break at (overrides dana.toml).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(20..))]
+        width: Option<u16>,
+    },
 }
 
 /// A `--max-memory` value: a size, or `None` for `unlimited`.
@@ -180,6 +202,17 @@ fn main() {
             Command::Check { files, json } => dana::runner::check_files(&files, json),
             Command::Repl => dana::repl::run(),
             Command::Poet(args) => poet_cmd::run(args),
+            Command::Fmt {
+                paths,
+                check,
+                diff,
+                width,
+            } => dana::fmt::run(&dana::fmt::FmtArgs {
+                paths,
+                check,
+                diff,
+                width: width.map(usize::from),
+            }),
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -519,7 +519,7 @@ fn poet_decorator_diagnostics(
 
 /// The files `dana check` looks at: each file as given, and for a folder every `.na` file
 /// below it (not in hidden folders such as `.git`, nor in `.poet` stores), sorted.
-fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
