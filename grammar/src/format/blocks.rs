@@ -17,7 +17,8 @@ use crate::fast::lexer::Tok;
 enum Kind {
     /// A decorator line.
     Deco,
-    /// The header of a definition with a block body.
+    /// The header of a definition with a block body, or a pipeline definition
+    /// (`def f(x) = a | b`).
     Def,
     Other,
 }
@@ -30,8 +31,9 @@ fn kind_of(doc: &Doc, line: &Line) -> Kind {
             if matches!(
                 f.kind,
                 Tok::Def | Tok::Sync | Tok::Struct | Tok::Interface | Tok::Niche
-            ) && l.kind == Tok::Colon
-                && l.text == ":" =>
+            ) && ((l.kind == Tok::Colon && l.text == ":")
+                || (matches!(f.kind, Tok::Def | Tok::Sync)
+                    && toks.iter().any(|t| t.kind == Tok::Assign))) =>
         {
             Kind::Def
         }
@@ -112,7 +114,9 @@ pub(crate) fn render(doc: &Doc, opts: &FormatOptions) -> String {
         let kind = kind_of(doc, line);
         // No blank line opens the file or a block.
         let opening = prev.is_none() || n > p;
-        let after_def = prev.is_some() && n < p && kinds.get(n) == Some(&Kind::Def);
+        // Leaving a definition's block, or right after a pipeline definition.
+        let after_def = prev.is_some_and(|(_, k)| n < p || (n == p && k == Kind::Def))
+            && kinds.get(n) == Some(&Kind::Def);
         let group_start =
             matches!(kind, Kind::Deco | Kind::Def) && prev.map(|x| x.1) != Some(Kind::Deco);
         let req = if opening {
@@ -160,7 +164,8 @@ pub(crate) fn render(doc: &Doc, opts: &FormatOptions) -> String {
         prev = Some((n, kind));
     }
     let p = prev.map_or(0, |x| x.0);
-    let after_def = p > 0 && kinds.first() == Some(&Kind::Def);
+    let after_def =
+        prev.is_some_and(|(_, k)| p > 0 || k == Kind::Def) && kinds.first() == Some(&Kind::Def);
     let depths = comment_depths(&doc.tail, 0, p, &cols);
     let mut applied = false;
     for (i, (c, &d)) in doc.tail.iter().zip(&depths).enumerate() {

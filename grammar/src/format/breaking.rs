@@ -299,8 +299,14 @@ impl<'a, 't> Breaker<'a, 't> {
         {
             Some(o) => Some(o),
             None if !fits => {
+                // The largest pair, among those that take a trailing comma when there are
+                // any: the comma keeps them broken on the next pass, so the choice is stable.
+                let trailing = pairs.iter().any(|&o| self.can_trail(o));
                 let mut best: Option<(usize, usize)> = None;
                 for &o in &pairs {
+                    if trailing && !self.can_trail(o) {
+                        continue;
+                    }
                     let len = self.flat(o + 1, self.info[o].close).chars().count();
                     if best.is_none_or(|(l, _)| len >= l) {
                         best = Some((len, o));

@@ -158,6 +158,15 @@ fn long_lines_break_inside_their_largest_brackets() {
         fmt_at("x = f(g(aaaa, bbbb, cccc), d)\n", 20),
         "x = f(\n    g(\n        aaaa,\n        bbbb,\n        cccc,\n    ),\n    d,\n)\n"
     );
+    // Brackets that take a trailing comma are broken first: the comma keeps the choice on
+    // the next pass (the receiver's brackets take none).
+    assert_eq!(
+        fmt_at(
+            "def (a: Account) can_withdraw(n: int) -> bool:\n    pass\n",
+            20
+        ),
+        "def (a: Account) can_withdraw(\n    n: int,\n) -> bool:\n    pass\n"
+    );
     // A line that fits is joined, unless a trailing comma asks for one item per line.
     assert_eq!(fmt("x = f(\n    a,\n    b\n)\n"), "x = f(a, b)\n");
     assert_eq!(fmt("x = f(a, b,)\n"), "x = f(\n    a,\n    b,\n)\n");
@@ -194,6 +203,15 @@ fn blank_lines_follow_the_common_style() {
     assert_eq!(
         fmt("x = 1\n# about f\n@d\ndef f():\n    pass\ny = 2\n"),
         "x = 1\n\n\n# about f\n@d\ndef f():\n    pass\n\n\ny = 2\n"
+    );
+    assert_eq!(
+        fmt("x = 1\ndef f(v) = g | h\ndef k(v) = h\ny = 2\n"),
+        "x = 1\n\n\ndef f(v) = g | h\n\n\ndef k(v) = h\n\n\ny = 2\n"
+    );
+    // Interface method signatures are not definitions with bodies: left as they are.
+    assert_eq!(
+        fmt("interface Shape:\n    def area() -> float\n    def name() -> str\n"),
+        "interface Shape:\n    def area() -> float\n    def name() -> str\n"
     );
     // One around nested ones.
     assert_eq!(
