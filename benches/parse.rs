@@ -1,6 +1,7 @@
 //! Parse throughput: `dana_grammar::parse_module` on a generated 5,000-line Dana file, in MB/s.
 //! Also times loading that file into a fresh interpreter (parse + resolve + run the top level,
-//! which defines the structs and functions).
+//! which defines the structs and functions), and formatting it (`dana fmt`, the language
+//! server's formatting request: two parses, the layout and the tree comparison).
 //!
 //! Run: `cargo bench --bench parse`. Set `DANA_BENCH_SOURCE=FILE` to also write the generated
 //! program to FILE (for `dana check FILE`).
@@ -42,6 +43,10 @@ fn bench(c: &mut Criterion) {
             },
             BatchSize::SmallInput,
         )
+    });
+    let opts = dana_grammar::format::FormatOptions::default();
+    g.bench_function("format_source_5000_lines", |b| {
+        b.iter(|| dana_grammar::format::format_source(black_box(&src), &opts).expect("formats"))
     });
     g.finish();
 }
