@@ -115,7 +115,11 @@ fn comments_and_line_breaks_anywhere_inside_brackets() {
             .take(12)
             .collect();
         for (n, &at) in spots.iter().enumerate() {
-            let insert = if n % 2 == 0 { "  # note\n" } else { "\n# own line\n" };
+            let insert = if n % 2 == 0 {
+                "  # note\n"
+            } else {
+                "\n# own line\n"
+            };
             let mutated = format!("{}{insert}{}", &src[..at], &src[at..]);
             let Ok(before) = dana_grammar::parse_module(&mutated) else {
                 continue;

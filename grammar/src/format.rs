@@ -6,7 +6,8 @@
 //! (which the tree does not hold) and counts blank lines, `blocks` writes the lines of the
 //! module with their indentation and blank lines, and `breaking` spaces each logical line and
 //! breaks it inside brackets when it is too wide. Strings (docstrings, f-strings, multi-line
-//! strings) are tokens and come out byte for byte.
+//! strings) are tokens and come out byte for byte. Lines end as the source's first line does
+//! (`\r\n` or `\n`).
 //!
 //! Every result is checked before it is returned: the formatted text must parse to the same
 //! tree as the source, spans aside ([`crate::ast::spanless`]); otherwise the source is left
@@ -44,7 +45,10 @@ pub fn format_source(source: &str, options: &FormatOptions) -> Result<String, Fo
             ));
         }
         let doc = collect::collect(source, &toks).map_err(FormatError::Unsupported)?;
-        let text = blocks::render(&doc, &options);
+        let crlf = source
+            .find('\n')
+            .is_some_and(|i| source[..i].ends_with('\r'));
+        let text = blocks::render(&doc, &options, crlf);
         match crate::parse_module(&text) {
             Ok(after) if same_tree(&before, &after) => Ok(text),
             Ok(_) => Err(FormatError::Unsupported(

@@ -55,13 +55,15 @@ struct Writer {
     out: String,
     indent: usize,
     started: bool,
+    /// The line ending: the source's first one (`\r\n` or `\n`).
+    nl: &'static str,
 }
 
 impl Writer {
     fn push(&mut self, blank: usize, line: &Out) {
         if self.started {
             for _ in 0..blank {
-                self.out.push('\n');
+                self.out.push_str(self.nl);
             }
         }
         self.started = true;
@@ -73,7 +75,7 @@ impl Writer {
             self.out.push_str("  ");
             self.out.push_str(c);
         }
-        self.out.push('\n');
+        self.out.push_str(self.nl);
     }
 }
 
@@ -94,12 +96,13 @@ fn comment_depths(lead: &[Comment], n: usize, p: usize, cols: &[usize]) -> Vec<u
         .collect()
 }
 
-/// The formatted text of `doc`.
-pub(crate) fn render(doc: &Doc, opts: &FormatOptions) -> String {
+/// The formatted text of `doc`; `crlf`: lines end with `\r\n`.
+pub(crate) fn render(doc: &Doc, opts: &FormatOptions, crlf: bool) -> String {
     let mut w = Writer {
         out: String::new(),
         indent: opts.indent,
         started: false,
+        nl: if crlf { "\r\n" } else { "\n" },
     };
     if doc.bom {
         w.out.push('\u{FEFF}');

@@ -232,4 +232,9 @@ fn a_source_that_does_not_parse_is_an_error() {
 fn byte_order_mark_and_missing_final_newline() {
     assert_eq!(fmt("\u{FEFF}x=1"), "\u{FEFF}x = 1\n");
     assert_eq!(fmt(""), "");
+    // Windows line endings stay (inside strings too: strings are not touched).
+    assert_eq!(
+        fmt("x=1\r\n# c\r\ns = '''a\r\nb'''\r\n"),
+        "x = 1\r\n# c\r\ns = '''a\r\nb'''\r\n"
+    );
 }
