@@ -4,6 +4,7 @@
 
 mod diagnostics;
 pub mod engine;
+pub mod lsp;
 pub mod poet_cmd;
 pub mod repl;
 pub mod runner;

@@ -80,6 +80,10 @@ enum Command {
     ///
     /// Exit codes: 0 ok, 1 store error, 2 usage error (no project found, among others).
     Poet(poet_cmd::PoetArgs),
+    /// Start the language server (Language Server Protocol over stdin/stdout) for editors:
+    /// diagnostics as you type, hover, completion, go to definition, references, rename,
+    /// symbols, signature help, quick fixes and POET's code lens. See docs/editors.md.
+    Lsp,
 }
 
 /// A `--max-memory` value: a size, or `None` for `unlimited`.
@@ -180,6 +184,7 @@ fn main() {
             Command::Check { files, json } => dana::runner::check_files(&files, json),
             Command::Repl => dana::repl::run(),
             Command::Poet(args) => poet_cmd::run(args),
+            Command::Lsp => dana::lsp::run(),
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,
