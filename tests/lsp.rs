@@ -211,6 +211,16 @@ fn hover_shows_inferred_types_and_docstrings() {
     assert!(field.contains("int"), "{field}");
     let st = hover(&mut c, "struct Point", 8);
     assert!(st.contains("struct Point") && st.contains("x: int"), "{st}");
+    // A function of another module: its signature and docstring from that file.
+    let area = hover(&mut c, "area(2)", 1);
+    assert!(area.contains("def area(r: float) -> float"), "{area}");
+    assert!(area.contains("The area of a circle of radius r."), "{area}");
+    // A standard module's function: its type.
+    let sqrt = hover(&mut c, "sqrt(total)", 1);
+    assert!(
+        sqrt.contains("sqrt: function(") && sqrt.contains("-> float"),
+        "{sqrt}"
+    );
     c.shutdown();
 }
 

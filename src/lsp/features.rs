@@ -4,6 +4,7 @@
 
 use super::analysis::{signature_label, Analysis, MemberKind, World};
 use super::index::{Def, DefKind};
+use super::navigate::{remote_definition, Sources};
 use super::poet::{self, PoetInfo};
 use super::text::{chain_before, path_uri, word_at, LineIndex};
 use dana_grammar::ast::Span;
@@ -31,7 +32,7 @@ fn code_block(text: &str) -> String {
 
 // ---- hover ----
 
-pub(crate) fn hover(world: &World, a: &Analysis, offset: usize) -> Option<Hover> {
+pub(crate) fn hover(world: &World, a: &Analysis, offset: usize, sources: Sources) -> Option<Hover> {
     let word = word_at(&a.text, offset)?;
     let name = a.slice(word).to_string();
     let ix = &a.index;
@@ -56,12 +57,57 @@ pub(crate) fn hover(world: &World, a: &Analysis, offset: usize) -> Option<Hover>
                 .map(|(_, t)| t.clone())
         })
         .or_else(|| def.and_then(|d| a.def_type(d)))
+        // A callee `m.f` or `x.method` (calls type their callee without recording it).
+        .or_else(|| {
+            let at = ix.attr_at(offset)?;
+            a.member_type(a.type_of_span(at.value)?, at.attr.name)
+        })
         .or_else(|| {
             (def.is_none() && ix.attr_at(offset).is_none())
                 .then(|| world.builtins.get(name.as_str()).cloned())
                 .flatten()
         });
+    // A name of another module: `from m import name`, or `m.name`.
+    let remote = match def.map(|d| &ix.defs[d]) {
+        Some(d) if d.kind == DefKind::FromImport => d
+            .module
+            .as_deref()
+            .zip(d.member)
+            .and_then(|(m, n)| remote_definition(&a.path, m, n, sources)),
+        None => ix
+            .attr_at(offset)
+            .and_then(|at| match a.type_of_span(at.value)? {
+                Type::Module(key) => {
+                    remote_definition(&a.path, key.as_str(), at.attr.name, sources)
+                }
+                _ => None,
+            }),
+        _ => None,
+    };
     let mut sections = Vec::new();
+    if let Some(r) = &remote {
+        if let Some(h) = &r.header {
+            sections.push(code_block(h));
+        }
+        if let Some(doc) = &r.docstring {
+            sections.push(doc.trim().to_string());
+        }
+        if r.decorators
+            .iter()
+            .any(|n| n == "poet" || n.ends_with(".poet"))
+        {
+            sections.push(poet::hover_text(&poet::lookup(&r.path, &name)));
+        }
+        if r.header.is_some() {
+            return Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: sections.join("\n\n---\n\n"),
+                }),
+                range: Some(a.lines.range(&a.text, word)),
+            });
+        }
+    }
     match def.map(|d| &ix.defs[d]) {
         Some(d) if matches!(d.kind, DefKind::Function | DefKind::Method) && d.header.is_some() => {
             let header = a.slice(d.header.unwrap_or_default()).trim_end();

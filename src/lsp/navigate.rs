@@ -39,6 +39,38 @@ fn open_module(path: &Path, sources: Sources) -> Option<ModuleFile> {
     })
 }
 
+/// A module-level definition of another file, as hover shows it.
+pub(crate) struct RemoteDef {
+    /// `def f(x: int) -> str` for a function.
+    pub(crate) header: Option<String>,
+    pub(crate) docstring: Option<String>,
+    pub(crate) decorators: Vec<String>,
+    pub(crate) path: PathBuf,
+}
+
+/// The top-level definition `name` of module `module` as imported from `importer`.
+pub(crate) fn remote_definition(
+    importer: &Path,
+    module: &str,
+    name: Sym,
+    sources: Sources,
+) -> Option<RemoteDef> {
+    let path = module_path(importer, module)?;
+    let text = sources(&path)?;
+    let m = dana_grammar::parse_module(&text).ok()?;
+    let index = Index::build(&m, text.len());
+    let d = &index.defs[index.top_level(name)?];
+    let header = d
+        .header
+        .and_then(|h| text.get(h.start as usize..h.end as usize));
+    Some(RemoteDef {
+        header: header.map(|h| h.trim_end().trim_end_matches(':').to_string()),
+        docstring: d.docstring.clone(),
+        decorators: d.decorators.clone(),
+        path,
+    })
+}
+
 /// The file module `name` names when imported from `importer`.
 fn module_path(importer: &Path, name: &str) -> Option<PathBuf> {
     let here = load::importer_dir(Some(importer));

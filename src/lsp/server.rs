@@ -241,7 +241,8 @@ impl Server {
                 let p: lt::HoverParams = parse(params)?;
                 let (a, offset) = self.at(&p.text_document_position_params)?;
                 let world = self.world();
-                to_value(a.and_then(|a| features::hover(world, &a, offset)))
+                let sources = |p: &Path| self.source(p);
+                to_value(a.and_then(|a| features::hover(world, &a, offset, &sources)))
             }
             "textDocument/completion" => {
                 let p: lt::CompletionParams = parse(params)?;
