@@ -443,6 +443,37 @@ fn did_you_mean_diagnostics_come_with_a_quick_fix() {
     assert_eq!(e["newText"], "total");
     assert_eq!(e["range"]["start"], pos(text, "totl", 0));
     assert_eq!(e["range"]["end"], pos(text, "totl", 4));
+    // A struct field and a keyword argument: the fix replaces only the wrong name.
+    let text = "struct Pet:\n    name: str\n\npet = Pet(nmae=\"Rex\")\nprint(pet.nmae)\n";
+    let uri = c.open(&tmp.0.join("pets.na"), text);
+    let diags = c.diagnostics(&uri, 1);
+    // The missing field (no suggestion), the unknown keyword, the unknown attribute.
+    assert_eq!(diags.len(), 3, "{diags:?}");
+    let actions = c.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 0}},
+               "context": {"diagnostics": diags}}),
+    );
+    let edits: Vec<(String, Value)> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let e = &a["edit"]["changes"][&uri][0];
+            (
+                e["newText"].as_str().unwrap().to_string(),
+                e["range"]["start"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            ("name".to_string(), pos(text, "nmae=", 0)),
+            ("name".to_string(), pos(text, "pet.nmae", 4)),
+        ]
+    );
     c.shutdown();
 }
 
