@@ -6,6 +6,7 @@
 mod diagnostics;
 pub mod engine;
 pub mod fmt;
+pub mod lsp;
 pub mod poet_cmd;
 pub mod repl;
 pub mod runner;

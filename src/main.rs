@@ -102,6 +102,10 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(20..))]
         width: Option<u16>,
     },
+    /// Start the language server (Language Server Protocol over stdin/stdout) for editors:
+    /// diagnostics as you type, hover, completion, go to definition, references, rename,
+    /// symbols, signature help, quick fixes and POET's code lens. See docs/editors.md.
+    Lsp,
 }
 
 /// A `--max-memory` value: a size, or `None` for `unlimited`.
@@ -213,6 +217,7 @@ fn main() {
                 diff,
                 width: width.map(usize::from),
             }),
+            Command::Lsp => dana::lsp::run(),
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,

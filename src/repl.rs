@@ -18,6 +18,7 @@
 
 mod helper;
 
+pub(crate) use helper::KEYWORDS;
 use helper::{needs_more, next_indent};
 
 use crate::diagnostics::{render, render_diagnostic, runtime_report, syntax_report};

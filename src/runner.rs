@@ -451,7 +451,7 @@ pub fn check_files(paths: &[PathBuf], json: bool) -> i32 {
 /// blocks), checked as the runtime checks them when the function is defined
 /// ([`dana_poet::check_decorator`]). An argument that is not a constant (it names a variable)
 /// cannot be known before the run: that decorator is left to the runtime.
-fn poet_decorator_diagnostics(
+pub(crate) fn poet_decorator_diagnostics(
     file: &str,
     m: &dana_grammar::ast::Module,
     text: &str,
@@ -599,7 +599,7 @@ pub fn host_names() -> check::HostNames {
 /// a summary of each `.na` module the file imports (found by the module search of `import`:
 /// beside the importing file, then beside `path` as the program, then on `DANAPATH`),
 /// recursively.
-fn check_options(
+pub(crate) fn check_options(
     path: &Path,
     m: &dana_grammar::ast::Module,
     stdlib: &HashMap<String, check::ModuleInfo>,

@@ -47,6 +47,39 @@ pub fn check_module(m: &Module, opts: &CheckOptions) -> Vec<Diagnostic> {
     checker::Checker::run(m, opts).diags
 }
 
+/// One run of the checker for an editor: the diagnostics, the module's summary and the type
+/// inferred at each span ([`analyse`]).
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// As [`check_module`] gives them.
+    pub diagnostics: Vec<Diagnostic>,
+    /// As [`summarize_module`] gives it.
+    pub summary: ModuleInfo,
+    /// The type of every expression the checker looked at and of every name bound
+    /// (assignment targets, parameters, definitions, imports), by span, in the order checked.
+    pub types: Vec<(dana_grammar::ast::Span, Type)>,
+}
+
+/// Checks a module once and keeps what an editor needs: diagnostics, summary and the inferred
+/// type at each span (hover, completion after `x.`). [`check_module`] records no types.
+pub fn analyse(m: &Module, opts: &CheckOptions) -> Analysis {
+    let c = checker::Checker::run_with(m, opts, true);
+    Analysis {
+        diagnostics: c.diags,
+        summary: c.summary,
+        types: c.types.unwrap_or_default(),
+    }
+}
+
+/// The type of every builtin name and host name as the checker sees it (a builtin wins over a
+/// host name), for an editor's hover and signature help.
+pub fn builtin_types(host: &HostNames) -> std::collections::HashMap<String, Type> {
+    checker::builtin_types(host)
+        .into_iter()
+        .map(|(k, v)| (k.as_str().to_string(), v))
+        .collect()
+}
+
 /// What a module offers to importers (its public module-level names with their types, its
 /// structs and interfaces), for checking the modules that import it.
 pub fn summarize_module(m: &Module, opts: &CheckOptions) -> ModuleInfo {

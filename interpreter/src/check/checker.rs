@@ -99,6 +99,10 @@ pub(crate) struct Checker<'o, 'a> {
     pub(crate) fn_protect: Protect,
     /// Depth of lambda bodies being checked.
     pub(crate) in_lambda: u32,
+    /// When `Some`, the type inferred for every expression checked and every name bound, by
+    /// span (for an editor's hover and completion: [`crate::check::analyse`]). `None` for
+    /// `dana check` and the gates: no work is done.
+    pub(crate) types: Option<Vec<(Span, Type)>>,
 }
 
 impl NameKinds for Checker<'_, '_> {
@@ -131,6 +135,11 @@ impl TypeWorld for Checker<'_, '_> {
 
 impl<'o, 'a> Checker<'o, 'a> {
     pub(crate) fn run(m: &'a Module, opts: &'o CheckOptions) -> Checker<'o, 'a> {
+        Checker::run_with(m, opts, false)
+    }
+
+    /// [`Checker::run`], recording the inferred types in [`Checker::types`] when `record`.
+    pub(crate) fn run_with(m: &'a Module, opts: &'o CheckOptions, record: bool) -> Checker<'o, 'a> {
         let mut c = Checker {
             opts,
             diags: Vec::new(),
@@ -154,6 +163,7 @@ impl<'o, 'a> Checker<'o, 'a> {
             reach: reach::analyse(m),
             fn_protect: 0,
             in_lambda: 0,
+            types: record.then(Vec::new),
         };
         c.prepass(m);
         let mut scope = Scope {
@@ -241,7 +251,7 @@ impl<'o, 'a> Checker<'o, 'a> {
 }
 
 /// The types of the builtin names and of the host's names (a builtin wins over a host name).
-fn builtin_types(host: &HostNames) -> HashMap<Sym, Type> {
+pub(crate) fn builtin_types(host: &HostNames) -> HashMap<Sym, Type> {
     use crate::builtins as sigs;
     let mut out = HashMap::new();
     for (name, v) in crate::builtins::all() {

@@ -278,6 +278,9 @@ impl<'o, 'a> Checker<'o, 'a> {
             };
             let is_receiver = (i == 0 && f.receiver.is_some())
                 || (i == 0 && owner.is_some() && p.name.name.as_str() == "self");
+            if let Some(types) = &mut self.types {
+                types.push((p.name.span, t.clone()));
+            }
             scope.vars.insert(
                 p.name.name,
                 Var {

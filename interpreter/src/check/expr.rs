@@ -12,6 +12,14 @@ use std::collections::HashMap;
 impl Checker<'_, '_> {
     /// The type of an expression (reporting what is wrong inside it).
     pub(crate) fn infer(&mut self, e: &Expr) -> Type {
+        let t = self.infer_kind(e);
+        if let Some(types) = &mut self.types {
+            types.push((e.span, t.clone()));
+        }
+        t
+    }
+
+    fn infer_kind(&mut self, e: &Expr) -> Type {
         match &e.kind {
             ExprKind::Int(_) | ExprKind::BigInt(_) => Type::Int,
             ExprKind::Float(_) => Type::Float,

@@ -104,6 +104,9 @@ impl<'o, 'a> Checker<'o, 'a> {
 
     /// Binds a plain name in the current scope (comprehension variables included).
     pub(crate) fn bind(&mut self, name: Sym, t: Type, span: Span) {
+        if let Some(types) = &mut self.types {
+            types.push((span, t.clone()));
+        }
         let scope = self.scope();
         if let Some(slot) = scope.comps.last_mut().and_then(|c| c.get_mut(&name)) {
             *slot = t;
@@ -144,6 +147,9 @@ impl<'o, 'a> Checker<'o, 'a> {
     }
 
     pub(crate) fn declare(&mut self, name: Sym, t: Type, span: Span) {
+        if let Some(types) = &mut self.types {
+            types.push((span, t.clone()));
+        }
         let scope = self.scope();
         let v = scope.vars.entry(name).or_insert(Var {
             cur: None,

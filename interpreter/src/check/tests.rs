@@ -390,3 +390,27 @@ fn global_nonlocal_walrus_and_del_bind_names() {
     let ds = diags("def setup():\n    config = 1\n    return config\nsetup()\nprint(config)\n");
     assert_eq!(codes(&ds), [("error", "undefined-name")]);
 }
+
+#[test]
+fn analyse_records_the_type_at_each_span() {
+    let src = "def f(n: int) -> str:\n    words = str(n).split(\",\")\n    return words[0]\n";
+    let m = dana_grammar::parse_module(src).expect("parses");
+    let a = analyse(&m, &CheckOptions::default());
+    let at = |needle: &str| {
+        let start = src.find(needle).expect("in source");
+        let span = dana_grammar::ast::Span::new(start, start + needle.len());
+        a.types
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == span)
+            .map(|(_, t)| t.to_string())
+    };
+    // The parameter, the assignment target, a read and a call.
+    assert_eq!(at("n").as_deref(), Some("int"));
+    assert_eq!(at("words").as_deref(), Some("list[str]"));
+    assert_eq!(at("words[0]").as_deref(), Some("str"));
+    assert_eq!(at("str(n).split(\",\")").as_deref(), Some("list[str]"));
+    // Same diagnostics as check_module, and check_module records nothing.
+    assert_eq!(a.diagnostics, check_module(&m, &CheckOptions::default()));
+    assert!(a.summary.members.contains_key("f"));
+}
