@@ -227,6 +227,16 @@ impl Fleet {
         say(&format!("warning: POET fleet: {e}; {what}\n"));
     }
 
+    /// The server's URL, credentials redacted.
+    pub fn config_url(&self) -> String {
+        self.config.shown_url()
+    }
+
+    /// The namespace every key starts with.
+    pub fn namespace(&self) -> &str {
+        &self.config.namespace
+    }
+
     /// Whether Redis answers `PING` now.
     pub fn ping(&self) -> Result<(), FleetError> {
         self.run(|c| redis::cmd("PING").query::<String>(c))
