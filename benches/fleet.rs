@@ -124,9 +124,7 @@ fn throughput(redis: &RedisServer, procs: usize, calls: usize, shared: bool) -> 
     let url = shared.then(|| redis.url());
     // Each store's version first, so the measure is of calls and events.
     for d in &dirs {
-        let prep = format!(
-            "@poet(domain=\"api\", retries=0)\ndef add(a: int, b: int) -> int:\n    return a + b\n\nadd(1, 2)\n"
-        );
+        let prep = "@poet(domain=\"api\", retries=0)\ndef add(a: int, b: int) -> int:\n    return a + b\n\nadd(1, 2)\n";
         std::fs::write(d.join("app.na"), prep).unwrap();
         let s = dana(d, url.as_deref(), None).status().unwrap();
         assert!(s.success());

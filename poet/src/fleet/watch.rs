@@ -47,17 +47,12 @@ fn watch_loop(fleet: &Fleet) {
         }
         first = false;
         let _ = ps.set_read_timeout(None);
-        loop {
-            match ps.get_message() {
-                Ok(msg) => {
-                    let payload: String = msg.get_payload().unwrap_or_default();
-                    // "<function> <N> <instance>": this process's own changes are known.
-                    if payload.rsplit(' ').next() != Some(fleet.instance.as_str()) {
-                        bump();
-                    }
-                }
-                // The server went away: subscribe again.
-                Err(_) => break,
+        // Until the server goes away; then subscribe again.
+        while let Ok(msg) = ps.get_message() {
+            let payload: String = msg.get_payload().unwrap_or_default();
+            // "<function> <N> <instance>": this process's own changes are known.
+            if payload.rsplit(' ').next() != Some(fleet.instance.as_str()) {
+                bump();
             }
         }
     }
