@@ -4,9 +4,10 @@
 //! results as aligned tables for people, or one JSON document with `--json`.
 //! Exit codes: 0 ok, 1 a store error (message on stderr), 2 usage (from clap).
 //!
-//! Its children: `learning.rs` (`stats`, `regenerate`, `feedback`: the learning loop) and
+//! Its children: `fleet.rs` (`--backend redis`, `push`, `pull`: fleet mode), `learning.rs` (`stats`, `regenerate`, `feedback`: the learning loop) and
 //! `table.rs` (the aligned tables both render with).
 
+mod fleet;
 mod learning;
 mod table;
 
@@ -37,6 +38,11 @@ pub struct PoetArgs {
     /// Print one JSON document on stdout instead of a table (for scripts).
     #[arg(long, global = true)]
     json: bool,
+    /// Where the versions live: `local` (the .poet directory) or `redis` (the shared store of
+    /// fleet mode, read through the local one) [default: dana.toml [poet] backend, else
+    /// $DANA_POET_BACKEND, else redis when $DANA_POET_REDIS_URL is set, else local].
+    #[arg(long, global = true, value_name = "BACKEND", value_parser = ["local", "redis"])]
+    backend: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +115,15 @@ enum PoetCommand {
         /// The function: its directory name in the store (`f`, or `module.f`).
         function: String,
     },
+    /// Copy the local store (versions, current, pending events) into the shared Redis store.
+    ///
+    /// Idempotent: versions already there are left alone; a different version under the same
+    /// number is reported and not overwritten.
+    Push,
+    /// Copy the shared Redis store (versions and current) into the local store.
+    ///
+    /// Idempotent, like push.
+    Pull,
     /// Ask for a new version: the function's next call in a running program makes it (from
     /// the LLM with the evidence, or by offline re-tuning), replays the recorded inputs and
     /// promotes it.
@@ -153,6 +168,13 @@ pub fn run(args: PoetArgs) -> i32 {
             return crate::runner::EXIT_USAGE;
         }
     };
+    let shared = match fleet::connect(args.backend.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
     if let PoetCommand::Events {
         function,
         kind,
@@ -164,9 +186,58 @@ pub fn run(args: PoetArgs) -> i32 {
             kind: kind.clone(),
             correlation_id: None,
         };
+        if let Some(f) = &shared {
+            return run_shared_events(f, &filter, *follow, args.json);
+        }
         return run_events(&dir, &filter, *follow, args.json);
     }
-    match execute(&dir, &args) {
+    let up = matches!(args.command, PoetCommand::Push);
+    if up || matches!(args.command, PoetCommand::Pull) {
+        let r = fleet::require(args.backend.as_deref())
+            .and_then(|f| fleet::sync(&f, &dir, up, args.json));
+        return match r {
+            Ok(text) => {
+                emit(&text);
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                1
+            }
+        };
+    }
+    if let Some(f) = &shared {
+        let reads = matches!(
+            args.command,
+            PoetCommand::List
+                | PoetCommand::Show { .. }
+                | PoetCommand::Diff { .. }
+                | PoetCommand::Stats { .. }
+                | PoetCommand::Rollback { .. }
+        );
+        if reads {
+            if let Err(e) = fleet::refresh(f, &dir) {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    }
+    let outcome = execute(&dir, &args);
+    if let (Some(f), PoetCommand::Rollback { function, .. }, Ok(_)) =
+        (&shared, &args.command, &outcome)
+    {
+        let to = dir
+            .function(function)
+            .ok()
+            .and_then(|s| s.current().ok().flatten());
+        if let Some(to) = to {
+            if let Err(e) = fleet::publish_rollback(f, function, to) {
+                eprintln!("error: the local store rolled back, the shared one did not: {e}");
+                return 1;
+            }
+        }
+    }
+    match outcome {
         Ok((text, code)) => {
             emit(&text);
             code
@@ -277,8 +348,9 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
             }
             text
         }
-        // Streams its output (with --follow), so `run` handles it before coming here.
-        PoetCommand::Events { .. } => String::new(),
+        // Streams its output (with --follow), so `run` handles it before coming here; so are
+        // push and pull.
+        PoetCommand::Events { .. } | PoetCommand::Push | PoetCommand::Pull => String::new(),
         PoetCommand::Stats { function } => {
             return Ok(learning(learning::stats(dir, function, json)))
         }
@@ -541,6 +613,42 @@ fn run_events(dir: &PoetDir, filter: &EventFilter, follow: bool, json: bool) -> 
             return 0;
         }
         std::thread::sleep(FOLLOW_INTERVAL);
+    }
+}
+
+/// `dana poet events --backend redis`: the shared stream's matching events.
+fn run_shared_events(
+    f: &dana_poet::fleet::Fleet,
+    filter: &EventFilter,
+    follow: bool,
+    json: bool,
+) -> i32 {
+    if follow {
+        eprintln!("error: --follow reads the local queue; with the redis backend, run it without --follow");
+        return crate::runner::EXIT_USAGE;
+    }
+    if let Err(e) = filter.check() {
+        eprintln!("error: {e}");
+        return crate::runner::EXIT_USAGE;
+    }
+    match fleet::events(f) {
+        Ok(all) => {
+            let events: Vec<Event> = all.into_iter().filter(|e| filter.matches(e)).collect();
+            if events.is_empty() && !json {
+                emit(&format!(
+                    "no events in the stream {} of {}\n",
+                    f.stream_key(),
+                    f.config_url()
+                ));
+            } else {
+                emit(&render_events(&events, json, true));
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 use crate::call::retry::Jitter;
 use crate::config::PoetConfig;
 use crate::events::sink::EventSink;
+use crate::fleet::{Fleet, FleetConfig};
 use crate::make::domains::Domains;
 use crate::make::job::Background;
 use crate::make::shape::FunctionShape;
@@ -69,6 +70,9 @@ pub struct PoetRuntime {
     /// Stores checked for use: `Err(reason)` for one that cannot be used (reported once; its
     /// functions run their original code).
     pub(crate) stores: RefCell<HashMap<PathBuf, Result<(), String>>>,
+    /// The shared store of each `.poet` directory in fleet mode (`None`: local), decided at
+    /// its first use.
+    pub(crate) fleets: RefCell<HashMap<PathBuf, Option<Arc<Fleet>>>>,
 }
 
 impl PoetRuntime {
@@ -180,6 +184,41 @@ impl PoetRuntime {
             .is_some_and(|r| r.is_err())
     }
 
+    /// The shared store of `poet_dir` in fleet mode (POET_SPEC §10), `None` with the local
+    /// backend. The first time: reads the configuration (a mistake is reported once and means
+    /// local), attaches the fleet to the store, and starts its change watcher and event
+    /// forwarder.
+    pub(crate) fn fleet_for(&self, it: &mut Interp, poet_dir: &Path) -> Option<Arc<Fleet>> {
+        if let Some(f) = self.fleets.borrow().get(poet_dir) {
+            return f.clone();
+        }
+        let start = dana_llm::project::start_folder();
+        let made = FleetConfig::from_env(LlmConfig::find_dana_toml(&start).as_deref()).and_then(
+            |c| match c {
+                Some(c) => Fleet::new(c).map(Some).map_err(|e| e.to_string()),
+                None => Ok(None),
+            },
+        );
+        let fleet = match made {
+            Ok(f) => f,
+            Err(e) => {
+                warn(
+                    it,
+                    &format!("@poet: fleet mode is off: {e}; the local store serves"),
+                );
+                None
+            }
+        };
+        if let Some(f) = &fleet {
+            store::attach_backend(poet_dir, f.clone());
+            crate::fleet::start_threads(f, poet_dir);
+        }
+        self.fleets
+            .borrow_mut()
+            .insert(poet_dir.to_path_buf(), fleet.clone());
+        fleet
+    }
+
     /// The templates visible from `poet_dir` (built-in plus `<poet_dir>/domains/*.toml`);
     /// only the built-in ones for a store that cannot be used.
     pub(crate) fn domains_for(
@@ -208,6 +247,12 @@ impl Drop for PoetRuntime {
             f.flush();
         }
         self.finish_events();
+        // The last events go to the shared stream now (or stay spooled for the next run).
+        for (dir, fleet) in self.fleets.borrow().iter() {
+            if let Some(f) = fleet {
+                crate::fleet::stream::forward_reporting(f, dir);
+            }
+        }
     }
 }
 
@@ -252,6 +297,9 @@ pub(crate) struct PoetFunction {
     pub(crate) budget: u64,
     pub(crate) jitter: RefCell<Jitter>,
     pub(crate) slot: RefCell<Slot>,
+    /// [`crate::fleet::epoch`] when the slot was prepared: another value means another
+    /// process moved a shared `current`, and the next call prepares again.
+    pub(crate) prepared_epoch: std::cell::Cell<u64>,
     pub(crate) live: RefCell<Live>,
     /// An LLM request in flight (`generate="background"`).
     pub(crate) background: RefCell<Option<Background>>,

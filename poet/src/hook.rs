@@ -35,6 +35,7 @@ pub fn install_with(it: &mut Interp, options: PoetOptions) -> Rc<PoetRuntime> {
         sinks: RefCell::new(HashMap::new()),
         wrappers: RefCell::new(HashMap::new()),
         stores: RefCell::new(HashMap::new()),
+        fleets: RefCell::new(HashMap::new()),
     });
     crate::learn::feedback::install_builtins(it, &rt);
     it.register_decorator_hook("poet", Rc::new(PoetHook(rt.clone())));
@@ -125,6 +126,7 @@ impl DecoratorHook for PoetHook {
             globals: def.globals.clone(),
             jitter: RefCell::new(Jitter::from_entropy()),
             slot: RefCell::new(Slot::Unprepared),
+            prepared_epoch: std::cell::Cell::new(0),
             active: std::cell::Cell::new(0),
             live: RefCell::new(Live::default()),
             background: RefCell::new(None),

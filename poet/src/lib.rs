@@ -14,6 +14,7 @@ pub mod admin;
 pub(crate) mod call;
 pub(crate) mod config;
 pub mod events;
+pub mod fleet;
 pub(crate) mod function;
 pub(crate) mod hook;
 mod host;

@@ -46,11 +46,13 @@
 //!
 //! # Files
 //!
-//! `layout.rs` the names, limits and ownership of folders; `dir.rs` a `.poet` directory and its
+//! `backend.rs` the seam to a shared backend (fleet mode: numbering, created versions, moves
+//! of `current`, installing versions made elsewhere); `layout.rs` the names, limits and ownership of folders; `dir.rs` a `.poet` directory and its
 //! marker; `function_store.rs` one function's versions (lock, load, create, `current`,
 //! rollback); `version.rs` a version's files and their checks; `prune.rs` pruning; `fsio.rs`
 //! crash-safe file writes; `time.rs` RFC 3339 times; `error.rs` the errors.
 
+mod backend;
 mod dir;
 mod error;
 mod fsio;
@@ -60,6 +62,7 @@ mod prune;
 mod time;
 mod version;
 
+pub use backend::{attach_backend, detach_backend, Backend, VersionFiles};
 pub use dir::{hash_hex, PoetDir};
 pub use error::StoreError;
 pub(crate) use fsio::fsync_dir;

@@ -1,3 +1,4 @@
 //! Helpers shared by the root package's integration tests.
 
 pub mod fake_llm;
+pub mod redis_server;

@@ -2,6 +2,7 @@
 //! offline generation → validation gate → store), compiling its `code.na` into a contained
 //! module that sees the defining module's globals, and taking over a background generation.
 
+use crate::fleet::lease::Claim;
 use crate::function::{unix_now, warn, PoetFunction, Slot, Stages};
 use crate::make::domains::DomainTemplate;
 use crate::make::gate::{self, GateInput};
@@ -54,10 +55,18 @@ fn last_problem(attempts: &[serde_json::Value]) -> String {
 impl PoetFunction {
     /// The stage functions, prepared at the first call.
     pub(crate) fn stages(&self, it: &mut Interp) -> Option<Rc<Stages>> {
-        match &*self.slot.borrow() {
-            Slot::Ready(s) => return Some(s.clone()),
+        let stale = match &*self.slot.borrow() {
+            Slot::Ready(s) if self.prepared_epoch.get() == crate::fleet::epoch() => {
+                return Some(s.clone())
+            }
+            // Fleet mode: another process moved a shared `current`; prepare again.
+            Slot::Ready(s) => Some(s.clone()),
             Slot::Unavailable => return None,
-            Slot::Unprepared => {}
+            Slot::Unprepared => None,
+        };
+        if stale.is_some() {
+            // The counters belong to the version that served until now.
+            self.flush();
         }
         let usable = self
             .rt
@@ -68,11 +77,24 @@ impl PoetFunction {
         } else {
             Err(String::new())
         };
-        let slot = match prepared {
+        let slot = match (prepared, stale) {
+            (Ok(s), _) => Slot::Ready(Rc::new(s)),
+            // The version that served goes on serving.
+            (Err(why), Some(old)) => {
+                if !why.is_empty() {
+                    warn(
+                        it,
+                        &format!(
+                            "@poet {}: {why}; the version in use goes on serving",
+                            self.display
+                        ),
+                    );
+                }
+                Slot::Ready(old)
+            }
             // Already reported once for the whole store.
-            Err(why) if why.is_empty() => Slot::Unavailable,
-            Ok(s) => Slot::Ready(Rc::new(s)),
-            Err(why) => {
+            (Err(why), None) if why.is_empty() => Slot::Unavailable,
+            (Err(why), None) => {
                 warn(
                     it,
                     &format!(
@@ -214,14 +236,44 @@ impl PoetFunction {
         let store = PoetDir::new(&self.poet_dir)
             .function(&self.store_name)
             .map_err(|e| e.to_string())?;
-        let lock = store.lock().map_err(|e| e.to_string())?;
+        self.prepared_epoch.set(crate::fleet::epoch());
+        let fleet = rt.fleet_for(it, &self.poet_dir);
+        let mut lock = store.lock().map_err(|e| e.to_string())?;
+        let sync = |lock: &store::StoreLock| {
+            if let Some(f) = &fleet {
+                if let Err(e) = f.sync_function(&store, lock, Some(&key)) {
+                    f.report(&e, "the local store serves");
+                }
+            }
+        };
+        sync(&lock);
         let mut damage: Vec<String> = Vec::new();
-        let current = store.current().unwrap_or_else(|e| {
-            damage.push(e.to_string());
-            None
-        });
+        let read_current = |damage: &mut Vec<String>| {
+            store.current().unwrap_or_else(|e| {
+                damage.push(e.to_string());
+                None
+            })
+        };
+        let mut current = read_current(&mut damage);
         let background = self.config.generate == "background";
         let mut found = self.find_version(&store, &lock, current, &key, &granted, &mut damage)?;
+        // Fleet mode: one generation per cache key across the processes (the lease), the
+        // others wait for its result.
+        let mut lease = None;
+        let mut settled = false;
+        if let (None, Some(f)) = (&found, &fleet) {
+            drop(lock);
+            match f.claim_generation(&self.store_name, &[&key, &offline_key]) {
+                Claim::Held(l) => lease = Some(l),
+                Claim::Settled(_) => settled = true,
+                Claim::Unreachable(e) => f.report(&e, "this process generates on its own"),
+            }
+            lock = store.lock().map_err(|e| e.to_string())?;
+            sync(&lock);
+            damage.clear();
+            current = read_current(&mut damage);
+            found = self.find_version(&store, &lock, current, &key, &granted, &mut damage)?;
+        }
         let offline_code = crate::make::offline::enhance(
             &self.shape,
             &domain,
@@ -230,7 +282,7 @@ impl PoetFunction {
         let mut attempts = Vec::new();
         let mut candidate = None;
         if found.is_none() {
-            if let (Some(client), Some(model), false) = (&llm, &model, background) {
+            if let (Some(client), Some(model), false, false) = (&llm, &model, background, settled) {
                 let job = LlmJob {
                     client: client.clone(),
                     model: model.clone(),
@@ -324,6 +376,7 @@ impl PoetFunction {
             }
         };
         drop(lock);
+        drop(lease);
         if !damage.is_empty() {
             warn(
                 it,

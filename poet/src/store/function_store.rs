@@ -271,9 +271,15 @@ impl FunctionStore {
         } = new;
         // Nothing a store holds may carry the API key (an endpoint may echo it back).
         let code = dana_llm::redact_secrets(&code).into_owned();
-        let number = match self.versions()?.last() {
-            None => 1,
-            Some(&n) => n
+        let local_max = self.versions()?.last().copied().unwrap_or(0);
+        let backend = self.backend();
+        let number = match backend
+            .as_ref()
+            .and_then(|b| b.reserve(&self.name, local_max))
+        {
+            // A shared backend numbers versions for every replica (above the local ones).
+            Some(n) if n > local_max && !self.version_dir(n).exists() => n,
+            _ => local_max
                 .checked_add(1)
                 .ok_or_else(|| StoreError::VersionOverflow {
                     function: self.name.clone(),
@@ -330,15 +336,29 @@ impl FunctionStore {
             let _ = fs::remove_dir_all(&tmp);
             return Err(e);
         }
-        self.set_current(lock, number)?;
+        self.point_current(lock, number)?;
+        if let Some(b) = backend {
+            if let Ok(files) = self.read_files(number) {
+                b.created(&self.name, &files);
+            }
+        }
         // Housekeeping only: the version is stored and current; surplus versions that cannot
         // be removed now stay until the next prune or `dana poet gc`.
         let _ = self.prune(lock);
         Ok(number)
     }
 
-    /// Points `current` at `v<v>`, atomically.
+    /// Points `current` at `v<v>`, atomically (and tells the store's shared backend).
     pub fn set_current(&self, lock: &StoreLock, v: u32) -> Result<(), StoreError> {
+        self.point_current(lock, v)?;
+        if let Some(b) = self.backend() {
+            b.current_moved(&self.name, v);
+        }
+        Ok(())
+    }
+
+    /// Points `current` at `v<v>`, atomically, telling no backend.
+    pub(super) fn point_current(&self, lock: &StoreLock, v: u32) -> Result<(), StoreError> {
         self.check_lock(lock)?;
         if !self.version_dir(v).is_dir() {
             return Err(StoreError::NoSuchVersion {
