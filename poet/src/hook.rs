@@ -126,6 +126,7 @@ impl DecoratorHook for PoetHook {
             jitter: RefCell::new(Jitter::from_entropy()),
             slot: RefCell::new(Slot::Unprepared),
             active: std::cell::Cell::new(0),
+            trial_record: RefCell::new(None),
             live: RefCell::new(Live::default()),
             background: RefCell::new(None),
             last_execution: RefCell::new(None),
