@@ -387,7 +387,8 @@ fn compact(v: &Value) -> String {
 }
 
 /// What judged the version (POET_SPEC §4) and on how many inputs and examples: `original (9
-/// inputs, 2 recorded; 1 example)`; `-` for a version stored before the trial recorded it.
+/// inputs, 2 recorded; 1 example)`, or the note of an offline version instead of the inputs;
+/// `-` for a version stored before the trial recorded it.
 fn oracle_line(validation: &Value) -> String {
     let Some(oracle) = validation.get("oracle").and_then(Value::as_str) else {
         return "-".into();
@@ -398,7 +399,10 @@ fn oracle_line(validation: &Value) -> String {
     let recorded = trial["recorded_inputs"].as_u64().unwrap_or(0);
     let examples = trial["examples"]["checked"].as_u64().unwrap_or(0);
     let s = |n: u64| if n == 1 { "" } else { "s" };
-    let mut out = format!("{oracle} ({inputs} input{}", s(inputs as u64));
+    let mut out = match trial["note"].as_str() {
+        Some(note) => format!("{oracle} ({note}"),
+        None => format!("{oracle} ({inputs} input{}", s(inputs as u64)),
+    };
     if recorded > 0 {
         out.push_str(&format!(", {recorded} recorded"));
     }

@@ -268,6 +268,9 @@ pub(crate) struct PoetFunction {
     /// What the latest passed trial found (its oracle and inputs), for the `metadata.json` of
     /// the version stored next.
     pub(crate) trial_record: RefCell<Option<serde_json::Value>>,
+    /// The bound positional arguments of the call that prepares the version, while it does (a
+    /// trial input, like the recorded calls).
+    pub(crate) first_args: RefCell<Option<Vec<Value>>>,
     pub(crate) rt: Weak<PoetRuntime>,
 }
 

@@ -136,7 +136,12 @@ impl PoetFunction {
     pub(crate) fn trial_run(&self, it: &mut Interp, code: &str) -> Result<(), Vec<String>> {
         *self.trial_record.borrow_mut() = None;
         let examples = self.examples();
-        let recorded = inputs::from_records(&self.params, &self.globals, &self.recorded_args());
+        let mut recorded: Vec<Vec<Value>> = self.first_args.borrow().iter().cloned().collect();
+        recorded.extend(inputs::from_records(
+            &self.params,
+            &self.globals,
+            &self.recorded_args(),
+        ));
         let domain = self.trial_domain();
         let inputs = match inputs::build(&self.params, &self.globals, recorded, domain.as_ref()) {
             Some(i) => i,

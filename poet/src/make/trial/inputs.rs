@@ -197,10 +197,20 @@ pub(crate) fn build(
     recorded: Vec<Vec<Value>>,
     domain: Option<&DomainTemplate>,
 ) -> Option<Inputs> {
-    let n_recorded = recorded.len().min(MAX_INPUTS);
-    let mut rows: Vec<Vec<Value>> = recorded.into_iter().take(MAX_INPUTS).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut fresh = |row: &Vec<Value>| seen.insert(row.iter().map(repr).collect::<Vec<_>>());
+    let mut rows: Vec<Vec<Value>> = recorded
+        .into_iter()
+        .filter(|r| fresh(r))
+        .take(MAX_RECORDED)
+        .collect();
+    let n_recorded = rows.len();
     match synthesise(params, g, domain) {
-        Some(more) => rows.extend(more.into_iter().take(MAX_INPUTS - rows.len())),
+        Some(more) => rows.extend(
+            more.into_iter()
+                .filter(|r| fresh(r))
+                .take(MAX_INPUTS - rows.len()),
+        ),
         None if rows.is_empty() => return None,
         None => {}
     }
