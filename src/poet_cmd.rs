@@ -458,6 +458,30 @@ fn compact(v: &Value) -> String {
     format!("{short}… ({} bytes; --json shows all)", s.len())
 }
 
+/// What judged the version (POET_SPEC §4) and on how many inputs and examples: `original (9
+/// inputs, 2 recorded; 1 example)`, or the note of an offline version instead of the inputs;
+/// `-` for a version stored before the trial recorded it.
+fn oracle_line(validation: &Value) -> String {
+    let Some(oracle) = validation.get("oracle").and_then(Value::as_str) else {
+        return "-".into();
+    };
+    let trial = &validation["trial"];
+    let count = |v: &Value| v.as_array().map_or(0, Vec::len);
+    let inputs = count(&trial["inputs"]);
+    let recorded = trial["recorded_inputs"].as_u64().unwrap_or(0);
+    let examples = trial["examples"]["checked"].as_u64().unwrap_or(0);
+    let s = |n: u64| if n == 1 { "" } else { "s" };
+    let mut out = match trial["note"].as_str() {
+        Some(note) => format!("{oracle} ({note}"),
+        None => format!("{oracle} ({inputs} input{}", s(inputs as u64)),
+    };
+    if recorded > 0 {
+        out.push_str(&format!(", {recorded} recorded"));
+    }
+    out.push_str(&format!("; {examples} example{})", s(examples)));
+    out
+}
+
 fn render_show(view: &VersionView) -> String {
     let v = &view.version;
     let m = &v.metadata;
@@ -484,6 +508,7 @@ fn render_show(view: &VersionView) -> String {
         ("reason", m.reason.clone()),
         ("source hash", m.source_hash.clone()),
         ("cache key", m.cache_key.clone()),
+        ("oracle", oracle_line(&m.validation)),
         ("validation", compact(&m.validation)),
         ("params", compact(&v.params)),
         ("state", compact(&v.state)),

@@ -477,6 +477,9 @@ pub(crate) fn poet_decorator_diagnostics(
         for d in &f.decorators {
             let is_poet =
                 matches!(&d.func.kind, ExprKind::Name { name, .. } if name.as_str() == "poet");
+            if is_poet {
+                out.extend(docstring_example_diagnostics(f, text));
+            }
             let (true, Some(args)) = (is_poet, &d.args) else {
                 continue;
             };
@@ -515,6 +518,46 @@ pub(crate) fn poet_decorator_diagnostics(
         }
     }
     out
+}
+
+/// The docstring examples of a `@poet` function that do not parse (`>>> f(2)` then the
+/// expected answer; [`dana_poet::make::examples`]), each at its line in the file.
+fn docstring_example_diagnostics(
+    f: &dana_grammar::ast::FunctionDef,
+    text: &str,
+) -> Vec<check::Diagnostic> {
+    use dana_grammar::ast::{FuncBody, Span};
+    let (Some(doc), FuncBody::Block(stmts)) = (&f.docstring, &f.body) else {
+        return Vec::new();
+    };
+    let Some(first) = stmts.first() else {
+        return Vec::new();
+    };
+    let (_, errors) = dana_poet::make::examples::parse(doc, f.name.name.as_str());
+    errors
+        .into_iter()
+        .map(|e| {
+            // Line n of the docstring is n - 1 lines below the line its quotes open on.
+            let start = first.span.start as usize;
+            let mut at = start.min(text.len());
+            for _ in 1..e.line {
+                match text[at..].find('\n') {
+                    Some(i) => at += i + 1,
+                    None => break,
+                }
+            }
+            let line = &text[at..];
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let end = at + line.find('\n').unwrap_or(line.len());
+            let span = Span {
+                start: (at + indent).min(end) as u32,
+                end: end as u32,
+            };
+            let mut diag = check::Diagnostic::error(check::Code::ArgType, span, e.message);
+            diag.label = "invalid docstring example".into();
+            diag
+        })
+        .collect()
 }
 
 /// The files `dana check` looks at: each file as given, and for a folder every `.na` file

@@ -179,7 +179,7 @@ fn wrong_signature_forbidden_call_and_endless_loop_are_rejected() {
     falls_back_to_offline(
         "endless",
         "```dana\ndef operate(a: int, b: int) -> int:\n    while True:\n        a += 1\n    return a\n```",
-        "operate failed where the original answers",
+        "operate failed: TimeoutError: deadline exceeded, where the original answers",
     );
 }
 

@@ -13,6 +13,7 @@ pub const ARGUMENTS: &[&str] = &[
     "fallback",
     "generate",
     "train",
+    "improve",
     "capabilities",
     "model",
     "breaker",
@@ -56,6 +57,9 @@ pub struct PoetConfig {
     pub fallback: String,
     pub generate: String,
     pub train: bool,
+    /// `False`: the original is the oracle of the trial; `True`: it may be bettered, and the
+    /// docstring's examples, the enforce stage and the domain rules judge a version.
+    pub improve: bool,
     pub capabilities: Vec<String>,
     pub model: Option<String>,
     pub breaker: BreakerConfig,
@@ -72,6 +76,7 @@ impl Default for PoetConfig {
             fallback: "original".into(),
             generate: "lazy".into(),
             train: true,
+            improve: false,
             capabilities: Vec::new(),
             model: None,
             breaker: BreakerConfig::default(),
@@ -199,6 +204,15 @@ impl PoetConfig {
                         )))
                     }
                 },
+                "improve" => match v {
+                    Value::Bool(b) => c.improve = *b,
+                    _ => {
+                        return Err(type_error(format!(
+                            "@poet improve= must be a bool, got {}",
+                            repr::repr(v)
+                        )))
+                    }
+                },
                 "capabilities" => {
                     let items = match v {
                         Value::List(l) => l.borrow().clone(),
@@ -272,6 +286,7 @@ impl PoetConfig {
             "fallback": self.fallback,
             "generate": self.generate,
             "train": self.train,
+            "improve": self.improve,
             "capabilities": self.capabilities,
             "model": self.model,
             "breaker": {

@@ -313,6 +313,12 @@ pub(crate) struct PoetFunction {
     /// progress (a stage, or the original, calling the function itself; the trial run of a
     /// generation) goes to the original, never into the pipeline again.
     pub(crate) active: std::cell::Cell<u32>,
+    /// What the latest passed trial found (its oracle and inputs), for the `metadata.json` of
+    /// the version stored next.
+    pub(crate) trial_record: RefCell<Option<serde_json::Value>>,
+    /// The bound positional arguments of the call that prepares the version, while it does (a
+    /// trial input, like the recorded calls).
+    pub(crate) first_args: RefCell<Option<Vec<Value>>>,
     pub(crate) rt: Weak<PoetRuntime>,
 }
 

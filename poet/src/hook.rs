@@ -128,6 +128,8 @@ impl DecoratorHook for PoetHook {
             slot: RefCell::new(Slot::Unprepared),
             prepared_epoch: std::cell::Cell::new(0),
             active: std::cell::Cell::new(0),
+            trial_record: RefCell::new(None),
+            first_args: RefCell::new(None),
             live: RefCell::new(Live::default()),
             background: RefCell::new(None),
             last_execution: RefCell::new(None),

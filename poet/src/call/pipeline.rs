@@ -41,7 +41,17 @@ impl PoetFunction {
         if self.background.borrow().is_some() {
             self.poll_background_job(it);
         }
-        let Some(stages) = self.stages(it) else {
+        let preparing = matches!(*self.slot.borrow(), crate::function::Slot::Unprepared);
+        if preparing {
+            // The call that makes the first version: its arguments are the trial's first
+            // recorded input (kept only while the version is prepared).
+            *self.first_args.borrow_mut() = self.bind(args).map(|(pos, _)| pos);
+        }
+        let stages = self.stages(it);
+        if preparing {
+            *self.first_args.borrow_mut() = None;
+        }
+        let Some(stages) = stages else {
             // No usable version (generation or validation failed): the original answers.
             let r = self.run_original(it, args);
             self.finish(it, Outcome::fallback_only(&r, start), cpu0);

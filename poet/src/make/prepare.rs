@@ -352,6 +352,9 @@ impl PoetFunction {
                                 report.summary()
                             ));
                         }
+                        for problem in self.check_offline(it, &offline_code) {
+                            warn(it, &format!("@poet {}: {problem} (the offline version runs the function's own body: the example or the function is wrong)", self.display));
+                        }
                         let c = Candidate {
                             code: offline_code.clone(),
                             generator: "offline".into(),
@@ -414,7 +417,12 @@ impl PoetFunction {
         key: String,
         reason: String,
     ) -> Result<u32, String> {
-        let validation = cand.validation_json();
+        let mut validation = cand.validation_json();
+        // The oracle that judged the version and the inputs it ran on (POET_SPEC §4).
+        if let (Some(trial), Some(o)) = (self.trial_record.take(), validation.as_object_mut()) {
+            o.insert("oracle".into(), trial["oracle"].clone());
+            o.insert("trial".into(), trial);
+        }
         let metadata = Metadata {
             version: 0,
             created_at: store::rfc3339_now(),
