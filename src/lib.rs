@@ -1,9 +1,10 @@
 //! The `dana` facade: wires the grammar, interpreter and standard library together and offers
-//! what the command line needs (running files, checking them, rendering errors), and the
-//! embedding [`Engine`] with the standard library and POET installed (`engine.rs`).
+//! what the command line needs (running files, checking them, rendering errors, highlighting),
+//! and the embedding [`Engine`] with the standard library and POET installed (`engine.rs`).
 
 mod diagnostics;
 pub mod engine;
+pub mod highlight;
 pub mod poet_cmd;
 pub mod repl;
 pub mod runner;
@@ -11,4 +12,5 @@ pub mod runner;
 pub use dana_grammar as grammar;
 pub use dana_interpreter as interpreter;
 
+pub use diagnostics::{color_for_stderr, set_color_choice, ColorChoice};
 pub use engine::{Engine, EngineBuilder, Error, Program, Scope};

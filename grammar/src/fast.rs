@@ -25,7 +25,7 @@
 mod defs;
 mod displays;
 mod expr;
-mod lexer;
+pub(crate) mod lexer;
 mod stmt;
 
 use crate::ast::{Arg, Expr, ExprKind, Module, Param, Span, Stmt};

@@ -19,6 +19,7 @@ pub mod error;
 mod fast;
 mod layout;
 mod pest;
+pub mod tokens;
 
 use ast::{Expr, Module, Span};
 use build::kit::INLINE_NESTING;

@@ -15,7 +15,7 @@ use crate::build::kit::is_reserved;
 use crate::layout::{is_string_prefix, scan_string, DEDENT, INDENT, NEWLINE};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Tok {
+pub(crate) enum Tok {
     Eof,
     Indent,
     Dedent,
@@ -108,7 +108,7 @@ pub(super) enum Tok {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Token {
+pub(crate) struct Token {
     pub kind: Tok,
     /// Span in the original source.
     pub start: u32,
@@ -116,7 +116,7 @@ pub(super) struct Token {
 }
 
 /// The lexer gives up (the pest path takes over).
-pub(super) struct Stop;
+pub(crate) struct Stop;
 
 const WS: u8 = 1;
 const IDENT: u8 = 2;
@@ -150,7 +150,7 @@ fn is(c: u8, class: u8) -> bool {
 /// offset of `text`; `markers` says that `text` is the layout pass's output (layout markers
 /// are tokens, and a byte-order mark may open it); otherwise it is an expression text, which
 /// has no markers.
-pub(super) fn lex(
+pub(crate) fn lex(
     text: &str,
     base: usize,
     markers: bool,
