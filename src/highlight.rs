@@ -97,7 +97,7 @@ fn classify(source: &str) -> Vec<Piece> {
                     TokenKind::Keyword
                 } else if in_decorator && (prev_kind == Some(LexKind::At) || prev_text == ".") {
                     TokenKind::Decorator
-                } else if let Some(&k) = roles.at.get(&t.start) {
+                } else if let Some(k) = roles.kind_at(t.start) {
                     k
                 } else if roles.in_type(t.start) {
                     match roles.globals_kind(word) {

@@ -106,8 +106,11 @@ enum Command {
     ///
     /// Exit codes: 0 ok, 1 store error, 2 usage error (no project found, among others).
     Poet(poet_cmd::PoetArgs),
-    /// Print a completion script for a shell: `dana completions bash > ~/.local/share/bash-completion/completions/dana`,
-    /// `dana completions zsh > ~/.zfunc/_dana`, `dana completions fish > ~/.config/fish/completions/dana.fish`,
+    /// Print a shell completion script for dana on stdout.
+    ///
+    /// bash: `dana completions bash > ~/.local/share/bash-completion/completions/dana`;
+    /// zsh: `dana completions zsh > ~/.zfunc/_dana` (a folder on $fpath); fish:
+    /// `dana completions fish > ~/.config/fish/completions/dana.fish`; PowerShell:
     /// `dana completions powershell >> $PROFILE`.
     Completions {
         /// bash, zsh, fish, powershell or elvish.

@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 /// Kinds by the byte offset where a name starts, and the annotations' spans.
 #[derive(Default)]
 pub(super) struct Roles {
-    pub at: HashMap<u32, TokenKind>,
+    /// `(start, kind)` sorted by start, one per start (the last one set wins).
+    at: Vec<(u32, TokenKind)>,
     /// Annotation spans, sorted by start.
     types: Vec<(u32, u32)>,
     /// Names the module defines anywhere: functions, structs, interfaces, imported modules.
@@ -23,6 +24,14 @@ pub(super) struct Roles {
 }
 
 impl Roles {
+    /// The kind the tree gives the name starting at `start`.
+    pub fn kind_at(&self, start: u32) -> Option<TokenKind> {
+        self.at
+            .binary_search_by_key(&start, |&(s, _)| s)
+            .ok()
+            .map(|i| self.at[i].1)
+    }
+
     /// Whether the offset is inside an annotation.
     pub fn in_type(&self, at: u32) -> bool {
         let i = self.types.partition_point(|&(s, _)| s <= at);
@@ -53,6 +62,17 @@ pub(super) fn roles(module: &Module) -> Roles {
     };
     w.visit_module(module);
     w.roles.types.sort_unstable();
+    // Stable: for a start set twice, the later setting stays last, and wins.
+    let at = &mut w.roles.at;
+    at.sort_by_key(|&(s, _)| s);
+    let mut kept: Vec<(u32, TokenKind)> = Vec::with_capacity(at.len());
+    for &(s, k) in at.iter() {
+        match kept.last_mut() {
+            Some(last) if last.0 == s => last.1 = k,
+            _ => kept.push((s, k)),
+        }
+    }
+    *at = kept;
     w.roles.by_text = w
         .roles
         .globals
@@ -102,7 +122,7 @@ struct Walker {
 
 impl Walker {
     fn set(&mut self, at: u32, kind: TokenKind) {
-        self.roles.at.insert(at, kind);
+        self.roles.at.push((at, kind));
     }
 
     /// The kind of a name used in an expression.
