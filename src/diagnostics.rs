@@ -1,10 +1,56 @@
 //! Rendering syntax and runtime errors as miette reports: a one-line summary, the source
-//! snippet with a label at the span (`file.na:line:col`), a help line, then the Dana stack.
+//! snippet with a label at the span (`file.na:line:col`), a help line, then the Dana stack;
+//! and whether output is coloured (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`).
 
 use dana_interpreter::error::{ExcKind, RtError};
 use dana_interpreter::source::{Shown, Snippet};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceSpan};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// `--color`: when diagnostics (and other output meant for a terminal) are coloured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When the output is a terminal, unless `NO_COLOR` is set (non-empty); also when it is
+    /// not a terminal if `CLICOLOR_FORCE` is set (non-empty, not `0`).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the process's colour choice (the `dana` binary does it from `--color`).
+pub fn set_color_choice(choice: ColorChoice) {
+    COLOR.store(choice as u8, Ordering::Relaxed);
+}
+
+/// Whether output on stderr is coloured (see [`ColorChoice`]).
+pub fn color_for_stderr() -> bool {
+    use std::io::IsTerminal;
+    color_for(std::io::stderr().is_terminal())
+}
+
+/// Whether to colour output going to a stream that `is_terminal` says is (or is not) a
+/// terminal: `--color always|never` decides; otherwise `NO_COLOR` turns colour off,
+/// `CLICOLOR_FORCE` on, and the terminal decides.
+pub(crate) fn color_for(is_terminal: bool) -> bool {
+    match COLOR.load(Ordering::Relaxed) {
+        x if x == ColorChoice::Always as u8 => true,
+        x if x == ColorChoice::Never as u8 => false,
+        _ => {
+            let env = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+            if env("NO_COLOR").is_some() {
+                false
+            } else if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                true
+            } else {
+                is_terminal
+            }
+        }
+    }
+}
 
 /// One error, ready to render.
 #[derive(Debug, thiserror::Error, Diagnostic)]

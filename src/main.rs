@@ -7,7 +7,7 @@ use dana::poet_cmd;
 static GLOBAL: dana_interpreter::limits::CountingAlloc<mimalloc::MiMalloc> =
     dana_interpreter::limits::CountingAlloc::new(mimalloc::MiMalloc);
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -22,6 +22,32 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour diagnostics: `auto` when the output is a terminal and NO_COLOR is unset (or
+    /// CLICOLOR_FORCE is set), `always`, or `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
+    color: Color,
+    /// Print POET's decisions and the LLM client's requests on stderr from this level up
+    /// (overrides $DANA_LOG, which takes a level or `target=level,…` directives).
+    #[arg(long, global = true, value_enum, value_name = "LEVEL")]
+    log_level: Option<LogLevel>,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `--log-level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
 }
 
 #[derive(Subcommand)]
@@ -106,6 +132,16 @@ enum Command {
     /// diagnostics as you type, hover, completion, go to definition, references, rename,
     /// symbols, signature help, quick fixes and POET's code lens. See docs/editors.md.
     Lsp,
+    /// Print a shell completion script for dana on stdout.
+    ///
+    /// bash: `dana completions bash > ~/.local/share/bash-completion/completions/dana`;
+    /// zsh: `dana completions zsh > ~/.zfunc/_dana` (a folder on $fpath); fish:
+    /// `dana completions fish > ~/.config/fish/completions/dana.fish`; PowerShell:
+    /// `dana completions powershell >> $PROFILE`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// A `--max-memory` value: a size, or `None` for `unlimited`.
@@ -149,19 +185,28 @@ fn parse_operations(text: &str) -> Result<u64, String> {
 /// `dana FILE.na ARGS…` is `dana run FILE.na ARGS…`: a first word ending in `.na` (or `-`,
 /// the program on stdin) that is not a subcommand is taken as the file.
 fn file_ends_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        if first.ends_with(".na") || first == "-" {
-            args.insert(1, "run".into());
+    // The global options may come before the command.
+    let mut cmd = 1;
+    while let Some(a) = args.get(cmd).and_then(|a| a.to_str()) {
+        match a {
+            "--color" | "--log-level" => cmd += 2,
+            _ if a.starts_with("--color=") || a.starts_with("--log-level=") => cmd += 1,
+            _ => break,
         }
     }
-    if args.get(1).and_then(|a| a.to_str()) != Some("run") {
+    if let Some(first) = args.get(cmd).and_then(|a| a.to_str()) {
+        if first.ends_with(".na") || first == "-" {
+            args.insert(cmd, "run".into());
+        }
+    }
+    if args.get(cmd).and_then(|a| a.to_str()) != Some("run") {
         return args;
     }
-    let mut i = 2;
+    let mut i = cmd + 1;
     while let Some(a) = args.get(i).and_then(|a| a.to_str()) {
         match a {
             "--" => return args,
-            "--max-memory" | "--timeout" | "--max-operations" => i += 2,
+            "--max-memory" | "--timeout" | "--max-operations" | "--color" | "--log-level" => i += 2,
             _ if a.starts_with('-') && a != "-" => i += 1,
             _ => {
                 args.insert(i, "--".into());
@@ -176,8 +221,77 @@ fn file_ends_run_options(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
 /// limit-respecting) Dana programs far from a native stack overflow.
 const STACK_SIZE: usize = 512 * 1024 * 1024;
 
+/// The `--color` choice written in `args` (for clap's own messages, before parsing).
+fn color_in(args: &[std::ffi::OsString]) -> Color {
+    let mut choice = Color::Auto;
+    let mut words = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = words.next() {
+        let value = match a {
+            "--" => break,
+            "--color" => words.next(),
+            _ => a.strip_prefix("--color="),
+        };
+        if let Some(c) = value.and_then(|v| Color::from_str(v, false).ok()) {
+            choice = c;
+        }
+    }
+    choice
+}
+
+/// Installs the stderr subscriber for `--log-level`, else `$DANA_LOG` (a level, or
+/// `target=level,…` directives); neither: no subscriber, and events cost one check.
+fn init_log(level: Option<LogLevel>) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let filter = match level {
+        Some(l) => Targets::new().with_default(match l {
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+        }),
+        None => match std::env::var("DANA_LOG") {
+            Ok(text) if !text.trim().is_empty() => {
+                // Each directive is a level or `target=level` (a bare word would be read as a
+                // target at every level: a typo must not turn on trace logging).
+                let valid = text
+                    .split(',')
+                    .all(|d| d.contains('=') || d.trim().parse::<LevelFilter>().is_ok());
+                match text.trim().parse::<Targets>() {
+                    Ok(t) if valid => t,
+                    _ => {
+                        eprintln!(
+                            "warning: DANA_LOG={text:?} is not a level (error, warn, info, debug, \
+                             trace) nor `target=level,…` directives; logging stays off"
+                        );
+                        return;
+                    }
+                }
+            }
+            _ => return,
+        },
+    };
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let fmt = tracing_subscriber::fmt::layer()
+        .without_time()
+        .with_writer(std::io::stderr);
+    let subscriber = tracing_subscriber::registry().with(fmt).with(filter);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
 fn main() {
-    let cli = match Cli::try_parse_from(file_ends_run_options(std::env::args_os().collect())) {
+    let args = file_ends_run_options(std::env::args_os().collect());
+    let clap_color = match color_in(&args) {
+        Color::Always => clap::ColorChoice::Always,
+        Color::Never => clap::ColorChoice::Never,
+        Color::Auto if dana::color_for_stderr() => clap::ColorChoice::Always,
+        Color::Auto => clap::ColorChoice::Never,
+    };
+    let parsed = Cli::command()
+        .color(clap_color)
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -185,6 +299,12 @@ fn main() {
             std::process::exit(code);
         }
     };
+    dana::set_color_choice(match cli.color {
+        Color::Auto => dana::ColorChoice::Auto,
+        Color::Always => dana::ColorChoice::Always,
+        Color::Never => dana::ColorChoice::Never,
+    });
+    init_log(cli.log_level);
     let handle = std::thread::Builder::new()
         .name("dana".into())
         .stack_size(STACK_SIZE)
@@ -218,6 +338,11 @@ fn main() {
                 width: width.map(usize::from),
             }),
             Command::Lsp => dana::lsp::run(),
+            Command::Completions { shell } => {
+                let mut cmd = Cli::command();
+                clap_complete::generate(shell, &mut cmd, "dana", &mut std::io::stdout());
+                0
+            }
         });
     let code = match handle.map(|h| h.join()) {
         Ok(Ok(code)) => code,

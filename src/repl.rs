@@ -364,7 +364,7 @@ pub fn run() -> i32 {
     }
     let cancel = Arc::new(AtomicBool::new(false));
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let color = interactive && std::env::var_os("NO_COLOR").is_none();
+    let color = crate::diagnostics::color_for(interactive);
     let mut session = Session::new(cancel, color);
     if interactive {
         match interactive_loop(&mut session) {

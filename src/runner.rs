@@ -49,10 +49,9 @@ pub(crate) fn new_interp_with_poet() -> (Interp, Rc<dana_poet::PoetRuntime>) {
     (it, poet)
 }
 
-/// Whether stderr output should be coloured.
+/// Whether stderr output should be coloured (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`).
 pub(crate) fn use_color() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+    crate::diagnostics::color_for_stderr()
 }
 
 fn print_runtime_error(e: &RtError, it: &Interp) {

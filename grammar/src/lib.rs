@@ -20,6 +20,7 @@ mod fast;
 pub mod format;
 mod layout;
 mod pest;
+pub mod tokens;
 
 use ast::{Expr, Module, Span};
 use build::kit::INLINE_NESTING;

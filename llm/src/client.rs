@@ -53,6 +53,7 @@ struct Answer {
 }
 
 /// Why one HTTP request got no answer.
+#[derive(Debug)]
 enum SendError {
     Timeout(Duration),
     Network(String),
@@ -216,7 +217,20 @@ impl LlmClient {
                 return Err(LlmError::Timeout(overall));
             }
             attempts += 1;
+            tracing::trace!(provider = %provider, body = %self.scrub(&body.to_string()), "llm: request body");
+            let started = Instant::now();
             let sent = tokio::time::timeout(remaining, self.send(http, &url, &body)).await;
+            match &sent {
+                Ok(Ok(a)) => {
+                    tracing::debug!(provider = %provider, model = %model, status = a.status, duration_ms = started.elapsed().as_millis() as u64, tokens = %usage(&a.body), attempt = attempts, "llm: request")
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!(provider = %provider, model = %model, error = ?e, duration_ms = started.elapsed().as_millis() as u64, attempt = attempts, "llm: request failed")
+                }
+                Err(_) => {
+                    tracing::debug!(provider = %provider, model = %model, duration_ms = started.elapsed().as_millis() as u64, attempt = attempts, "llm: request timed out")
+                }
+            }
             let (failure, wait) = match sent {
                 Err(_) => return Err(LlmError::Timeout(overall)),
                 Ok(Ok(a)) if (200..300).contains(&a.status) => {
@@ -402,6 +416,26 @@ fn http_client(config: &LlmConfig, pooled: bool) -> Result<reqwest::Client, LlmE
     }
     b.build()
         .map_err(|e| LlmError::Config(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// The token counts an answer reports, for the request log: `in=N out=M` (OpenAI's
+/// `prompt_tokens`/`completion_tokens`, Anthropic's `input_tokens`/`output_tokens`), `-` when
+/// absent.
+fn usage(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let u = &v["usage"];
+    let n = |a: &str, b: &str| u[a].as_u64().or_else(|| u[b].as_u64());
+    match (
+        n("prompt_tokens", "input_tokens"),
+        n("completion_tokens", "output_tokens"),
+    ) {
+        (None, None) => "-".into(),
+        (i, o) => format!(
+            "in={} out={}",
+            i.map_or("-".into(), |x| x.to_string()),
+            o.map_or("-".into(), |x| x.to_string())
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -53,7 +53,11 @@ impl PoetFunction {
         if o.attempts > 0 {
             let now = if o.ok { 0.0 } else { unix_now() };
             let cfg = self.config.breaker.clone();
-            changed = live.breaker.record(&cfg, !o.ok, now).is_some();
+            let t = live.breaker.record(&cfg, !o.ok, now);
+            if let Some(t) = &t {
+                tracing::info!(function = %self.display, from = t.from.as_str(), to = t.to.as_str(), "poet: circuit breaker changed state");
+            }
+            changed = t.is_some();
         }
         live.dirty = true;
         let due = live.last_flush.is_none_or(|t| t.elapsed() >= FLUSH_EVERY);

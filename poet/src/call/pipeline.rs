@@ -67,6 +67,7 @@ impl PoetFunction {
             live.breaker.admit(&self.config.breaker, now)
         };
         if let Admission::Rejected { retry_in } = admission {
+            tracing::debug!(function = %self.display, retry_in, "poet: circuit breaker open, call goes to the fallback");
             return self.breaker_open(it, args, retry_in, start, cpu0);
         }
 
@@ -425,6 +426,7 @@ impl PoetFunction {
 
     /// The undecorated function, under the same per-call timeout.
     fn run_original(&self, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
+        tracing::debug!(function = %self.display, "poet: fallback to the original function");
         let deadline = Instant::now() + self.timeout();
         limited(it, deadline, self.budget, |it| {
             it.call_value(&self.original, args.pos.to_vec(), args.kw)

@@ -115,6 +115,7 @@ impl PoetFunction {
         let Some(why) = trigger(self) else {
             return;
         };
+        tracing::info!(function = %self.display, reason = %why, "poet: regeneration triggered");
         let Some(rt) = self.rt() else { return };
         let version = match &*self.slot.borrow() {
             Slot::Ready(s) => s.version,
@@ -223,6 +224,7 @@ impl PoetFunction {
         payload: serde_json::Value,
     ) -> String {
         let (flow, cause) = chain.unzip();
+        tracing::info!(function = %self.display, event = kind, reason = payload.get("reason").and_then(|r| r.as_str()).unwrap_or(""), "poet: learning");
         let e = Event::new(kind, flow, cause, payload);
         let id = e.id.clone();
         rt.emit(it, &self.poet_dir, e);
@@ -631,6 +633,9 @@ impl PoetFunction {
             self.live.borrow_mut().cooldown = self.triggers.borrow().min_calls;
             Ok(())
         })();
+        if r.is_ok() {
+            tracing::info!(function = %self.display, from = version, to = from, error_rate = err, "poet: rolled back to the parent version");
+        }
         if let (Ok(()), Some(rt)) = (&r, self.rt()) {
             rt.emit(
                 it,

@@ -88,6 +88,7 @@ impl PoetFunction {
             options: self.gate_options(),
             program: gate::ProgramNames::from_globals(&self.globals),
         });
+        tracing::debug!(function = %self.display, passed = report.passed(), summary = %report.summary(), "poet: gate verdict");
         if !report.passed() {
             let mut problems = report.diagnostics.clone();
             if problems.is_empty() {
@@ -95,7 +96,9 @@ impl PoetFunction {
             }
             return Err(problems);
         }
-        self.trial_run(it, &code)?;
+        let trial = self.trial_run(it, &code);
+        tracing::debug!(function = %self.display, passed = trial.is_ok(), problems = trial.as_ref().err().map_or(0, Vec::len), "poet: trial verdict");
+        trial?;
         Ok((code, report))
     }
 
@@ -111,12 +114,14 @@ impl PoetFunction {
         let model = &job.model;
         for n in 1..=MAX_ATTEMPTS {
             let req = self.prompt_for(job, &problems, evidence);
+            tracing::info!(function = %self.display, model = %model, attempt = n, "poet: generation attempt");
             let label = format!("poet: generating {} with {model}", self.display);
             let answer =
                 dana_llm::progress::with_progress(&label, || job.client.complete_blocking(&req));
             let resp = match answer {
                 Ok(r) => r,
                 Err(e) => {
+                    tracing::info!(function = %self.display, attempt = n, error = %e, "poet: generation attempt failed");
                     attempts
                         .push(json!({"attempt": n, "outcome": "error", "error": e.to_string()}));
                     // The client already retried what can be retried; a configuration or
@@ -130,6 +135,7 @@ impl PoetFunction {
             };
             match self.check_answer(it, &resp.text, &job.capabilities) {
                 Ok((code, report)) => {
+                    tracing::info!(function = %self.display, attempt = n, "poet: generation accepted");
                     attempts.push(
                         json!({"attempt": n, "outcome": "accepted", "requests": resp.attempts}),
                     );
@@ -141,6 +147,7 @@ impl PoetFunction {
                     });
                 }
                 Err(p) => {
+                    tracing::info!(function = %self.display, attempt = n, problems = p.len(), "poet: generation attempt rejected");
                     attempts.push(json!({"attempt": n, "outcome": "rejected", "problems": p, "requests": resp.attempts}));
                     problems = p;
                 }

@@ -274,6 +274,7 @@ impl PoetFunction {
             current = read_current(&mut damage);
             found = self.find_version(&store, &lock, current, &key, &granted, &mut damage)?;
         }
+        tracing::debug!(function = %self.display, hit = found.is_some(), version = ?found.as_ref().map(|v| v.number), "poet: version cache lookup");
         let offline_code = crate::make::offline::enhance(
             &self.shape,
             &domain,
@@ -301,6 +302,7 @@ impl PoetFunction {
                             "reason": if current.is_some() { "the function or its decorator changed" } else { "first use of the function" }}),
                     )
                 });
+                tracing::info!(function = %self.display, model = %model, "poet: generation started");
                 candidate = self.generate_llm(it, &job, None, &mut attempts);
                 if let (Some(rt), Some(flow)) = (&rt, &flow) {
                     let (kind, outcome) = match &candidate {
@@ -346,6 +348,7 @@ impl PoetFunction {
                             options: self.gate_options(),
                             program: gate::ProgramNames::from_globals(&self.globals),
                         });
+                        tracing::debug!(function = %self.display, passed = report.passed(), summary = %report.summary(), "poet: gate verdict on the offline version");
                         if !report.passed() {
                             return Err(format!(
                                 "the offline enhancement failed validation: {}",
@@ -374,6 +377,7 @@ impl PoetFunction {
                 } else {
                     "first use of the function".to_string()
                 };
+                tracing::info!(function = %self.display, generator = %cand.generator, reason = %reason, "poet: new version");
                 let n = self.store_candidate(&store, &lock, &domain, cand, cand_key, reason)?;
                 store.load(n).map_err(|e| e.to_string())?
             }
