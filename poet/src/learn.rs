@@ -3,6 +3,7 @@
 //! with the data `dana poet stats` and `dana poet feedback` work on, and the same loop fed
 //! from the event queue by `dana poet worker` (`worker.rs`).
 
+pub(crate) mod evidence;
 pub(crate) mod feedback;
 pub(crate) mod learning;
 pub(crate) mod metrics;

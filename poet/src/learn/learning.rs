@@ -262,7 +262,7 @@ impl PoetFunction {
             return false;
         }
         let Some((id, _why)) =
-            crate::learn::worker::open_request(&self.poet_dir, &self.store_name, version)
+            crate::learn::evidence::open_request(&self.poet_dir, &self.store_name, version)
         else {
             return false;
         };

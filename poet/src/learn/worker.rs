@@ -11,36 +11,25 @@
 //! call of the function (within a second) with its in-process loop, and adopts every version
 //! the worker makes current.
 //!
-//! Evidence per function lives in `events/worker/<function>.json`: the version it belongs to,
+//! Evidence per function lives in `events/worker/<function>.json` (`evidence.rs`): the version it belongs to,
 //! the recorded outcomes and ratings (a `Live`), and the open request. It is written before
 //! the batch is moved, and executions are counted once by their id, so a batch handled again
 //! after a killed worker changes nothing.
 
 use crate::events::{Event, EventError, EventQueue};
+use crate::learn::evidence::{evidence_path, Evidence};
 use crate::learn::learning::{error_rate, trigger_of, worse_than_parent};
 use crate::state::{
     learned_from_params, triggers_from_params, CallRecord, Live, PromotedFrom, MAX_RATINGS,
     MAX_RECORDS,
 };
 use crate::store::{write_atomic, FunctionStore, NewVersion, PoetDir};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 /// The events one batch takes at most.
 pub const DEFAULT_BATCH: usize = 1000;
-
-/// A function's evidence as the worker keeps it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub(crate) struct Evidence {
-    pub version: u32,
-    pub live: Live,
-    /// A regeneration asked of the programs: the id of its `enhancement.requested` event and
-    /// the reason.
-    pub request: Option<(String, String)>,
-}
 
 /// What one batch did.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -69,25 +58,6 @@ impl From<EventError> for String {
     fn from(e: EventError) -> String {
         e.to_string()
     }
-}
-
-/// `events/worker/<function>.json`.
-pub(crate) fn evidence_path(poet_dir: &Path, function: &str) -> PathBuf {
-    poet_dir
-        .join("events")
-        .join("worker")
-        .join(format!("{function}.json"))
-}
-
-/// The worker's open request for `version` of `function`: (request id, reason).
-pub(crate) fn open_request(
-    poet_dir: &Path,
-    function: &str,
-    version: u32,
-) -> Option<(String, String)> {
-    let text = std::fs::read(evidence_path(poet_dir, function)).ok()?;
-    let ev: Evidence = serde_json::from_slice(&text).ok()?;
-    ev.request.filter(|_| ev.version == version)
 }
 
 /// Consumes one batch of at most `max` pending events; `events == 0` when none was pending.
