@@ -351,5 +351,8 @@ fn main() {
             70
         }
     };
+    // Events of a runtime the interpreter thread could not drop (it panicked while holding
+    // it) are written before the process ends.
+    dana_poet::events::flush_all();
     std::process::exit(code);
 }

@@ -4,12 +4,14 @@
 //! results as aligned tables for people, or one JSON document with `--json`.
 //! Exit codes: 0 ok, 1 a store error (message on stderr), 2 usage (from clap).
 //!
-//! Its children: `fleet.rs` (`--backend redis`, `push`, `pull`: fleet mode), `learning.rs` (`stats`, `regenerate`, `feedback`: the learning loop) and
-//! `table.rs` (the aligned tables both render with).
+//! Its children: `fleet.rs` (`--backend redis`, `push`, `pull`: fleet mode), `learning.rs`
+//! (`stats`, `regenerate`, `feedback`: the learning loop), `worker.rs` (`worker`: the consumer
+//! of the event queue) and `table.rs` (the aligned tables they render with).
 
 mod fleet;
 mod learning;
 mod table;
+mod worker;
 
 use clap::{Args, Subcommand};
 use dana_poet::admin::{
@@ -84,7 +86,8 @@ enum PoetCommand {
     /// Prunes every function to 10 versions and 1 MiB (oldest first, never the current
     /// version or its parent), removes temporary entries of interrupted writes, and deletes
     /// files in events/processed/ and <function>/feedback/processed/ last modified before the
-    /// retention; pending events are never touched. Functions locked by a running program are
+    /// retention; pending events are dropped only past the caps of `[poet.events]` in
+    /// dana.toml (said with their count). Functions locked by a running program are
     /// skipped and reported.
     Gc {
         /// Keep processed events and feedback for this many days.
@@ -146,6 +149,37 @@ enum PoetCommand {
         #[arg(long, default_value = "")]
         comment: String,
     },
+
+    /// Consume the event queue: feed pending events to the learning loop and move them to
+    /// events/processed/.
+    ///
+    /// Batches are taken under the queue's consumer lock, so two workers never handle the same
+    /// event, and moved only once handled: a worker killed mid-batch leaves it pending for the
+    /// next one. The worker folds executions and feedback into each function's evidence,
+    /// rolls back a promoted version that does worse than its parent, promotes re-tuned
+    /// timeouts and retries, and asks programs (`[poet] worker = true` in dana.toml) for a
+    /// regeneration when new code is needed. Ctrl-C stops it after the current batch.
+    Worker {
+        /// Drain what is pending, print a summary and exit.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between polls while nothing is pending.
+        #[arg(long, value_name = "SECONDS", default_value_t = 1.0, value_parser = parse_interval)]
+        interval: f64,
+        /// Events per batch.
+        #[arg(long, value_name = "N", default_value_t = dana_poet::learn::DEFAULT_BATCH)]
+        batch: usize,
+    },
+}
+
+/// A poll interval: seconds from 0.01 to 3600.
+fn parse_interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.01..=3600.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds from 0.01 to 3600"
+        )),
+    }
 }
 
 /// `3` or `v3`.
@@ -190,6 +224,20 @@ pub fn run(args: PoetArgs) -> i32 {
             return run_shared_events(f, &filter, *follow, args.json);
         }
         return run_events(&dir, &filter, *follow, args.json);
+    }
+    if let PoetCommand::Worker {
+        once,
+        interval,
+        batch,
+    } = &args.command
+    {
+        let options = worker::WorkerOptions {
+            once: *once,
+            interval: Duration::from_secs_f64(*interval),
+            batch: *batch,
+            json: args.json,
+        };
+        return worker::run(&dir, &options);
     }
     let up = matches!(args.command, PoetCommand::Push);
     if up || matches!(args.command, PoetCommand::Pull) {
@@ -340,6 +388,12 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
             } else {
                 render_gc(dir, &report)
             };
+            if report.pending_dropped > 0 {
+                eprintln!(
+                    "warning: {} pending POET event(s) were dropped: events/pending/ was past its caps",
+                    report.pending_dropped
+                );
+            }
             if !report.errors.is_empty() {
                 for e in &report.errors {
                     eprintln!("error: {e}");
@@ -348,9 +402,12 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
             }
             text
         }
-        // Streams its output (with --follow), so `run` handles it before coming here; so are
-        // push and pull.
-        PoetCommand::Events { .. } | PoetCommand::Push | PoetCommand::Pull => String::new(),
+        // Stream their output (with --follow) or talk to Redis, so `run` handles them before
+        // coming here.
+        PoetCommand::Events { .. }
+        | PoetCommand::Worker { .. }
+        | PoetCommand::Push
+        | PoetCommand::Pull => String::new(),
         PoetCommand::Stats { function } => {
             return Ok(learning(learning::stats(dir, function, json)))
         }
@@ -566,6 +623,13 @@ fn render_gc(dir: &PoetDir, r: &GcReport) -> String {
         plural(r.feedback_removed, "feedback file", "feedback files"),
         human_bytes(r.bytes_freed),
     );
+    if r.pending_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "  dropped {} past the caps of [poet.events] (no worker consumed them)",
+            plural(r.pending_dropped, "pending event", "pending events")
+        );
+    }
     for v in &r.versions_removed {
         let _ = writeln!(out, "  removed {}/v{}", v.function, v.version);
     }

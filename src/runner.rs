@@ -29,6 +29,8 @@ fn interrupt_on_ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let f = flag.clone();
     let _ = ctrlc::set_handler(move || {
         if f.swap(true, Ordering::SeqCst) {
+            // No destructor runs past this point: the POET events handed over are written now.
+            dana_poet::events::flush_all();
             std::process::exit(EXIT_INTERRUPTED);
         }
     });

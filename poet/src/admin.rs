@@ -277,6 +277,9 @@ pub struct GcReport {
     pub events_removed: usize,
     /// Files of `<function>/feedback/processed/`.
     pub feedback_removed: usize,
+    /// Pending events dropped because `events/pending/` was past its size or age cap
+    /// (`[poet.events]` in dana.toml).
+    pub pending_dropped: usize,
     pub bytes_freed: u64,
     /// Functions whose lock another process held; nothing of their versions was touched.
     pub skipped: Vec<String>,
@@ -335,11 +338,15 @@ pub fn gc(dir: &PoetDir, retention: Duration) -> Result<GcReport, StoreError> {
         report.bytes_freed = report.bytes_freed.saturating_add(bytes);
     }
     // The event queue prunes by the processing time in its file names, compacts closed
-    // pending segments and removes what killed writers left; pending events are never deleted.
+    // pending segments and removes what killed writers left; pending events are dropped only
+    // past the caps of `[poet.events]` in dana.toml, and counted.
+    let (caps, problems) = crate::events::EventSettings::load(dir.root());
+    report.errors.extend(problems);
     match crate::events::EventQueue::open(dir.root())
-        .and_then(|q| q.gc(retention, MAX_PROCESSED_EVENT_BYTES))
+        .and_then(|q| q.gc_capped(retention, MAX_PROCESSED_EVENT_BYTES, &caps))
     {
         Ok(c) => {
+            report.pending_dropped += c.pending_dropped;
             report.events_removed += c.events_removed;
             report.temp_removed += c.temp_removed;
             report.bytes_freed = report.bytes_freed.saturating_add(c.bytes_freed);

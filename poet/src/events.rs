@@ -57,7 +57,19 @@
 //! [`EventQueue::gc`] removes processed files older than the retention (by the time in their
 //! name: when the events were processed), then the oldest ones until `processed/` fits the
 //! byte budget; it also compacts closed segments and removes leftovers of killed writers.
-//! `pending/` events are never deleted by gc.
+//! [`EventQueue::gc_capped`] also trims `pending/` to its caps (`settings.rs`): closed
+//! segments past the age cap, then the oldest until the size cap holds, counting the events
+//! dropped ([`GcCounts::pending_dropped`]).
+//!
+//! [`EventQueue::consume`] hands a worker the oldest pending events and moves them once it
+//! has handled them, holding the consumer lock throughout (`consume.rs`); a worker's
+//! heartbeat (`events/worker.alive`) tells programs that the queue is being consumed.
+//!
+//! # In a program
+//!
+//! `sink.rs`: a call hands its event to the writer thread of its store, which writes batches
+//! (group commit) off the call path; flushed before the process reads the queue, drained when
+//! the runtime is dropped (also on a panic) and by [`flush_all`] before `std::process::exit`.
 
 //!
 //! # Files
@@ -66,9 +78,12 @@
 //! the read filter; `queue.rs` the queue (open, emit,
 //! read); `segments.rs` the file names and listing; `record.rs` the framed record and its
 //! checksum; `writer.rs` the active segment of one writer; `follow.rs` the watcher;
-//! `maintain.rs` the consumers' side (mark processed, compaction, gc); `sink.rs` the runtime's
-//! batching buffer; `error.rs` the errors.
+//! `maintain.rs` the consumers' side (mark processed, compaction, gc); `consume.rs` batches
+//! for a worker; `caps.rs` the caps of `pending/`; `settings.rs` the dana.toml keys; `sink.rs`
+//! the runtime's writer thread; `error.rs` the errors.
 
+mod caps;
+mod consume;
 mod error;
 pub(crate) mod event;
 mod follow;
@@ -77,12 +92,16 @@ pub(crate) mod queue;
 mod record;
 pub(crate) mod schema;
 pub(crate) mod segments;
+pub mod settings;
 pub(crate) mod sink;
 mod writer;
 
+pub use caps::PendingUsage;
 pub use error::EventError;
 pub use event::{new_id, Damage, Event, EventFilter, EventMetadata};
 pub use follow::{EventFollower, Polled};
 pub use maintain::GcCounts;
 pub use queue::{EventQueue, EventScan};
 pub use schema::{EVENT_TYPES, MAX_EVENT_BYTES};
+pub use settings::EventSettings;
+pub use sink::flush_all;

@@ -116,6 +116,16 @@ pub(crate) struct Live {
     /// A failed save was reported (once per function).
     #[serde(skip)]
     pub flush_warned: bool,
+    /// `[poet] worker = true` for this function's store (read once): the worker runs the
+    /// learning loop, the program only carries out its requests.
+    #[serde(skip)]
+    pub worker_mode: Option<bool>,
+    /// When the program last looked for the worker's decisions.
+    #[serde(skip)]
+    pub worker_checked: Option<Instant>,
+    /// The worker request this program carried out last (its id).
+    #[serde(skip)]
+    pub worker_done: Option<String>,
 }
 
 impl Live {

@@ -35,14 +35,17 @@ pub struct GcCounts {
     pub segments_compacted: usize,
     /// Leftovers of killed writers and consumers.
     pub temp_removed: usize,
+    /// Pending events dropped because `pending/` was past its size or age cap (never
+    /// silently: `dana poet gc` says how many).
+    pub pending_dropped: usize,
 }
 
 /// The exclusive lock of consumers, held until dropped.
-struct ConsumerLock {
+pub(super) struct ConsumerLock {
     _file: File,
 }
 
-fn lock_consumers(q: &EventQueue) -> Result<ConsumerLock, EventError> {
+pub(super) fn lock_consumers(q: &EventQueue) -> Result<ConsumerLock, EventError> {
     let path = q.root.join(LOCK_FILE);
     let file = OpenOptions::new()
         .read(true)
@@ -62,7 +65,7 @@ fn lock_consumers(q: &EventQueue) -> Result<ConsumerLock, EventError> {
 
 /// The lock of a segment when its writer is gone (`None` while a writer holds it, or where
 /// locks are unsupported, which makes every segment count as being written).
-fn try_lock_segment(path: &Path) -> Result<Option<File>, EventError> {
+pub(super) fn try_lock_segment(path: &Path) -> Result<Option<File>, EventError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -80,14 +83,32 @@ pub(super) fn mark_processed(q: &EventQueue, ids: &[String]) -> Result<(), Event
     if ids.is_empty() || !q.pending.is_dir() {
         return Ok(());
     }
+    let lock = lock_consumers(q)?;
+    mark_processed_locked(q, &lock, ids, None)
+}
+
+/// [`mark_processed`] for a consumer already holding the lock; with `stems`, only those
+/// segments of `pending/` are looked at (the consumer knows where its events are).
+pub(super) fn mark_processed_locked(
+    q: &EventQueue,
+    _lock: &ConsumerLock,
+    ids: &[String],
+    stems: Option<&[String]>,
+) -> Result<(), EventError> {
+    if ids.is_empty() || !q.pending.is_dir() {
+        return Ok(());
+    }
     let targets: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let _lock = lock_consumers(q)?;
 
     // 1. Find the records, byte for byte, and the segments holding them.
     let mut moved: Vec<(String, Vec<u8>)> = Vec::new();
     let mut by_segment: Vec<(String, Vec<String>)> = Vec::new();
     let mut seen = HashSet::new();
-    for stem in list_segments(&q.pending)? {
+    let all = match stems {
+        Some(s) => s.to_vec(),
+        None => list_segments(&q.pending)?,
+    };
+    for stem in all {
         let path = q.pending.join(format!("{stem}{SEGMENT_EXT}"));
         let Some(scanned) = scan_file(&path, true)? else {
             continue;
@@ -141,7 +162,7 @@ pub(super) fn mark_processed(q: &EventQueue, ids: &[String]) -> Result<(), Event
     Ok(())
 }
 
-fn read_acked(q: &EventQueue, stem: &str) -> Result<HashSet<String>, EventError> {
+pub(super) fn read_acked(q: &EventQueue, stem: &str) -> Result<HashSet<String>, EventError> {
     let path = q.pending.join(format!("{stem}{ACKED_EXT}"));
     record::read_acked(&path).map_err(|e| EventError::io(&path, "read", e))
 }
@@ -240,7 +261,7 @@ fn compact_closed(q: &EventQueue, counts: &mut GcCounts) -> Result<(), EventErro
     Ok(())
 }
 
-fn remove_if_present(path: &Path) -> Result<(), EventError> {
+pub(super) fn remove_if_present(path: &Path) -> Result<(), EventError> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -273,10 +294,21 @@ pub(super) fn gc(
     if !q.root.is_dir() {
         return Ok(counts);
     }
-    let _lock = lock_consumers(q)?;
-    gc_pending(q, &mut counts)?;
-    gc_processed(q, retention, max_bytes, &mut counts)?;
+    let lock = lock_consumers(q)?;
+    gc_locked(q, &lock, retention, max_bytes, &mut counts)?;
     Ok(counts)
+}
+
+/// [`gc`] for a caller already holding the consumer lock.
+pub(super) fn gc_locked(
+    q: &EventQueue,
+    _lock: &ConsumerLock,
+    retention: Duration,
+    max_bytes: u64,
+    counts: &mut GcCounts,
+) -> Result<(), EventError> {
+    gc_pending(q, counts)?;
+    gc_processed(q, retention, max_bytes, counts)
 }
 
 fn gc_pending(q: &EventQueue, counts: &mut GcCounts) -> Result<(), EventError> {

@@ -1,55 +1,127 @@
-//! The events waiting to be written for one `.poet` directory: batched (group commit), cut
-//! to the event size limit, with every registered secret redacted, and the failures counted
-//! for the report at the end of the run.
+//! The events of a running program for one `.poet` directory, written off the call path: a
+//! call hands its event to a channel, and a writer thread of the sink cuts it to the size
+//! limit, redacts secrets, frames it and appends it with every event that arrived meanwhile,
+//! one `fdatasync` per batch (group commit). The batches adapt to the load: while one is on
+//! its way to disk the next gathers.
+//!
+//! Nothing is lost on a normal end: [`EventSink::flush`] waits until everything sent before it
+//! is on disk (reads of the queue by the same process flush first), and dropping the sink (the
+//! runtime's `Drop`, also while a panic unwinds) drains the channel and joins the thread.
+//! [`flush_all`] does the same for every sink of the process, for paths that end it with
+//! `std::process::exit` (a second Ctrl-C). A `kill -9` loses what was not yet on disk: the
+//! events of the batch being written and those still in the channel (at most a few
+//! milliseconds of calls); every event written before is intact (see `queue.rs`).
+//!
+//! The thread also looks at the size and age of `pending/` (at most every few seconds) and
+//! warns once per process when they pass the caps of `dana.toml` with no worker consuming.
 
 use crate::events::event::Event;
 use crate::events::queue::EventQueue;
 use crate::events::schema::MAX_EVENT_BYTES;
+use crate::events::settings::EventSettings;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Events buffered before a write.
-const BATCH: usize = 256;
-/// Buffered events wait at most this long (checked on the next event).
-const MAX_WAIT: Duration = Duration::from_millis(200);
-/// Longest feedback comment kept.
-/// The events waiting for one `.poet` directory.
+/// The most events written in one batch.
+const BATCH: usize = 4096;
+/// Events in the channel before a call waits for the writer (back-pressure, never loss).
+const CHANNEL: usize = 65_536;
+/// How often the writer looks at the caps of `pending/`.
+const CAP_CHECK_EVERY: Duration = Duration::from_secs(5);
+/// Flushes of the whole process wait at most this long for a writer.
+const FLUSH_ALL_WAIT: Duration = Duration::from_secs(5);
+
+enum Msg {
+    Event(Box<Event>),
+    /// Write everything sent before, then answer.
+    Flush(SyncSender<Result<(), String>>),
+}
+
+/// What the writer thread tells the sink.
+#[derive(Default)]
+struct Shared {
+    /// Events that could not be written.
+    lost: AtomicUsize,
+    /// The first failure, until the sink reports it.
+    failure: Mutex<Option<String>>,
+}
+
+/// Every live sink's channel, for [`flush_all`].
+static SINKS: Mutex<Vec<Weak<Mutex<SyncSender<Msg>>>>> = Mutex::new(Vec::new());
+/// The caps warning is said once per process.
+static CAP_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// The events of one `.poet` directory and the thread that writes them.
 pub(crate) struct EventSink {
     dir: PathBuf,
-    queue: Option<EventQueue>,
-    buffer: Vec<Event>,
-    since: Instant,
+    tx: Option<Arc<Mutex<SyncSender<Msg>>>>,
+    /// A clone of the channel kept outside the mutex, for the call path.
+    fast: Option<SyncSender<Msg>>,
+    thread: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
     /// A failure was reported on stderr: a store that cannot take events must not flood it.
     reported: bool,
-    /// Events that could not be written; the final flush says how many.
-    lost: usize,
 }
 
 impl EventSink {
     pub fn new(poet_dir: &Path) -> EventSink {
+        let (tx, rx) = mpsc::sync_channel(CHANNEL);
+        let shared = Arc::new(Shared::default());
+        let dir = poet_dir.to_path_buf();
+        let thread = {
+            let (dir, shared) = (dir.clone(), shared.clone());
+            std::thread::Builder::new()
+                .name("dana-poet-events".into())
+                .spawn(move || write_loop(&dir, &rx, &shared))
+        };
+        let (tx, fast, thread) = match thread {
+            Ok(h) => {
+                let shared_tx = Arc::new(Mutex::new(tx.clone()));
+                let mut all = SINKS.lock().unwrap_or_else(|e| e.into_inner());
+                all.retain(|w| w.strong_count() > 0);
+                all.push(Arc::downgrade(&shared_tx));
+                (Some(shared_tx), Some(tx), Some(h))
+            }
+            Err(e) => {
+                *shared.failure.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(format!("the event writer thread could not start: {e}"));
+                (None, None, None)
+            }
+        };
         EventSink {
-            dir: poet_dir.to_path_buf(),
-            queue: EventQueue::open(poet_dir).ok(),
-            buffer: Vec::new(),
-            since: Instant::now(),
+            dir,
+            tx,
+            fast,
+            thread,
+            shared,
             reported: false,
-            lost: 0,
         }
     }
 
-    /// Buffers `e`, cut to fit the event size limit and without any secret; writes the batch
-    /// when it is full or old. An error message the first time writing fails.
+    /// Hands `e` to the writer thread. An error message the first time writing has failed.
     pub fn push(&mut self, e: Event) -> Option<String> {
-        self.buffer.push(prepare(e));
-        if self.buffer.len() >= BATCH || self.since.elapsed() >= MAX_WAIT {
-            return self.flush().err().filter(|_| self.first_report());
+        match &self.fast {
+            Some(tx) => {
+                let msg = Msg::Event(Box::new(e));
+                if let Err(TrySendError::Full(msg)) = tx.try_send(msg) {
+                    // The writer is behind: wait for room rather than drop the event.
+                    let _ = tx.send(msg);
+                }
+            }
+            None => {
+                self.shared.lost.fetch_add(1, Ordering::Relaxed);
+            }
         }
-        None
+        self.take_failure().filter(|_| self.first_report())
     }
 
-    /// Writes `e` and everything buffered before it now.
+    /// Writes `e` and everything sent before it now.
     pub fn write_now(&mut self, e: Event) -> Result<(), String> {
-        self.buffer.push(prepare(e));
+        let _ = self.push(e);
         let r = self.flush();
         if r.is_err() {
             self.reported = true;
@@ -61,39 +133,162 @@ impl EventSink {
         !std::mem::replace(&mut self.reported, true)
     }
 
-    /// Writes the buffered events durably.
-    pub fn flush(&mut self) -> Result<(), String> {
-        self.since = Instant::now();
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let r = match &self.queue {
-            Some(q) => q.emit_batch(&self.buffer).map_err(|e| e.to_string()),
-            None => Err(format!(
-                "the event queue in {} could not be opened",
-                self.dir.display()
-            )),
-        };
-        if r.is_err() {
-            self.lost += self.buffer.len();
-        }
-        self.buffer.clear();
-        r
+    fn take_failure(&self) -> Option<String> {
+        self.shared
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
-    /// The last word at the end of a run: the events that were not saved, if any.
+    /// Waits until every event sent before is on disk; the first failure since the last
+    /// report, if any.
+    pub fn flush(&mut self) -> Result<(), String> {
+        if let Some(tx) = &self.fast {
+            let (done_tx, done_rx) = mpsc::sync_channel(1);
+            if tx.send(Msg::Flush(done_tx)).is_ok() {
+                let _ = done_rx.recv();
+            }
+        }
+        match self.take_failure() {
+            Some(e) => Err(e),
+            None if self.fast.is_none() => Err(format!(
+                "the event queue in {} has no writer",
+                self.dir.display()
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The last word at the end of a run: drains and stops the writer, then says how many
+    /// events were not saved, if any.
     pub(crate) fn final_report(&mut self) -> Option<String> {
         let r = self.flush();
-        if self.lost == 0 {
+        self.stop();
+        let lost = self.shared.lost.swap(0, Ordering::Relaxed);
+        if lost == 0 {
             return None;
         }
-        let why = r.err().map(|e| format!(": {e}")).unwrap_or_default();
-        let n = std::mem::take(&mut self.lost);
+        let why = r
+            .err()
+            .or_else(|| self.take_failure())
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
         Some(format!(
-            "warning: {n} POET event(s) of this run could not be written to {}{why}\n",
+            "warning: {lost} POET event(s) of this run could not be written to {}{why}\n",
             self.dir.join("events").display()
         ))
     }
+
+    /// Closes the channel; the thread writes what it holds and ends.
+    fn stop(&mut self) {
+        self.fast = None;
+        self.tx = None;
+        if let Some(h) = self.thread.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for EventSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Waits (a few seconds at most) until every event handed to any sink of this process is on
+/// disk. For the paths that end the process with `std::process::exit`, where no `Drop` runs.
+pub fn flush_all() {
+    let senders: Vec<SyncSender<Msg>> = {
+        let all = SINKS.lock().unwrap_or_else(|e| e.into_inner());
+        all.iter()
+            .filter_map(Weak::upgrade)
+            .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .collect()
+    };
+    let deadline = Instant::now() + FLUSH_ALL_WAIT;
+    for tx in senders {
+        let (done_tx, done_rx) = mpsc::sync_channel(1);
+        if tx.send(Msg::Flush(done_tx)).is_ok() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let _ = done_rx.recv_timeout(left);
+        }
+    }
+}
+
+/// The writer thread: takes what has arrived, writes it as one batch, answers the flushes.
+fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
+    let queue = EventQueue::open(dir);
+    let settings = EventSettings::load(dir).0;
+    let mut last_check: Option<Instant> = None;
+    let mut batch: Vec<Event> = Vec::new();
+    let mut waiters: Vec<SyncSender<Result<(), String>>> = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
+            match m {
+                Msg::Event(e) => batch.push(prepare(*e)),
+                Msg::Flush(w) => waiters.push(w),
+            }
+            if batch.len() < BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        let result = if batch.is_empty() {
+            Ok(())
+        } else {
+            match &queue {
+                Ok(q) => q.emit_batch(&batch).map_err(|e| e.to_string()),
+                Err(e) => Err(format!(
+                    "the event queue in {} could not be opened: {e}",
+                    dir.display()
+                )),
+            }
+        };
+        let wrote = !batch.is_empty();
+        if let Err(e) = &result {
+            shared.lost.fetch_add(batch.len(), Ordering::Relaxed);
+            let mut f = shared.failure.lock().unwrap_or_else(|e| e.into_inner());
+            f.get_or_insert_with(|| e.clone());
+        }
+        batch.clear();
+        for w in waiters.drain(..) {
+            let _ = w.send(result.clone());
+        }
+        if wrote && last_check.is_none_or(|t| t.elapsed() >= CAP_CHECK_EVERY) {
+            last_check = Some(Instant::now());
+            if let Ok(q) = &queue {
+                check_caps(q, &settings);
+            }
+        }
+    }
+}
+
+/// Warns (once per process) when `pending/` is past a cap and no worker is consuming it.
+fn check_caps(q: &EventQueue, settings: &EventSettings) {
+    if CAP_WARNED.load(Ordering::Relaxed) || q.worker_alive() {
+        return;
+    }
+    let Ok(p) = q.pending_usage() else { return };
+    let over_size = p.bytes > settings.max_pending_bytes;
+    let over_age = p.oldest_age.is_some_and(|a| a > settings.max_pending_age);
+    if !(over_size || over_age) || CAP_WARNED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let msg = format!(
+        "warning: POET events: {} holds {:.1} MiB in {} segment(s) (cap {} MiB), the oldest {:.1} \
+         days old (cap {:.1} days), and no worker is consuming them; run `dana poet worker` \
+         (and set `[poet] worker = true` in dana.toml), or `dana poet gc` to drop what is past \
+         the caps (it says how many events it drops)\n",
+        q.dir().join("pending").display(),
+        p.bytes as f64 / (1 << 20) as f64,
+        p.segments,
+        settings.max_pending_bytes >> 20,
+        p.oldest_age.map_or(0.0, |a| a.as_secs_f64() / 86_400.0),
+        settings.max_pending_age.as_secs_f64() / 86_400.0,
+    );
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(dana_llm::redact_secrets(&msg).as_bytes());
 }
 
 /// An event as it is written: at most [`MAX_EVENT_BYTES`] (long strings cut with a marker,

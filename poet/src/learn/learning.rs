@@ -11,12 +11,14 @@
 
 use crate::events::Event;
 use crate::function::{PoetFunction, Slot};
-use crate::state::{CallRecord, Learned, PromotedFrom, MAX_RECORDS};
+use crate::state::{CallRecord, Learned, Live, PromotedFrom, Triggers, MAX_RECORDS};
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::eval::{Interp, Output};
 use dana_interpreter::value::{TypeAnn, Value};
 use serde_json::json;
 use std::time::{Duration, Instant};
+/// How often a program in worker mode looks for the worker's decisions.
+const WORKER_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// A recorded input larger than this (as JSON) is not kept.
 const MAX_RECORD_BYTES: usize = 16 * 1024;
 
@@ -24,7 +26,11 @@ const MAX_RECORD_BYTES: usize = 16 * 1024;
 pub(crate) fn trigger(f: &PoetFunction) -> Option<String> {
     let live = f.live.borrow();
     let t = f.triggers.borrow().clone();
-    let t = &t;
+    trigger_of(&live, &t, f.config.optimize_for.as_deref())
+}
+
+/// The triggers over one version's evidence (the in-process loop and the worker share them).
+pub(crate) fn trigger_of(live: &Live, t: &Triggers, optimize_for: Option<&str>) -> Option<String> {
     if live.regenerate_requested {
         return Some("feedback asked for a new version".into());
     }
@@ -60,7 +66,7 @@ pub(crate) fn trigger(f: &PoetFunction) -> Option<String> {
             ));
         }
     }
-    if f.config.optimize_for.as_deref() == Some("latency") && recent.len() >= t.min_calls {
+    if optimize_for == Some("latency") && recent.len() >= t.min_calls {
         let mut ms: Vec<f64> = recent.iter().map(|r| r.ms).collect();
         ms.sort_by(|a, b| a.total_cmp(b));
         let p95 = ms[((ms.len() as f64 * 0.95) as usize).min(ms.len() - 1)];
@@ -109,6 +115,9 @@ impl PoetFunction {
 
     /// Checks the triggers after a call and, when one fires, regenerates, replays, promotes.
     pub(crate) fn learn(&self, it: &mut Interp) {
+        if self.worker_mode() && !self.follow_worker(it) {
+            return;
+        }
         if self.check_rollback(it) {
             return;
         }
@@ -211,6 +220,61 @@ impl PoetFunction {
             }
         }
         rt.flush_events();
+    }
+
+    /// Whether the store of this function leaves learning to `dana poet worker`.
+    fn worker_mode(&self) -> bool {
+        let mode = self.live.borrow().worker_mode;
+        match mode {
+            Some(m) => m,
+            None => {
+                let m = crate::events::EventSettings::load(&self.poet_dir).0.worker;
+                self.live.borrow_mut().worker_mode = Some(m);
+                m
+            }
+        }
+    }
+
+    /// Worker mode, at most once a second: serves the version the worker made current, and
+    /// carries out the worker's open request (it needs this function's code). `true` when
+    /// the in-process loop should run now for that request.
+    fn follow_worker(&self, it: &mut Interp) -> bool {
+        {
+            let mut live = self.live.borrow_mut();
+            if live
+                .worker_checked
+                .is_some_and(|t| t.elapsed() < WORKER_CHECK_EVERY)
+            {
+                return false;
+            }
+            live.worker_checked = Some(Instant::now());
+        }
+        let (store, version) = match &*self.slot.borrow() {
+            Slot::Ready(s) => match &s.store {
+                Some(st) => (st.clone(), s.version),
+                None => return false,
+            },
+            _ => return false,
+        };
+        if let Some(newer) = newer_version(&store, version) {
+            if let Err(e) = self.adopt(it, &store, newer) {
+                it.write_stderr(&format!("warning: @poet {}: {e}\n", self.display));
+            }
+            return false;
+        }
+        let Some((id, _why)) =
+            crate::learn::evidence::open_request(&self.poet_dir, &self.store_name, version)
+        else {
+            return false;
+        };
+        let mut live = self.live.borrow_mut();
+        if live.worker_done.as_deref() == Some(id.as_str()) {
+            return false;
+        }
+        live.worker_done = Some(id);
+        live.regenerate_requested = true;
+        live.cooldown = 0;
+        true
     }
 
     /// Emits one event of a learning attempt: `chain` is its (correlation, causation) pair, or
@@ -602,9 +666,7 @@ impl PoetFunction {
             let live = self.live.borrow();
             (error_rate(&live.records), live.mean_rating())
         };
-        let worse = err > parent_error + 0.05
-            || matches!((rating, parent_rating), (Some(r), Some(p)) if r + 0.5 < p);
-        if !worse {
+        if !worse_than_parent(err, rating, parent_error, parent_rating) {
             // Proven: no longer on probation.
             self.live.borrow_mut().promoted_from = None;
             return false;
@@ -663,6 +725,17 @@ fn newer_version(
         Ok(Some(c)) if c != served => store.load(c).ok(),
         _ => None,
     }
+}
+
+/// Whether a promoted version on probation does worse than its parent did.
+pub(crate) fn worse_than_parent(
+    err: f64,
+    rating: Option<f64>,
+    parent_error: f64,
+    parent_rating: Option<f64>,
+) -> bool {
+    err > parent_error + 0.05
+        || matches!((rating, parent_rating), (Some(r), Some(p)) if r + 0.5 < p)
 }
 
 /// The share of failed calls among the records.
