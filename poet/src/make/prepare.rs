@@ -247,6 +247,8 @@ impl PoetFunction {
                     }
                     Outcome::Failed => "every attempt was refused",
                     Outcome::Deferred(bg) => {
+                        // The offline version's metadata records the attempts made so far.
+                        attempts = bg.attempts.clone();
                         deferred = Some((bg, job));
                         "still running at the deadline; goes on in the background"
                     }
