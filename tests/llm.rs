@@ -637,8 +637,22 @@ print(n, b, repr(s))
 ",
     );
     assert_eq!(out, "8 Book(title='Dune', year=1965) '  plain words \\n'\n");
-    let reqs = server.requests();
+    // `constrained = "auto"` probed the server once (llama.cpp's /props, the model list,
+    // Ollama's /api/version: all 404 here, so the plain prompt), not once per call.
+    let all = server.all_requests();
+    let probes: Vec<&str> = all
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(probes, ["/props", "/v1/models", "/api/version"]);
+    let reqs: Vec<_> = all.into_iter().filter(|r| r.method == "POST").collect();
     assert_eq!(reqs.len(), 3);
+    assert!(reqs[0].body.get("grammar").is_none() && reqs[0].body.get("response_format").is_none());
+    assert_eq!(
+        reqs[0].body["max_tokens"], 64,
+        "a scalar answer gets a small budget"
+    );
     assert_eq!(reqs[0].body["model"], "m1");
     assert_eq!(reqs[0].body["temperature"], 0.0);
     let asked = reqs[0].body["messages"][1]["content"]

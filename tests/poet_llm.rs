@@ -110,16 +110,36 @@ fn good_code_the_first_time() {
     assert_eq!(m["generator"], "llm:test-model", "{m}");
     assert_eq!(m["validation"]["passed"], true);
     assert_eq!(m["validation"]["attempts"][0]["outcome"], "accepted");
-    let prompt = prompt_of(&fake.requests()[0]);
+    let req = &fake.requests()[0];
+    let prompt = prompt_of(req);
     for part in [
-        "def add(a: int, b: int) -> int:",
-        "operate",
-        "perceive",
-        "Domain: api",
-        "BEGIN OFFLINE CODE",
+        "def add(a: int, b: int) -> int:\n    return a + b",
+        "It must start with exactly:\ndef operate(a: int, b: int) -> int:\n",
+        "Example.",
     ] {
-        assert!(prompt.contains(part), "prompt lacks {part:?}");
+        assert!(prompt.contains(part), "prompt lacks {part:?}:\n{prompt}");
     }
+    // Operate only: the offline version's code stays out of the prompt.
+    assert!(
+        !prompt.contains("def perceive") && !prompt.contains("_poet_"),
+        "{prompt}"
+    );
+    // Settings that fit the task (no constrained field: the fake is no llama.cpp server).
+    let b = &req.body;
+    assert_eq!(b["max_tokens"], 800, "{b}");
+    assert!(
+        (b["temperature"].as_f64().unwrap_or(9.0) - 0.1).abs() < 1e-6,
+        "{b}"
+    );
+    assert_eq!(b["stop"], serde_json::json!(["\n```\n"]), "{b}");
+    assert_eq!(b["stream"], true, "{b}");
+    assert!(b["seed"].is_u64() && b.get("grammar").is_none(), "{b}");
+    // The stored module is the answer's stages with the offline checks after them.
+    let code_na = std::fs::read_to_string(c.dir.join(".poet/add/v1/code.na")).unwrap();
+    assert!(
+        code_na.starts_with("def perceive(a: int, b: int) -> dict:"),
+        "{code_na}"
+    );
     // Cache hit: a second run asks nothing.
     let (code, out2, _) = c.run(&fake, &[]);
     assert_eq!((code, out2), (0, out));
@@ -145,6 +165,129 @@ fn a_syntax_error_then_good_code() {
         retry.contains("Your previous answer was rejected"),
         "{retry}"
     );
+    // It quotes the previous answer with the failing line marked, and samples anew.
+    assert!(retry.contains("|     return (a +"), "{retry}");
+    assert!(retry.contains(">>"), "{retry}");
+    let seeds: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["seed"].clone())
+        .collect();
+    assert_ne!(seeds[0], seeds[1]);
+}
+
+const TWO: &str = "\
+@poet(domain=\"api\", retries=0)
+def add(a: int, b: int) -> int:
+    return a + b
+
+@poet(retries=0)
+def twice(x: int) -> int:
+    return 2 * x
+
+print(add(2, 3))
+print(twice(4))
+";
+
+#[test]
+fn llamacpp_gets_a_grammar_and_a_refusal_drops_it_for_the_process() {
+    let refused = Reply::json(serde_json::json!({
+        "error": {"message": "unknown field `grammar`", "type": "invalid_request_error"}
+    }))
+    .with_status(400);
+    let twice = "```dana\ndef operate(x: int) -> int:\n    return x + x\n```";
+    let fake = FakeLlm::start_llamacpp(vec![
+        refused,
+        Reply::openai_text(GOOD),
+        Reply::openai_text(twice),
+    ]);
+    let c = Case::new("grammar", TWO, "");
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n8\n"), "{err}");
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 3, "{err}");
+    let grammar = reqs[0].body["grammar"].as_str().unwrap_or("");
+    assert!(
+        grammar.starts_with("root ::= \"```dana\\n\" \"def operate(a: int, b: int) -> int:\""),
+        "{grammar}"
+    );
+    // Refused: the same request again without it, and the next function never sends it.
+    assert!(reqs[1].body.get("grammar").is_none());
+    assert!(reqs[2].body.get("grammar").is_none());
+    assert_eq!(c.metadata("add", 1)["generator"], "llm:test-model");
+    assert_eq!(c.metadata("twice", 1)["generator"], "llm:test-model");
+    // One probe for the endpoint.
+    let probes = fake
+        .all_requests()
+        .iter()
+        .filter(|r| r.path == "/props")
+        .count();
+    assert_eq!(probes, 1);
+}
+
+#[test]
+fn a_streamed_answer_is_put_together() {
+    let (a, b) = GOOD.split_at(GOOD.len() / 2);
+    let fake = FakeLlm::start(vec![Reply::openai_sse(&[a, b])]);
+    let c = Case::new("sse", PROGRAM, "");
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(c.metadata("add", 1)["generator"], "llm:test-model");
+}
+
+#[test]
+fn the_original_name_and_a_python_fence_are_repaired() {
+    let fake = FakeLlm::start(vec![Reply::openai_text(
+        "```python\ndef add(a: int, b: int) -> int:\n    return b + a\n```",
+    )]);
+    let c = Case::new("repair", PROGRAM, "");
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(fake.request_count(), 1);
+    let m = c.metadata("add", 1);
+    assert_eq!(m["generator"], "llm:test-model", "{m}");
+    let note = m["validation"]["attempts"][0]["repaired"]
+        .as_str()
+        .unwrap_or("");
+    assert!(note.contains("`add`"), "{m}");
+    let code_na = std::fs::read_to_string(c.dir.join(".poet/add/v1/code.na")).unwrap();
+    assert!(
+        code_na.starts_with("def operate(a: int, b: int) -> int:\n    return b + a"),
+        "{code_na}"
+    );
+}
+
+#[test]
+fn a_hung_server_is_cut_at_the_deadline_and_the_offline_version_serves() {
+    let hung = support::fake_llm::HungServer::start();
+    let c = Case::new("hung", PROGRAM, "generation_deadline = 1\n");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dana"));
+    cmd.arg("run")
+        .arg("app.na")
+        .current_dir(&c.dir)
+        .env("DANA_LLM_BASE_URL", hung.base_url())
+        .env("DANA_LLM_MODEL", "test-model")
+        .env("DANA_LLM_CONSTRAINED", "off");
+    for k in [
+        "DANA_POET_DIR",
+        "DANA_LLM_PROVIDER",
+        "DANA_MOCK_LLM",
+        "DANA_LLM_API_KEY",
+    ] {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(stdout, "5\n11\n", "{stderr}");
+    assert!(
+        stderr.contains("gave no version within 1 s (attempt 1/3 still running)")
+            && stderr.contains("offline version serves"),
+        "{stderr}"
+    );
+    assert_eq!(c.metadata("add", 1)["generator"], "offline");
 }
 
 fn falls_back_to_offline(name: &str, answer: &str, expect_problem: &str) {

@@ -59,6 +59,30 @@ pub struct ChatRequest {
     /// A tighter overall deadline for this request (retries included) than the configured
     /// `timeout`; the smaller of the two applies.
     pub timeout: Option<Duration>,
+    /// Where the server stops generating (the text is left out of the answer). With a
+    /// streamed answer the client also stops reading there.
+    pub stop: Vec<String>,
+    /// The sampling seed (OpenAI-compatible servers; a retry sends another one).
+    pub seed: Option<u64>,
+    /// The answer's shape, for servers that can constrain decoding to it.
+    pub shape: Option<AnswerShape>,
+    /// What the mock provider answers with (never sent over the network).
+    pub mock_answer: Option<String>,
+}
+
+/// The shape an answer must have, as the servers that constrain decoding take it
+/// (`dana.toml [llm] constrained`): a GBNF grammar (llama.cpp `grammar`), or a JSON Schema
+/// (`response_format` on OpenAI-compatible servers, Ollama's `format`, an Anthropic tool's
+/// input schema).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnswerShape {
+    /// A short name (`[a-zA-Z0-9_-]`) for the schema or the tool.
+    pub name: String,
+    /// The whole answer as a GBNF grammar.
+    pub grammar: Option<String>,
+    /// The answer as a JSON Schema. Where the server wants an object at the top (OpenAI,
+    /// Anthropic tools), any other schema is wrapped as `{"value": …}`.
+    pub schema: Option<serde_json::Value>,
 }
 
 impl ChatRequest {

@@ -1,13 +1,14 @@
 //! LlmClient: one request with timeouts, retries and lenient parsing.
 
 use crate::chat::{ChatRequest, ChatResponse};
-use crate::config::LlmConfig;
+use crate::config::{Constrained, LlmConfig};
 use crate::error::LlmError;
 use crate::error::{redact, truncate};
 use crate::provider::Provider;
 use crate::retry::{backoff, parse_retry_after, parse_retry_after_ms};
 use crate::{mock, wire};
-use std::sync::{Arc, OnceLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Answer bodies beyond this are cut off: no chat answer is this large, and an endless body
@@ -50,6 +51,8 @@ struct Answer {
     /// The `Location` header of a redirect.
     location: Option<String>,
     body: String,
+    /// A streamed answer as it was read (asked for, and a success status).
+    stream: Option<wire::SseText>,
 }
 
 /// Why one HTTP request got no answer.
@@ -204,14 +207,29 @@ impl LlmClient {
         let model = req.model.clone().unwrap_or_else(|| cfg.model_name());
         let max_tokens = req.max_tokens.unwrap_or(cfg.max_tokens);
         let temperature = req.temperature.or(cfg.temperature);
+        let mode = match (cfg.constrained, req.shape.is_some()) {
+            (_, false) => Constrained::Off,
+            (Constrained::Auto, true) => self.probe(http, &url).await,
+            (m, true) => m,
+        };
         let mut tokens_field = "max_tokens";
         let mut attempts = 0u32;
         let mut retries = 0u32;
         loop {
-            let body = match provider {
-                Provider::Anthropic => wire::anthropic_body(req, &model, max_tokens, temperature)?,
-                _ => wire::openai_body(req, &model, max_tokens, temperature, tokens_field),
+            let refused = refused_fields(&url);
+            let extras = wire::Extras {
+                max_tokens,
+                temperature,
+                tokens_field,
+                stream: cfg.stream,
+                mode,
+                refused: &refused,
             };
+            let body = match provider {
+                Provider::Anthropic => wire::anthropic_body(req, &model, &extras)?,
+                _ => wire::openai_body(req, &model, &extras),
+            };
+            let streamed = body.get("stream") == Some(&serde_json::Value::Bool(true));
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Err(LlmError::Timeout(overall));
@@ -219,7 +237,11 @@ impl LlmClient {
             attempts += 1;
             tracing::trace!(provider = %provider, body = %self.scrub(&body.to_string()), "llm: request body");
             let started = Instant::now();
-            let sent = tokio::time::timeout(remaining, self.send(http, &url, &body)).await;
+            // On the deadline the request future is dropped, which closes the connection: a
+            // streaming server then stops generating.
+            let sent =
+                tokio::time::timeout(remaining, self.send(http, &url, &body, streamed, &req.stop))
+                    .await;
             match &sent {
                 Ok(Ok(a)) => {
                     tracing::debug!(provider = %provider, model = %model, status = a.status, duration_ms = started.elapsed().as_millis() as u64, tokens = %usage(&a.body), attempt = attempts, "llm: request")
@@ -232,10 +254,17 @@ impl LlmClient {
                 }
             }
             let (failure, wait) = match sent {
-                Err(_) => return Err(LlmError::Timeout(overall)),
+                Err(_) => {
+                    // The request was dropped; its connection's task must run once more to
+                    // see that and close the socket (on a current-thread runtime it runs
+                    // only inside this call).
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    return Err(LlmError::Timeout(overall));
+                }
                 Ok(Ok(a)) if (200..300).contains(&a.status) => {
-                    let parsed = match provider {
-                        Provider::Anthropic => wire::parse_anthropic(&a.body),
+                    let parsed = match (a.stream, provider) {
+                        (Some(sse), _) if sse.events => sse.finish(),
+                        (_, Provider::Anthropic) => wire::parse_anthropic(&a.body),
                         _ => wire::parse_openai(&a.body),
                     };
                     // An endpoint may echo the key back inside its answer; it never goes further.
@@ -264,6 +293,15 @@ impl LlmClient {
                     // Newer OpenAI models refuse `max_tokens`; the same request with the new
                     // name is not a retry.
                     tokens_field = "max_completion_tokens";
+                    continue;
+                }
+                Ok(Ok(a)) if wire::refused_field(a.status, &a.body, &body).is_some() => {
+                    // The server does not take a field (a grammar, a schema, a seed …): the
+                    // same request without it, and this endpoint never gets it again in this
+                    // process. Not a retry.
+                    if let Some(field) = wire::refused_field(a.status, &a.body, &body) {
+                        refuse_field(&url, field);
+                    }
                     continue;
                 }
                 Ok(Ok(a)) if a.status == 429 => (
@@ -297,6 +335,8 @@ impl LlmClient {
         http: &reqwest::Client,
         url: &str,
         body: &serde_json::Value,
+        streamed: bool,
+        stop: &[String],
     ) -> Result<Answer, SendError> {
         let mut rb = http
             .post(url)
@@ -328,6 +368,7 @@ impl LlmClient {
                 header("retry-after").and_then(|v| parse_retry_after(v, SystemTime::now()))
             });
         let location = header("location").map(str::to_string);
+        let mut stream = (streamed && (200..300).contains(&status)).then(wire::SseText::default);
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.send_error(&e))? {
             bytes.extend_from_slice(&chunk);
@@ -335,13 +376,71 @@ impl LlmClient {
                 bytes.truncate(MAX_BODY);
                 break;
             }
+            if let Some(sse) = &mut stream {
+                sse.feed(&chunk);
+                // A stop reached: the rest is not wanted, and dropping the response closes
+                // the connection, which ends the server's work too.
+                if let Some(at) = stop.iter().filter_map(|s| sse.text.find(s.as_str())).min() {
+                    sse.text.truncate(at);
+                    break;
+                }
+            }
         }
         Ok(Answer {
             status,
             retry_after,
             location,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            stream,
         })
+    }
+
+    /// The constrained-decoding mode `auto` stands for at `url`, found once per process: a
+    /// llama.cpp server (its `/props`, or a model list that names it) takes `grammar`, an
+    /// Ollama server (`/api/version`) `format`, OpenAI `response_format`, Anthropic a tool.
+    async fn probe(&self, http: &reqwest::Client, url: &str) -> Constrained {
+        let cfg = &self.inner.config;
+        if cfg.provider == Provider::Anthropic {
+            return Constrained::Json;
+        }
+        if let Some(m) = probed(url) {
+            return m;
+        }
+        let base = cfg
+            .base_url
+            .as_deref()
+            .unwrap_or("https://api.openai.com/v1");
+        let base = base.trim_end_matches('/');
+        let origin = reqwest::Url::parse(base)
+            .map(|u| origin_of(base, u.as_str()))
+            .unwrap_or_default();
+        let get = |target: String| async move {
+            let r = tokio::time::timeout(PROBE_TIMEOUT, async {
+                let resp = http.get(&target).send().await.ok()?;
+                let ok = resp.status().is_success();
+                let text = resp.text().await.ok()?;
+                ok.then_some(text)
+            })
+            .await;
+            r.ok().flatten()
+        };
+        let mode = if origin.contains("api.openai.com") {
+            Constrained::Json
+        } else if get(format!("{origin}/props")).await.is_some()
+            || get(format!("{base}/models")).await.is_some_and(|t| {
+                t.contains("llamacpp")
+                    || t.contains("llama-cpp")
+                    || t.contains("\"owned_by\":\"me\"")
+            })
+        {
+            Constrained::Grammar
+        } else if get(format!("{origin}/api/version")).await.is_some() {
+            Constrained::Ollama
+        } else {
+            Constrained::Off
+        };
+        set_probed(url, mode);
+        mode
     }
 
     fn send_error(&self, e: &reqwest::Error) -> SendError {
@@ -386,6 +485,43 @@ impl LlmClient {
             other => other,
         }
     }
+}
+
+/// How long one capability probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What `constrained = "auto"` found per endpoint, in this process.
+static PROBED: Mutex<Option<HashMap<String, Constrained>>> = Mutex::new(None);
+/// The request fields each endpoint refused, in this process.
+static REFUSED: Mutex<Option<HashMap<String, HashSet<&'static str>>>> = Mutex::new(None);
+
+/// What `auto` was found to mean at `url`, if it was probed already.
+fn probed(url: &str) -> Option<Constrained> {
+    let g = PROBED.lock().unwrap_or_else(|p| p.into_inner());
+    g.as_ref().and_then(|m| m.get(url)).copied()
+}
+
+fn set_probed(url: &str, mode: Constrained) {
+    let mut g = PROBED.lock().unwrap_or_else(|p| p.into_inner());
+    g.get_or_insert_with(HashMap::new)
+        .insert(url.to_string(), mode);
+}
+
+/// The fields `url` refused so far.
+fn refused_fields(url: &str) -> HashSet<&'static str> {
+    let g = REFUSED.lock().unwrap_or_else(|p| p.into_inner());
+    g.as_ref()
+        .and_then(|m| m.get(url))
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn refuse_field(url: &str, field: &'static str) {
+    let mut g = REFUSED.lock().unwrap_or_else(|p| p.into_inner());
+    g.get_or_insert_with(HashMap::new)
+        .entry(url.to_string())
+        .or_default()
+        .insert(field);
 }
 
 /// The origin (`scheme://host[:port]`) of a redirect's `Location`, resolved against the

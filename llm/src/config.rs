@@ -52,9 +52,61 @@ pub struct LlmConfig {
     /// Retries after a network error, HTTP 429 or 5xx.
     pub max_retries: u32,
     pub max_tokens: u32,
+    /// Sampling temperature (default 0.1: generated code and typed answers want little
+    /// randomness; `None` leaves it to the server).
     pub temperature: Option<f32>,
     /// The first backoff step (doubled per retry, capped at 8 s, full jitter).
     pub backoff: Duration,
+    /// Which constrained-decoding field requests carry (`[llm] constrained`).
+    pub constrained: Constrained,
+    /// Stream answers (server-sent events), so that a timeout closes the connection and the
+    /// server stops generating (`[llm] stream`, default true).
+    pub stream: bool,
+    /// How long a first `@poet` call waits for an LLM version, across all attempts, before
+    /// the offline version serves and the generation goes on in the background
+    /// (`[llm] generation_deadline`, `DANA_LLM_GENERATION_DEADLINE`; default 30 s).
+    pub generation_deadline: Duration,
+}
+
+/// How answers are constrained to their shape (`dana.toml [llm] constrained`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Constrained {
+    /// Probe the server once per process: a llama.cpp server (`GET /props`) gets `grammar`,
+    /// an Ollama server (`GET /api/version`) `format`, api.openai.com `response_format`,
+    /// Anthropic a tool schema; anything else the plain prompt.
+    Auto,
+    /// llama.cpp's `grammar` (GBNF), or its `response_format` when only a schema is known.
+    Grammar,
+    /// `response_format` with a JSON Schema (OpenAI-compatible); Anthropic: a tool schema.
+    Json,
+    /// Ollama's `format` with a JSON Schema.
+    Ollama,
+    /// The plain prompt only.
+    Off,
+}
+
+impl Constrained {
+    /// Every mode with its configuration name.
+    pub const ALL: [(Constrained, &'static str); 5] = [
+        (Constrained::Auto, "auto"),
+        (Constrained::Grammar, "grammar"),
+        (Constrained::Json, "json"),
+        (Constrained::Ollama, "ollama"),
+        (Constrained::Off, "off"),
+    ];
+
+    /// Parses a configuration name; the error lists the valid ones.
+    pub fn parse(name: &str) -> Result<Constrained, String> {
+        let lower = name.trim().to_ascii_lowercase();
+        Constrained::ALL
+            .iter()
+            .find(|(_, n)| *n == lower)
+            .map(|(c, _)| *c)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Constrained::ALL.iter().map(|(_, n)| *n).collect();
+                format!("must be one of {}, not {name:?}", names.join(", "))
+            })
+    }
 }
 
 impl Default for LlmConfig {
@@ -69,8 +121,11 @@ impl Default for LlmConfig {
             timeout: Duration::from_secs(60),
             max_retries: 3,
             max_tokens: 4096,
-            temperature: None,
+            temperature: Some(0.1),
             backoff: Duration::from_millis(500),
+            constrained: Constrained::Auto,
+            stream: true,
+            generation_deadline: Duration::from_secs(30),
         }
     }
 }
@@ -88,6 +143,9 @@ const TOML_KEYS: &[&str] = &[
     "max_tokens",
     "temperature",
     "backoff",
+    "constrained",
+    "stream",
+    "generation_deadline",
 ];
 
 /// What the `[llm]` table of dana.toml says.
@@ -188,6 +246,17 @@ impl LlmConfig {
                 LlmError::Config(format!("DANA_LLM_TIMEOUT: not a number of seconds: {t:?}"))
             })?;
         }
+        if let Some(t) = var("DANA_LLM_GENERATION_DEADLINE") {
+            cfg.generation_deadline = parse_seconds(&t).ok_or_else(|| {
+                LlmError::Config(format!(
+                    "DANA_LLM_GENERATION_DEADLINE: not a number of seconds: {t:?}"
+                ))
+            })?;
+        }
+        if let Some(c) = var("DANA_LLM_CONSTRAINED") {
+            cfg.constrained = Constrained::parse(&c)
+                .map_err(|e| LlmError::Config(format!("DANA_LLM_CONSTRAINED {e}")))?;
+        }
         if let Some(url) = &cfg.base_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(LlmError::Config(format!(
@@ -284,6 +353,12 @@ fn parse_file(text: &str, cfg: &mut LlmConfig) -> Result<FileSettings, LlmError>
             "connect_timeout" => cfg.connect_timeout = seconds()?,
             "read_timeout" => cfg.read_timeout = seconds()?,
             "backoff" => cfg.backoff = seconds()?,
+            "generation_deadline" => cfg.generation_deadline = seconds()?,
+            "constrained" => {
+                cfg.constrained = Constrained::parse(&text()?)
+                    .map_err(|e| LlmError::Config(format!("dana.toml: [llm] constrained {e}")))?
+            }
+            "stream" => cfg.stream = value.as_bool().ok_or_else(|| bad(key, "true or false"))?,
             "max_retries" => cfg.max_retries = count()?,
             "max_tokens" => {
                 cfg.max_tokens = count()?;

@@ -27,9 +27,9 @@ pub mod secrets;
 mod suggest;
 mod wire;
 
-pub use chat::{ChatRequest, ChatResponse, Message, Role};
+pub use chat::{AnswerShape, ChatRequest, ChatResponse, Message, Role};
 pub use client::LlmClient;
-pub use config::{LlmConfig, Secret};
+pub use config::{Constrained, LlmConfig, Secret};
 pub use error::LlmError;
 pub use provider::Provider;
 pub use secrets::{redact_secrets, register_secret};

@@ -2,6 +2,8 @@
 //!
 //! * A prompt with a [`crate::schema`] line gets a JSON value of that schema, derived from a
 //!   hash of the whole conversation (the same prompt always gets the same value).
+//! * A request that carries its own mock answer ([`ChatRequest::mock_answer`]: POET puts the
+//!   offline version's `operate` there) gets it.
 //! * A POET generation prompt (a [`POET_REQUEST_MARKER`] line) gets the code between
 //!   [`OFFLINE_CODE_BEGIN`] and [`OFFLINE_CODE_END`] in a ```` ```dana ```` fence: the poet
 //!   crate puts its offline version there, so the mock "generates" code that is valid.
@@ -30,6 +32,9 @@ pub fn stable_hash(text: &str) -> u64 {
 
 /// The mock's answer to `req`.
 pub fn answer(req: &ChatRequest) -> Result<String, LlmError> {
+    if let Some(a) = &req.mock_answer {
+        return Ok(a.clone());
+    }
     let text = req.full_text();
     let seed = stable_hash(&text);
     if text.contains(POET_REQUEST_MARKER) {

@@ -3,6 +3,7 @@
 //! the validation gate, the trial run, the runtime containment policy, and finding or creating
 //! the stored version and compiling it (`prepare`).
 
+pub(crate) mod answer;
 pub(crate) mod contain;
 pub mod domains;
 pub mod examples;

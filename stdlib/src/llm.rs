@@ -18,8 +18,10 @@ use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{
     coerce, Args, Globals, NativeFn, NativeImpl, StructType, TypeAnn, Value,
 };
-use dana_llm::schema::schema_line;
-use dana_llm::{ChatRequest, ChatResponse, LlmClient, LlmConfig, LlmError, Message, Provider};
+use dana_llm::schema::{example_value, schema_line, EXAMPLE_MARKER, SCHEMA_MARKER};
+use dana_llm::{
+    AnswerShape, ChatRequest, ChatResponse, LlmClient, LlmConfig, LlmError, Message, Provider,
+};
 use serde_json::{json, Map, Value as J};
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -160,6 +162,8 @@ struct Call {
     system: Option<String>,
     /// `format="json"`: the answer is parsed as JSON into Dana values.
     json: bool,
+    /// The JSON Schema of a typed answer, for servers that constrain decoding.
+    schema: Option<J>,
 }
 
 /// Reads a call: `reason(prompt, options={...})`, `llm(prompt, model, options={...})`, and the
@@ -282,6 +286,7 @@ fn parse_call(fname: &'static str, args: &Args<'_>) -> Result<Call, Exc> {
         max_tokens,
         system: text("system", system.as_ref())?,
         json,
+        schema: None,
     })
 }
 
@@ -320,9 +325,20 @@ fn llm(it: &mut Interp, args: Args<'_>, state: &LlmState) -> Result<Value, Exc> 
 fn reason(it: &mut Interp, args: Args<'_>, state: &LlmState) -> Result<Value, Exc> {
     // First, before anything else can run and take it.
     let expected = it.take_expected_type();
-    let call = parse_call("reason", &args)?;
+    let mut call = parse_call("reason", &args)?;
     let want = expected.filter(|e| !is_text(&e.ann));
-    let messages = reason_messages(it, &call, want.as_ref().map(|e| (&*e.ann, &e.globals)));
+    let (messages, schema) =
+        reason_messages(it, &call, want.as_ref().map(|e| (&*e.ann, &e.globals)));
+    if let Some(e) = &want {
+        // A scalar answer is a few tokens: a small budget ends a rambling answer early.
+        if call.max_tokens.is_none() {
+            call.max_tokens = Some(match &*e.ann {
+                TypeAnn::Int | TypeAnn::Float | TypeAnn::Bool => 64,
+                _ => 512,
+            });
+        }
+        call.schema = schema;
+    }
     let answer = send(it, state, &call, messages)?;
     let text = answer.text.trim();
     if call.json && want.is_none() {
@@ -344,25 +360,30 @@ fn is_text(ann: &TypeAnn) -> bool {
 }
 
 /// The messages of a `reason` call, asking for `ann` when given.
+/// The messages of a `reason` call, asking for `ann` when given with an example value and
+/// the JSON Schema (also returned, for constrained decoding).
 fn reason_messages(
     it: &Interp,
     call: &Call,
     want: Option<(&TypeAnn, &Rc<Globals>)>,
-) -> Vec<Message> {
+) -> (Vec<Message>, Option<J>) {
     let system = call.system.clone().unwrap_or_else(|| REASON_SYSTEM.into());
     let mut user = call.prompt.clone();
+    let mut wanted = None;
     if let Some((ann, globals)) = want {
         let lookup = |s: Sym| it.lookup_name(globals, s);
         let schema = schema_of(ann, &lookup, "", &mut Vec::new());
         user.push_str("\n\n");
         user.push_str(&answer_instruction(ann, &lookup));
         user.push('\n');
+        user.push_str(&format!("{EXAMPLE_MARKER} {}\n", example_value(&schema)));
         user.push_str(&schema_line(&schema));
+        wanted = Some(schema);
     } else if call.json {
         user.push_str("\n\n");
         user.push_str(JSON_ONLY);
     }
-    vec![Message::system(system), Message::user(user)]
+    (vec![Message::system(system), Message::user(user)], wanted)
 }
 
 /// What to answer with, in words, for a value of type `ann`.
@@ -531,6 +552,20 @@ fn convert(it: &Interp, text: &str, ann: &TypeAnn, globals: &Rc<Globals>) -> Val
     if let Some(v) = attempt(text) {
         return v;
     }
+    // Small models echo the schema or example line back; a constrained server may wrap a
+    // scalar as {"value": …}.
+    let cleaned = without_echo(text);
+    if cleaned != text {
+        if let Some(v) = attempt(&cleaned) {
+            return v;
+        }
+    }
+    let text = cleaned.as_str();
+    if let Some(inner) = wrapped_value(unfence(text)) {
+        if let Some(v) = attempt(&inner) {
+            return v;
+        }
+    }
     // Models often wrap a number or a word in prose, quotes or a code fence.
     let inner = unfence(text);
     if let Some(v) = attempt(inner) {
@@ -542,6 +577,32 @@ fn convert(it: &Interp, text: &str, ann: &TypeAnn, globals: &Rc<Globals>) -> Val
         }
     }
     Value::str(text)
+}
+
+/// `text` without the lines that echo the prompt's schema line, and with an echoed
+/// `Example answer:` label taken off.
+fn without_echo(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(SCHEMA_MARKER))
+        .map(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(EXAMPLE_MARKER).map_or(l, str::trim)
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    kept.join("\n").trim().to_string()
+}
+
+/// The JSON text of `v` in an answer `{"value": v}` (the object a constrained server wraps a
+/// non-object answer in).
+fn wrapped_value(text: &str) -> Option<String> {
+    let j: J = serde_json::from_str(text.trim()).ok()?;
+    let o = j.as_object()?;
+    if o.len() != 1 {
+        return None;
+    }
+    o.get("value").map(J::to_string)
 }
 
 /// The body of a ```` ``` ```` fence, or the text without surrounding quotes.
@@ -598,6 +659,12 @@ fn send(
         max_tokens: call.max_tokens,
         temperature: call.temperature,
         timeout,
+        shape: call.schema.as_ref().map(|s| AnswerShape {
+            name: "answer".into(),
+            grammar: None,
+            schema: Some(s.clone()),
+        }),
+        ..ChatRequest::default()
     };
     if it.effects_captured() {
         // A trial run: no request leaves the process; the mock answers deterministically.
@@ -622,7 +689,14 @@ fn send(
         .clone()
         .or_else(|| client.config().model.clone())
         .unwrap_or_else(|| "the model".into());
-    let label = format!("{}: asking {model}", call.fname);
+    let limit = req
+        .timeout
+        .map_or(client.config().timeout, |t| t.min(client.config().timeout));
+    let label = format!(
+        "{}: asking {model} (deadline {:.0} s)",
+        call.fname,
+        limit.as_secs_f64()
+    );
     if !networked {
         return client.complete_blocking(&req).map_err(|e| dana_error(&e));
     }

@@ -72,6 +72,21 @@ impl Reply {
         }
     }
 
+    /// 200 with an OpenAI-compatible stream (server-sent events) whose deltas are `parts`.
+    pub fn openai_sse(parts: &[&str]) -> Reply {
+        let mut body = String::new();
+        for p in parts {
+            let chunk = serde_json::json!({
+                "object": "chat.completion.chunk",
+                "model": "fake-model",
+                "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": null}]
+            });
+            body.push_str(&format!("data: {chunk}\n\n"));
+        }
+        body.push_str("data: [DONE]\n\n");
+        Reply::raw(body).with_header("content-type", "text/event-stream")
+    }
+
     /// 200 with a JSON body.
     pub fn json(body: serde_json::Value) -> Reply {
         Reply::raw(body.to_string()).with_header("content-type", "application/json")
@@ -119,6 +134,8 @@ impl RecordedRequest {
 struct Shared {
     script: Vec<Reply>,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Answer `GET /props` as a llama.cpp server does (else 404).
+    llamacpp: bool,
 }
 
 /// The running server; dropping it stops it.
@@ -133,6 +150,16 @@ impl FakeLlm {
     /// Starts a server that answers the n-th chat request with `script[n]`, repeating the
     /// last reply once the script is used up (an empty script answers 500).
     pub fn start(script: Vec<Reply>) -> FakeLlm {
+        FakeLlm::start_with(script, false)
+    }
+
+    /// [`FakeLlm::start`] for a server that looks like llama.cpp's to a capability probe
+    /// (`GET /props` answers 200).
+    pub fn start_llamacpp(script: Vec<Reply>) -> FakeLlm {
+        FakeLlm::start_with(script, true)
+    }
+
+    fn start_with(script: Vec<Reply>, llamacpp: bool) -> FakeLlm {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local address").port();
         listener
@@ -141,6 +168,7 @@ impl FakeLlm {
         let shared = Arc::new(Shared {
             script,
             requests: Mutex::new(Vec::new()),
+            llamacpp,
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = shared.clone();
@@ -178,8 +206,16 @@ impl FakeLlm {
         format!("http://127.0.0.1:{}/v1", self.port)
     }
 
-    /// The requests received so far, in order.
+    /// The chat requests received so far, in order (capability probes left out).
     pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.all_requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .collect()
+    }
+
+    /// Every request received so far, capability probes (`GET`) included.
+    pub fn all_requests(&self) -> Vec<RecordedRequest> {
         self.shared
             .requests
             .lock()
@@ -187,8 +223,9 @@ impl FakeLlm {
             .unwrap_or_default()
     }
 
+    /// How many chat requests came.
     pub fn request_count(&self) -> usize {
-        self.shared.requests.lock().map(|r| r.len()).unwrap_or(0)
+        self.requests().len()
     }
 }
 
@@ -240,6 +277,13 @@ async fn answer(
         requests.push(recorded);
         chat_requests_before
     };
+    if shared.llamacpp && method == Method::GET && uri.path() == "/props" {
+        return build(
+            200,
+            &[],
+            r#"{"default_generation_settings":{}}"#.to_string(),
+        );
+    }
     if !known {
         return build(404, &[], r#"{"error":{"message":"not found"}}"#.to_string());
     }
@@ -267,4 +311,91 @@ fn build(status: u16, headers: &[(String, String)], body: String) -> Response {
         }
     }
     resp
+}
+
+/// A server that accepts one connection, reads the request, sends the headers of a streamed
+/// answer and then nothing: a model that hangs. It notes when the client closes the
+/// connection.
+pub struct HungServer {
+    port: u16,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HungServer {
+    pub fn start() -> HungServer {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local address").port();
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = closed.clone();
+        let thread = std::thread::spawn(move || {
+            let Ok((mut conn, _)) = listener.accept() else {
+                return;
+            };
+            // The request: headers, then as many body bytes as Content-Length says.
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let header_end = loop {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
+            };
+            let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buf.len() < header_end + len {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
+            );
+            let _ = conn.flush();
+            // Nothing more; wait (bounded) for the client to hang up.
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(60)));
+            if matches!(conn.read(&mut chunk), Ok(0) | Err(_)) {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        HungServer {
+            port,
+            closed,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// Waits (at most `limit`) until the client closed the connection; `true` when it did.
+    pub fn wait_closed(&mut self, limit: Duration) -> bool {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+impl Drop for HungServer {
+    fn drop(&mut self) {
+        // The thread ends when the client hangs up or its read times out; not joined, so a
+        // test that kept the connection does not wait for it.
+        self.thread.take();
+    }
 }

@@ -1,19 +1,40 @@
 //! Where a new version's code comes from (POET_SPEC §4): the configured LLM, through the
-//! validation gate and the trial run, up to [`MAX_ATTEMPTS`] attempts, each retry carrying the
-//! previous answer's problems; then the offline enhancement; then (in the caller) the original.
+//! validation gate and the trial run, up to [`MAX_ATTEMPTS`] attempts, each retry quoting the
+//! previous answer with its failing lines marked and sampling with another seed; then the
+//! offline enhancement; then (in the caller) the original. A request asks for `operate` only,
+//! in the shape the server can constrain decoding to (a grammar, a JSON Schema), with
+//! `max_tokens` sized to the function and a stop at the closing fence; the answer is repaired
+//! where a repair is certain and merged with the offline checks before the gate sees it.
 //!
-//! In `generate="background"` mode the HTTP requests run on a helper thread while the offline
-//! version serves; the answer is validated and stored on the interpreter's thread at the next
-//! call (values and the interpreter are not `Send`).
+//! Every request runs on a helper thread. `generate="lazy"` waits for all attempts together
+//! at most the generation deadline (`[llm] generation_deadline`, 30 s); an attempt still
+//! running then goes on in the background while the offline version serves, exactly as in
+//! `generate="background"` mode: the answer is validated and stored on the interpreter's
+//! thread at a later call (values and the interpreter are not `Send`).
 
 use crate::function::PoetFunction;
+use crate::make::answer;
 use crate::make::gate::{self, GateInput, GateReport};
 use crate::make::job::{BackgroundJob, LlmJob};
-use crate::make::prompt::{self, Evidence, PromptInput};
+use crate::make::prompt::{self, Evidence, Previous, PromptInput};
 use dana_interpreter::eval::Interp;
-use dana_llm::{ChatRequest, LlmError, Message, Role};
+use dana_llm::{AnswerShape, ChatRequest, LlmError, Message, Role};
 use serde_json::json;
 use std::sync::mpsc;
+use std::time::Instant;
+
+/// The code of an answer (its one fenced block).
+fn prompt_code(answer: &str) -> Result<String, String> {
+    answer::extract_code(answer)
+}
+
+/// What one attempt's answer leads to.
+enum Judged {
+    Accepted(Candidate),
+    GiveUp,
+    /// Another attempt, quoting this answer when there was one.
+    Retry(Option<Rejected>),
+}
 
 /// LLM attempts per generation.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -39,12 +60,54 @@ impl Candidate {
     }
 }
 
+/// How a generation with a deadline ended.
+pub(crate) enum Outcome {
+    Accepted(Candidate),
+    /// Every attempt failed (the attempts say why).
+    Failed,
+    /// The deadline passed with an attempt still running: it goes on in the background.
+    Deferred(BackgroundJob),
+}
+
+/// An answer the gate or the trial refused: its code (for the retry prompt) and why.
+pub(crate) struct Rejected {
+    pub code: String,
+    pub problems: Vec<String>,
+}
+
+/// The `max_tokens` of a code answer: about 800, more for a long function.
+fn code_tokens(source: &str) -> u32 {
+    (400 + source.len() / 2).clamp(800, 2048) as u32
+}
+
+/// One line per attempt, for the final warning: `attempt 1/3: <why>`.
+pub(crate) fn attempt_lines(attempts: &[serde_json::Value]) -> String {
+    let mut out = String::new();
+    for a in attempts {
+        let n = a.get("attempt").and_then(|n| n.as_u64()).unwrap_or(0);
+        let why = a
+            .get("error")
+            .and_then(|e| e.as_str())
+            .or_else(|| {
+                a.get("problems")
+                    .and_then(|p| p.get(0))
+                    .and_then(|p| p.as_str())
+            })
+            .or_else(|| a.get("outcome").and_then(|o| o.as_str()))
+            .unwrap_or("no answer");
+        let why: String = why.lines().next().unwrap_or("").chars().take(160).collect();
+        out.push_str(&format!("\n  attempt {n}/{MAX_ATTEMPTS}: {why}"));
+    }
+    out
+}
+
 impl PoetFunction {
     fn prompt_for(
         &self,
         job: &LlmJob,
-        previous_errors: &[String],
+        previous: Option<&Rejected>,
         evidence: Option<&Evidence>,
+        attempt: u32,
     ) -> ChatRequest {
         let structs = self.struct_sources();
         let user = prompt::build(&PromptInput {
@@ -53,10 +116,13 @@ impl PoetFunction {
             domain: &job.domain,
             optimize_for: self.config.optimize_for.as_deref(),
             capabilities: &job.capabilities,
-            offline_code: &job.offline_code,
-            previous_errors,
+            previous: previous.map(|r| Previous {
+                code: &r.code,
+                problems: &r.problems,
+            }),
             evidence,
         });
+        let operate = prompt::operate_line(&self.shape);
         ChatRequest {
             messages: vec![
                 Message {
@@ -69,22 +135,40 @@ impl PoetFunction {
                 },
             ],
             model: self.config.model.clone(),
+            max_tokens: Some(code_tokens(&self.shape.source)),
+            stop: vec!["\n```\n".into()],
+            // Another seed per attempt: a retry is not the same sample again.
+            seed: Some(
+                dana_llm::mock::stable_hash(&self.shape.source) % 1_000_000 + u64::from(attempt),
+            ),
+            shape: Some(AnswerShape {
+                name: "dana_operate".into(),
+                grammar: Some(answer::grammar(&operate)),
+                schema: Some(answer::code_schema()),
+            }),
+            mock_answer: Some(format!("```dana\n{}\n```", job.offline_code.trim_end())),
             ..ChatRequest::default()
         }
     }
 
-    /// Gate + trial run of an answer; the problems when it is refused.
+    /// Gate + trial run of an answer: the code taken from it, repaired where a repair is
+    /// certain, merged with the offline checks. The problems when it is refused.
     pub(crate) fn check_answer(
         &self,
         it: &mut Interp,
         answer: &str,
-        capabilities: &[String],
-    ) -> Result<(String, GateReport), Vec<String>> {
-        let code = prompt::extract_code(answer).map_err(|why| vec![why])?;
+        job: &LlmJob,
+    ) -> Result<(String, GateReport, Option<String>), Rejected> {
+        let code = prompt_code(answer).map_err(|why| Rejected {
+            code: String::new(),
+            problems: vec![why],
+        })?;
+        let (code, note) = answer::repair(&code, &prompt::operate_line(&self.shape));
+        let module = answer::merge(&code, &job.offline_code);
         let report = gate::validate(&GateInput {
-            code: &code,
+            code: &module,
             shape: &self.shape,
-            capabilities,
+            capabilities: &job.capabilities,
             options: self.gate_options(),
             program: gate::ProgramNames::from_globals(&self.globals),
         });
@@ -94,15 +178,19 @@ impl PoetFunction {
             if problems.is_empty() {
                 problems.push(report.summary());
             }
-            return Err(problems);
+            return Err(Rejected { code, problems });
         }
-        let trial = self.trial_run(it, &code);
+        let trial = self.trial_run(it, &module);
         tracing::debug!(function = %self.display, passed = trial.is_ok(), problems = trial.as_ref().err().map_or(0, Vec::len), "poet: trial verdict");
-        trial?;
-        Ok((code, report))
+        trial.map_err(|problems| Rejected {
+            code: code.clone(),
+            problems,
+        })?;
+        Ok((module, report, note))
     }
 
-    /// Up to [`MAX_ATTEMPTS`] LLM attempts; `None` when none passed (the attempts say why).
+    /// Up to [`MAX_ATTEMPTS`] LLM attempts, waiting as long as they take; `None` when none
+    /// passed (the attempts say why).
     pub(crate) fn generate_llm(
         &self,
         it: &mut Interp,
@@ -110,61 +198,136 @@ impl PoetFunction {
         evidence: Option<&Evidence>,
         attempts: &mut Vec<serde_json::Value>,
     ) -> Option<Candidate> {
-        let mut problems: Vec<String> = Vec::new();
-        let model = &job.model;
-        for n in 1..=MAX_ATTEMPTS {
-            let req = self.prompt_for(job, &problems, evidence);
-            tracing::info!(function = %self.display, model = %model, attempt = n, "poet: generation attempt");
-            let label = format!("poet: generating {} with {model}", self.display);
-            let answer =
-                dana_llm::progress::with_progress(&label, || job.client.complete_blocking(&req));
-            let resp = match answer {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::info!(function = %self.display, attempt = n, error = %e, "poet: generation attempt failed");
-                    attempts
-                        .push(json!({"attempt": n, "outcome": "error", "error": e.to_string()}));
-                    // The client already retried what can be retried; a configuration or
-                    // offline error will not get better.
-                    if matches!(e, LlmError::Config(_) | LlmError::Offline) {
-                        break;
-                    }
-                    problems.clear();
-                    continue;
-                }
-            };
-            match self.check_answer(it, &resp.text, &job.capabilities) {
-                Ok((code, report)) => {
-                    tracing::info!(function = %self.display, attempt = n, "poet: generation accepted");
-                    attempts.push(
-                        json!({"attempt": n, "outcome": "accepted", "requests": resp.attempts}),
-                    );
-                    return Some(Candidate {
-                        code,
-                        generator: format!("llm:{model}"),
-                        report,
-                        attempts: std::mem::take(attempts),
-                    });
-                }
-                Err(p) => {
-                    tracing::info!(function = %self.display, attempt = n, problems = p.len(), "poet: generation attempt rejected");
-                    attempts.push(json!({"attempt": n, "outcome": "rejected", "problems": p, "requests": resp.attempts}));
-                    problems = p;
-                }
+        match self.generate_within(it, job, evidence, None, std::mem::take(attempts)) {
+            (Outcome::Accepted(c), _) => Some(c),
+            (_, done) => {
+                *attempts = done;
+                None
             }
         }
-        None
+    }
+
+    /// Up to [`MAX_ATTEMPTS`] LLM attempts within `deadline` (all attempts together). Each
+    /// request runs on a helper thread; when the deadline passes first, the running attempt
+    /// is handed back to go on in the background. The second value holds the attempts'
+    /// records when none was accepted.
+    pub(crate) fn generate_within(
+        &self,
+        it: &mut Interp,
+        job: &LlmJob,
+        evidence: Option<&Evidence>,
+        deadline: Option<Instant>,
+        mut attempts: Vec<serde_json::Value>,
+    ) -> (Outcome, Vec<serde_json::Value>) {
+        let mut previous: Option<Rejected> = None;
+        let model = &job.model;
+        for n in 1..=MAX_ATTEMPTS {
+            let req = self.prompt_for(job, previous.as_ref(), evidence, n);
+            tracing::info!(function = %self.display, model = %model, attempt = n, "poet: generation attempt");
+            let label = format!(
+                "poet: generating {} with {model} (attempt {n}/{MAX_ATTEMPTS})",
+                self.display
+            );
+            let (tx, rx) = mpsc::channel();
+            let client = job.client.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(client.complete_blocking(&req));
+            });
+            let waited = dana_llm::progress::with_progress(&label, || match deadline {
+                None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
+            });
+            let answer = match waited {
+                Ok(a) => a,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return (
+                        Outcome::Deferred(BackgroundJob {
+                            rx,
+                            attempt: n,
+                            attempts,
+                        }),
+                        Vec::new(),
+                    );
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    Err(LlmError::Network("the request thread stopped".into()))
+                }
+            };
+            match self.judge(it, job, n, answer, &mut attempts) {
+                Judged::Accepted(c) => {
+                    return (
+                        Outcome::Accepted(Candidate {
+                            attempts: std::mem::take(&mut attempts),
+                            ..c
+                        }),
+                        Vec::new(),
+                    )
+                }
+                Judged::GiveUp => break,
+                Judged::Retry(r) => previous = r,
+            }
+        }
+        (Outcome::Failed, attempts)
+    }
+
+    /// What one answer (or request error) means for the generation; its record is added.
+    fn judge(
+        &self,
+        it: &mut Interp,
+        job: &LlmJob,
+        n: u32,
+        answer: Result<dana_llm::ChatResponse, LlmError>,
+        attempts: &mut Vec<serde_json::Value>,
+    ) -> Judged {
+        let resp = match answer {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::info!(function = %self.display, attempt = n, error = %e, "poet: generation attempt failed");
+                attempts.push(json!({"attempt": n, "outcome": "error", "error": e.to_string()}));
+                // The client already retried what can be retried; a configuration or
+                // offline error will not get better.
+                if matches!(e, LlmError::Config(_) | LlmError::Offline) {
+                    return Judged::GiveUp;
+                }
+                return Judged::Retry(None);
+            }
+        };
+        match self.check_answer(it, &resp.text, job) {
+            Ok((code, report, note)) => {
+                tracing::info!(function = %self.display, attempt = n, "poet: generation accepted");
+                let mut rec =
+                    json!({"attempt": n, "outcome": "accepted", "requests": resp.attempts});
+                if let (Some(note), Some(o)) = (note, rec.as_object_mut()) {
+                    o.insert("repaired".into(), json!(note));
+                }
+                attempts.push(rec);
+                Judged::Accepted(Candidate {
+                    code,
+                    generator: format!("llm:{}", job.model),
+                    report,
+                    attempts: Vec::new(),
+                })
+            }
+            Err(r) => {
+                tracing::info!(function = %self.display, attempt = n, problems = r.problems.len(), "poet: generation attempt rejected");
+                attempts.push(
+                    json!({"attempt": n, "outcome": "rejected", "problems": r.problems,
+                    "answer": r.code, "requests": resp.attempts}),
+                );
+                Judged::Retry(Some(r))
+            }
+        }
     }
 
     /// Starts an LLM request on a helper thread (background mode).
     pub(crate) fn start_background(
         &self,
         job: &LlmJob,
-        problems: &[String],
+        previous: Option<&Rejected>,
         attempt: u32,
         attempts: Vec<serde_json::Value>,
     ) -> BackgroundJob {
-        let req = self.prompt_for(job, problems, None);
+        let req = self.prompt_for(job, previous, None, attempt);
         let (tx, rx) = mpsc::channel();
         let client = job.client.clone();
         std::thread::spawn(move || {
@@ -178,53 +341,36 @@ impl PoetFunction {
     }
 
     /// Polls a background job: `Some(Ok(candidate))` when an answer passed, `Some(Err(job))`
-    /// to keep waiting (possibly a new attempt), `None` when it gave up.
+    /// to keep waiting (possibly a new attempt), `None` when it gave up (the attempts are
+    /// handed back for the warning).
     pub(crate) fn poll_background(
         &self,
         it: &mut Interp,
         mut job: BackgroundJob,
         llm: &LlmJob,
-    ) -> Option<Result<Candidate, BackgroundJob>> {
-        let model = &llm.model;
+    ) -> Result<Result<Candidate, BackgroundJob>, Vec<serde_json::Value>> {
         let answer = match job.rx.try_recv() {
             Ok(a) => a,
-            Err(mpsc::TryRecvError::Empty) => return Some(Err(job)),
-            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => return Ok(Err(job)),
+            Err(mpsc::TryRecvError::Disconnected) => return Err(job.attempts),
         };
         let n = job.attempt;
-        let problems = match answer {
-            Err(e) => {
-                job.attempts
-                    .push(json!({"attempt": n, "outcome": "error", "error": e.to_string()}));
-                if matches!(e, LlmError::Config(_) | LlmError::Offline) {
-                    return None;
-                }
-                Vec::new()
+        let previous = match self.judge(it, llm, n, answer, &mut job.attempts) {
+            Judged::Accepted(c) => {
+                return Ok(Ok(Candidate {
+                    attempts: job.attempts,
+                    ..c
+                }))
             }
-            Ok(resp) => match self.check_answer(it, &resp.text, &llm.capabilities) {
-                Ok((code, report)) => {
-                    job.attempts.push(
-                        json!({"attempt": n, "outcome": "accepted", "requests": resp.attempts}),
-                    );
-                    return Some(Ok(Candidate {
-                        code,
-                        generator: format!("llm:{model}"),
-                        report,
-                        attempts: job.attempts,
-                    }));
-                }
-                Err(p) => {
-                    job.attempts.push(json!({"attempt": n, "outcome": "rejected", "problems": p, "requests": resp.attempts}));
-                    p
-                }
-            },
+            Judged::GiveUp => return Err(job.attempts),
+            Judged::Retry(r) => r,
         };
         if n >= MAX_ATTEMPTS {
-            return None;
+            return Err(job.attempts);
         }
-        Some(Err(self.start_background(
+        Ok(Err(self.start_background(
             llm,
-            &problems,
+            previous.as_ref(),
             n + 1,
             job.attempts,
         )))

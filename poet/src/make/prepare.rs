@@ -6,7 +6,7 @@ use crate::fleet::lease::Claim;
 use crate::function::{unix_now, warn, PoetFunction, Slot, Stages};
 use crate::make::domains::DomainTemplate;
 use crate::make::gate::{self, GateInput};
-use crate::make::generate::Candidate;
+use crate::make::generate::{attempt_lines, Candidate, Outcome};
 use crate::make::job::{Background, LlmJob};
 use crate::state::{learned_from_params, triggers_from_params, Live};
 use crate::store::{self, FunctionStore, Metadata, NewVersion, PoetDir, Version};
@@ -36,20 +36,6 @@ fn clip_strings(v: &serde_json::Value, max: usize) -> serde_json::Value {
         ),
         _ => v.clone(),
     }
-}
-
-fn last_problem(attempts: &[serde_json::Value]) -> String {
-    let Some(last) = attempts.last() else {
-        return "no answer".into();
-    };
-    if let Some(e) = last.get("error").and_then(|e| e.as_str()) {
-        return e.to_string();
-    }
-    last.get("problems")
-        .and_then(|p| p.get(0))
-        .and_then(|p| p.as_str())
-        .unwrap_or("rejected")
-        .to_string()
 }
 
 impl PoetFunction {
@@ -282,6 +268,7 @@ impl PoetFunction {
         );
         let mut attempts = Vec::new();
         let mut candidate = None;
+        let mut deferred = None;
         if found.is_none() {
             if let (Some(client), Some(model), false, false) = (&llm, &model, background, settled) {
                 let job = LlmJob {
@@ -303,11 +290,27 @@ impl PoetFunction {
                     )
                 });
                 tracing::info!(function = %self.display, model = %model, "poet: generation started");
-                candidate = self.generate_llm(it, &job, None, &mut attempts);
+                let deadline = Instant::now() + client.config().generation_deadline;
+                let (outcome, done) =
+                    self.generate_within(it, &job, None, Some(deadline), Vec::new());
+                attempts = done;
+                let outcome = match outcome {
+                    Outcome::Accepted(c) => {
+                        candidate = Some(c);
+                        "accepted"
+                    }
+                    Outcome::Failed => "every attempt was refused",
+                    Outcome::Deferred(bg) => {
+                        // The offline version's metadata records the attempts made so far.
+                        attempts = bg.attempts.clone();
+                        deferred = Some((bg, job));
+                        "still running at the deadline; goes on in the background"
+                    }
+                };
                 if let (Some(rt), Some(flow)) = (&rt, &flow) {
-                    let (kind, outcome) = match &candidate {
-                        Some(_) => ("enhancement.completed", "accepted"),
-                        None => ("enhancement.failed", "every attempt was refused"),
+                    let kind = match &candidate {
+                        Some(_) => "enhancement.completed",
+                        None => "enhancement.failed",
                     };
                     self.learning_event(
                         rt,
@@ -319,15 +322,24 @@ impl PoetFunction {
                     );
                 }
                 if candidate.is_none() {
-                    warn(
-                        it,
-                        &format!(
-                            "@poet {}: {model} gave no valid version in {} attempts ({}); the offline version serves",
+                    let secs = client.config().generation_deadline.as_secs_f64();
+                    let msg = match &deferred {
+                        Some((bg, _)) => format!(
+                            "@poet {}: {model} gave no version within {secs:.0} s (attempt {}/{} still running); \
+                             the offline version serves while the generation goes on in the background{}",
                             self.display,
+                            bg.attempt,
                             crate::make::generate::MAX_ATTEMPTS,
-                            last_problem(&attempts)
+                            attempt_lines(&bg.attempts)
                         ),
-                    );
+                        None => format!(
+                            "@poet {}: {model} gave no valid version in {} attempts; the offline version serves{}",
+                            self.display,
+                            attempts.len(),
+                            attempt_lines(&attempts)
+                        ),
+                    };
+                    warn(it, &msg);
                 }
             }
             if candidate.is_none() && key != offline_key {
@@ -395,7 +407,9 @@ impl PoetFunction {
                 ),
             );
         }
-        if background && version.metadata.generator == "offline" {
+        if let Some((job, llm)) = deferred {
+            *self.background.borrow_mut() = Some(Background { job, llm, key });
+        } else if background && version.metadata.generator == "offline" {
             if let (Some(client), Some(model)) = (llm, model) {
                 let llm = LlmJob {
                     client,
@@ -404,7 +418,7 @@ impl PoetFunction {
                     offline_code,
                     capabilities: granted,
                 };
-                let job = self.start_background(&llm, &[], 1, Vec::new());
+                let job = self.start_background(&llm, None, 1, Vec::new());
                 *self.background.borrow_mut() = Some(Background { job, llm, key });
             }
         }
@@ -464,17 +478,18 @@ impl PoetFunction {
         let Background { job, llm, key } = bg;
         let model = llm.model.clone();
         match self.poll_background(it, job, &llm) {
-            Some(Err(job)) => {
+            Ok(Err(job)) => {
                 *self.background.borrow_mut() = Some(Background { job, llm, key });
             }
-            None => warn(
+            Err(attempts) => warn(
                 it,
                 &format!(
-                    "@poet {}: {model} gave no valid version in the background; the offline version keeps serving",
-                    self.display
+                    "@poet {}: {model} gave no valid version in the background; the offline version keeps serving{}",
+                    self.display,
+                    attempt_lines(&attempts)
                 ),
             ),
-            Some(Ok(cand)) => {
+            Ok(Ok(cand)) => {
                 let r = (|| -> Result<Stages, String> {
                     let store = PoetDir::new(&self.poet_dir)
                         .function(&self.store_name)

@@ -149,9 +149,10 @@ struct Point:
         max_tokens: None,
         system: None,
         json: false,
+        schema: None,
     };
     let ann = TypeAnn::Named(Sym::intern("Point"));
-    let msgs = reason_messages(&it, &call, Some((&ann, &g)));
+    let (msgs, wanted) = reason_messages(&it, &call, Some((&ann, &g)));
     assert_eq!(msgs[0].content, REASON_SYSTEM);
     let user = &msgs[1].content;
     assert!(user.starts_with("Where?\n\n"), "{user}");
@@ -165,9 +166,14 @@ struct Point:
         "horizontal, in pixels"
     );
     assert_eq!(schema["required"], json!(["x"]));
+    assert_eq!(wanted, Some(schema));
+    assert!(
+        user.contains("Example answer: {\"x\":42,\"y\":42}"),
+        "{user}"
+    );
 
     let ann = TypeAnn::Int;
-    let msgs = reason_messages(
+    let (msgs, _) = reason_messages(
         &it,
         &Call {
             system: Some("S".into()),
