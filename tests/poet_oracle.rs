@@ -373,7 +373,7 @@ print(double(21))
     let (status, out, err) = c.dana(None, &["run", "app.na"]);
     assert_eq!((status, out.as_str()), (0, "42\n"), "{err}");
     assert!(
-        err.contains("docstring line 3: double(2) should answer 5; the candidate answered 4"),
+        err.contains("docstring line 3: double(2) should answer 5; the offline version answered 4"),
         "{err}"
     );
     let m = c.metadata("double", 1);

@@ -515,6 +515,10 @@ impl PoetFunction {
             let (ready, skipped) = self.ready_examples(it, &examples, &snapshot);
             let until = Instant::now() + TRIAL_TOTAL;
             let (checked, failed) = self.check_examples(it, &stages, &ready, &snapshot, until);
+            let failed: Vec<String> = failed
+                .into_iter()
+                .map(|p| p.replace("the candidate", "the offline version"))
+                .collect();
             (checked, skipped, failed)
         });
         snapshot.restore(it);
