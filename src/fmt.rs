@@ -116,7 +116,7 @@ fn read(path: &Path, stdin: bool) -> std::io::Result<String> {
 
 /// The options for `path`: `width` when given, else the project's `dana.toml` `[fmt] width`
 /// (the project of the file's folder, or of the current folder for stdin), else the default.
-fn options_for(path: &Path, width: Option<usize>) -> Result<FormatOptions, String> {
+pub(crate) fn options_for(path: &Path, width: Option<usize>) -> Result<FormatOptions, String> {
     let mut o = FormatOptions::default();
     if let Some(w) = width {
         o.width = w;

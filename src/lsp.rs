@@ -5,7 +5,8 @@
 //! `@poet` functions, the stored version from the project's `.poet` store; completion,
 //! signature help, go to definition, find references and rename across the workspace's
 //! modules, document symbols, the did-you-mean quick fixes, and a code lens that opens a
-//! `@poet` function's enhanced `code.na`. Positions are in UTF-16 code units, as the protocol
+//! `@poet` function's enhanced `code.na`; semantic tokens (`crate::highlight`) and formatting
+//! (`crate::fmt`). Positions are in UTF-16 code units, as the protocol
 //! requires. The files of `lsp/`, from the bottom up:
 //!
 //! | file | what it holds |
@@ -18,6 +19,7 @@
 //! | `diagnostics.rs` | the debounced diagnostics worker |
 //! | `features.rs` | hover, completion, signature help, symbols, code actions, code lens |
 //! | `navigate.rs` | definition, references and rename across the workspace |
+//! | `style.rs` | semantic tokens and the formatting edit, from `highlight` and `fmt` |
 //! | `server.rs` | the lifecycle, the documents and the dispatch of requests |
 
 mod analysis;
@@ -27,6 +29,7 @@ mod index;
 mod navigate;
 mod poet;
 mod server;
+mod style;
 mod text;
 mod transport;
 

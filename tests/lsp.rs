@@ -67,8 +67,9 @@ fn initialize_announces_the_capabilities_and_shutdown_exits_zero() {
         caps["completionProvider"]["triggerCharacters"],
         json!(["."])
     );
-    // Formatting and semantic tokens come from other parts of the tool.
-    assert!(caps.get("documentFormattingProvider").is_none());
+    assert_eq!(caps["documentFormattingProvider"], true);
+    let legend = &caps["semanticTokensProvider"]["legend"]["tokenTypes"];
+    assert!(legend.as_array().is_some_and(|l| l.contains(&json!("keyword"))));
     let (status, stderr) = c.shutdown();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -634,4 +635,49 @@ fn a_client_that_disappears_ends_the_server_cleanly() {
     c.notify("exit", Value::Null);
     let (status, _) = c.close();
     assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn semantic_tokens_and_formatting_answer_for_the_open_text() {
+    let tmp = workspace("lsp-style", &[]);
+    let mut c = LspClient::spawn(&tmp.0);
+    let init = c.initialize(&tmp.0);
+    let legend = init["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"].clone();
+    let text = "def f(x):\n    return x+1  # one\n";
+    let uri = c.open(&tmp.0.join("app.na"), text);
+    let r = c.result(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let data: Vec<u64> = r["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|n| n.as_u64().expect("number"))
+        .collect();
+    assert_eq!(data.len() % 5, 0, "{data:?}");
+    // Decode the relative groups back to (line, column, length, type).
+    let (mut line, mut col) = (0, 0);
+    let mut seen = Vec::new();
+    for g in data.chunks(5) {
+        line += g[0];
+        col = if g[0] == 0 { col + g[1] } else { g[1] };
+        let kind = legend[g[3] as usize].as_str().expect("type").to_string();
+        seen.push((line, col, g[2], kind));
+    }
+    assert!(seen.contains(&(0, 0, 3, "keyword".into())), "{seen:?}");
+    assert!(seen.contains(&(0, 4, 1, "function".into())), "{seen:?}");
+    assert!(seen.contains(&(1, 4, 6, "keyword".into())), "{seen:?}");
+    assert!(seen.contains(&(1, 13, 1, "number".into())), "{seen:?}");
+    assert!(seen.contains(&(1, 16, 5, "comment".into())), "{seen:?}");
+
+    let edits = c.result(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(edits[0]["newText"], "def f(x):\n    return x + 1  # one\n");
+    assert_eq!(edits[0]["range"]["end"], json!({"line": 2, "character": 0}));
+    let (status, stderr) = c.shutdown();
+    assert_eq!(status.code(), Some(0), "{stderr}");
 }

@@ -12,6 +12,7 @@ use super::analysis::{Analysis, World};
 use super::diagnostics::{spawn_worker, Job, Versions};
 use super::features::{self, SHOW_ENHANCED};
 use super::navigate::{self, Place};
+use super::style;
 use super::text::{apply_change, path_uri, uri_path, LineIndex};
 use super::transport::{Incoming, Outgoing, Transport};
 use crossbeam_channel::Sender;
@@ -216,6 +217,16 @@ impl Server {
             code_lens_provider: Some(lt::CodeLensOptions {
                 resolve_provider: Some(false),
             }),
+            semantic_tokens_provider: Some(
+                lt::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                    lt::SemanticTokensOptions {
+                        legend: style::legend(),
+                        full: Some(lt::SemanticTokensFullOptions::Bool(true)),
+                        ..Default::default()
+                    },
+                ),
+            ),
+            document_formatting_provider: Some(lt::OneOf::Left(true)),
             execute_command_provider: Some(lt::ExecuteCommandOptions {
                 commands: vec![SHOW_ENHANCED.into()],
                 ..Default::default()
@@ -328,6 +339,16 @@ impl Server {
                 let p: lt::CodeLensParams = parse(params)?;
                 let a = self.analysis(&p.text_document.uri)?;
                 to_value(a.map(|a| features::code_lenses(&a)).unwrap_or_default())
+            }
+            "textDocument/semanticTokens/full" => {
+                let p: lt::SemanticTokensParams = parse(params)?;
+                let doc = self.doc(&p.text_document.uri)?;
+                to_value(style::tokens(&doc.text))
+            }
+            "textDocument/formatting" => {
+                let p: lt::DocumentFormattingParams = parse(params)?;
+                let doc = self.doc(&p.text_document.uri)?;
+                to_value(style::format(&doc.path, &doc.text))
             }
             "workspace/executeCommand" => {
                 let p: lt::ExecuteCommandParams = parse(params)?;
