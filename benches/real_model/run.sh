@@ -46,7 +46,7 @@ echo "model: $MODEL_FILE" >&2
 (cd "$ROOT" && cargo build --release -q --bin dana)
 if [ "$SERVER_KIND" = node ]; then
   cp "$HERE/server.mjs" "$WORK/node/"
-  (cd "$WORK/node" && exec node server.mjs "$MODEL_FILE" "$PORT") >"$WORK/server.log" 2>&1 &
+  (cd "$WORK/node" && THREADS="${THREADS:-1}" exec node server.mjs "$MODEL_FILE" "$PORT") >"$WORK/server.log" 2>&1 &
 else
   "$PY" -m llama_cpp.server --model "$MODEL_FILE" --model_alias smollm2 \
     --host 127.0.0.1 --port "$PORT" --n_ctx 4096 >"$WORK/server.log" 2>&1 &

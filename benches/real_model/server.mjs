@@ -13,7 +13,8 @@ import {getLlama, LlamaChatSession} from "node-llama-cpp";
 const [modelPath, port] = [process.argv[2], Number(process.argv[3] || 8089)];
 const llama = await getLlama({gpu: false, build: "never"});
 const model = await llama.loadModel({modelPath});
-const context = await model.createContext({contextSize: 4096});
+// THREADS=1 helps on a loaded machine, where spinning threads wait on each other.
+const context = await model.createContext({contextSize: 4096, threads: Number(process.env.THREADS) || undefined});
 let queue = Promise.resolve();
 
 function send(res, status, body) {
