@@ -214,7 +214,8 @@ pub(crate) fn completion(
     }
     let mut items: Vec<CompletionItem> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for d in a.index.visible(scope) {
+    for i in a.index.visible(scope) {
+        let d = &a.index.defs[i];
         let n = d.name.as_str();
         if !n.starts_with(prefix) || !seen.insert(n.to_string()) {
             continue;
@@ -233,7 +234,7 @@ pub(crate) fn completion(
         items.push(CompletionItem {
             label: n.to_string(),
             kind: Some(kind),
-            detail: a.def_type(index_of(a, d)).map(|t| t.to_string()),
+            detail: a.def_type(i).map(|t| t.to_string()),
             ..CompletionItem::default()
         });
     }
@@ -262,14 +263,6 @@ pub(crate) fn completion(
         }
     }
     items
-}
-
-fn index_of(a: &Analysis, d: &Def) -> usize {
-    a.index
-        .defs
-        .iter()
-        .position(|x| std::ptr::eq(x, d))
-        .unwrap_or_default()
 }
 
 // ---- signature help ----

@@ -8,6 +8,7 @@ use dana_grammar::ast::visit::{self, Visitor};
 use dana_grammar::ast::{
     Expr, ExprKind, FunctionDef, Ident, Lambda, Module, Param, Span, Stmt, StmtKind, Sym,
 };
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DefKind {
@@ -74,6 +75,11 @@ pub(crate) struct Index {
     pub(crate) attrs: Vec<AttrUse>,
     /// Scope 0 is the module.
     pub(crate) scopes: Vec<ScopeInfo>,
+    /// The definition of each name in each scope (its first binding; fields and methods are
+    /// not in scopes).
+    by_name: HashMap<(usize, Sym), usize>,
+    /// The definitions of each scope, in source order.
+    scope_defs: Vec<Vec<usize>>,
 }
 
 impl Index {
@@ -90,7 +96,17 @@ impl Index {
             owner: None,
         };
         b.visit_module(m);
-        b.ix
+        let mut ix = b.ix;
+        ix.scope_defs = vec![Vec::new(); ix.scopes.len()];
+        for (&(scope, _), &d) in &ix.by_name {
+            if let Some(list) = ix.scope_defs.get_mut(scope) {
+                list.push(d);
+            }
+        }
+        for list in &mut ix.scope_defs {
+            list.sort_unstable();
+        }
+        ix
     }
 
     /// The innermost scope whose span holds `offset`.
@@ -109,11 +125,7 @@ impl Index {
     pub(crate) fn resolve(&self, name: Sym, scope: usize) -> Option<usize> {
         let mut s = Some(scope);
         while let Some(cur) = s {
-            if let Some(i) = self.defs.iter().position(|d| {
-                d.scope == cur
-                    && d.name == name
-                    && !matches!(d.kind, DefKind::Field | DefKind::Method)
-            }) {
+            if let Some(&i) = self.by_name.get(&(cur, name)) {
                 return Some(i);
             }
             s = self.scopes.get(cur).and_then(|s| s.parent);
@@ -121,14 +133,14 @@ impl Index {
         None
     }
 
-    /// The names visible in `scope`, innermost first (each once).
-    pub(crate) fn visible(&self, scope: usize) -> Vec<&Def> {
-        let mut out: Vec<&Def> = Vec::new();
+    /// The definitions visible in `scope`, innermost first (each name once).
+    pub(crate) fn visible(&self, scope: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut names = std::collections::HashSet::new();
         let mut s = Some(scope);
         while let Some(cur) = s {
-            for d in &self.defs {
-                let member = matches!(d.kind, DefKind::Field | DefKind::Method);
-                if d.scope == cur && !member && !out.iter().any(|o| o.name == d.name) {
+            for &d in self.scope_defs.get(cur).into_iter().flatten() {
+                if names.insert(self.defs[d].name) {
                     out.push(d);
                 }
             }
@@ -195,6 +207,12 @@ struct Builder {
 
 impl Builder {
     fn def(&mut self, ident: Ident, full: Span, kind: DefKind) -> &mut Def {
+        if !matches!(kind, DefKind::Field | DefKind::Method) {
+            self.ix
+                .by_name
+                .entry((self.scope, ident.name))
+                .or_insert(self.ix.defs.len());
+        }
         self.ix.defs.push(Def {
             name: ident.name,
             span: ident.span,
@@ -213,12 +231,7 @@ impl Builder {
 
     /// A binding: the first in its scope defines the name, later ones are uses.
     fn bind(&mut self, ident: Ident, full: Span, kind: DefKind) {
-        let known = self
-            .ix
-            .defs
-            .iter()
-            .any(|d| d.scope == self.scope && d.name == ident.name);
-        if known {
+        if self.known(ident.name) {
             self.ix.uses.push(NameUse {
                 name: ident.name,
                 span: ident.span,
@@ -227,6 +240,11 @@ impl Builder {
         } else {
             self.def(ident, full, kind);
         }
+    }
+
+    /// Whether `name` is already defined in the current scope.
+    fn known(&self, name: Sym) -> bool {
+        self.ix.by_name.contains_key(&(self.scope, name))
     }
 
     fn push_scope(&mut self, span: Span) -> usize {
@@ -287,12 +305,7 @@ impl<'ast> Visitor<'ast> for Builder {
                 } else {
                     dotted[0].to_string()
                 };
-                if !self
-                    .ix
-                    .defs
-                    .iter()
-                    .any(|d| d.scope == self.scope && d.name == bound.name)
-                {
+                if !self.known(bound.name) {
                     let d = self.def(bound, s.span, DefKind::Import);
                     d.module = Some(module);
                 }
@@ -459,12 +472,7 @@ impl<'ast> Visitor<'ast> for Builder {
                 // A second `def` of a name (an overload by receiver) keeps the first as the
                 // definition.
                 self.bind(f.name, f.def_span(), kind);
-                let i = self
-                    .ix
-                    .defs
-                    .iter()
-                    .rposition(|d| d.scope == self.scope && d.name == f.name.name)
-                    .expect("bound");
+                let i = self.ix.by_name[&(self.scope, f.name.name)];
                 &mut self.ix.defs[i]
             };
             if d.span == f.name.span {
