@@ -29,10 +29,17 @@ root="$(cd "$here/.." && pwd)"
 command_line="benches/compare.sh${*:+ $*}"
 
 build=1
+rhai_needed=1
 pass=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-build) build=0 ;;
+        --suite=realistic) rhai_needed=0; pass+=("$1") ;;
+        --suite)
+            [ "${2:-}" = realistic ] && rhai_needed=0
+            pass+=("$1" "${2:-}")
+            shift
+            ;;
         -h | --help)
             sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
             exit 0
@@ -51,11 +58,16 @@ rhai="$rhai_target/release/rhai-runner"
 if [ "$build" = 1 ]; then
     echo "building dana (release)..." >&2
     (cd "$root" && cargo build --release --quiet --bin dana)
-    echo "building benches/rhai-runner (release)..." >&2
-    cargo build --release --quiet --manifest-path "$here/rhai-runner/Cargo.toml" \
-        --target-dir "$rhai_target"
+    if [ "$rhai_needed" = 1 ]; then
+        echo "building benches/rhai-runner (release)..." >&2
+        cargo build --release --quiet --manifest-path "$here/rhai-runner/Cargo.toml" \
+            --target-dir "$rhai_target"
+    fi
 fi
-for bin in "$dana" "$rhai"; do
+# The realistic suite alone has no Rhai programs.
+bins=("$dana")
+[ "$rhai_needed" = 1 ] && bins+=("$rhai")
+for bin in "${bins[@]}"; do
     if [ ! -x "$bin" ]; then
         echo "compare.sh: $bin is missing (run without --no-build)" >&2
         exit 2
