@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the benchmark programs in Dana, Python and Rhai and compares their times.
+"""Runs the benchmark programs in Dana, Python, Rhai and Lua and compares their times.
 
 Called by benches/compare.sh (which builds the binaries first); see benches/README.md.
 Every number it prints or writes is measured in this run: nothing is carried over.
@@ -34,6 +34,22 @@ PROGRAMS = [
 ]
 # Programs whose Dana time must grow linearly: time(2n) / time(n) <= SCALING_LIMIT.
 SCALING = ["loop", "list", "dict", "strcat", "strjoin"]
+# The realistic suite: (program, default size n). Each has a .na and a .py twin, and a .lua
+# twin where the program is comparable in Lua; run against Python and Lua 5.4 and reported as
+# the best of the runs, with peak RSS.
+REALISTIC = [
+    ("nbody", 50_000),
+    ("richards", 20),
+    ("fannkuch", 9),
+    ("spectral", 200),
+    ("jsonrt", 10_000),
+    ("wordfreq", 300_000),
+    ("logregex", 100_000),
+    ("strfmt", 100_000),
+    ("exprparse", 10_000),
+    ("pipeline", 1_000_000),
+]
+REAL_LANGS = ["dana", "python", "lua"]
 SCALING_LIMIT = 2.3
 LANGS = ["dana", "python", "rhai"]
 EMPTY_RUNS = 20
@@ -44,6 +60,13 @@ def parse_args():
     ap.add_argument("--dana", required=True, help="path of the dana binary")
     ap.add_argument("--rhai", required=True, help="path of the rhai-runner binary")
     ap.add_argument("--python", default=sys.executable, help="python interpreter")
+    ap.add_argument("--lua", default="", help="lua 5.4 interpreter ('' to leave Lua out)")
+    ap.add_argument(
+        "--suite",
+        choices=["all", "micro", "realistic"],
+        default="all",
+        help="the micro-benchmarks, the realistic suite, or both (default)",
+    )
     ap.add_argument("--runs", type=int, default=5, help="timed runs per program and language")
     ap.add_argument(
         "--only", default="", help="comma-separated subset of programs (default: all)"
@@ -59,7 +82,8 @@ def parse_args():
 
 
 class Run:
-    def __init__(self, ms, rss_kb, out, err, code):
+    def __init__(self, ms, rss_kb, out, err, code, cpu_ms=float("nan")):
+        self.cpu_ms = cpu_ms
         self.ms = ms
         self.rss_kb = rss_kb
         self.out = out
@@ -67,11 +91,22 @@ class Run:
         self.code = code
 
 
+TIME = "/usr/bin/time"
+
+
 def run_once(argv):
-    """Runs argv once; returns its wall time (ms), peak RSS (KiB), output and exit code."""
-    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+    """Runs argv once; returns its wall time (ms), peak RSS (KiB), output and exit code.
+
+    The peak RSS comes from GNU time's %M when /usr/bin/time exists: the child's own
+    ru_maxrss as seen by wait4 here would also count the pages of this Python process that
+    the child had before its exec (about 16 MB, the same for every language).
+    """
+    use_time = os.access(TIME, os.X_OK)
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe, \
+            tempfile.NamedTemporaryFile(mode="r") as ft:
+        full = [TIME, "-f", "%M", "-o", ft.name] + argv if use_time else argv
         start = time.perf_counter()
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe)
+        p = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe)
         _, status, usage = os.wait4(p.pid, 0)
         ms = (time.perf_counter() - start) * 1000.0
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -79,7 +114,15 @@ def run_once(argv):
         fe.seek(0)
         out = fo.read().decode("utf-8", "replace").strip()
         err = fe.read().decode("utf-8", "replace").strip()
-    return Run(ms, usage.ru_maxrss, out, err, p.returncode)
+        rss_kb = usage.ru_maxrss
+        if use_time:
+            found = re.findall(r"^(\d+)$", ft.read(), re.M)
+            rss_kb = int(found[-1]) if found else float("nan")
+            # GNU time reports a failing child on its own line; the exit code says enough.
+            err = re.sub(r"^Command exited with non-zero status \d+$", "", err, flags=re.M).strip()
+    # wait4 counts the waited children of the child too (GNU time's own share is tiny).
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000.0
+    return Run(ms, rss_kb, out, err, p.returncode, cpu_ms)
 
 
 def command(args, lang, prog, n):
@@ -90,6 +133,9 @@ def command(args, lang, prog, n):
     if lang == "python":
         argv = [args.python, path + ".py"]
         return argv + ([str(n)] if n is not None else [])
+    if lang == "lua":
+        argv = [args.lua, path + ".lua"]
+        return argv + ([f"n={n}"] if n is not None else [])
     argv = [args.rhai, path + ".rhai"]
     return argv + ([f"n={n}"] if n is not None else [])
 
@@ -163,6 +209,11 @@ def versions(args):
         "dana": (dana.stdout.strip() or "dana") + (f" (git {rev})" if rev else ""),
         "python": (py.stdout.strip() or py.stderr.strip()) + f" ({args.python})",
         "rhai": f"rhai {m.group(1)}" if m else "rhai (version unknown)",
+        "lua": (
+            subprocess.run([args.lua, "-v"], capture_output=True, text=True).stdout.strip()
+            if args.lua
+            else "not installed (no Lua column)"
+        ),
     }
 
 
@@ -170,14 +221,16 @@ def main():
     args = parse_args()
     if args.runs < 1:
         sys.exit("compare: --runs must be at least 1")
-    programs = PROGRAMS
+    programs = PROGRAMS if args.suite in ("all", "micro") else []
+    realistic = REALISTIC if args.suite in ("all", "realistic") else []
     if args.only:
         wanted = [p.strip() for p in args.only.split(",") if p.strip()]
-        known = {p for p, _ in PROGRAMS}
+        known = {p for p, _ in programs + realistic}
         bad = [p for p in wanted if p not in known]
         if bad:
             sys.exit(f"compare: unknown program(s) {', '.join(bad)}; known: {', '.join(sorted(known))}")
-        programs = [(p, n) for p, n in PROGRAMS if p in wanted]
+        programs = [(p, n) for p, n in programs if p in wanted]
+        realistic = [(p, n) for p, n in realistic if p in wanted]
 
     started = datetime.datetime.now().astimezone()
     load_before = loadavg()
@@ -268,11 +321,15 @@ def main():
             flush=True,
         )
 
+    real_rows = [run_realistic(args, prog, n, i, len(realistic), problems)
+                 for i, (prog, n) in enumerate(realistic)]
+
     # Start-up: `run` of an empty file, 20 interleaved runs per language.
     print(f"startup: empty file, {EMPTY_RUNS} runs", file=sys.stderr, flush=True)
-    empty = {lang: [] for lang in LANGS}
+    start_langs = ["dana", "python"] + (["rhai"] if rows else []) + (["lua"] if args.lua else [])
+    empty = {lang: [] for lang in start_langs}
     for r in range(EMPTY_RUNS):
-        order = LANGS[r % len(LANGS):] + LANGS[: r % len(LANGS)]
+        order = start_langs[r % len(start_langs):] + start_langs[: r % len(start_langs)]
         for lang in order:
             res = run_once(command(args, lang, "empty", None))
             if res.code != 0:
@@ -282,7 +339,8 @@ def main():
 
     finished = datetime.datetime.now().astimezone()
     report = render(
-        args, rows, scaling_rows, empty, problems, started, finished, load_before, loadavg()
+        args, rows, scaling_rows, real_rows, empty, problems, started, finished, load_before,
+        loadavg(),
     )
     print(report)
     if args.results:
@@ -303,7 +361,119 @@ def main():
         sys.exit(3)
 
 
-def render(args, rows, scaling_rows, empty, problems, started, finished, load_before, load_after):
+def run_realistic(args, prog, n, idx, count, problems):
+    """Runs one program of the realistic suite in every language that has it; returns its row."""
+    langs = [
+        lang
+        for lang in REAL_LANGS
+        if (lang != "lua" or args.lua)
+        and os.path.exists(os.path.join(PROGRAMS_DIR, prog + {"dana": ".na", "python": ".py", "lua": ".lua"}[lang]))
+    ]
+    print(f"[realistic {idx + 1}/{count}] {prog} n={n} ({args.runs} runs: {', '.join(langs)})",
+          file=sys.stderr, flush=True)
+    times = {lang: [] for lang in langs}
+    cpu = {lang: [] for lang in langs}
+    rss = {lang: [] for lang in langs}
+    outputs = {lang: set() for lang in langs}
+    failed = set()
+    for r in range(args.runs):
+        order = langs[r % len(langs):] + langs[: r % len(langs)]
+        for lang in order:
+            res = run_once(command(args, lang, prog, n))
+            if res.code != 0:
+                failed.add(lang)
+                problems.append(f"{prog}: {lang} exited with {res.code}: {res.err[-500:]}")
+                continue
+            times[lang].append(res.ms)
+            cpu[lang].append(res.cpu_ms)
+            rss[lang].append(res.rss_kb)
+            outputs[lang].add(res.out)
+    all_outs = set().union(*outputs.values())
+    agree = len(all_outs) == 1 and not failed
+    if not agree and not failed:
+        detail = "; ".join(f"{lang}: {sorted(outputs[lang])}" for lang in langs)
+        problems.append(f"{prog}: outputs differ: {detail}")
+    nan = float("nan")
+    best = {lang: min(times.get(lang) or [nan]) for lang in REAL_LANGS}
+    best_cpu = {lang: min(cpu.get(lang) or [nan]) for lang in REAL_LANGS}
+    peak = {lang: max(rss.get(lang) or [nan]) / 1024 for lang in REAL_LANGS}
+    print(
+        "    " + ", ".join(f"{lang} {fmt_ms(best[lang])} ms {peak[lang]:.0f} MB" for lang in langs)
+        + f"; outputs {'agree' if agree else 'DIFFER'}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return {
+        "prog": prog,
+        "n": n,
+        "best": best,
+        "cpu": best_cpu,
+        "cpu_py": best_cpu["dana"] / best_cpu["python"],
+        "cpu_lua": best_cpu["dana"] / best_cpu["lua"],
+        "rss": peak,
+        "py": best["dana"] / best["python"],
+        "lua": best["dana"] / best["lua"],
+        "lua_py": best["lua"] / best["python"],
+        "rss_py": peak["dana"] / peak["python"],
+        "ok": agree,
+        "out": next(iter(all_outs)) if len(all_outs) == 1 else "",
+    }
+
+
+def render_realistic(w, args, real_rows):
+    w("")
+    w(f"## Realistic suite (best of {args.runs} wall ms; peak RSS MB)")
+    w("")
+    w("Best of the runs (noise on a shared machine only adds time). Peak RSS is the largest")
+    w("`ru_maxrss` of the child over the runs. Lua where the program has a `.lua` twin.")
+    w("")
+    w("| program | n | dana ms | python ms | lua ms | dana/python | dana/lua | lua/python "
+      "| dana MB | python MB | lua MB | RSS dana/python | outputs |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in real_rows:
+        b, m = r["best"], r["rss"]
+        w(
+            f"| {r['prog']} | {r['n']:,} | {fmt_ms(b['dana'])} | {fmt_ms(b['python'])} "
+            f"| {fmt_ms(b['lua'])} | {fmt_ratio(r['py'])} | {fmt_ratio(r['lua'])} "
+            f"| {fmt_ratio(r['lua_py'])} | {fmt_mb(m['dana'])} | {fmt_mb(m['python'])} "
+            f"| {fmt_mb(m['lua'])} | {fmt_ratio(r['rss_py'])} "
+            f"| {'agree' if r['ok'] else '**DIFFER**'} |"
+        )
+    w(
+        f"| **geometric mean** | | | | | **{fmt_ratio(geomean([r['py'] for r in real_rows]))}** "
+        f"| **{fmt_ratio(geomean([r['lua'] for r in real_rows]))}** "
+        f"| {fmt_ratio(geomean([r['lua_py'] for r in real_rows]))} | | | "
+        f"| **{fmt_ratio(geomean([r['rss_py'] for r in real_rows]))}** | |"
+    )
+    w("")
+    w("CPU time of the same runs (user + system, best of the runs): on a loaded machine it")
+    w("moves less than wall time, which also counts the time spent waiting for a core.")
+    w("")
+    w("| program | dana CPU ms | python CPU ms | lua CPU ms | dana/python | dana/lua |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for r in real_rows:
+        c = r["cpu"]
+        w(
+            f"| {r['prog']} | {fmt_ms(c['dana'])} | {fmt_ms(c['python'])} | {fmt_ms(c['lua'])} "
+            f"| {fmt_ratio(r['cpu_py'])} | {fmt_ratio(r['cpu_lua'])} |"
+        )
+    w(
+        f"| **geometric mean** | | | | **{fmt_ratio(geomean([r['cpu_py'] for r in real_rows]))}** "
+        f"| **{fmt_ratio(geomean([r['cpu_lua'] for r in real_rows]))}** |"
+    )
+    w("")
+    w("| program | output (identical in every language) |")
+    w("|---|---|")
+    for r in real_rows:
+        w(f"| {r['prog']} | `{r['out']}` |")
+
+
+def fmt_mb(x):
+    return f"{x:.0f}" if math.isfinite(x) else "—"
+
+
+def render(args, rows, scaling_rows, real_rows, empty, problems, started, finished, load_before,
+           load_after):
     m = machine_info()
     v = versions(args)
     out = []
@@ -320,34 +490,36 @@ def render(args, rows, scaling_rows, empty, problems, started, finished, load_be
     w(f"- dana: {v['dana']}")
     w(f"- python: {v['python']}")
     w(f"- rhai: {v['rhai']} (benches/rhai-runner, release build)")
+    w(f"- lua: {v['lua']}")
     w(f"- runs: {args.runs} per program and language, interleaved (each round runs every")
     w("  language once, in an order rotated per round); wall time of the whole process,")
     w("  start-up included; the table shows medians.")
-    w("")
-    w("## Times (median wall ms)")
-    w("")
-    w("| program | n | dana ms | python ms | rhai ms | dana/python | dana/rhai | dana peak RSS MB | checksums |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for r in rows:
+    if rows:
+        w("")
+        w("## Times (median wall ms)")
+        w("")
+        w("| program | n | dana ms | python ms | rhai ms | dana/python | dana/rhai | dana peak RSS MB | checksums |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for r in rows:
+            w(
+                f"| {r['prog']} | {r['n']:,} | {fmt_ms(r['med']['dana'])} | {fmt_ms(r['med']['python'])} "
+                f"| {fmt_ms(r['med']['rhai'])} | {fmt_ratio(r['py'])} | {fmt_ratio(r['rhai'])} "
+                f"| {r['rss']['dana']:.0f} | {'agree' if r['ok'] else '**DIFFER**'} |"
+            )
         w(
-            f"| {r['prog']} | {r['n']:,} | {fmt_ms(r['med']['dana'])} | {fmt_ms(r['med']['python'])} "
-            f"| {fmt_ms(r['med']['rhai'])} | {fmt_ratio(r['py'])} | {fmt_ratio(r['rhai'])} "
-            f"| {r['rss']['dana']:.0f} | {'agree' if r['ok'] else '**DIFFER**'} |"
+            f"| **geometric mean** | | | | | **{fmt_ratio(geomean([r['py'] for r in rows]))}** "
+            f"| **{fmt_ratio(geomean([r['rhai'] for r in rows]))}** | | |"
         )
-    w(
-        f"| **geometric mean** | | | | | **{fmt_ratio(geomean([r['py'] for r in rows]))}** "
-        f"| **{fmt_ratio(geomean([r['rhai'] for r in rows]))}** | | |"
-    )
-    w("")
-    w("A ratio below 1 means Dana is faster. Spread of the runs (min–max ms):")
-    w("")
-    w("| program | dana | python | rhai | output (identical in all three) |")
-    w("|---|---:|---:|---:|---|")
-    for r in rows:
-        cells = " | ".join(
-            f"{fmt_ms(r['min'][lang])}–{fmt_ms(r['max'][lang])}" for lang in LANGS
-        )
-        w(f"| {r['prog']} | {cells} | `{r['out']}` |")
+        w("")
+        w("A ratio below 1 means Dana is faster. Spread of the runs (min–max ms):")
+        w("")
+        w("| program | dana | python | rhai | output (identical in all three) |")
+        w("|---|---:|---:|---:|---|")
+        for r in rows:
+            cells = " | ".join(
+                f"{fmt_ms(r['min'][lang])}–{fmt_ms(r['max'][lang])}" for lang in LANGS
+            )
+            w(f"| {r['prog']} | {cells} | `{r['out']}` |")
     if scaling_rows:
         w("")
         w(f"## Linear scaling (Dana): time(2n) / time(n) must be ≤ {SCALING_LIMIT}")
@@ -361,12 +533,16 @@ def render(args, rows, scaling_rows, empty, problems, started, finished, load_be
                 f"| {s['prog']} | {s['n']:,} | {fmt_ms(s['t1'])} | {fmt_ms(s['t2'])} "
                 f"| {fmt_ratio(s['ratio'])} | {'PASS' if s['pass'] else '**FAIL**'} |"
             )
+    if real_rows:
+        render_realistic(w, args, real_rows)
     w("")
     w(f"## Start-up: running an empty file (median wall ms over {EMPTY_RUNS} runs)")
     w("")
-    w("| `dana run empty.na` | `python3 empty.py` | `rhai-runner empty.rhai` |")
-    w("|---:|---:|---:|")
-    w("| " + " | ".join(f"{median(empty[lang]):.1f}" for lang in LANGS) + " |")
+    names = {"dana": "`dana run empty.na`", "python": "`python3 empty.py`",
+             "rhai": "`rhai-runner empty.rhai`", "lua": "`lua5.4 empty.lua`"}
+    w("| " + " | ".join(names[lang] for lang in empty) + " |")
+    w("|" + "---:|" * len(empty))
+    w("| " + " | ".join(f"{median(empty[lang]):.1f}" for lang in empty) + " |")
     if problems:
         w("")
         w("## Problems")

@@ -6,9 +6,10 @@
 //! the `Send + Sync` unit of reuse is the AST.
 
 use crate::source::SourceFile;
-use crate::value::{TypeAnn, Value};
+use crate::value::{Function, StructType, TypeAnn, Value};
 use dana_grammar::ast::{BinOp, CmpOp, NicheKind, ParamKind, ScopeKind, Span, Sym, UnaryOp};
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 /// Where a name lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub enum Ex {
     Call(Box<Call>),
     /// `obj.name(args)`: dispatched without building a bound method.
     MethodCall(Box<MethodCall>),
-    Attr(Box<Ex>, Sym, Span),
+    Attr(Box<Ex>, Sym, Span, FieldHint),
     Index(Box<(Ex, Ex)>, Span),
     Slice(Box<SliceEx>, Span),
     /// `name := value`: stores the value (the target is a `Target::Name`) and gives it.
@@ -119,13 +120,62 @@ pub struct MethodCall {
     /// `x.append(v)` with one positional argument: a list receiver appends without dispatch.
     pub append: bool,
     pub span: Span,
+    /// The struct method found by the last call here (see [`MethodCache`]).
+    pub cache: MethodCache,
+}
+
+/// Where the field `name` was in the last struct an attribute node met: the index is tried
+/// first and used only when the field there has that name, so a stale hint costs one
+/// comparison and never gives a wrong field.
+#[derive(Default)]
+pub struct FieldHint(Cell<u32>);
+
+impl FieldHint {
+    /// The index of field `name` in `ty`.
+    #[inline]
+    pub fn find(&self, ty: &StructType, name: Sym) -> Option<usize> {
+        let h = self.0.get() as usize;
+        if ty.fields.get(h).is_some_and(|f| f.name == name) {
+            return Some(h);
+        }
+        let i = ty.field_index(name)?;
+        self.0.set(i as u32);
+        Some(i)
+    }
+}
+
+/// The receiver type of the last struct-method call at a call site and the position of the
+/// method in that type's method table. It is used only for the same type (the `Weak` keeps
+/// the address from being reused) and when the entry at that position still has the
+/// method's name; the function is read from the table, so a redefined method is seen.
+#[derive(Default)]
+pub struct MethodCache(RefCell<Option<(Weak<StructType>, u32)>>);
+
+impl MethodCache {
+    /// The method `name` of `ty` when this site found it there before.
+    #[inline]
+    pub fn get(&self, ty: &Rc<StructType>, name: Sym) -> Option<Rc<Function>> {
+        let c = self.0.borrow();
+        let (w, i) = c.as_ref()?;
+        if !std::ptr::eq(w.as_ptr(), Rc::as_ptr(ty)) {
+            return None;
+        }
+        match ty.methods.borrow().get_index(*i as usize) {
+            Some((k, Value::Func(f))) if *k == name => Some(f.clone()),
+            _ => None,
+        }
+    }
+    /// Remembers that `ty` has no field `name` and its method `name` is at `index`.
+    pub fn set(&self, ty: &Rc<StructType>, index: usize) {
+        *self.0.borrow_mut() = Some((Rc::downgrade(ty), index as u32));
+    }
 }
 
 /// An assignment target.
 pub enum Target {
     Name(Place, Sym),
     Scoped(ScopeKind, Sym),
-    Attr(Ex, Sym, Span),
+    Attr(Ex, Sym, Span, FieldHint),
     Index(Ex, Ex, Span),
     Slice(Box<SliceEx>, Span),
     /// Tuple/list unpacking; `Some(i)` marks a starred target at position `i`.

@@ -4,6 +4,7 @@
 use super::{Frame, Interp};
 use crate::error::{attribute_error, did_you_mean, type_error, Exc};
 use crate::ir::{Arg, MethodCall, Place};
+use crate::value::hash::StrKey;
 use crate::value::{
     coerce, methods, Args, BoundMethod, BuiltinType, Key, MethodTarget, NativeFn, StructInstance,
     TypeAnn, Value,
@@ -45,10 +46,10 @@ impl Interp {
                 None
             }
             Value::Dict(d) => {
-                if let Some(v) = d.borrow().get(&Key(Value::str(name.as_str()))) {
+                if let Some(v) = d.borrow().get(&StrKey(name.as_str())) {
                     return Some(Found::Plain(v.clone()));
                 }
-                methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone()))
+                methods::has_method_sym(obj, name).then(|| Found::Builtin(obj.clone()))
             }
             Value::Module(g) => {
                 if name.as_str().starts_with('_') && name.as_str() != "__name__" {
@@ -131,7 +132,7 @@ impl Interp {
                 }
                 methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone()))
             }
-            _ => methods::has_method(obj, name.as_str()).then(|| Found::Builtin(obj.clone())),
+            _ => methods::has_method_sym(obj, name).then(|| Found::Builtin(obj.clone())),
         }
     }
 
@@ -297,7 +298,7 @@ impl Interp {
             }
         }
         if m.simple {
-            if let Some(func) = struct_method(&recv, m.name) {
+            if let Some(func) = struct_method(&recv, m) {
                 // Fast path: the receiver and the arguments go straight into the callee's
                 // frame slots.
                 let base = self.stack.len();
@@ -308,6 +309,9 @@ impl Interp {
                     Err(e) => Err(self.call_error(e, m.span, fr.src)),
                 };
             }
+        }
+        if m.simple && m.args.len() <= SMALL_ARGS && builtin_first(&recv, m.name) {
+            return self.call_builtin_small(fr, &recv, m);
         }
         let (pos, kw) = if m.simple {
             let mut pos = Vec::with_capacity(m.args.len() + 1);
@@ -327,6 +331,29 @@ impl Interp {
         }
     }
 
+    /// A builtin-value method with a few positional arguments: they stay in an array.
+    #[inline(never)]
+    fn call_builtin_small(
+        &mut self,
+        fr: &mut Frame<'_>,
+        recv: &Value,
+        m: &MethodCall,
+    ) -> Result<Value, Exc> {
+        let mut buf: [Value; SMALL_ARGS] = Default::default();
+        for (slot, a) in buf.iter_mut().zip(&m.args) {
+            if let Arg::Pos(e) = a {
+                *slot = self.operand(fr, e)?;
+            }
+        }
+        let args = Args::new(&buf[..m.args.len()], &[]);
+        if let Some(r) = methods::call_method(self, recv, m.name, args) {
+            return r.map_err(|e| self.call_error(e, m.span, fr.src));
+        }
+        let pos = buf[..m.args.len()].to_vec();
+        self.dispatch_method(fr, recv, m, pos, &[])
+            .map_err(|e| self.call_error(e, m.span, fr.src))
+    }
+
     fn dispatch_method(
         &mut self,
         fr: &Frame<'_>,
@@ -339,7 +366,7 @@ impl Interp {
         // a dict key shadows a method of the same name.
         match recv {
             Value::Struct(_) | Value::Module(_) | Value::StructType(_) | Value::Exception(_) => {}
-            Value::Dict(d) if d.borrow().contains_key(&Key(Value::str(m.name.as_str()))) => {}
+            Value::Dict(d) if d.borrow().contains_key(&StrKey(m.name.as_str())) => {}
             _ => {
                 if let Some(r) = methods::call_method(self, recv, m.name, Args::new(&pos, kw)) {
                     return r;
@@ -373,17 +400,38 @@ impl Interp {
     }
 }
 
-/// The Dana method `name` of a struct instance, unless a field of that name shadows it.
+/// Calls of builtin-value methods with at most this many arguments pass them in an array.
+const SMALL_ARGS: usize = 4;
+
+/// `true` when `recv.name(...)` tries the builtin-value methods first (as `dispatch_method`
+/// does): strings, lists, tuples and sets, and dicts without a key `name`.
 #[inline]
-fn struct_method(recv: &Value, name: Sym) -> Option<Rc<crate::value::Function>> {
+fn builtin_first(recv: &Value, name: Sym) -> bool {
+    match recv {
+        Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Set(_) => true,
+        Value::Dict(d) => !d.borrow().contains_key(&StrKey(name.as_str())),
+        _ => false,
+    }
+}
+
+/// The Dana method `m.name` of a struct instance, unless a field of that name shadows it.
+#[inline]
+fn struct_method(recv: &Value, m: &MethodCall) -> Option<Rc<crate::value::Function>> {
     let Value::Struct(inst) = recv else {
         return None;
     };
-    if inst.ty.field_index(name).is_some() {
+    if let Some(f) = m.cache.get(&inst.ty, m.name) {
+        return Some(f);
+    }
+    if inst.ty.field_index(m.name).is_some() {
         return None;
     }
-    match inst.ty.methods.borrow().get(&name) {
-        Some(Value::Func(f)) => Some(f.clone()),
+    let methods = inst.ty.methods.borrow();
+    match methods.get_full(&m.name) {
+        Some((i, _, Value::Func(f))) => {
+            m.cache.set(&inst.ty, i);
+            Some(f.clone())
+        }
         _ => None,
     }
 }
@@ -438,15 +486,37 @@ fn set_field(inst: &StructInstance, name: Sym, v: Value) -> Result<Result<(), Ex
     let Some(i) = inst.ty.field_index(name) else {
         return Err(v);
     };
-    let checked = match &inst.ty.fields[i].ann {
-        None | Some(TypeAnn::Any) => Ok(v),
+    Ok(store_field(inst, i, v))
+}
+
+/// Stores `v` in field `i` of `inst` after the check of the field's annotation. The check
+/// is skipped when the value surely fits as it is (a float into `float`, `None` or a
+/// `Packet` into `Packet | None`); an int for a float field is widened by the full check.
+#[inline]
+pub(super) fn store_field(inst: &StructInstance, i: usize, v: Value) -> Result<(), Exc> {
+    let v = match &inst.ty.fields[i].ann {
+        None | Some(TypeAnn::Any) => v,
+        Some(ann) if fits_as_is(&v, ann) => v,
         Some(_) => {
             let g = inst.ty.globals.as_ref().and_then(std::rc::Weak::upgrade);
             let lookup = |s: Sym| g.as_ref().and_then(|g| g.get(s));
-            coerce::check_field_assign(&inst.ty, i, v, &lookup)
+            coerce::check_field_assign(&inst.ty, i, v, &lookup)?
         }
     };
-    Ok(checked.map(|v| {
-        inst.fields.borrow_mut()[i] = v;
-    }))
+    inst.fields.borrow_mut()[i] = v;
+    Ok(())
+}
+
+/// `true` when `v` matches `ann` and is stored unchanged: numbers only where the annotation
+/// names `int` itself (a field that takes float but not int widens them).
+#[inline]
+fn fits_as_is(v: &Value, ann: &TypeAnn) -> bool {
+    match v {
+        Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => match ann {
+            TypeAnn::Int => true,
+            TypeAnn::Union(ts) => ts.iter().any(|t| matches!(t, TypeAnn::Int)),
+            _ => false,
+        },
+        _ => coerce::quick_match(v, ann) == Some(true),
+    }
 }

@@ -311,7 +311,7 @@ impl Interp {
                     continue;
                 }
                 let ok = match &self.stack[base + i] {
-                    Some(v) => quick_match(v, ann).unwrap_or_else(|| {
+                    Some(v) => coerce::quick_match(v, ann).unwrap_or_else(|| {
                         let g = func.globals.clone();
                         coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
                     }),
@@ -378,7 +378,7 @@ impl Interp {
         match r {
             Ok(v) => {
                 if let Some(ann) = &code.returns {
-                    let ok = quick_match(&v, ann).unwrap_or_else(|| {
+                    let ok = coerce::quick_match(&v, ann).unwrap_or_else(|| {
                         let g = func.globals.clone();
                         coerce::matches(&v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
                     });
@@ -627,22 +627,6 @@ fn pop_frame(stack: &mut Vec<Option<Value>>, base: usize) {
             None => break,
         }
     }
-}
-
-/// A fast type check for the common scalar annotations; `None` when the full check is needed.
-#[inline]
-fn quick_match(v: &Value, ann: &TypeAnn) -> Option<bool> {
-    Some(match (ann, v) {
-        (TypeAnn::Any, _) => true,
-        (TypeAnn::Int, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) => true,
-        (TypeAnn::Float, Value::Float(_) | Value::Int(_) | Value::Bool(_)) => true,
-        (TypeAnn::Str, Value::Str(_)) => true,
-        (TypeAnn::Bool, Value::Bool(_)) => true,
-        // An instance always matches the name of its own struct type.
-        (TypeAnn::Named(n), Value::Struct(inst)) if inst.ty.name == *n => true,
-        (TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool, _) => false,
-        _ => return None,
-    })
 }
 
 /// `str 'abc'` style description of a value for type errors.

@@ -32,7 +32,7 @@ impl Interp {
                 Ok(())
             }
             Target::Scoped(..) => Err(type_error("cannot delete a scoped name")),
-            Target::Attr(obj, name, span) => {
+            Target::Attr(obj, name, span, _) => {
                 let o = self.eval(fr, obj)?;
                 self.check_del_mutation(&o)
                     .and_then(|_| self.del_attr(&o, *name))

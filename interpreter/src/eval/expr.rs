@@ -57,7 +57,19 @@ impl Interp {
                 };
             }
         }
-        Ok(self.eval(fr, e)?.truthy())
+        self.cond_other(fr, e)
+    }
+
+    /// The conditions other than one comparison; `and`, `or` and `not` are decided without
+    /// building `bool` values.
+    #[inline(never)]
+    fn cond_other(&mut self, fr: &mut Frame<'_>, e: &Ex) -> Result<bool, Exc> {
+        match e {
+            Ex::And(ab) => Ok(self.cond(fr, &ab.0)? && self.cond(fr, &ab.1)?),
+            Ex::Or(ab) => Ok(self.cond(fr, &ab.0)? || self.cond(fr, &ab.1)?),
+            Ex::Not(a) => Ok(!self.cond(fr, a)?),
+            _ => Ok(self.eval(fr, e)?.truthy()),
+        }
     }
 
     pub(crate) fn eval(&mut self, fr: &mut Frame<'_>, e: &Ex) -> Result<Value, Exc> {
@@ -132,10 +144,10 @@ impl Interp {
             }
             Ex::Call(c) => self.eval_call(fr, c),
             Ex::MethodCall(m) => self.eval_method_call(fr, m),
-            Ex::Attr(obj, name, span) => {
+            Ex::Attr(obj, name, span, hint) => {
                 let o = self.operand(fr, obj)?;
                 if let Value::Struct(inst) = &o {
-                    if let Some(i) = inst.ty.field_index(*name) {
+                    if let Some(i) = hint.find(&inst.ty, *name) {
                         return Ok(inst.fields.borrow()[i].clone());
                     }
                 }
@@ -322,10 +334,7 @@ impl Interp {
                 _ => {}
             }
         }
-        if op == BinOp::BitOr && a.is_callable() && b.is_callable() {
-            return Ok(compose(a, b));
-        }
-        ops::binary(op, &a, &b)
+        binary_other(op, a, b)
     }
 
     #[inline(never)]
@@ -466,8 +475,18 @@ impl Interp {
                 };
                 Ok(())
             }
-            Target::Attr(obj, name, span) => {
+            Target::Attr(obj, name, span, hint) => {
                 let o = self.eval(fr, obj)?;
+                if let Value::Struct(inst) = &o {
+                    if let Some(i) = hint.find(&inst.ty, *name) {
+                        if crate::sandbox::is_contained() {
+                            crate::sandbox::check_mutation(&o)
+                                .map_err(|e| self.locate(e, *span, fr.src))?;
+                        }
+                        return super::attr::store_field(inst, i, v)
+                            .map_err(|e| self.locate(e, *span, fr.src));
+                    }
+                }
                 self.set_attr(&o, *name, v)
                     .map_err(|e| self.locate(e, *span, fr.src))
             }
@@ -637,4 +656,31 @@ fn object_contains(it: &mut Interp, obj: &Value, item: &Value) -> Result<bool, E
         }
     }
     ops::contains(obj, item)
+}
+
+/// The binary operations [`Interp::binary`] does not do inline: float division and an int
+/// mixed with a float for `+ - * /` here (the int converted as Python converts it, to the
+/// nearest float; division by zero takes the full path and its error), composition of
+/// callables, and `ops::binary` for the rest.
+#[inline(never)]
+fn binary_other(op: BinOp, a: Value, b: Value) -> Result<Value, Exc> {
+    let floats = match (&a, &b) {
+        (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+        (Value::Int(x), Value::Float(y)) => Some((*x as f64, *y)),
+        (Value::Float(x), Value::Int(y)) => Some((*x, *y as f64)),
+        _ => None,
+    };
+    if let Some((x, y)) = floats {
+        match op {
+            BinOp::Add => return Ok(Value::Float(x + y)),
+            BinOp::Sub => return Ok(Value::Float(x - y)),
+            BinOp::Mul => return Ok(Value::Float(x * y)),
+            BinOp::Div if y != 0.0 => return Ok(Value::Float(x / y)),
+            _ => {}
+        }
+    }
+    if op == BinOp::BitOr && a.is_callable() && b.is_callable() {
+        return Ok(compose(a, b));
+    }
+    ops::binary(op, &a, &b)
 }

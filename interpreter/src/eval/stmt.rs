@@ -240,13 +240,7 @@ impl Interp {
                 map.insert(*name, v);
                 Ok(())
             }
-            Target::Attr(obj, name, _) => {
-                let o = self.eval(fr, obj)?;
-                let cur = self.get_attr(fr, &o, *name)?;
-                let rhs = self.eval(fr, e)?;
-                let v = self.binary(op, cur, rhs)?;
-                self.set_attr(&o, *name, v)
-            }
+            Target::Attr(obj, name, _, hint) => self.aug_assign_attr(fr, obj, *name, hint, op, e),
             Target::Index(obj, idx, _) => {
                 let o = self.eval(fr, obj)?;
                 let i = self.eval(fr, idx)?;
@@ -266,6 +260,36 @@ impl Interp {
                 "illegal expression for augmented assignment",
             )),
         }
+    }
+
+    /// `obj.name op= e`.
+    #[inline(never)]
+    fn aug_assign_attr(
+        &mut self,
+        fr: &mut Frame<'_>,
+        obj: &crate::ir::Ex,
+        name: Sym,
+        hint: &crate::ir::FieldHint,
+        op: BinOp,
+        e: &crate::ir::Ex,
+    ) -> Result<(), Exc> {
+        let o = self.eval(fr, obj)?;
+        if let Value::Struct(inst) = &o {
+            // `b.vx -= dx * m` on a field of the struct itself: one field search.
+            if let Some(i) = hint.find(&inst.ty, name) {
+                let cur = inst.fields.borrow()[i].clone();
+                let rhs = self.eval(fr, e)?;
+                let v = self.binary(op, cur, rhs)?;
+                if crate::sandbox::is_contained() {
+                    crate::sandbox::check_mutation(&o)?;
+                }
+                return super::attr::store_field(inst, i, v);
+            }
+        }
+        let cur = self.get_attr(fr, &o, name)?;
+        let rhs = self.eval(fr, e)?;
+        let v = self.binary(op, cur, rhs)?;
+        self.set_attr(&o, name, v)
     }
 
     /// `cur op= rhs`; strings and lists owned only by the variable grow in place. On failure

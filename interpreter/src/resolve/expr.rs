@@ -18,7 +18,7 @@ impl Resolver {
                 Some(s) => Target::Scoped(*s, *name),
             },
             ExprKind::Attribute { value, attr } => {
-                Target::Attr(self.expr(value)?, attr.name, t.span)
+                Target::Attr(self.expr(value)?, attr.name, t.span, Default::default())
             }
             ExprKind::Index { value, index } => {
                 if let ExprKind::Slice { lower, upper, step } = &index.kind {
@@ -220,6 +220,7 @@ impl Resolver {
                         fallback,
                         append,
                         span,
+                        cache: Default::default(),
                     }))
                 } else {
                     let f = self.expr(func)?;
@@ -232,7 +233,9 @@ impl Resolver {
                     }))
                 }
             }
-            ExprKind::Attribute { value, attr } => Ex::Attr(self.bx(value)?, attr.name, span),
+            ExprKind::Attribute { value, attr } => {
+                Ex::Attr(self.bx(value)?, attr.name, span, Default::default())
+            }
             ExprKind::Index { value, index } => {
                 if let ExprKind::Slice { lower, upper, step } = &index.kind {
                     Ex::Slice(Box::new(self.slice(value, lower, upper, step)?), span)

@@ -6,7 +6,7 @@ mod convert;
 mod json;
 mod scalar;
 
-pub use convert::{check_field_assign, coerce, construct_struct, matches, TypeLookup};
+pub use convert::{check_field_assign, coerce, construct_struct, matches, quick_match, TypeLookup};
 pub(crate) use scalar::{is_py_space, parse_bool_text, parse_float_text, parse_int_text};
 pub(crate) use scalar::{smart_bool, to_float, to_int};
 

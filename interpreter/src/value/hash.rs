@@ -140,6 +140,26 @@ pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A borrowed string looked up as a dict key without building a `Value` (hashes as a
+/// `Value::Str` key does).
+pub(crate) struct StrKey<'a>(pub &'a str);
+
+impl Hash for StrKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl indexmap::Equivalent<Key> for StrKey<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        match &key.0 {
+            Value::Str(s) => s.as_str() == self.0,
+            Value::Object(_) => key_eq(&Value::str(self.0), &key.0),
+            _ => false,
+        }
+    }
+}
+
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
         hash_value(&self.0, state)

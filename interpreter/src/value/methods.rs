@@ -107,10 +107,10 @@ pub fn call_method(
     name: Sym,
     args: Args<'_>,
 ) -> Option<Result<Value, Exc>> {
-    let name = name.as_str();
-    if !has_method(recv, name) {
+    if !has_method_sym(recv, name) {
         return None;
     }
+    let name = name.as_str();
     if crate::sandbox::is_contained() && mutates(recv, name) {
         if let Err(e) = crate::sandbox::check_mutation(recv) {
             return Some(Err(e));
@@ -221,6 +221,68 @@ pub(crate) fn has_method(recv: &Value, name: &str) -> bool {
     names.binary_search(&name).is_ok()
 }
 
+/// Bits of [`method_kinds`]: which builtin types have a method of a given name.
+const K_STR: u8 = 1;
+const K_LIST: u8 = 2;
+const K_TUPLE: u8 = 4;
+const K_DICT: u8 = 8;
+const K_SET: u8 = 16;
+const K_INT: u8 = 32;
+const K_UNKNOWN: u8 = 128;
+
+thread_local! {
+    /// [`method_kinds`] by symbol id, filled as names are met (`K_UNKNOWN`: not yet).
+    static KINDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The builtin types that have a method `name`, as `K_*` bits: one table read per call
+/// instead of a binary search over the names.
+fn method_kinds(name: Sym) -> u8 {
+    let id = name.id() as usize;
+    KINDS.with(|k| {
+        if let Some(&f) = k.borrow().get(id) {
+            if f != K_UNKNOWN {
+                return f;
+            }
+        }
+        let s = name.as_str();
+        let mut f = 0;
+        for (names, bit) in [
+            (STR_METHODS, K_STR),
+            (LIST_METHODS, K_LIST),
+            (TUPLE_METHODS, K_TUPLE),
+            (DICT_METHODS, K_DICT),
+            (SET_METHODS, K_SET),
+            (INT_METHODS, K_INT),
+        ] {
+            if names.binary_search(&s).is_ok() {
+                f |= bit;
+            }
+        }
+        let mut k = k.borrow_mut();
+        if k.len() <= id {
+            k.resize(id + 1, K_UNKNOWN);
+        }
+        k[id] = f;
+        f
+    })
+}
+
+/// [`has_method`] for a symbol.
+pub(crate) fn has_method_sym(recv: &Value, name: Sym) -> bool {
+    let bit = match recv {
+        Value::Str(_) => K_STR,
+        Value::List(_) => K_LIST,
+        Value::Tuple(_) => K_TUPLE,
+        Value::Dict(_) => K_DICT,
+        Value::Set(_) => K_SET,
+        Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => K_INT,
+        Value::Object(_) => return has_method(recv, name.as_str()),
+        _ => return false,
+    };
+    method_kinds(name) & bit != 0
+}
+
 /// The builtin method names of a type name (`"str"`, `"list"`, …), for completion and help.
 pub fn method_names(type_name: &str) -> &'static [&'static str] {
     match type_name {
@@ -254,5 +316,21 @@ mod tests {
         assert!(!has_method(&Value::str("x"), "append"));
         assert!(has_method(&Value::list(vec![]), "sort"));
         assert!(!has_method(&Value::Int(1), "upper"));
+        // The table by symbol agrees with the name lists, for a name of several types too.
+        for (v, name, want) in [
+            (Value::str("x"), "title", true),
+            (Value::str("x"), "append", false),
+            (Value::list(vec![]), "count", true),
+            (Value::tuple(vec![]), "count", true),
+            (Value::Int(1), "count", false),
+            (Value::Int(1), "bit_length", true),
+            (Value::set(Default::default()), "union", true),
+            (Value::dict(Default::default()), "union", false),
+            (Value::None, "count", false),
+        ] {
+            let sym = Sym::intern(name);
+            assert_eq!(has_method_sym(&v, sym), want, "{name} on {}", v.type_name());
+            assert_eq!(has_method_sym(&v, sym), has_method(&v, name));
+        }
     }
 }

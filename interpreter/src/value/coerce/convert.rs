@@ -53,6 +53,49 @@ fn has_struct_method(v: &Value, name: Sym, depth: usize) -> bool {
         .any(|(f, x)| f.name.as_str().starts_with('_') && has_struct_method(x, name, depth + 1))
 }
 
+/// Decides `matches(v, ann)` without looking names up when that is cheap: `Some(answer)`,
+/// or `None` when the full check has to run. An instance matches the name of its own struct
+/// type.
+#[inline]
+pub fn quick_match(v: &Value, ann: &TypeAnn) -> Option<bool> {
+    Some(match (ann, v) {
+        (TypeAnn::Any, _) => true,
+        (TypeAnn::Int, Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) => true,
+        (TypeAnn::Float, Value::Float(_) | Value::Int(_) | Value::Bool(_) | Value::BigInt(_)) => {
+            true
+        }
+        (TypeAnn::Str, Value::Str(_)) => true,
+        (TypeAnn::Bool, Value::Bool(_)) => true,
+        (TypeAnn::None, _) => v.is_none(),
+        (TypeAnn::List(None), Value::List(_)) | (TypeAnn::Dict(None), Value::Dict(_)) => true,
+        // An instance always matches the name of its own struct type.
+        (TypeAnn::Named(n), Value::Struct(inst)) if inst.ty.name == *n => true,
+        (TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool, _) => false,
+        (TypeAnn::Union(ts), _) => return quick_match_union(v, ts),
+        _ => return None,
+    })
+}
+
+/// [`quick_match`] for `Packet | None`: a member that surely matches decides; a union whose
+/// members all surely fail fails; otherwise the full check runs. Out of line, so that
+/// `quick_match` itself is not recursive and inlines into the call path.
+#[inline(never)]
+fn quick_match_union(v: &Value, ts: &[TypeAnn]) -> Option<bool> {
+    let mut unsure = false;
+    for t in ts {
+        match quick_match(v, t) {
+            Some(true) => return Some(true),
+            Some(false) => {}
+            None => unsure = true,
+        }
+    }
+    if unsure {
+        None
+    } else {
+        Some(false)
+    }
+}
+
 /// `true` when `v` is a value of type `ann` (no conversion; an int is accepted for `float`,
 /// a bool for `int`, as Python's numeric tower does).
 pub fn matches(v: &Value, ann: &TypeAnn, lookup: TypeLookup<'_>) -> bool {
@@ -346,7 +389,7 @@ fn check_field(ty: &StructType, i: usize, v: Value, lookup: TypeLookup<'_>) -> R
         )));
     };
     let Some(ann) = &field.ann else { return Ok(v) };
-    if !matches(&v, ann, lookup) {
+    if !quick_match(&v, ann).unwrap_or_else(|| matches(&v, ann, lookup)) {
         return Err(type_error(format!(
             "{}.{} must be {ann}, got {}",
             ty.name,

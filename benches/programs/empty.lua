@@ -1,0 +1,1 @@
+-- empty: nothing; measures start-up.
