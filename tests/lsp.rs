@@ -69,7 +69,9 @@ fn initialize_announces_the_capabilities_and_shutdown_exits_zero() {
     );
     assert_eq!(caps["documentFormattingProvider"], true);
     let legend = &caps["semanticTokensProvider"]["legend"]["tokenTypes"];
-    assert!(legend.as_array().is_some_and(|l| l.contains(&json!("keyword"))));
+    assert!(legend
+        .as_array()
+        .is_some_and(|l| l.contains(&json!("keyword"))));
     let (status, stderr) = c.shutdown();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
