@@ -244,6 +244,18 @@ fn input_checks(
     checks
 }
 
+/// Whether `domain` has an output rule for `shape`'s answers: the offline enforce stage then
+/// checks more than the return type (the trial's `enforce+domain` oracle).
+pub(crate) fn domain_rules_output(shape: &FunctionShape, domain: &DomainTemplate) -> bool {
+    let Some(ret) = shape.returns.as_deref().and_then(annotation) else {
+        return false;
+    };
+    domain
+        .output_rules
+        .iter()
+        .any(|r| pattern_matches(&r.applies_to, &ret) && names_match(&r.names, &shape.name))
+}
+
 fn output_checks(
     shape: &FunctionShape,
     d: &DomainTemplate,

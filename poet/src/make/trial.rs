@@ -282,7 +282,12 @@ impl PoetFunction {
         } else if examples > 0 {
             Oracle::Examples
         } else if improve && tally.candidate_answered > 0 {
-            if stages.enforce.is_some() {
+            // The enforce stage is the offline one (generated answers are `operate` only):
+            // it judges more than the types only where the domain has an output rule.
+            let rules = self
+                .trial_domain()
+                .is_some_and(|d| crate::make::offline::domain_rules_output(&self.shape, &d));
+            if stages.enforce.is_some() && rules {
                 Oracle::EnforceDomain
             } else {
                 Oracle::Unverified
