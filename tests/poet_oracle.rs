@@ -150,6 +150,32 @@ print(clamp01(2.0))
 }
 
 #[test]
+fn a_case_sensitive_palindrome_check_is_rejected() {
+    // The program's first call is a non-palindrome, so the trial's own strings must include
+    // palindromes with capitals for the difference to show.
+    let program = "\
+@poet(retries=0)
+def is_palindrome(word: str) -> bool:
+    w = word.lower()
+    return w == w[::-1]
+
+print(is_palindrome(\"dana\"))
+";
+    let (problems, _) = rejected(
+        "palindrome",
+        "is_palindrome",
+        program,
+        "def operate(word: str) -> bool:\n    return word == word[::-1]\n",
+    );
+    assert!(
+        problems.contains(
+            "is_palindrome('Level'): the candidate answered False, but the original answers True"
+        ),
+        "{problems}"
+    );
+}
+
+#[test]
 fn a_risk_score_of_1_for_everything_is_rejected() {
     let program = "\
 @poet(domain=\"financial_risk\", retries=0)

@@ -98,14 +98,7 @@ impl FunctionStore {
 
     /// The raw files of version `v` (each at most [`MAX_FILE_BYTES`]).
     pub fn read_files(&self, v: u32) -> Result<VersionFiles, StoreError> {
-        let dir = self.version_dir(v);
-        if !dir.is_dir() {
-            return Err(StoreError::NoSuchVersion {
-                function: self.name.clone(),
-                version: v,
-                available: self.versions().unwrap_or_default(),
-            });
-        }
+        let dir = self.existing_version_dir(v)?;
         let mut files = Vec::new();
         for name in VersionFiles::names() {
             files.push((name.to_string(), read_limited(&dir.join(name))?));

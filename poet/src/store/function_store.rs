@@ -197,8 +197,8 @@ impl FunctionStore {
         Ok(Some(n))
     }
 
-    /// Loads version `v`, checking every file (see the module documentation).
-    pub fn load(&self, v: u32) -> Result<Version, StoreError> {
+    /// The folder of version `v`, which must exist.
+    pub(super) fn existing_version_dir(&self, v: u32) -> Result<PathBuf, StoreError> {
         let dir = self.version_dir(v);
         if !dir.is_dir() {
             return Err(StoreError::NoSuchVersion {
@@ -207,6 +207,12 @@ impl FunctionStore {
                 available: self.versions().unwrap_or_default(),
             });
         }
+        Ok(dir)
+    }
+
+    /// Loads version `v`, checking every file (see the module documentation).
+    pub fn load(&self, v: u32) -> Result<Version, StoreError> {
+        let dir = self.existing_version_dir(v)?;
         let code_path = dir.join(CODE_FILE);
         let code = read_text(&code_path)?;
         let params = read_json(&dir.join(PARAMS_FILE))?;
@@ -397,14 +403,7 @@ impl FunctionStore {
         file: &str,
         value: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        let dir = self.version_dir(v);
-        if !dir.is_dir() {
-            return Err(StoreError::NoSuchVersion {
-                function: self.name.clone(),
-                version: v,
-                available: self.versions().unwrap_or_default(),
-            });
-        }
+        let dir = self.existing_version_dir(v)?;
         let path = dir.join(file);
         let bytes = serde_json::to_vec_pretty(value)
             .map(redact_bytes)

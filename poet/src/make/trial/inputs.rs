@@ -96,7 +96,7 @@ const SHAPED_STRINGS: &[(&[&str], &[&str])] = &[
     ),
     (
         &["word", "tag", "keyword"],
-        &["hello", "Rust", "data-science"],
+        &["hello", "Rust", "data-science", "Level"],
     ),
     (
         &["amount", "price", "number", "num", "qty", "count"],
@@ -117,6 +117,9 @@ const PLAIN_STRINGS: &[&str] = &[
     "2024-03-15",
     "{\"a\": 1}",
     "Ab 1",
+    // Predicates (`is_palindrome`, `is_valid`, …) must see both answers.
+    "racecar",
+    "Never odd or even",
 ];
 
 /// The trial's inputs, with how many came from recorded calls.
@@ -566,6 +569,9 @@ mod tests {
         // `id` is a whole word: `valid` is not an id.
         assert_eq!(first("valid"), "'hello'");
         assert!(strings_for("s").len() >= 8);
+        // Predicates see both answers: palindromes, one with capitals.
+        let has = |name: &str, want: &str| strings_for(name).iter().any(|v| repr(v) == want);
+        assert!(has("word", "'Level'") && has("s", "'racecar'"));
     }
 
     #[test]
