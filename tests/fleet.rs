@@ -501,3 +501,35 @@ fn a_consumer_group_takes_over_a_dead_workers_events() {
     let pending = redis.command(&["XPENDING", "dana:poet:group:events", "workers"]);
     assert!(pending.starts_with('0'), "{pending}");
 }
+
+#[test]
+fn an_oversized_shared_version_never_reaches_the_disk() {
+    let redis = RedisServer::start();
+    let a = Replica::new("huge", "a", PROGRAM, "");
+    let (code, out, err) = a.run(None, &["run", "app.na"]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    let url = redis.url();
+    let out = a
+        .command(None, &["poet", "push", "--backend", "redis"])
+        .env("DANA_POET_REDIS_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Another process (or an attacker with access to Redis) writes a 2 MB code file.
+    let huge = "x".repeat(2 << 20);
+    redis.command(&["HSET", "dana:poet:default:f:add:v:1", "code.na", &huge]);
+    let b = Replica::new("huge", "b", "print(1)\n", "");
+    let out = b
+        .command(None, &["poet", "pull", "--backend", "redis"])
+        .env("DANA_POET_REDIS_URL", &url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("over the 1048576-byte limit"), "{stderr}");
+    assert!(!b.poet().join("add/v1/code.na").exists());
+}

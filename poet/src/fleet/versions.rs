@@ -3,7 +3,7 @@
 //! shared `current` into the local store before a function is prepared.
 
 use super::{Fleet, FleetError};
-use crate::store::{FunctionStore, StoreLock, VersionFiles};
+use crate::store::{FunctionStore, StoreLock, VersionFiles, MAX_FILE_BYTES};
 use redis::Script;
 
 /// Hands out the next number, above the local ones too.
@@ -172,6 +172,14 @@ impl Fleet {
             self.run(|c| redis::cmd("HGETALL").arg(&k).query(c))?;
         if fields.is_empty() {
             return Ok(None);
+        }
+        // The shared store is written by other processes: nothing larger than a local store
+        // accepts reaches the disk.
+        if let Some((name, b)) = fields.iter().find(|(_, b)| b.len() as u64 > MAX_FILE_BYTES) {
+            return Err(FleetError::other(format!(
+                "shared version {v} of {function}: '{name}' is {} bytes, over the {MAX_FILE_BYTES}-byte limit",
+                b.len()
+            )));
         }
         let files = VersionFiles::names()
             .iter()
