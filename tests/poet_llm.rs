@@ -496,3 +496,54 @@ fn an_echoed_api_key_is_written_and_printed_nowhere() {
     let m = c.metadata("add", 1);
     assert_eq!(m["validation"]["attempts"][0]["outcome"], "rejected", "{m}");
 }
+
+#[test]
+fn a_domain_that_asks_for_enforce_gets_the_models_enforce_and_offline_perceive() {
+    // A user's template over `api` that asks the model for enforce as well as operate.
+    const PROGRAM: &str = "\
+@poet(domain=\"strict\", retries=0)
+def bump(x: int) -> int:
+    return abs(x) + 1
+
+print(bump(-4))
+";
+    let answer = "```dana\n\
+def operate(x: int) -> int:\n    return abs(x) + 1\n\n\
+def enforce(result: int, x: int) -> int:\n    if result < 1:\n        raise ValueError(\"model enforce: below one\")\n    return result\n```";
+    let fake = FakeLlm::start(vec![Reply::openai_text(answer)]);
+    let c = Case::new("generate-enforce", PROGRAM, "");
+    std::fs::create_dir_all(c.dir.join(".poet/domains")).unwrap();
+    std::fs::write(
+        c.dir.join(".poet/domains/strict.toml"),
+        "parent = \"api\"\ngenerate = [\"enforce\"]\n\n[requirements]\nenforce = [\"results are at least one\"]\n",
+    )
+    .unwrap();
+    let (code, out, err) = c.run(&fake, &[]);
+    assert_eq!((code, out.as_str()), (0, "5\n"), "{err}");
+    assert_eq!(fake.request_count(), 1);
+    let req = &fake.requests()[0];
+    let prompt = prompt_of(req);
+    for part in [
+        "It must start with exactly:\ndef operate(x: int) -> int:\n",
+        "After it, write `enforce`. It must start with exactly:\ndef enforce(result: int, x: int) -> int:\n",
+        "Domain strict for enforce: ",
+        "; results are at least one\n",
+        "Input checks are added for you.",
+    ] {
+        assert!(prompt.contains(part), "prompt lacks {part:?}:\n{prompt}");
+    }
+    assert!(!prompt.contains("write `perceive`"), "{prompt}");
+    // Room for the second stage.
+    assert_eq!(req.body["max_tokens"], 1100, "{}", req.body);
+    // The stored module has the model's enforce; perceive is the offline rules' (the api
+    // domain checks int parameters), and no second enforce follows.
+    let code_na = std::fs::read_to_string(c.dir.join(".poet/bump/v1/code.na")).unwrap();
+    assert!(code_na.contains("model enforce: below one"), "{code_na}");
+    assert_eq!(code_na.matches("def enforce(").count(), 1, "{code_na}");
+    assert_eq!(code_na.matches("def operate(").count(), 1, "{code_na}");
+    assert!(
+        code_na.contains("def perceive(x: int) -> dict:"),
+        "{code_na}"
+    );
+    assert_eq!(c.metadata("bump", 1)["validation"]["passed"], true);
+}

@@ -18,16 +18,27 @@ pub fn code_schema() -> serde_json::Value {
 }
 
 /// A GBNF grammar of the answer: the ```dana fence, exactly `first_line` (the operate line),
-/// an indented body of at least one line (blank lines allowed), more indented or `_helper`
-/// definitions, and the closing fence.
-pub fn grammar(first_line: &str) -> String {
-    format!(
+/// an indented body of at least one line (blank lines allowed), then `_helper` definitions
+/// and the stages of `stage_lines` (each its exact first line and a body), and the closing
+/// fence.
+pub fn grammar(first_line: &str, stage_lines: &[String]) -> String {
+    let mut g = format!(
         "root ::= \"```dana\\n\" {sig} \"\\n\" body \"```\"\n\
-         body ::= line+ helper*\n\
+         body ::= line+ part*\n\
          line ::= \"    \" [^\\n]* \"\\n\" | \"\\n\"\n\
          helper ::= \"def _\" [a-zA-Z0-9_]+ \"(\" [^\\n]* \"\\n\" line+\n",
         sig = gbnf_literal(first_line)
-    )
+    );
+    if stage_lines.is_empty() {
+        g.push_str("part ::= helper\n");
+    } else {
+        let heads: Vec<String> = stage_lines.iter().map(|l| gbnf_literal(l)).collect();
+        g.push_str(&format!(
+            "part ::= helper | stage\nstage ::= ({}) \"\\n\" line+\n",
+            heads.join(" | ")
+        ));
+    }
+    g
 }
 
 /// `text` as a GBNF string literal.
@@ -355,7 +366,7 @@ mod tests {
 
     #[test]
     fn the_grammar_pins_the_exact_first_line() {
-        let g = grammar("def operate(s: str = \"a\\b\") -> str:");
+        let g = grammar("def operate(s: str = \"a\\b\") -> str:", &[]);
         assert!(
             g.starts_with(
                 "root ::= \"```dana\\n\" \"def operate(s: str = \\\"a\\\\b\\\") -> str:\""
@@ -363,5 +374,22 @@ mod tests {
             "{g}"
         );
         assert!(g.contains("line ::= \"    \""), "{g}");
+        assert!(
+            g.contains("part ::= helper\n") && !g.contains("stage"),
+            "{g}"
+        );
+    }
+
+    #[test]
+    fn the_grammar_allows_the_domains_extra_stages_by_their_exact_lines() {
+        let g = grammar(
+            "def operate(x: int) -> int:",
+            &["def enforce(result: int, x: int) -> int:".to_string()],
+        );
+        assert!(g.contains("part ::= helper | stage\n"), "{g}");
+        assert!(
+            g.contains("stage ::= (\"def enforce(result: int, x: int) -> int:\") \"\\n\" line+"),
+            "{g}"
+        );
     }
 }

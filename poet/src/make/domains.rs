@@ -10,6 +10,8 @@
 //! parent = "base"               # optional; the child inherits everything of the parent
 //! version = 1                   # bump on every change: part of POET's cache key
 //! capabilities = ["time"]       # capabilities the domain's generated code may be granted
+//! generate = ["enforce"]        # stages the model writes besides `operate` (default: none;
+//!                               # `perceive`, `enforce`, `train`); the others are offline rules
 //!
 //! [requirements]                # lines for the generation prompt, per stage
 //! perceive = ["…"]
@@ -46,8 +48,8 @@
 //! `_poet_finite(x)`, `_poet_all_finite(xs)`, `_poet_in_range(x, low, high)` and
 //! `_poet_key_in_range(d, key, low, high)` (true when the key is absent or None).
 //!
-//! Inheritance: requirements are the parent's lines followed by the child's, capabilities the
-//! union, rules and metrics the parent's followed by the child's (a child's metric replaces
+//! Inheritance: requirements are the parent's lines followed by the child's, capabilities and
+//! generated stages the union, rules and metrics the parent's followed by the child's (a child's metric replaces
 //! the parent's of the same name). The resolved `version` is the sum of the chain's versions.
 
 use dana_interpreter::check::expect::parse_annotation;
@@ -58,6 +60,9 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The stages besides `operate` that a template may ask the model to write.
+pub(crate) const GENERATED_STAGES: &[&str] = &["perceive", "enforce", "train"];
 
 /// The capabilities a template may list (POET_SPEC §1).
 pub(crate) const CAPABILITIES: &[&str] = &[
@@ -165,6 +170,8 @@ struct TemplateFile {
     #[serde(default)]
     capabilities: Vec<String>,
     #[serde(default)]
+    generate: Vec<String>,
+    #[serde(default)]
     requirements: Requirements,
     #[serde(default)]
     input_rules: Vec<InputRule>,
@@ -188,6 +195,11 @@ pub struct DomainTemplate {
     pub version: u32,
     pub requirements: Requirements,
     pub capabilities: Vec<String>,
+    /// The stages besides `operate` the model writes (in [`GENERATED_STAGES`]); the others
+    /// come from the offline rules. Left out of the fingerprint when empty, so templates
+    /// that do not use it keep their cache keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generate: Vec<String>,
     pub input_rules: Vec<InputRule>,
     pub output_rules: Vec<OutputRule>,
     pub metrics: Vec<Metric>,
@@ -404,12 +416,17 @@ fn merge(parent: DomainTemplate, child: &DomainTemplate) -> DomainTemplate {
         enforce: cat(&parent.requirements.enforce, &child.requirements.enforce),
         train: cat(&parent.requirements.train, &child.requirements.train),
     };
-    out.capabilities = parent.capabilities.clone();
-    for c in &child.capabilities {
-        if !out.capabilities.contains(c) {
-            out.capabilities.push(c.clone());
+    let union = |a: &[String], b: &[String]| -> Vec<String> {
+        let mut out = a.to_vec();
+        for x in b {
+            if !out.contains(x) {
+                out.push(x.clone());
+            }
         }
-    }
+        out
+    };
+    out.capabilities = union(&parent.capabilities, &child.capabilities);
+    out.generate = union(&parent.generate, &child.generate);
     out.input_rules = parent
         .input_rules
         .iter()
@@ -529,6 +546,22 @@ fn parse_template(
             )));
         }
     }
+    for stage in &raw.generate {
+        if !GENERATED_STAGES.contains(&stage.as_str()) {
+            let hint = did_you_mean(stage, GENERATED_STAGES.iter().copied())
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            let operate = if stage == "operate" {
+                " (`operate` is always generated)"
+            } else {
+                ""
+            };
+            return Err(invalid(format!(
+                "generate: unknown stage '{stage}'{hint}{operate}; known: {}",
+                GENERATED_STAGES.join(", ")
+            )));
+        }
+    }
     for (i, r) in raw.input_rules.iter().enumerate() {
         let at = format!("input_rules[{i}]");
         check_pattern(&r.applies_to).map_err(|m| invalid(format!("{at}.applies_to: {m}")))?;
@@ -564,6 +597,7 @@ fn parse_template(
         version: raw.version,
         requirements: raw.requirements,
         capabilities: raw.capabilities,
+        generate: raw.generate,
         input_rules: raw.input_rules,
         output_rules: raw.output_rules,
         metrics: raw.metrics,
@@ -735,44 +769,4 @@ pub(crate) fn strip_none(t: TypeAnn) -> TypeAnn {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ann(s: &str) -> TypeAnn {
-        TypeAnn::from_ast(&parse_annotation(s).expect(s))
-    }
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*", "x"));
-        assert!(glob_match("*threshold*", "drift_threshold_hi"));
-        assert!(glob_match("*_id", "user_id"));
-        assert!(!glob_match("*_id", "idx"));
-        assert!(glob_match("a?c", "ABC"));
-        assert!(!glob_match("a?c", "ac"));
-        assert!(glob_match("**a**b", "xxaxxb"));
-        assert!(!glob_match("", "a"));
-        assert!(glob_match("", ""));
-    }
-
-    #[test]
-    fn patterns() {
-        assert!(pattern_matches("number", &ann("float")));
-        assert!(pattern_matches("number", &ann("int | float | None")));
-        assert!(!pattern_matches("number", &ann("int | str")));
-        assert!(pattern_matches("numbers", &ann("list[float]")));
-        assert!(pattern_matches("numbers", &ann("tuple[float, ...]")));
-        assert!(!pattern_matches("numbers", &ann("list")));
-        assert!(pattern_matches("list", &ann("list[str] | None")));
-        assert!(pattern_matches("list[float]", &ann("list[ float ]")));
-        assert!(pattern_matches("float", &ann("float | None")));
-        assert!(!pattern_matches("float", &ann("int")));
-        assert!(pattern_matches("any", &ann("Point")));
-        assert!(!pattern_matches("any", &ann("None")));
-        assert!(pattern_matches("collection", &ann("dict[str, int]")));
-        assert!(pattern_matches(
-            "dict[str, float]",
-            &ann("dict[str, float]")
-        ));
-    }
-}
+mod tests;

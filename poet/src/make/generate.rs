@@ -123,6 +123,12 @@ impl PoetFunction {
             evidence,
         });
         let operate = prompt::operate_line(&self.shape);
+        let stage_lines: Vec<String> = prompt::extra_stages(&self.shape, &job.domain)
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect();
+        // Each stage written besides operate needs room too.
+        let max_tokens = code_tokens(&self.shape.source) + 300 * stage_lines.len() as u32;
         ChatRequest {
             messages: vec![
                 Message {
@@ -135,7 +141,7 @@ impl PoetFunction {
                 },
             ],
             model: self.config.model.clone(),
-            max_tokens: Some(code_tokens(&self.shape.source)),
+            max_tokens: Some(max_tokens),
             stop: vec!["\n```\n".into()],
             // Another seed per attempt: a retry is not the same sample again.
             seed: Some(
@@ -143,7 +149,7 @@ impl PoetFunction {
             ),
             shape: Some(AnswerShape {
                 name: "dana_operate".into(),
-                grammar: Some(answer::grammar(&operate)),
+                grammar: Some(answer::grammar(&operate, &stage_lines)),
                 schema: Some(answer::code_schema()),
             }),
             mock_answer: Some(format!("```dana\n{}\n```", job.offline_code.trim_end())),

@@ -79,8 +79,7 @@ pub fn enhance(
     if inputs.is_empty() {
         out.push_str("# perceive: no input checks apply to these parameters.\n\n");
     } else {
-        let params = stage_params(shape);
-        let _ = writeln!(out, "def perceive({params}) -> dict:");
+        let _ = writeln!(out, "{}", stage_line(shape, "perceive").unwrap_or_default());
         let _ = writeln!(
             out,
             "    \"\"\"Checks the arguments of {}; returns them unchanged.\"\"\"",
@@ -108,12 +107,7 @@ pub fn enhance(
     } else if outputs.is_empty() {
         out.push_str("# enforce: no output checks apply to the result.\n\n");
     } else {
-        let rtext = shape.returns.as_deref().unwrap_or("any");
-        let mut params = vec![format!("result: {rtext}")];
-        if !shape.params.is_empty() {
-            params.push(stage_params(shape));
-        }
-        let _ = writeln!(out, "def enforce({}) -> {rtext}:", params.join(", "));
+        let _ = writeln!(out, "{}", stage_line(shape, "enforce").unwrap_or_default());
         let _ = writeln!(
             out,
             "    \"\"\"Checks the result of {}; returns it unchanged.\"\"\"",
@@ -174,6 +168,29 @@ fn one_line(s: &str) -> String {
 
 fn annotation(text: &str) -> Option<TypeAnn> {
     parse_annotation(text).map(|t| TypeAnn::from_ast(&t))
+}
+
+/// The exact first line of a stage besides `operate` (POET_SPEC §2): `def perceive(p1: T1) ->
+/// dict:`, `def enforce(result: R, p1: T1) -> R:` or `def train(result: R, metrics: dict) ->
+/// dict:`. `None` for enforce when a parameter is named `result` (the contract's name for the
+/// result), and for a stage that is not one of the three.
+pub(crate) fn stage_line(shape: &FunctionShape, stage: &str) -> Option<String> {
+    let rtext = shape.returns.as_deref().unwrap_or("any");
+    match stage {
+        "perceive" => Some(format!("def perceive({}) -> dict:", stage_params(shape))),
+        "enforce" if shape.arg_params().any(|p| p.name == "result") => None,
+        "enforce" => {
+            let mut params = vec![format!("result: {rtext}")];
+            if !shape.params.is_empty() {
+                params.push(stage_params(shape));
+            }
+            Some(format!("def enforce({}) -> {rtext}:", params.join(", ")))
+        }
+        "train" => Some(format!(
+            "def train(result: {rtext}, metrics: dict) -> dict:"
+        )),
+        _ => None,
+    }
 }
 
 /// The parameters as perceive and enforce take them: annotated, without defaults.

@@ -1,14 +1,16 @@
 //! The generation prompt (POET_SPEC §4), short enough for small local models (≤ 600 tokens
 //! for a 10-line function): the function and the structs it uses, the domain's `operate`
 //! requirements, `optimize_for`, the exact first line of `operate`, what the code may call, a
-//! Dana reminder and one worked example of the answer's shape. Only `operate` is asked for:
-//! perceive, enforce and train come from the offline rules. A retry quotes the previous answer
+//! Dana reminder and one worked example of the answer's shape. Only `operate` is asked for,
+//! unless the domain lists stages in `generate` (each then asked for with its exact first line
+//! and its requirements); the other stages come from the offline rules. A retry quotes the previous answer
 //! with its failing lines marked; a regeneration adds the current code and the evidence. Text
 //! that comes from outside the program (feedback, error messages) is quoted and size-limited:
 //! it is data.
 
 use crate::make::domains::DomainTemplate;
 use crate::make::gate::{CAPABILITY_GRANTS, PURE_MODULES};
+use crate::make::offline::stage_line;
 use crate::make::shape::FunctionShape;
 use std::fmt::Write as _;
 
@@ -57,10 +59,36 @@ pub fn operate_line(shape: &FunctionShape) -> String {
     format!("def operate{}:", signature_tail(shape))
 }
 
+/// The stages besides `operate` that the answer is asked for, with their exact first lines:
+/// the domain's `generate` list, less a stage the function cannot have (enforce when a
+/// parameter is named `result`).
+pub fn extra_stages(shape: &FunctionShape, domain: &DomainTemplate) -> Vec<(String, String)> {
+    domain
+        .generate
+        .iter()
+        .filter_map(|st| stage_line(shape, st).map(|l| (st.clone(), l)))
+        .collect()
+}
+
+/// What each extra stage does, in one sentence for the prompt.
+fn stage_duty(stage: &str) -> &'static str {
+    match stage {
+        "perceive" => {
+            "It checks the arguments, raises ValueError for invalid input, and returns a dict of \
+             the arguments by name."
+        }
+        "enforce" => {
+            "It checks the result, may repair it, returns it, and raises ValueError when it \
+             cannot."
+        }
+        _ => "It returns a dict of domain metrics about the result and never raises.",
+    }
+}
+
 /// The user message: the function, the answer's exact shape with one worked example, the
-/// stage contract for `operate`, the allowed names and (on a retry) the previous answer with
-/// its failing lines marked. The offline version stays out: its checks are added to the
-/// answer afterwards (perceive and enforce come from the offline rules).
+/// stage contract for `operate` (and the domain's extra stages), the allowed names and (on a
+/// retry) the previous answer with its failing lines marked. The offline version stays out:
+/// its checks are added to the answer afterwards for the stages the answer does not write.
 pub fn build(p: &PromptInput<'_>) -> String {
     let mut s = String::new();
     let shape = p.shape;
@@ -85,13 +113,36 @@ pub fn build(p: &PromptInput<'_>) -> String {
     if let Some(o) = p.optimize_for {
         let _ = writeln!(s, "Optimize for: {}", quote(o));
     }
+    let extra = extra_stages(shape, d);
+    let writes = |st: &str| extra.iter().any(|(s, _)| s == st);
+    let added = match (writes("perceive"), writes("enforce")) {
+        (false, false) => " Input and output checks are added for you.",
+        (true, false) => " Output checks are added for you.",
+        (false, true) => " Input checks are added for you.",
+        (true, true) => "",
+    };
     let _ = writeln!(
         s,
         "\nWrite `operate`, the improved version. It must start with exactly:\n{}\n\
-         It returns the same answer as the original for every input the original accepts. \
-         Input and output checks are added for you.",
+         It returns the same answer as the original for every input the original accepts.{added}",
         operate_line(shape)
     );
+    for (stage, line) in &extra {
+        let _ = writeln!(
+            s,
+            "After it, write `{stage}`. It must start with exactly:\n{line}\n{}",
+            stage_duty(stage)
+        );
+        let needs: &[String] = match stage.as_str() {
+            "perceive" => &d.requirements.perceive,
+            "enforce" => &d.requirements.enforce,
+            _ => &d.requirements.train,
+        };
+        if !needs.is_empty() {
+            let n: Vec<&str> = needs.iter().take(4).map(String::as_str).collect();
+            let _ = writeln!(s, "Domain {} for {stage}: {}", d.name, n.join("; "));
+        }
+    }
     let modules: Vec<&str> = PURE_MODULES
         .iter()
         .map(|m| m.trim_end_matches(".*"))
@@ -257,6 +308,44 @@ mod tests {
         assert!(retry.contains(">>  3 |     return x"), "{retry}");
         assert!(retry.contains("    2 |     x = (amount +"), "{retry}");
         assert!(retry.contains("expected an expression"), "{retry}");
+    }
+
+    #[test]
+    fn a_domain_that_asks_for_enforce_gets_its_exact_line_and_requirements() {
+        let src = "def score(x: float, label: str = \"a\") -> float:\n    return x / 2.0\n";
+        let shape = FunctionShape::from_source(src, 0).unwrap_or_else(|e| panic!("{e}"));
+        let mut domain = crate::make::domains::Domains::builtin()
+            .resolve("financial_risk")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(domain.generate.is_empty());
+        domain.generate = vec!["enforce".into()];
+        domain.requirements.enforce = vec!["the score stays in [0, 1]".into()];
+        let p = build(&PromptInput {
+            shape: &shape,
+            structs: &[],
+            domain: &domain,
+            optimize_for: None,
+            capabilities: &[],
+            previous: None,
+            evidence: None,
+        });
+        assert!(
+            p.contains("After it, write `enforce`. It must start with exactly:\ndef enforce(result: float, x: float, label: str) -> float:\n"),
+            "{p}"
+        );
+        assert!(
+            p.contains("Domain financial_risk for enforce: the score stays in [0, 1]"),
+            "{p}"
+        );
+        assert!(
+            p.contains("Input checks are added for you.") && !p.contains("Input and output"),
+            "{p}"
+        );
+        assert!(!p.contains("write `perceive`"), "{p}");
+        // A function with a parameter named `result` cannot have an enforce stage.
+        let odd = FunctionShape::from_source("def f(result: int) -> int:\n    return result\n", 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(extra_stages(&odd, &domain).is_empty());
     }
 
     #[test]
