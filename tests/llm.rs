@@ -8,26 +8,9 @@ use dana_llm::{ChatRequest, LlmClient, LlmConfig, LlmError, Message, Provider, S
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use support::fake_llm::{FakeLlm, Reply};
+use support::llm_client::{ask, client, config, run_dana};
 
 const KEY: &str = "sk-test-Zq8XJ4distinctive0key9";
-
-fn config(server: &FakeLlm, provider: Provider, key: Option<&str>) -> LlmConfig {
-    LlmConfig {
-        provider,
-        base_url: Some(server.base_url()),
-        api_key: key.map(Secret::new),
-        backoff: Duration::from_millis(10),
-        ..LlmConfig::default()
-    }
-}
-
-fn client(cfg: LlmConfig) -> LlmClient {
-    LlmClient::new(cfg).unwrap_or_else(|e| panic!("client: {e}"))
-}
-
-fn ask(c: &LlmClient, prompt: &str) -> Result<dana_llm::ChatResponse, LlmError> {
-    c.complete_blocking(&ChatRequest::user(prompt))
-}
 
 /// A loopback port with nothing listening on it.
 fn closed_port() -> u16 {
@@ -601,20 +584,6 @@ fn mock_and_offline_need_no_server() {
     assert!(a.is_ok_and(|r| r.model == "mock"));
     let offline = client(LlmConfig::default());
     assert_eq!(ask(&offline, "hi"), Err(LlmError::Offline));
-}
-
-/// Runs Dana code with `reason`/`llm` bound to `config`; the output, or the error.
-fn run_dana(config: LlmConfig, src: &str) -> String {
-    use dana_interpreter::eval::{Interp, Output};
-    let mut it = Interp::new();
-    dana_stdlib::install(&mut it);
-    dana_stdlib::llm::install_with(&mut it, config);
-    it.set_output(Output::Capture(String::new()));
-    let g = it.new_globals("__main__", None);
-    match it.run_source("<test>", src, &g) {
-        Ok(()) => it.take_output(),
-        Err(e) => format!("{}: {}", e.kind, e.message),
-    }
 }
 
 #[test]

@@ -5,43 +5,12 @@
 
 mod support;
 
-use dana_llm::{ChatRequest, LlmClient, LlmConfig, LlmError, Provider, Secret};
+use dana_llm::{ChatRequest, LlmConfig, LlmError, Provider};
 use std::time::Duration;
 use support::fake_llm::{FakeLlm, Reply};
+use support::llm_client::{ask, client, config, run_dana};
 
 const KEY: &str = "sk-test-Vb3decoding7key";
-
-fn config(server: &FakeLlm, provider: Provider, key: Option<&str>) -> LlmConfig {
-    LlmConfig {
-        provider,
-        base_url: Some(server.base_url()),
-        api_key: key.map(Secret::new),
-        backoff: Duration::from_millis(10),
-        ..LlmConfig::default()
-    }
-}
-
-fn client(cfg: LlmConfig) -> LlmClient {
-    LlmClient::new(cfg).unwrap_or_else(|e| panic!("client: {e}"))
-}
-
-fn ask(c: &LlmClient, prompt: &str) -> Result<dana_llm::ChatResponse, LlmError> {
-    c.complete_blocking(&ChatRequest::user(prompt))
-}
-
-/// Runs Dana code with `reason`/`llm` bound to `config`; the output, or the error.
-fn run_dana(config: LlmConfig, src: &str) -> String {
-    use dana_interpreter::eval::{Interp, Output};
-    let mut it = Interp::new();
-    dana_stdlib::install(&mut it);
-    dana_stdlib::llm::install_with(&mut it, config);
-    it.set_output(Output::Capture(String::new()));
-    let g = it.new_globals("__main__", None);
-    match it.run_source("<test>", src, &g) {
-        Ok(()) => it.take_output(),
-        Err(e) => format!("{}: {}", e.kind, e.message),
-    }
-}
 
 #[test]
 fn a_hung_stream_is_cut_at_the_deadline_and_the_connection_closed() {
