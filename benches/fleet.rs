@@ -4,7 +4,8 @@
 //!    added): 200 × 1,000 calls in one process, best of 5 rounds;
 //! 2. executions and events per second from 1, 4 and 16 `dana run` processes at once, each
 //!    making 2,000 calls, with the redis backend (until every event is in the stream) and the
-//!    local one (until every process has exited, its events fsynced in `.poet/events/`);
+//!    local one (until every process has exited, its events fsynced in `.poet/events/`), and
+//!    with redis the events per second one `dana poet worker --once` consumes from the stream;
 //! 3. 50 processes starting at once against one slow fake LLM (2 s per answer): the number
 //!    of generations and the time until all 50 have answered.
 //!
@@ -101,8 +102,9 @@ fn dana(dir: &Path, url: Option<&str>, fake: Option<&FakeLlm>) -> Command {
 }
 
 /// `procs` processes × `calls` calls each; the seconds until all are done (with `url`: until
-/// the stream holds every execution event).
-fn throughput(redis: &RedisServer, procs: usize, calls: usize, shared: bool) -> f64 {
+/// the stream holds every execution event), and with `url` the seconds one
+/// `dana poet worker --once` takes to consume the stream.
+fn throughput(redis: &RedisServer, procs: usize, calls: usize, shared: bool) -> (f64, Option<f64>) {
     let program = format!(
         "@poet(domain=\"api\", retries=0)\ndef add(a: int, b: int) -> int:\n    return a + b\n\n\
          i = 0\nwhile i < {calls}:\n    add(i, 1)\n    i = i + 1\n"
@@ -162,10 +164,29 @@ fn throughput(redis: &RedisServer, procs: usize, calls: usize, shared: bool) -> 
         }
     }
     let secs = t.elapsed().as_secs_f64();
+    // The learning loop of the fleet: one `dana poet worker --once` drains the stream.
+    let worker_secs = shared.then(|| {
+        let w = &dirs[0];
+        let t = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_dana"))
+            .args(["poet", "worker", "--once", "--json"])
+            .current_dir(w)
+            .env("DANA_POET_REDIS_URL", redis.url())
+            .env_remove("DANA_POET_DIR")
+            .output()
+            .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        secs
+    });
     for d in dirs {
         let _ = std::fs::remove_dir_all(d);
     }
-    secs
+    (secs, worker_secs)
 }
 
 fn main() {
@@ -187,17 +208,23 @@ fn main() {
         ns_redis - ns_local
     );
 
-    println!("| processes | backend | calls | seconds | executions/s (= events/s) |");
-    println!("|---:|---|---:|---:|---:|");
+    println!(
+        "| processes | backend | calls | seconds | executions/s (= events/s) | worker events/s |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|");
     for procs in [1, 4, 16] {
         for shared in [false, true] {
             let calls = 2000;
-            let secs = throughput(&redis, procs, calls, shared);
+            let (secs, worker) = throughput(&redis, procs, calls, shared);
             println!(
-                "| {procs} | {} | {} | {secs:.2} | {:.0} |",
+                "| {procs} | {} | {} | {secs:.2} | {:.0} | {} |",
                 if shared { "redis" } else { "local" },
                 procs * calls,
-                (procs * calls) as f64 / secs
+                (procs * calls) as f64 / secs,
+                worker.map_or("-".to_string(), |w| format!(
+                    "{:.0}",
+                    (procs * calls) as f64 / w
+                ))
             );
         }
     }

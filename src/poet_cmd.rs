@@ -4,10 +4,11 @@
 //! results as aligned tables for people, or one JSON document with `--json`.
 //! Exit codes: 0 ok, 1 a store error (message on stderr), 2 usage (from clap).
 //!
-//! Its children: `fleet.rs` (`--backend redis`, `push`, `pull`: fleet mode), `learning.rs`
+//! Its children: `events.rs` (`events`: the local log or the shared stream), `fleet.rs` (`--backend redis`, `push`, `pull`: fleet mode), `learning.rs`
 //! (`stats`, `regenerate`, `feedback`: the learning loop), `worker.rs` (`worker`: the consumer
 //! of the event queue) and `table.rs` (the aligned tables they render with).
 
+mod events;
 mod fleet;
 mod learning;
 mod table;
@@ -21,12 +22,10 @@ use dana_poet::admin::{
 };
 use dana_poet::events::{Event, EventFilter};
 use dana_poet::store::{PoetDir, StoreError};
-use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
-use table::table;
+use table::{emit, table};
 
 /// The help texts of `dana poet` itself are the doc comment of `Command::Poet` in main.rs.
 #[derive(Args)]
@@ -159,6 +158,10 @@ enum PoetCommand {
     /// rolls back a promoted version that does worse than its parent, promotes re-tuned
     /// timeouts and retries, and asks programs (`[poet] worker = true` in dana.toml) for a
     /// regeneration when new code is needed. Ctrl-C stops it after the current batch.
+    ///
+    /// With the redis backend it consumes the shared event stream instead, in a consumer
+    /// group: feedback given on any replica reaches the learning loop once, the evidence is
+    /// shared by every worker, and a dead worker's unacknowledged events are taken over.
     Worker {
         /// Drain what is pending, print a summary and exit.
         #[arg(long)]
@@ -169,6 +172,10 @@ enum PoetCommand {
         /// Events per batch.
         #[arg(long, value_name = "N", default_value_t = dana_poet::learn::DEFAULT_BATCH)]
         batch: usize,
+        /// With the redis backend: events another worker read and did not acknowledge for
+        /// this many seconds (a worker that died) are taken over.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = parse_interval)]
+        claim_idle: f64,
     },
 }
 
@@ -221,14 +228,15 @@ pub fn run(args: PoetArgs) -> i32 {
             correlation_id: None,
         };
         if let Some(f) = &shared {
-            return run_shared_events(f, &filter, *follow, args.json);
+            return events::run_shared_events(f, &filter, *follow, args.json);
         }
-        return run_events(&dir, &filter, *follow, args.json);
+        return events::run_events(&dir, &filter, *follow, args.json);
     }
     if let PoetCommand::Worker {
         once,
         interval,
         batch,
+        claim_idle,
     } = &args.command
     {
         let options = worker::WorkerOptions {
@@ -236,8 +244,9 @@ pub fn run(args: PoetArgs) -> i32 {
             interval: Duration::from_secs_f64(*interval),
             batch: *batch,
             json: args.json,
+            claim_idle: Duration::from_secs_f64(*claim_idle),
         };
-        return worker::run(&dir, &options);
+        return worker::run(&dir, &options, shared.as_ref());
     }
     let up = matches!(args.command, PoetCommand::Push);
     if up || matches!(args.command, PoetCommand::Pull) {
@@ -270,7 +279,20 @@ pub fn run(args: PoetArgs) -> i32 {
             }
         }
     }
-    let outcome = execute(&dir, &args);
+    let fleet_events = match (&shared, &args.command) {
+        (Some(f), PoetCommand::Stats { .. }) => Some(fleet::events(f)),
+        _ => None,
+    };
+    let outcome = execute(&dir, &args, fleet_events.as_ref());
+    if let (Some(f), PoetCommand::Feedback { .. }, Ok((_, 0))) = (&shared, &args.command, &outcome)
+    {
+        // The rating reaches the workers of the fleet through the shared stream.
+        if let Err(e) = fleet::forward(f, &dir) {
+            eprintln!(
+                "warning: {e}; the feedback stays in the local spool (`dana poet push` sends it)"
+            );
+        }
+    }
     if let (Some(f), PoetCommand::Rollback { function, .. }, Ok(_)) =
         (&shared, &args.command, &outcome)
     {
@@ -326,12 +348,6 @@ fn default_dir() -> Result<PathBuf, String> {
     }
 }
 
-/// Writes to stdout, quietly stopping when the reader has gone (`dana poet list | head`).
-fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
 fn json_text(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
     s.push('\n');
@@ -339,7 +355,13 @@ fn json_text(v: &Value) -> String {
 }
 
 /// The text for stdout and the exit code.
-fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> {
+///
+/// `fleet_events`: with the redis backend, the shared stream's events (for `stats`).
+fn execute(
+    dir: &PoetDir,
+    args: &PoetArgs,
+    fleet_events: Option<&Result<Vec<Event>, String>>,
+) -> Result<(String, i32), StoreError> {
     let json = args.json;
     let text = match &args.command {
         PoetCommand::List => {
@@ -409,7 +431,12 @@ fn execute(dir: &PoetDir, args: &PoetArgs) -> Result<(String, i32), StoreError> 
         | PoetCommand::Push
         | PoetCommand::Pull => String::new(),
         PoetCommand::Stats { function } => {
-            return Ok(learning(learning::stats(dir, function, json)))
+            let shared = match fleet_events {
+                Some(Err(e)) => return Ok(learning(Err(e.clone()))),
+                Some(Ok(events)) => Some(events.as_slice()),
+                None => None,
+            };
+            return Ok(learning(learning::stats(dir, function, json, shared)));
         }
         PoetCommand::Regenerate { function } => {
             return Ok(learning(learning::regenerate(dir, function, json)))
@@ -641,128 +668,6 @@ fn render_gc(dir: &PoetDir, r: &GcReport) -> String {
             out,
             "  left alone {s}: it holds files POET never writes (see the errors)"
         );
-    }
-    out
-}
-
-/// How often `dana poet events --follow` looks for new events.
-const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
-
-/// `dana poet events`: prints the matching events, then with `follow` keeps printing new ones
-/// until interrupted or until stdout is closed. Exit code 1 on an error.
-fn run_events(dir: &PoetDir, filter: &EventFilter, follow: bool, json: bool) -> i32 {
-    let mut follower = match admin::follow_events(dir, filter) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
-    let mut warned: HashSet<String> = HashSet::new();
-    let mut first = true;
-    loop {
-        let polled = match follower.poll() {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
-        };
-        for d in &polled.damage {
-            if warned.insert(d.to_string()) {
-                eprintln!("warning: {d}");
-            }
-        }
-        let mut text = String::new();
-        if first && polled.events.is_empty() && !follow && !json {
-            let what = if filter.function.is_some() || filter.kind.is_some() {
-                "no matching events"
-            } else {
-                "no events"
-            };
-            text = format!("{what} in {}\n", dir.root().join("events").display());
-        } else if !polled.events.is_empty() {
-            text = render_events(&polled.events, json, first);
-        }
-        if !polled.events.is_empty() {
-            first = false;
-        }
-        if !text.is_empty() {
-            let mut out = std::io::stdout().lock();
-            if out
-                .write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
-                // The reader has gone (`dana poet events --follow | head`).
-                return 0;
-            }
-        }
-        if !follow {
-            return 0;
-        }
-        std::thread::sleep(FOLLOW_INTERVAL);
-    }
-}
-
-/// `dana poet events --backend redis`: the shared stream's matching events.
-fn run_shared_events(
-    f: &dana_poet::fleet::Fleet,
-    filter: &EventFilter,
-    follow: bool,
-    json: bool,
-) -> i32 {
-    if follow {
-        eprintln!("error: --follow reads the local queue; with the redis backend, run it without --follow");
-        return crate::runner::EXIT_USAGE;
-    }
-    if let Err(e) = filter.check() {
-        eprintln!("error: {e}");
-        return crate::runner::EXIT_USAGE;
-    }
-    match fleet::events(f) {
-        Ok(all) => {
-            let events: Vec<Event> = all.into_iter().filter(|e| filter.matches(e)).collect();
-            if events.is_empty() && !json {
-                emit(&format!(
-                    "no events in the stream {} of {}\n",
-                    f.stream_key(),
-                    f.config_url()
-                ));
-            } else {
-                emit(&render_events(&events, json, true));
-            }
-            0
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            1
-        }
-    }
-}
-
-/// Event columns have fixed widths, so the lines printed by `--follow` over time align.
-fn render_events(events: &[Event], json: bool, header: bool) -> String {
-    let mut out = String::new();
-    if json {
-        for e in events {
-            out.push_str(&e.to_json());
-            out.push('\n');
-        }
-        return out;
-    }
-    let line = |out: &mut String, cells: [&str; 5]| {
-        let [time, kind, function, status, id] = cells;
-        let l = format!("{time:<24}  {kind:<21}  {function:<20}  {status:<18}  {id}");
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    if header {
-        line(&mut out, ["TIME", "TYPE", "FUNCTION", "STATUS", "ID"]);
-    }
-    for e in events {
-        let r = admin::event_row(e);
-        line(&mut out, [&r.time, &r.kind, &r.function, &r.status, &r.id]);
     }
     out
 }

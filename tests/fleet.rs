@@ -533,3 +533,177 @@ fn an_oversized_shared_version_never_reaches_the_disk() {
     assert!(stderr.contains("over the 1048576-byte limit"), "{stderr}");
     assert!(!b.poet().join("add/v1/code.na").exists());
 }
+
+/// The second answer of the fake LLM: the same sums written another way.
+const GOOD_V2: &str = "```dana\n\
+def perceive(a: int, b: int) -> dict:\n    return {\"a\": a, \"b\": b}\n\n\
+def operate(a: int, b: int) -> int:\n    return b + a\n\n\
+def enforce(result: int, a: int, b: int) -> int:\n    return result\n```";
+
+const RATE_IT: &str = "\
+@poet(domain=\"api\", retries=0)
+def add(a: int, b: int) -> int:
+    return a + b
+
+print(add(2, 3))
+feedback(add, rating=1, comment=\"wrong\", regenerate=True)
+";
+
+/// Feedback given in process A goes through the stream to a worker, whose request (kept in
+/// Redis) is carried out by process B; B's new version is what C then runs.
+#[test]
+fn feedback_from_a_regenerates_the_version_that_b_and_c_then_use() {
+    let redis = RedisServer::start();
+    let fake = FakeLlm::start(vec![Reply::openai_text(GOOD), Reply::openai_text(GOOD_V2)]);
+    let toml = format!("{}worker = true\n", poet_toml(&redis, "learn"));
+    let a = Replica::new("learn", "a", RATE_IT, &toml);
+    let b = Replica::new("learn", "b", PROGRAM, &toml);
+    let c = Replica::new("learn", "c", PROGRAM, &toml);
+    let w = Replica::new("learn", "w", "print(0)\n", &toml);
+    let (code, out, err) = a.run(Some(&fake), &["run", "app.na"]);
+    assert_eq!((code, out.as_str()), (0, "5\n"), "{err}");
+    for r in [&b, &c] {
+        let (code, out, err) = r.run(Some(&fake), &["run", "app.na"]);
+        assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+        assert_eq!(r.current("add"), "v1");
+    }
+    assert_eq!(fake.request_count(), 1);
+    // The worker reads A's feedback from the stream and asks the programs for new code.
+    let (code, out, err) = w.run(None, &["poet", "worker", "--once"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 feedback"), "{out}");
+    assert!(
+        out.contains("add: v1 needs new code (feedback asked for a new version)"),
+        "{out}"
+    );
+    assert_eq!(fake.request_count(), 1, "the worker itself asks no LLM");
+    // B's next run carries the request out.
+    let (code, out, err) = b.run(Some(&fake), &["run", "app.na"]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(fake.request_count(), 2);
+    assert_eq!(b.current("add"), "v2");
+    assert_eq!(b.metadata("add", 2)["parent"], 1);
+    assert_eq!(
+        redis.command(&["GET", "dana:poet:learn:f:add:current"]),
+        "2"
+    );
+    // C runs B's version, byte for byte, and asks nothing.
+    let (code, out, err) = c.run(Some(&fake), &["run", "app.na"]);
+    assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
+    assert_eq!(c.current("add"), "v2");
+    let code_of = |r: &Replica| std::fs::read_to_string(r.poet().join("add/v2/code.na")).unwrap();
+    assert!(code_of(&b).contains("return b + a"), "{}", code_of(&b));
+    assert_eq!(code_of(&b), code_of(&c));
+    assert_eq!(fake.request_count(), 2);
+    // The feedback was applied once: the next batch has no new request.
+    let (code, out, err) = w.run(None, &["poet", "worker", "--once", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["feedback"], 0, "{out}");
+    assert!(report["events"].as_u64().unwrap() >= 4, "{out}");
+    assert!(!out.contains("needs new code"), "{out}");
+}
+
+/// `dana poet worker` takes over what a worker killed mid-batch read and never acknowledged,
+/// and an event delivered twice is applied once.
+#[test]
+fn a_killed_worker_loses_no_event_and_a_repeated_event_is_applied_once() {
+    use dana_poet::fleet::{stream, worker::WORKER_GROUP, Fleet, FleetConfig};
+    let redis = RedisServer::start();
+    let toml = poet_toml(&redis, "claim");
+    let r = Replica::new("claim", "r", STEADY, &toml);
+    let (code, _, err) = r.run(None, &["run", "app.na"]);
+    assert_eq!(code, 0, "{err}");
+    let stream_key = "dana:poet:claim:events";
+    let executions = stream_ids(&redis, stream_key)
+        .iter()
+        .filter(|(_, json)| json.contains("\"function.execution\""))
+        .count();
+    assert_eq!(executions, 40);
+    // A worker reads every entry and is killed before acknowledging any.
+    let fleet = Fleet::new(FleetConfig {
+        url: redis.url(),
+        namespace: "claim".into(),
+        lease_ms: 1000,
+    })
+    .unwrap();
+    stream::ensure_group(&fleet, WORKER_GROUP).unwrap();
+    let read = stream::consume_batch(
+        &fleet,
+        WORKER_GROUP,
+        "killed",
+        1000,
+        Duration::from_millis(10),
+    )
+    .unwrap();
+    assert!(read.len() >= 40, "{}", read.len());
+    let pending = redis.command(&["XPENDING", stream_key, WORKER_GROUP]);
+    assert!(pending.starts_with(&read.len().to_string()), "{pending}");
+    let w = Replica::new("claim", "w", "print(0)\n", &toml);
+    let (code, out, err) = w.run(
+        None,
+        &["poet", "worker", "--once", "--claim-idle", "0.01", "--json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["executions"], 40, "{out}");
+    assert_eq!(report["claimed"], read.len(), "{out}");
+    let pending = redis.command(&["XPENDING", stream_key, WORKER_GROUP]);
+    assert!(pending.starts_with('0'), "{pending}");
+    let evidence: Value =
+        serde_json::from_str(&redis.command(&["GET", "dana:poet:claim:f:add:evidence"])).unwrap();
+    assert_eq!(evidence["live"]["calls"], 40, "{evidence}");
+    // One execution added to the stream again (as a crash between XADD and the spool's
+    // bookkeeping would): it is acknowledged and not counted twice.
+    let (_, json) = stream_ids(&redis, stream_key)
+        .into_iter()
+        .find(|(_, json)| json.contains("\"function.execution\""))
+        .unwrap();
+    let event: Value = serde_json::from_str(&json).unwrap();
+    let id = event["id"].as_str().unwrap();
+    redis.command(&["XADD", stream_key, "*", "id", id, "event", &json]);
+    let (code, out, err) = w.run(None, &["poet", "worker", "--once", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (report["events"].clone(), report["duplicates"].clone()),
+        (1.into(), 1.into()),
+        "{out}"
+    );
+    assert_eq!(report["executions"], 0, "{out}");
+    let evidence: Value =
+        serde_json::from_str(&redis.command(&["GET", "dana:poet:claim:f:add:evidence"])).unwrap();
+    assert_eq!(evidence["live"]["calls"], 40, "{evidence}");
+}
+
+/// `stats` and `events` with the redis backend count every replica's calls.
+#[test]
+fn stats_and_events_read_the_whole_fleet() {
+    let redis = RedisServer::start();
+    let toml = poet_toml(&redis, "stats");
+    let a = Replica::new("stats", "a", STEADY, &toml);
+    let b = Replica::new("stats", "b", PROGRAM, &toml);
+    for r in [&a, &b] {
+        let (code, _, err) = r.run(None, &["run", "app.na"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // Each replica alone saw its own calls; the fleet made 42.
+    let (code, out, err) = b.run(None, &["poet", "stats", "add", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["calls"], 42, "{out}");
+    assert!(rows[0]["p50_ms"].is_number(), "{out}");
+    let (code, out, err) = b.run(
+        None,
+        &["poet", "stats", "add", "--backend", "local", "--json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["calls"], 2, "{out}");
+    let (code, out, err) = b.run(
+        None,
+        &["poet", "events", "--type", "function.execution", "--json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.lines().count(), 42, "{out}");
+}

@@ -27,7 +27,8 @@
 //! `config.rs` the settings and redaction; `link.rs` the connection, errors and the store's
 //! backend side; `versions.rs` versions, `current` and lineage;
 //! `lease.rs` one generation per cache key; `watch.rs` the change watcher; `stream.rs` the
-//! event stream (publish, consume, ack, claim); `sync.rs` push/pull of whole stores.
+//! event stream (publish, consume, ack, claim); `sync.rs` push/pull of whole stores;
+//! `worker.rs` the shared evidence of `dana poet worker` (applied ids, a lock per function).
 
 mod config;
 pub mod lease;
@@ -36,6 +37,7 @@ pub mod stream;
 mod sync;
 mod versions;
 mod watch;
+pub mod worker;
 
 pub use config::{redact_url, FleetConfig, DEFAULT_LEASE_MS};
 pub(crate) use link::say;

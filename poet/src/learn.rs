@@ -12,5 +12,8 @@ pub mod worker;
 
 pub use crate::state::MAX_RECORDS;
 pub use feedback::FeedbackRecord;
-pub use stats::{rate_recorded_execution, request_regeneration, stats, VersionStats};
+pub use stats::{
+    rate_recorded_execution, request_regeneration, stats, stats_from_events, VersionStats,
+};
+pub use worker::shared::{consumer_name, SharedWorker};
 pub use worker::{run_batch, WorkerReport, DEFAULT_BATCH};

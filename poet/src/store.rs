@@ -62,6 +62,7 @@ mod prune;
 mod time;
 mod version;
 
+pub(crate) use backend::backend_for;
 pub use backend::{attach_backend, detach_backend, Backend, VersionFiles};
 pub use dir::{hash_hex, PoetDir};
 pub use error::StoreError;

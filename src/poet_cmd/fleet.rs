@@ -4,7 +4,9 @@
 //! Reading commands (`list`, `show`, `diff`, `stats`) first bring the shared versions into
 //! the local store (a pull: the local `.poet/` is the cache every process reads), then read it
 //! as usual. `rollback` moves the shared `current` (every running replica follows within a
-//! second) and the local one. `events` reads the shared stream.
+//! second) and the local one. `events` reads the shared stream, and `stats` counts the
+//! executions and ratings in it (every replica's). `feedback` forwards its event to the
+//! stream, where the workers consume it.
 
 use dana_poet::events::Event;
 use dana_poet::fleet::{self, Fleet, FleetConfig, SyncReport};
@@ -88,6 +90,11 @@ pub(crate) fn sync(f: &Fleet, dir: &PoetDir, up: bool, json: bool) -> Result<Str
     }
     text.push('\n');
     Ok(text)
+}
+
+/// Sends the local spool (pending events) to the shared stream.
+pub(crate) fn forward(f: &Fleet, dir: &PoetDir) -> Result<usize, String> {
+    fleet::stream::forward(f, dir.root()).map_err(|e| e.to_string())
 }
 
 /// The events of the shared stream, oldest first.

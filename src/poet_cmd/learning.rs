@@ -14,8 +14,18 @@ fn num(v: Option<f64>, digits: usize) -> String {
 }
 
 /// Per-version statistics of a function.
-pub(crate) fn stats(dir: &PoetDir, function: &str, as_json: bool) -> Result<String, String> {
-    let rows = learn::stats(dir, function)?;
+/// `fleet_events`: the shared stream's events (the redis backend), counted instead of this
+/// replica's `state.json`.
+pub(crate) fn stats(
+    dir: &PoetDir,
+    function: &str,
+    as_json: bool,
+    fleet_events: Option<&[dana_poet::events::Event]>,
+) -> Result<String, String> {
+    let rows = match fleet_events {
+        Some(events) => learn::stats_from_events(dir, function, events)?,
+        None => learn::stats(dir, function)?,
+    };
     if as_json {
         let v = serde_json::to_value(&rows).map_err(|e| e.to_string())?;
         return Ok(format!(
@@ -77,6 +87,14 @@ pub(crate) fn stats(dir: &PoetDir, function: &str, as_json: bool) -> Result<Stri
         ]);
     }
     let mut out = super::table::table(&header, &table[1..]);
+    if fleet_events.is_some() {
+        let _ = writeln!(
+            out,
+            "(* current; every replica's calls and ratings in the shared event stream; \
+             LOW-RATED: share of rated calls rated 1 or 2)"
+        );
+        return Ok(out);
+    }
     let _ = writeln!(
         out,
         "(* current; latencies and ratings over the latest {} recorded calls of each version; \

@@ -1,4 +1,5 @@
-//! The aligned text tables of `dana poet` (the store commands and the learning commands).
+//! The aligned text tables of `dana poet` (the store commands and the learning commands),
+//! and writing them to stdout.
 
 use std::fmt::Write as _;
 
@@ -21,6 +22,13 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Writes to stdout, quietly stopping when the reader has gone (`dana poet list | head`).
+pub(super) fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 #[cfg(test)]

@@ -87,14 +87,25 @@ pub fn forward(fleet: &Fleet, poet_dir: &Path) -> Result<usize, FleetError> {
     Ok(added)
 }
 
-/// Starts the thread that forwards the spool of `poet_dir` every `every`.
+/// A round reads every pending segment (its cost grows with the spool, not with what is new),
+/// so the forwarder waits at least this many times as long as its last round took: it never
+/// takes more than about a fifth of a core from the program.
+const DUTY: u32 = 4;
+
+/// Starts the thread that forwards the spool of `poet_dir` every `every` (longer while rounds
+/// are slow: see [`DUTY`]).
 pub(crate) fn start_forwarder(fleet: &Arc<Fleet>, poet_dir: PathBuf, every: Duration) {
     let fleet = fleet.clone();
     let _ = std::thread::Builder::new()
         .name("poet-fleet-forward".into())
-        .spawn(move || loop {
-            std::thread::sleep(every);
-            forward_reporting(&fleet, &poet_dir);
+        .spawn(move || {
+            let mut wait = every;
+            loop {
+                std::thread::sleep(wait);
+                let t = std::time::Instant::now();
+                forward_reporting(&fleet, &poet_dir);
+                wait = every.max(t.elapsed() * DUTY);
+            }
         });
 }
 

@@ -1,5 +1,6 @@
 //! The evidence `dana poet worker` keeps per function (`events/worker/<function>.json`) and
-//! the request in it that programs in worker mode carry out.
+//! the request in it that programs in worker mode carry out (in fleet mode, the evidence the
+//! workers share in Redis).
 
 use crate::state::Live;
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,12 @@ pub(crate) fn open_request(
     function: &str,
     version: u32,
 ) -> Option<(String, String)> {
-    let text = std::fs::read(evidence_path(poet_dir, function)).ok()?;
+    // In fleet mode the workers keep the evidence in Redis (any replica carries it out).
+    let shared = crate::store::backend_for(poet_dir).and_then(|b| b.worker_evidence(function));
+    let text = match shared {
+        Some(t) => t,
+        None => std::fs::read(evidence_path(poet_dir, function)).ok()?,
+    };
     let ev: Evidence = serde_json::from_slice(&text).ok()?;
     ev.request.filter(|_| ev.version == version)
 }

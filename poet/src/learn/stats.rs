@@ -1,5 +1,9 @@
 //! The learning data the `dana poet` commands work on: the statistics of every version
 //! (`dana poet stats`), a regeneration request and a rating put on a recorded execution.
+//!
+//! With the Redis backend, [`stats_from_events`] computes the numbers of the whole fleet from
+//! the shared event stream (every replica's executions and feedback) instead of one
+//! replica's `state.json`.
 
 use crate::state::Live;
 use crate::store::PoetDir;
@@ -65,6 +69,73 @@ pub fn stats(dir: &PoetDir, function: &str) -> Result<Vec<VersionStats>, String>
         });
     }
     Ok(out)
+}
+
+/// The statistics of every version of a function from `events` (the fleet's stream): calls,
+/// failures, fallbacks, timeouts and latencies of its `function.execution` events, ratings of
+/// its `function.feedback` events (each event id counted once). The versions and what they
+/// learned come from the local store (brought up to date from the shared one first).
+pub fn stats_from_events(
+    dir: &PoetDir,
+    function: &str,
+    events: &[crate::events::Event],
+) -> Result<Vec<VersionStats>, String> {
+    let mut rows = stats(dir, function)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut ms: Vec<Vec<f64>> = vec![Vec::new(); rows.len()];
+    let mut ratings: Vec<Vec<i64>> = vec![Vec::new(); rows.len()];
+    for r in rows.iter_mut() {
+        (r.calls, r.failures, r.fallbacks, r.timeouts) = (0, 0, 0, 0);
+    }
+    for e in events {
+        if e.function_name() != Some(function) || !seen.insert(e.id.as_str()) {
+            continue;
+        }
+        let p = &e.payload;
+        let Some(v) = p.get("version").and_then(|v| v.as_u64()) else {
+            continue;
+        };
+        let Some(i) = rows.iter().position(|r| u64::from(r.version) == v) else {
+            continue;
+        };
+        match e.kind.as_str() {
+            "function.execution" => {
+                let r = &mut rows[i];
+                r.calls += 1;
+                if p.get("status").and_then(|s| s.as_str()) != Some("success") {
+                    r.failures += 1;
+                }
+                if p.get("fallback_used").and_then(|f| f.as_bool()) == Some(true) {
+                    r.fallbacks += 1;
+                }
+                if p.pointer("/error/type").and_then(|t| t.as_str()) == Some("TimeoutError") {
+                    r.timeouts += 1;
+                }
+                if let Some(d) = p.pointer("/metrics/duration_ms").and_then(|d| d.as_f64()) {
+                    ms[i].push(d);
+                }
+            }
+            "function.feedback" => {
+                if let Some(x) = p.get("rating").and_then(|x| x.as_i64()) {
+                    ratings[i].push(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    for ((r, ms), rated) in rows.iter_mut().zip(&mut ms).zip(&ratings) {
+        ms.sort_by(|a, b| a.total_cmp(b));
+        let pct = |q: f64| -> Option<f64> {
+            (!ms.is_empty()).then(|| ms[((ms.len() as f64 - 1.0) * q).round() as usize])
+        };
+        (r.p50_ms, r.p95_ms) = (pct(0.5), pct(0.95));
+        r.ratings = rated.len();
+        r.mean_rating =
+            (!rated.is_empty()).then(|| rated.iter().sum::<i64>() as f64 / rated.len() as f64);
+        let low = rated.iter().filter(|x| **x <= 2).count();
+        r.low_rated = (!rated.is_empty()).then(|| low as f64 / rated.len() as f64);
+    }
+    Ok(rows)
 }
 
 /// Asks for a new version at the function's next call (`dana poet regenerate`): sets the

@@ -11,10 +11,15 @@
 //! call of the function (within a second) with its in-process loop, and adopts every version
 //! the worker makes current.
 //!
+//! With the Redis backend (`worker/shared.rs`) the worker consumes the store's stream in a
+//! consumer group instead, and the evidence is shared by the workers in Redis.
+//!
 //! Evidence per function lives in `events/worker/<function>.json` (`evidence.rs`): the version it belongs to,
 //! the recorded outcomes and ratings (a `Live`), and the open request. It is written before
 //! the batch is moved, and executions are counted once by their id, so a batch handled again
 //! after a killed worker changes nothing.
+
+pub mod shared;
 
 use crate::events::{Event, EventError, EventQueue};
 use crate::learn::evidence::{evidence_path, Evidence};
@@ -42,6 +47,16 @@ pub struct WorkerReport {
     pub actions: Vec<String>,
     /// Events naming a function the store does not hold, or with no current version.
     pub skipped: usize,
+    /// Redis backend: events applied before (delivered again), acknowledged and not folded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicates: usize,
+    /// Redis backend: entries taken over from a consumer that stopped (a dead worker).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub claimed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl WorkerReport {
@@ -50,6 +65,8 @@ impl WorkerReport {
         self.executions += other.executions;
         self.feedback += other.feedback;
         self.skipped += other.skipped;
+        self.duplicates += other.duplicates;
+        self.claimed += other.claimed;
         self.actions.extend(other.actions);
     }
 }
@@ -97,6 +114,34 @@ fn learn_function(
     report: &mut WorkerReport,
     out: &mut Vec<Event>,
 ) -> Result<(), String> {
+    let path = evidence_path(dir.root(), name);
+    let load = || {
+        std::fs::read(&path)
+            .ok()
+            .and_then(|t| serde_json::from_slice(&t).ok())
+    };
+    let save = |ev: &Evidence| -> Result<(), String> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let bytes = serde_json::to_vec_pretty(ev).map_err(|e| e.to_string())?;
+        write_atomic(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    fold_and_decide(dir, name, events, report, out, load, save)
+}
+
+/// Folds `events` into `name`'s evidence (from `load`), decides, and stores the evidence
+/// with `save` (called also when the events were all of older versions, so that their ids
+/// count as applied); events of a function without a current version are skipped.
+pub(crate) fn fold_and_decide(
+    dir: &PoetDir,
+    name: &str,
+    events: &[&Event],
+    report: &mut WorkerReport,
+    out: &mut Vec<Event>,
+    load: impl FnOnce() -> Option<Evidence>,
+    save: impl FnOnce(&Evidence) -> Result<(), String>,
+) -> Result<(), String> {
     let Ok(store) = dir.function(name) else {
         report.skipped += events.len();
         return Ok(());
@@ -106,11 +151,7 @@ fn learn_function(
         return Ok(());
     };
     let ver = store.load(current).map_err(|e| e.to_string())?;
-    let path = evidence_path(dir.root(), name);
-    let mut ev: Evidence = std::fs::read(&path)
-        .ok()
-        .and_then(|t| serde_json::from_slice(&t).ok())
-        .unwrap_or_default();
+    let mut ev: Evidence = load().unwrap_or_default();
     if ev.version != current {
         ev = fresh(current, &ver.state);
     }
@@ -133,11 +174,7 @@ fn learn_function(
         }
     }
     decide(&store, name, current, &ver, &mut ev, report, out)?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    let bytes = serde_json::to_vec_pretty(&ev).map_err(|e| e.to_string())?;
-    write_atomic(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+    save(&ev)
 }
 
 /// Evidence starting over for `version`, keeping its probation (from its `state.json`).

@@ -54,6 +54,11 @@ pub trait Backend: Send + Sync {
     fn created(&self, function: &str, files: &VersionFiles);
     /// `current` of `function` moved to `v` locally (promotion, rollback).
     fn current_moved(&self, function: &str, v: u32);
+    /// The learning evidence `dana poet worker` shares for `function` (its JSON), where
+    /// programs in worker mode find the worker's open request; `None`: only the local file.
+    fn worker_evidence(&self, _function: &str) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 type Registry = RwLock<HashMap<PathBuf, Arc<dyn Backend>>>;
