@@ -178,10 +178,9 @@ impl PoetRuntime {
 
     /// A store already found unusable (and reported).
     pub(crate) fn store_refused(&self, poet_dir: &Path) -> bool {
-        self.stores
-            .borrow()
-            .get(poet_dir)
-            .is_some_and(|r| r.is_err())
+        let stores = self.stores.borrow();
+        // Every call with events asks: no hashing in the usual case, where no store is refused.
+        stores.values().any(|r| r.is_err()) && stores.get(poet_dir).is_some_and(|r| r.is_err())
     }
 
     /// The shared store of `poet_dir` in fleet mode (POET_SPEC §10), `None` with the local

@@ -36,6 +36,13 @@ fn next_random(s: &mut u64) -> u64 {
 
 /// A new UUID v7 as a number, with its millisecond timestamp.
 pub(crate) fn new_id_u128() -> (u128, i64) {
+    let ([id], ms) = new_ids();
+    (id, ms)
+}
+
+/// `N` new UUID v7 numbers, increasing, made with one reading of the clock, and the
+/// millisecond timestamp of the last.
+pub(crate) fn new_ids<const N: usize>() -> ([u128; N], i64) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -47,24 +54,27 @@ pub(crate) fn new_id_u128() -> (u128, i64) {
         let seed = uuid::Uuid::now_v7().as_u128() as u64 ^ u64::from(std::process::id());
         s.rng = seed | 1;
     }
-    if now > s.ms {
-        s.ms = now;
-        // A random start in the lower half, so the counter has room to count up.
-        let r = (u128::from(next_random(&mut s.rng)) << 64) | u128::from(next_random(&mut s.rng));
-        s.counter = r & (COUNTER_MASK >> 1);
-    } else if s.counter >= COUNTER_MASK {
-        // Counted through a whole millisecond (or the clock went back): borrow the next one.
-        s.ms += 1;
-        s.counter = 0;
-    } else {
-        s.counter += 1;
+    let mut ids = [0u128; N];
+    for id in &mut ids {
+        if now > s.ms {
+            s.ms = now;
+            // A random start in the lower half, so the counter has room to count up.
+            let r =
+                (u128::from(next_random(&mut s.rng)) << 64) | u128::from(next_random(&mut s.rng));
+            s.counter = r & (COUNTER_MASK >> 1);
+        } else if s.counter >= COUNTER_MASK {
+            // Counted through a whole millisecond (or the clock went back): borrow the next one.
+            s.ms += 1;
+            s.counter = 0;
+        } else {
+            s.counter += 1;
+        }
+        let (ms, counter) = (u128::from(s.ms), s.counter);
+        let rand_a = (counter >> 62) & 0xFFF;
+        let rand_b = counter & ((1 << 62) - 1);
+        *id = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b;
     }
-    let (ms, counter) = (s.ms, s.counter);
-    drop(s);
-    let rand_a = (counter >> 62) & 0xFFF;
-    let rand_b = counter & ((1 << 62) - 1);
-    let v = (u128::from(ms) << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b;
-    (v, ms as i64)
+    (ids, s.ms as i64)
 }
 
 /// `id` in lowercase hyphenated form.

@@ -12,7 +12,7 @@
 
 use crate::call::outcome::Outcome;
 use crate::events::execution::{Execution, ExecutionError};
-use crate::events::id::new_id_u128;
+use crate::events::id::new_ids;
 use crate::events::sink::EventSink;
 use crate::function::{PoetFunction, PoetRuntime};
 use dana_interpreter::eval::Interp;
@@ -119,8 +119,7 @@ impl PoetFunction {
     /// The `function.execution` event of a finished call (train on), and its execution id.
     pub(crate) fn execution_record(&self, o: &Outcome<'_>, cpu: Sample) -> Execution {
         let (cpu_percent, maxrss_kib) = call_end(cpu, o.duration);
-        let (execution_id, _) = new_id_u128();
-        let (event_id, end) = new_id_u128();
+        let ([execution_id, event_id], end) = new_ids::<2>();
         let live = self.live.borrow();
         let error = o.error.map(|e| {
             Box::new(ExecutionError {
@@ -166,12 +165,15 @@ impl PoetRuntime {
         }
         let err = {
             let mut sinks = self.sinks.borrow_mut();
-            match sinks.get_mut(poet_dir) {
-                Some(sink) => f(sink),
-                None => f(sinks
+            // One store is the usual case: a comparison of paths rather than a hash of one.
+            let only = sinks.len() == 1 && sinks.keys().next().is_some_and(|k| k == poet_dir);
+            let sink = match sinks.values_mut().next() {
+                Some(sink) if only => sink,
+                _ => sinks
                     .entry(poet_dir.to_path_buf())
-                    .or_insert_with(|| EventSink::new(poet_dir))),
-            }
+                    .or_insert_with(|| EventSink::new(poet_dir)),
+            };
+            f(sink)
         };
         if let Some(err) = err {
             crate::function::warn(it, &format!("POET events are not being saved: {err}"));
