@@ -18,7 +18,7 @@ use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::eval::Interp;
 use dana_interpreter::value::{Globals, NativeFn, TypeAnn, Value};
 use dana_llm::{LlmClient, LlmConfig};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
@@ -178,10 +178,9 @@ impl PoetRuntime {
 
     /// A store already found unusable (and reported).
     pub(crate) fn store_refused(&self, poet_dir: &Path) -> bool {
-        self.stores
-            .borrow()
-            .get(poet_dir)
-            .is_some_and(|r| r.is_err())
+        let stores = self.stores.borrow();
+        // Every call with events asks: no hashing in the usual case, where no store is refused.
+        stores.values().any(|r| r.is_err()) && stores.get(poet_dir).is_some_and(|r| r.is_err())
     }
 
     /// The shared store of `poet_dir` in fleet mode (POET_SPEC §10), `None` with the local
@@ -287,10 +286,15 @@ pub(crate) enum Slot {
 pub(crate) struct PoetFunction {
     pub(crate) display: String,
     pub(crate) store_name: String,
+    /// [`PoetFunction::store_name`], shared with the event writer thread.
+    pub(crate) event_name: Arc<str>,
     pub(crate) poet_dir: PathBuf,
     pub(crate) config: PoetConfig,
     pub(crate) original: Value,
     pub(crate) params: Vec<ParamInfo>,
+    /// The name of each of [`PoetFunction::params`] as a dict key (perceive's answer is read
+    /// with them on every call).
+    pub(crate) param_keys: Vec<dana_interpreter::value::Key>,
     pub(crate) returns: Option<TypeAnn>,
     pub(crate) shape: FunctionShape,
     pub(crate) globals: Rc<Globals>,
@@ -304,7 +308,7 @@ pub(crate) struct PoetFunction {
     /// An LLM request in flight (`generate="background"`).
     pub(crate) background: RefCell<Option<Background>>,
     /// The latest execution in this process: (execution id, event id).
-    pub(crate) last_execution: RefCell<Option<(String, String)>>,
+    pub(crate) last_execution: Cell<Option<(u128, u128)>>,
     /// Parameters the current version learned (`params.json`).
     pub(crate) learned: RefCell<Learned>,
     /// The learning triggers' settings (`params.json` → `learning`).
@@ -329,6 +333,14 @@ impl PoetFunction {
             Slot::Ready(s) => Some(s.version),
             _ => None,
         }
+    }
+
+    /// The execution id and the event id of the latest call with `train=True`.
+    pub(crate) fn last_execution(&self) -> Option<(String, String)> {
+        use crate::events::id::format_id;
+        self.last_execution
+            .get()
+            .map(|(exec, event)| (format_id(exec), format_id(event)))
     }
 
     /// The runtime, while it lives.

@@ -113,14 +113,20 @@ impl DecoratorHook for PoetHook {
                 default: p.default.and_then(|d| func.defaults.get(d).cloned()),
                 keyword_only: p.kind == ParamKind::Normal && i >= code.n_positional,
             })
+            .collect::<Vec<ParamInfo>>();
+        let param_keys = params
+            .iter()
+            .map(|p| dana_interpreter::value::Key(Value::str(p.name.as_str())))
             .collect();
         let pf = Rc::new(PoetFunction {
             display: def.name.to_string(),
+            event_name: Arc::from(store_name.as_str()),
             store_name,
             poet_dir,
             budget: rt.options.stage_budget,
             original: def.function.clone(),
             params,
+            param_keys,
             returns: code.returns.clone(),
             shape,
             globals: def.globals.clone(),
@@ -132,7 +138,7 @@ impl DecoratorHook for PoetHook {
             first_args: RefCell::new(None),
             live: RefCell::new(Live::default()),
             background: RefCell::new(None),
-            last_execution: RefCell::new(None),
+            last_execution: std::cell::Cell::new(None),
             learned: RefCell::new(Learned::default()),
             triggers: RefCell::new(Triggers::default()),
             config,

@@ -3,7 +3,7 @@
 
 use crate::call::outcome::{Outcome, Stage};
 use crate::function::{unix_now, PoetFunction};
-use crate::learn::metrics::usage;
+use crate::learn::metrics::Sample;
 use crate::state::{clip, MAX_FAILURE_MESSAGE};
 use crate::store;
 use dana_interpreter::error::ExcKind;
@@ -69,19 +69,17 @@ impl PoetFunction {
 
     /// Counts a finished call; with `train=True` also records its execution event and
     /// evidence, and lets the learning loop look at it.
-    pub(crate) fn finish(&self, it: &mut Interp, o: Outcome<'_>, cpu_start: Option<Duration>) {
+    pub(crate) fn finish(&self, it: &mut Interp, o: Outcome<'_>, cpu_start: Option<Sample>) {
         let train = match (cpu_start, self.rt.upgrade()) {
             (Some(cpu0), Some(rt)) => {
-                let cpu = usage().0.saturating_sub(cpu0);
-                let e = self.execution_event(&o, cpu);
-                let exec_id = e.correlation_id.clone();
-                *self.last_execution.borrow_mut() = Some((exec_id.clone(), e.id.clone()));
+                let e = self.execution_record(&o, cpu0);
+                self.last_execution.set(Some((e.execution_id, e.event_id)));
                 let timeout = o.error.is_some_and(|e| e.kind == ExcKind::TimeoutError);
                 let ms = o.duration.as_secs_f64() * 1000.0;
                 if !o.rejected_input && o.attempts > 0 {
-                    self.remember(&exec_id, o.ok, timeout, ms, o.args, o.result);
+                    self.remember(e.execution_id, o.ok, timeout, ms, o.args, o.result);
                 }
-                rt.emit(it, &self.poet_dir, e);
+                rt.emit_execution(it, &self.poet_dir, e);
                 true
             }
             _ => false,

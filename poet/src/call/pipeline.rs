@@ -10,6 +10,7 @@ use crate::call::breaker::{Admission, BreakerState};
 use crate::call::outcome::{Outcome, Stage};
 use crate::call::retry::{self, RetryPolicy};
 use crate::function::{unix_now, ParamInfo, PoetFunction, Stages};
+use crate::learn::metrics::Sample;
 use dana_grammar::ast::{ParamKind, Sym};
 use dana_interpreter::error::{type_error, value_error, Exc, ExcKind, RtError};
 use dana_interpreter::eval::Interp;
@@ -37,7 +38,10 @@ impl PoetFunction {
 
     fn call_pipeline(self: &Rc<Self>, it: &mut Interp, args: Args<'_>) -> Result<Value, Exc> {
         let start = Instant::now();
-        let cpu0 = self.config.train.then(|| crate::learn::metrics::usage().0);
+        let cpu0 = self
+            .config
+            .train
+            .then(|| crate::learn::metrics::call_start(start));
         if self.background.borrow().is_some() {
             self.poll_background_job(it);
         }
@@ -239,9 +243,8 @@ impl PoetFunction {
         let d = d.borrow();
         let mut pos = Vec::with_capacity(self.params.len());
         let mut kw = Vec::new();
-        for (i, p) in self.params.iter().enumerate() {
-            let key = Key(Value::str(p.name.as_str()));
-            let Some(v) = d.get(&key).cloned() else {
+        for (i, (p, key)) in self.params.iter().zip(&self.param_keys).enumerate() {
+            let Some(v) = d.get(key).cloned() else {
                 if p.default.is_some() || p.kind != ParamKind::Normal {
                     continue;
                 }
@@ -340,11 +343,17 @@ impl PoetFunction {
         }
         let mut pos = Vec::with_capacity(params.len() + extra_pos.len());
         let mut kw = Vec::new();
+        let learned_defaults = self.learned.borrow();
+        let learned_defaults = &learned_defaults.defaults;
         for (p, slot) in params.iter().zip(slots) {
             if p.kind != ParamKind::Normal {
                 continue;
             }
-            let learned = self.learned.borrow().defaults.get(p.name.as_str()).copied();
+            let learned = if slot.is_some() || learned_defaults.is_empty() {
+                None
+            } else {
+                learned_defaults.get(p.name.as_str()).copied()
+            };
             let learned = learned.map(|x| match p.ann {
                 Some(dana_interpreter::value::TypeAnn::Int) => Value::Int(x.round() as i64),
                 _ => Value::Float(x),
@@ -369,7 +378,7 @@ impl PoetFunction {
         args: Args<'_>,
         e: Exc,
         start: Instant,
-        cpu0: Option<Duration>,
+        cpu0: Option<Sample>,
     ) -> Result<Value, Exc> {
         self.live.borrow_mut().breaker.trial_running = false;
         if it.check_limits().is_err() {
@@ -406,7 +415,7 @@ impl PoetFunction {
         args: Args<'_>,
         retry_in: f64,
         start: Instant,
-        cpu0: Option<Duration>,
+        cpu0: Option<Sample>,
     ) -> Result<Value, Exc> {
         let r = if self.config.fallback == "original" {
             self.run_original(it, args)

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A new UUID v7 in lowercase hyphenated form. Ids made by one process are strictly
-/// increasing; across processes they are ordered by their millisecond timestamps.
+/// increasing; across processes they are ordered by their millisecond timestamps. Made
+/// without a system call (see `id.rs`).
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().hyphenated().to_string()
+    super::id::new_id_ms().0
 }
 
 /// Whether `id` is a UUID written the way [`new_id`] writes them: 32 lowercase hex digits in
@@ -95,8 +96,7 @@ impl Event {
         causation_id: Option<&str>,
         payload: Value,
     ) -> Event {
-        let id = new_id();
-        let timestamp = id_timestamp_ms(&id).unwrap_or_else(now_ms);
+        let (id, timestamp) = super::id::new_id_ms();
         Event {
             correlation_id: correlation_id.map_or_else(|| id.clone(), str::to_string),
             causation_id: causation_id.map(str::to_string),

@@ -127,6 +127,14 @@ impl EventQueue {
             }
             record::encode(&json, &mut records);
         }
+        self.append_records(&records)
+    }
+
+    /// Appends framed records (see `record::encode`) with one write and one fsync.
+    pub(crate) fn append_records(&self, records: &[u8]) -> Result<(), EventError> {
+        if records.is_empty() {
+            return Ok(());
+        }
         let mut w = self.lock_writer();
         let reusable = w
             .segment
@@ -146,7 +154,7 @@ impl EventQueue {
                 ActiveSegment::create(&self.pending)?
             }
         };
-        match segment.append(&records) {
+        match segment.append(records) {
             Ok(()) => {
                 w.segment = Some(segment);
                 Ok(())

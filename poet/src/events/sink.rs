@@ -1,8 +1,10 @@
 //! The events of a running program for one `.poet` directory, written off the call path: a
-//! call hands its event to a channel, and a writer thread of the sink cuts it to the size
-//! limit, redacts secrets, frames it and appends it with every event that arrived meanwhile,
-//! one `fdatasync` per batch (group commit). The batches adapt to the load: while one is on
-//! its way to disk the next gathers.
+//! call hands what it measured to a channel (an execution as numbers and ids, see
+//! `execution.rs`; other events as they are), and a writer thread of the sink makes the JSON,
+//! checks it once (the size limit, registered secrets: an event over the limit is cut and one
+//! holding a secret is redacted), frames it and appends it with every event that arrived
+//! meanwhile, one `fdatasync` per batch (group commit). The batches adapt to the load: while
+//! one is on its way to disk the next gathers.
 //!
 //! Nothing is lost on a normal end: [`EventSink::flush`] waits until everything sent before it
 //! is on disk (reads of the queue by the same process flush first), and dropping the sink (the
@@ -15,8 +17,10 @@
 //! The thread also looks at the size and age of `pending/` (at most every few seconds) and
 //! warns once per process when they pass the caps of `dana.toml` with no worker consuming.
 
-use crate::events::event::Event;
+use crate::events::event::{check_event, Event, EventMetadata};
+use crate::events::execution::Execution;
 use crate::events::queue::EventQueue;
+use crate::events::record;
 use crate::events::schema::MAX_EVENT_BYTES;
 use crate::events::settings::EventSettings;
 use std::path::{Path, PathBuf};
@@ -37,6 +41,7 @@ const FLUSH_ALL_WAIT: Duration = Duration::from_secs(5);
 
 enum Msg {
     Event(Box<Event>),
+    Execution(Box<Execution>),
     /// Write everything sent before, then answer.
     Flush(SyncSender<Result<(), String>>),
 }
@@ -104,9 +109,17 @@ impl EventSink {
 
     /// Hands `e` to the writer thread. An error message the first time writing has failed.
     pub fn push(&mut self, e: Event) -> Option<String> {
+        self.send(Msg::Event(Box::new(e)))
+    }
+
+    /// Hands the execution event of a call to the writer thread, like [`EventSink::push`].
+    pub fn push_execution(&mut self, e: Execution) -> Option<String> {
+        self.send(Msg::Execution(Box::new(e)))
+    }
+
+    fn send(&mut self, msg: Msg) -> Option<String> {
         match &self.fast {
             Some(tx) => {
-                let msg = Msg::Event(Box::new(e));
                 if let Err(TrySendError::Full(msg)) = tx.try_send(msg) {
                     // The writer is behind: wait for room rather than drop the event.
                     let _ = tx.send(msg);
@@ -216,46 +229,75 @@ pub fn flush_all() {
     }
 }
 
-/// The writer thread: takes what has arrived, writes it as one batch, answers the flushes.
+/// The writer thread: takes what has arrived, encodes it and writes it as one batch, answers
+/// the flushes.
 fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
     let queue = EventQueue::open(dir);
     let settings = EventSettings::load(dir).0;
+    let metadata = EventMetadata::current();
     let mut last_check: Option<Instant> = None;
-    let mut batch: Vec<Event> = Vec::new();
+    // The framed records of the batch, and the JSON of one event.
+    let mut records: Vec<u8> = Vec::new();
+    let mut json: Vec<u8> = Vec::new();
     let mut waiters: Vec<SyncSender<Result<(), String>>> = Vec::new();
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
+        let mut count = 0;
+        let mut refused: Option<String> = None;
         while let Some(m) = next.take() {
-            match m {
-                Msg::Event(e) => batch.push(prepare(*e)),
-                Msg::Flush(w) => waiters.push(w),
+            json.clear();
+            let encoded = match m {
+                Msg::Event(e) => encode_event(&e, &mut json),
+                Msg::Execution(x) => {
+                    x.write_json(&metadata, &mut json);
+                    finish_json(&mut json)
+                }
+                Msg::Flush(w) => {
+                    waiters.push(w);
+                    Err(String::new())
+                }
+            };
+            match encoded {
+                Ok(()) => {
+                    record::encode(&json, &mut records);
+                    count += 1;
+                }
+                Err(e) if e.is_empty() => {}
+                Err(e) => {
+                    shared.lost.fetch_add(1, Ordering::Relaxed);
+                    refused.get_or_insert(e);
+                }
             }
-            if batch.len() < BATCH {
+            if count < BATCH {
                 next = rx.try_recv().ok();
             }
         }
-        let result = if batch.is_empty() {
+        let result = if count == 0 {
             Ok(())
         } else {
             match &queue {
-                Ok(q) => q.emit_batch(&batch).map_err(|e| e.to_string()),
+                Ok(q) => q.append_records(&records).map_err(|e| e.to_string()),
                 Err(e) => Err(format!(
                     "the event queue in {} could not be opened: {e}",
                     dir.display()
                 )),
             }
         };
-        let wrote = !batch.is_empty();
         if let Err(e) = &result {
-            shared.lost.fetch_add(batch.len(), Ordering::Relaxed);
-            let mut f = shared.failure.lock().unwrap_or_else(|e| e.into_inner());
-            f.get_or_insert_with(|| e.clone());
+            shared.lost.fetch_add(count, Ordering::Relaxed);
+            refused.get_or_insert(e.clone());
         }
-        batch.clear();
+        if let Some(e) = refused {
+            let mut f = shared.failure.lock().unwrap_or_else(|e| e.into_inner());
+            f.get_or_insert(e);
+        }
+        records.clear();
+        // A batch far above the usual size does not keep its memory.
+        records.shrink_to(1 << 20);
         for w in waiters.drain(..) {
             let _ = w.send(result.clone());
         }
-        if wrote && last_check.is_none_or(|t| t.elapsed() >= CAP_CHECK_EVERY) {
+        if count > 0 && last_check.is_none_or(|t| t.elapsed() >= CAP_CHECK_EVERY) {
             last_check = Some(Instant::now());
             if let Ok(q) = &queue {
                 check_caps(q, &settings);
@@ -291,19 +333,90 @@ fn check_caps(q: &EventQueue, settings: &EventSettings) {
     let _ = std::io::stderr().write_all(dana_llm::redact_secrets(&msg).as_bytes());
 }
 
-/// An event as it is written: at most [`MAX_EVENT_BYTES`] (long strings cut with a marker,
-/// never the whole event dropped) and with every registered secret redacted.
-fn prepare(mut e: Event) -> Event {
-    // One serialisation in the common case (small, no secret).
-    let mut json = e.to_json();
-    if json.len() > MAX_EVENT_BYTES {
+/// The JSON of `e` as it is written (see [`finish_json`]), in `json`; why not, when `e` is
+/// not a valid event.
+fn encode_event(e: &Event, json: &mut Vec<u8>) -> Result<(), String> {
+    check_event(e).map_err(|err| err.to_string())?;
+    serde_json::to_writer(&mut *json, e).map_err(|err| format!("event {}: {err}", e.id))?;
+    finish_json(json)
+}
+
+/// Makes the JSON of one event what is written: at most [`MAX_EVENT_BYTES`] (long strings
+/// cut with a marker, never the whole event dropped) and with every registered secret
+/// redacted. The common event (small, no secret) is only looked at.
+fn finish_json(json: &mut Vec<u8>) -> Result<(), String> {
+    let too_big = json.len() > MAX_EVENT_BYTES;
+    let secret = std::str::from_utf8(json).map_or(true, dana_llm::secrets::contains_secret);
+    if !too_big && !secret {
+        return Ok(());
+    }
+    let mut e: Event = serde_json::from_slice(json)
+        .map_err(|err| format!("an event to cut or redact could not be read back: {err}"))?;
+    if too_big {
         e.fit(MAX_EVENT_BYTES);
-        json = e.to_json();
     }
-    if dana_llm::secrets::contains_secret(&json) {
-        if let Ok(clean) = serde_json::from_str::<Event>(&dana_llm::redact_secrets(&json)) {
-            return clean;
+    let mut text = e.to_json();
+    if dana_llm::secrets::contains_secret(&text) {
+        let clean = dana_llm::redact_secrets(&text).into_owned();
+        // A redaction that broke the JSON (a secret spanning its syntax) is not written.
+        if serde_json::from_str::<Event>(&clean).is_err() {
+            return Err(format!(
+                "event {}: its redacted JSON is not an event any more",
+                e.id
+            ));
         }
+        text = clean;
     }
-    e
+    if text.len() > MAX_EVENT_BYTES {
+        return Err(format!(
+            "event {} is {} bytes, over the {MAX_EVENT_BYTES}-byte limit",
+            e.id,
+            text.len()
+        ));
+    }
+    json.clear();
+    json.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn json_of(payload: serde_json::Value) -> Vec<u8> {
+        Event::new("function.execution", None, None, payload)
+            .to_json()
+            .into_bytes()
+    }
+
+    #[test]
+    fn a_small_event_without_secrets_is_written_as_it_is() {
+        let mut j = json_of(json!({"function_name": "f", "status": "success"}));
+        let before = j.clone();
+        finish_json(&mut j).unwrap();
+        assert_eq!(j, before);
+    }
+
+    #[test]
+    fn a_registered_secret_is_redacted_and_an_oversized_event_is_cut() {
+        let secret = "sk-sink-test-9f8e7d6c5b4a3210";
+        dana_llm::secrets::register_secret(secret);
+        let mut j = json_of(json!({"error": {"message": format!("key {secret} refused")}}));
+        finish_json(&mut j).unwrap();
+        let e: Event = serde_json::from_slice(&j).unwrap();
+        assert_eq!(e.payload["error"]["message"], "key *** refused");
+
+        let mut j = json_of(
+            json!({"function_name": "f", "error": {"message": "m".repeat(2 * MAX_EVENT_BYTES)}}),
+        );
+        finish_json(&mut j).unwrap();
+        assert!(j.len() <= MAX_EVENT_BYTES, "{}", j.len());
+        let e: Event = serde_json::from_slice(&j).unwrap();
+        assert_eq!(e.payload["function_name"], "f");
+        assert!(e.payload["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bytes cut]"));
+    }
 }

@@ -24,7 +24,7 @@ pub(crate) fn install_builtins(it: &mut Interp, rt: &Rc<PoetRuntime>) {
         NativeFn::closure("poet_last_execution", move |_, args| {
             args.check("poet_last_execution", 1, 1, &["fn"])?;
             let f = function_of(&weak, args.get(0, "fn"))?;
-            let last = f.last_execution.borrow().clone();
+            let last = f.last_execution();
             Ok(last.map(|(id, _)| Value::str(id)).unwrap_or(Value::None))
         }),
     );
@@ -122,7 +122,7 @@ fn feedback(rt: &Weak<PoetRuntime>, args: Args<'_>) -> Result<Value, Exc> {
     // Which execution: the one named, else the function's latest in this process.
     let (function_name, poet_dir, exec_id, exec_event) = match (&func, &execution_id) {
         (Some(f), None) => {
-            let Some((id, ev)) = f.last_execution.borrow().clone() else {
+            let Some((id, ev)) = f.last_execution() else {
                 return Err(value_error(format!(
                     "{}() has not run yet in this program: call it first, or pass execution_id=",
                     f.display
@@ -226,7 +226,7 @@ impl PoetRuntime {
         let f = self
             .function_named(function)
             .ok_or_else(|| format!("no @poet function named {function:?} has been defined"))?;
-        let Some((exec_id, event_id)) = f.last_execution.borrow().clone() else {
+        let Some((exec_id, event_id)) = f.last_execution() else {
             return Err(format!(
                 "{function}() has not run yet (with train=True) in this engine"
             ));

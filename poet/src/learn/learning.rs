@@ -22,10 +22,53 @@ const WORKER_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// A recorded input larger than this (as JSON) is not kept.
 const MAX_RECORD_BYTES: usize = 16 * 1024;
 
+/// `values` as a JSON array for a call record, or `None` when they do not convert or their
+/// JSON is over [`MAX_RECORD_BYTES`].
+fn record_list(values: &[Value]) -> Option<serde_json::Value> {
+    record_values(values).map(serde_json::Value::Array)
+}
+
+/// Each of `values` as JSON (as `dana_interpreter::engine::from_value` converts them), when
+/// they all convert and take at most [`MAX_RECORD_BYTES`] together. Numbers, booleans, `None`
+/// and short strings (the common arguments) are converted directly, without measuring.
+fn record_values(values: &[Value]) -> Option<Vec<serde_json::Value>> {
+    use serde_json::Value as J;
+    let mut out = Vec::with_capacity(values.len());
+    // An upper bound of the JSON size while every value is a scalar: a character escapes
+    // to at most 6 bytes.
+    let mut bound = 2usize;
+    let mut measured = false;
+    for v in values {
+        let j = match v {
+            Value::None => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => J::Number(serde_json::Number::from_f64(*f)?),
+            Value::Str(s) => {
+                bound += s.len() * 6 + 2;
+                J::String(s.to_string())
+            }
+            other => {
+                measured = true;
+                dana_interpreter::engine::from_value::<J>(other).ok()?
+            }
+        };
+        bound += 25;
+        out.push(j);
+    }
+    if measured || bound > MAX_RECORD_BYTES {
+        let size = serde_json::to_vec(&out).ok()?.len();
+        if size > MAX_RECORD_BYTES {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 /// What made the loop act.
 pub(crate) fn trigger(f: &PoetFunction) -> Option<String> {
     let live = f.live.borrow();
-    let t = f.triggers.borrow().clone();
+    let t = f.triggers.borrow();
     trigger_of(&live, &t, f.config.optimize_for.as_deref())
 }
 
@@ -66,7 +109,13 @@ pub(crate) fn trigger_of(live: &Live, t: &Triggers, optimize_for: Option<&str>) 
             ));
         }
     }
-    if optimize_for == Some("latency") && recent.len() >= t.min_calls {
+    // Runs after every call: one pass over the (at most MAX_RECORDS) records, no allocation;
+    // the percentile itself is computed only for the message.
+    if optimize_for == Some("latency")
+        && recent.len() >= t.min_calls
+        && recent.iter().filter(|r| r.ms <= t.latency_ms).count()
+            <= ((recent.len() as f64 * 0.95) as usize).min(recent.len() - 1)
+    {
         let mut ms: Vec<f64> = recent.iter().map(|r| r.ms).collect();
         ms.sort_by(|a, b| a.total_cmp(b));
         let p95 = ms[((ms.len() as f64 * 0.95) as usize).min(ms.len() - 1)];
@@ -84,23 +133,19 @@ impl PoetFunction {
     /// Keeps a finished call's evidence; `args` are the bound arguments.
     pub(crate) fn remember(
         &self,
-        execution_id: &str,
+        execution_id: u128,
         ok: bool,
         timeout: bool,
         ms: f64,
         args: Option<&[Value]>,
         result: Option<&Value>,
     ) {
-        let to_json = |v: &Value| {
-            dana_interpreter::engine::from_value::<serde_json::Value>(v)
-                .ok()
-                .filter(|j| j.to_string().len() <= MAX_RECORD_BYTES)
-        };
-        let args = args.and_then(|a| to_json(&Value::list(a.to_vec())));
-        let result = result.and_then(to_json);
+        let args = args.and_then(record_list);
+        let result = result
+            .and_then(|v| record_values(std::slice::from_ref(v)).map(|mut a| a.swap_remove(0)));
         let mut live = self.live.borrow_mut();
         live.records.push(CallRecord {
-            execution_id: execution_id.to_string(),
+            execution_id: crate::events::id::format_id(execution_id),
             ok,
             timeout,
             ms,

@@ -1,0 +1,177 @@
+//! The `function.execution` event as the calling thread captures it: numbers, static names
+//! and the ids as integers, no JSON. The event writer turns it into the envelope's JSON (one
+//! serialisation, fields in the order of POET_SPEC §6), so a call pays for neither.
+
+use super::event::EventMetadata;
+use super::id::format_id;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What the calling thread knows of one finished call (train on).
+#[derive(Clone, Debug)]
+pub(crate) struct Execution {
+    pub function_name: Arc<str>,
+    pub version: Option<u32>,
+    /// The event's own id and the execution's (the flow's correlation id), UUID v7 numbers.
+    pub event_id: u128,
+    pub event_ms: i64,
+    pub execution_id: u128,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub ok: bool,
+    pub duration_ms: f64,
+    pub memory_mb: f64,
+    pub cpu_percent: f64,
+    pub attempts: u32,
+    pub failed_stage: Option<&'static str>,
+    pub fallback: bool,
+    pub breaker: &'static str,
+    pub error: Option<Box<ExecutionError>>,
+    pub train: Option<serde_json::Value>,
+}
+
+/// The `error` of an execution event.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ExecutionError {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub message: String,
+    pub stack_trace: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: i64,
+    correlation_id: &'a str,
+    causation_id: Option<&'a str>,
+    metadata: &'a EventMetadata,
+    payload: Payload<'a>,
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    function_name: &'a str,
+    version: Option<u32>,
+    execution_id: &'a str,
+    start_time: i64,
+    end_time: i64,
+    status: &'static str,
+    metrics: Metrics,
+    attempts: u32,
+    failed_stage: Option<&'static str>,
+    fallback_used: bool,
+    breaker: &'static str,
+    error: Option<&'a ExecutionError>,
+    train: &'a Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Metrics {
+    duration_ms: f64,
+    memory_mb: f64,
+    cpu_percent: f64,
+}
+
+impl Execution {
+    /// Appends the event's JSON (the envelope with `metadata`) to `out`.
+    pub(crate) fn write_json(&self, metadata: &EventMetadata, out: &mut Vec<u8>) {
+        let id = format_id(self.event_id);
+        let execution_id = format_id(self.execution_id);
+        let envelope = Envelope {
+            id: &id,
+            kind: "function.execution",
+            timestamp: self.event_ms,
+            correlation_id: &execution_id,
+            causation_id: None,
+            metadata,
+            payload: Payload {
+                function_name: &self.function_name,
+                version: self.version,
+                execution_id: &execution_id,
+                start_time: self.start_ms,
+                end_time: self.end_ms,
+                status: if self.ok { "success" } else { "failure" },
+                metrics: Metrics {
+                    duration_ms: self.duration_ms,
+                    memory_mb: self.memory_mb,
+                    cpu_percent: self.cpu_percent,
+                },
+                attempts: self.attempts,
+                failed_stage: self.failed_stage,
+                fallback_used: self.fallback,
+                breaker: self.breaker,
+                error: self.error.as_deref(),
+                train: &self.train,
+            },
+        };
+        // Strings, numbers and a JSON value: writing to a vector cannot fail.
+        let _ = serde_json::to_writer(out, &envelope);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::event::{check_event, id_timestamp_ms, Event};
+    use crate::events::id::new_id_u128;
+
+    #[test]
+    fn an_execution_is_written_as_the_envelope_of_the_spec() {
+        let (execution_id, _) = new_id_u128();
+        let (event_id, ms) = new_id_u128();
+        let x = Execution {
+            function_name: Arc::from("f"),
+            version: Some(3),
+            event_id,
+            event_ms: ms,
+            execution_id,
+            start_ms: ms - 2,
+            end_ms: ms,
+            ok: false,
+            duration_ms: 2.5,
+            memory_mb: 12.0,
+            cpu_percent: 97.0,
+            attempts: 2,
+            failed_stage: Some("operate"),
+            fallback: true,
+            breaker: "closed",
+            error: Some(Box::new(ExecutionError {
+                kind: "ValueError",
+                message: "bad \"x\"".into(),
+                stack_trace: vec!["operate".into()],
+            })),
+            train: Some(serde_json::json!({"seen": 1})),
+        };
+        let meta = EventMetadata::current();
+        let mut out = Vec::new();
+        x.write_json(&meta, &mut out);
+        let e: Event = serde_json::from_slice(&out).unwrap();
+        check_event(&e).unwrap();
+        assert_eq!(e.kind, "function.execution");
+        assert_eq!(e.id, format_id(event_id));
+        assert_eq!(id_timestamp_ms(&e.id), Some(e.timestamp));
+        assert_eq!(e.correlation_id, format_id(execution_id));
+        assert_eq!(e.causation_id, None);
+        assert_eq!(e.metadata, meta);
+        let p = &e.payload;
+        assert_eq!(p["execution_id"], e.correlation_id.as_str());
+        assert_eq!(p["function_name"], "f");
+        assert_eq!(p["version"], 3);
+        assert_eq!(p["status"], "failure");
+        assert_eq!(p["start_time"].as_i64(), Some(ms - 2));
+        assert_eq!(p["metrics"]["cpu_percent"], 97.0);
+        assert_eq!(p["metrics"]["memory_mb"], 12.0);
+        assert_eq!(p["attempts"], 2);
+        assert_eq!(p["failed_stage"], "operate");
+        assert_eq!(p["fallback_used"], true);
+        assert_eq!(p["error"]["type"], "ValueError");
+        assert_eq!(p["error"]["message"], "bad \"x\"");
+        assert_eq!(p["error"]["stack_trace"][0], "operate");
+        assert_eq!(p["train"]["seen"], 1);
+        // The serialisation of the envelope gives the same bytes as the event read back.
+        assert_eq!(e.to_json().as_bytes(), &out[..]);
+    }
+}
