@@ -1,7 +1,7 @@
 //! Diagnostics as the user types: a worker thread checks documents as `dana check` does (the
 //! parser's syntax error, the resolver's, the type checker's diagnostics and the `@poet`
-//! decorator checks), publishes them, and keeps the [`Analysis`] of the checked version for
-//! hover, completion and navigation.
+//! decorator checks), publishes them, and keeps the run of the checked version for hover,
+//! completion and navigation.
 //!
 //! Each change is sent to the worker with the document's version and the time it arrived.
 //! The worker starts checking at once when it is idle; the changes that arrive while it checks
@@ -14,8 +14,9 @@
 //!
 //! One run serves both the diagnostics and the editor's questions: the type checker records
 //! the types it infers (`check::analyse`) on a thread of its own while the resolver runs, and
-//! the worker builds the version's [`Analysis`] from that run and leaves it in [`Analyses`],
-//! where the message loop takes it instead of checking the text again.
+//! the worker leaves what the run made (the tree, the types, the imported modules) in
+//! [`Analyses`]; the message loop builds the version's [`Analysis`] from it when a request
+//! needs one (the index of names is made only then) instead of checking the text again.
 
 use super::analysis::{Analysis, World};
 use super::text::LineIndex;
@@ -52,18 +53,17 @@ pub(crate) struct Job {
 }
 
 /// What the worker made of one version of a document.
-#[derive(Clone)]
 pub(crate) enum Ready {
-    /// The version parsed: its analysis.
-    Parsed(Arc<Analysis>),
+    /// The version parsed: what its analysis is built from.
+    Parsed(Box<Parts>),
     /// The version does not parse.
     NoParse,
     /// The check failed (a bug): the message loop analyses the text itself.
     Failed,
 }
 
-/// The analyses the worker made, the latest of each document, and a signal for the message
-/// loop waiting for one.
+/// The runs the worker made, the latest of each document until the message loop takes it, and
+/// a signal for the message loop waiting for one.
 #[derive(Default)]
 pub(crate) struct Analyses {
     slots: Mutex<HashMap<String, (i32, Ready)>>,
@@ -72,10 +72,13 @@ pub(crate) struct Analyses {
 
 impl Analyses {
     fn put(&self, uri: &Uri, version: i32, ready: Ready) {
-        if let Ok(mut slots) = self.slots.lock() {
-            slots.insert(uri.as_str().to_string(), (version, ready));
-        }
+        let old = match self.slots.lock() {
+            Ok(mut slots) => slots.insert(uri.as_str().to_string(), (version, ready)),
+            Err(_) => None,
+        };
         self.ready.notify_all();
+        // A tree nobody asked for is dropped here, outside the lock.
+        drop(old);
     }
 
     /// Drops what is kept for a closed document.
@@ -85,16 +88,14 @@ impl Analyses {
         }
     }
 
-    /// The worker's result for `version` of `uri`, waiting for it up to `patience` (the
+    /// Takes the worker's result for `version` of `uri`, waiting for it up to `patience` (the
     /// worker checks every latest version, so it comes unless the worker is stuck).
-    pub(crate) fn wait(&self, uri: &str, version: i32, patience: Duration) -> Option<Ready> {
+    pub(crate) fn take(&self, uri: &str, version: i32, patience: Duration) -> Option<Ready> {
         let deadline = Instant::now() + patience;
         let mut slots = self.slots.lock().ok()?;
         loop {
-            if let Some((v, ready)) = slots.get(uri) {
-                if *v == version {
-                    return Some(ready.clone());
-                }
+            if slots.get(uri).is_some_and(|(v, _)| *v == version) {
+                return slots.remove(uri).map(|(_, ready)| ready);
             }
             let left = deadline.checked_duration_since(Instant::now())?;
             slots = self.ready.wait_timeout(slots, left).ok()?.0;
@@ -162,15 +163,14 @@ pub(crate) fn spawn_worker(
                         continue;
                     }
                 };
+                let ready = match run.parsed {
+                    Some(p) => Ready::Parsed(Box::new(p)),
+                    None => Ready::NoParse,
+                };
+                analyses.put(&job.uri, job.version, ready);
                 let settled = job.at + SETTLE;
-                let mut parsed = Some(run.parsed);
-                if Instant::now() < settled {
-                    // A quick check: the analysis first, then the version settles.
-                    let ready = analysis_of(&job, parsed.take().flatten());
-                    analyses.put(&job.uri, job.version, ready);
-                    if !settle(&jobs, &mut pending, &job.uri, settled) {
-                        continue;
-                    }
+                if Instant::now() < settled && !settle(&jobs, &mut pending, &job.uri, settled) {
+                    continue;
                 }
                 // Stale: a newer version arrived while this one was checked.
                 if stale() {
@@ -187,10 +187,6 @@ pub(crate) fn spawn_worker(
                     .is_err()
                 {
                     return;
-                }
-                if let Some(parsed) = parsed {
-                    let ready = analysis_of(&job, parsed);
-                    analyses.put(&job.uri, job.version, ready);
                 }
             }
         })
@@ -215,20 +211,6 @@ fn settle(jobs: &Receiver<Job>, pending: &mut Vec<Job>, uri: &Uri, until: Instan
     true
 }
 
-/// The analysis of a checked version from the parts of its run (`None`: it did not parse).
-fn analysis_of(job: &Job, parsed: Option<Parts>) -> Ready {
-    let Some(p) = parsed else {
-        return Ready::NoParse;
-    };
-    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        Analysis::of_check(&job.path, &job.text, &p.module, p.result, p.modules)
-    }));
-    match built {
-        Ok(a) => Ready::Parsed(Arc::new(a)),
-        Err(_) => Ready::Failed,
-    }
-}
-
 /// One check of a document: its diagnostics for the client, and what the analysis is built
 /// from when the text parsed.
 pub(crate) struct Run {
@@ -241,6 +223,13 @@ pub(crate) struct Parts {
     module: Module,
     result: check::Analysis,
     modules: HashMap<String, check::ModuleInfo>,
+}
+
+impl Parts {
+    /// The analysis of the version whose run this is (`text` is its text).
+    pub(crate) fn analysis(self, path: &Path, text: &str) -> Analysis {
+        Analysis::of_check(path, text, &self.module, self.result, self.modules)
+    }
 }
 
 /// Checks documents as `dana check` does, with an interpreter kept for the resolver.

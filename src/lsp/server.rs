@@ -501,15 +501,15 @@ impl Server {
     }
 
     /// The analysis of the document's current text, else of its latest text that parsed.
-    /// The diagnostics worker makes it (each version is parsed and checked once); only if
-    /// the worker fails is the text analysed here.
+    /// It is built from the diagnostics worker's run (each version is parsed and checked
+    /// once); only if the worker fails is the text analysed here.
     fn analysis(&mut self, uri: &lt::Uri) -> Result<Option<Arc<Analysis>>, Failure> {
         self.doc(uri)?;
         let world = self.world.as_ref().expect("set by initialize");
         let doc = self.docs.get_mut(uri.as_str()).expect("checked above");
         if !matches!(&doc.analysis, Some((v, _)) if *v == doc.version) {
-            let fresh = match self.analyses.wait(uri.as_str(), doc.version, PATIENCE) {
-                Some(Ready::Parsed(a)) => Some(a),
+            let fresh = match self.analyses.take(uri.as_str(), doc.version, PATIENCE) {
+                Some(Ready::Parsed(p)) => Some(Arc::new(p.analysis(&doc.path, &doc.text))),
                 Some(Ready::NoParse) => None,
                 Some(Ready::Failed) | None => {
                     Analysis::new(world, &doc.path, &doc.text).map(Arc::new)
