@@ -3,11 +3,15 @@
 //! tests/support/lsp_client.rs), so each time includes the JSON-RPC framing and the pipes.
 //!
 //! - `change_to_diagnostics`: a `didChange` (one character edited, the version bumped) until
-//!   the `publishDiagnostics` of that version arrives: the debounce (25 ms), parsing, resolving
-//!   and type-checking the whole file.
-//! - `hover_after_change`: a hover on a new version (the document is analysed again: parse,
-//!   check with types recorded, index).
+//!   the `publishDiagnostics` of that version arrives: parsing, resolving and type-checking
+//!   the whole file (the worker starts at once when it is idle).
+//! - `hover_after_change`: a hover on a new version (the worker's run for that version:
+//!   parse, resolve and check with types recorded, publish, index).
 //! - `hover` and `completion`: on an analysed version (the usual case while reading).
+//!
+//! After criterion's groups, the server's CPU time per operation (user + system of the
+//! `dana lsp` process, from `/proc`, which the machine's load does not inflate) is printed
+//! for the first two, over a fixed number of operations.
 //!
 //! Run: `cargo bench --bench lsp`. The target is 50 ms for each.
 
@@ -82,8 +86,55 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     client.backlog.clear();
+    if let Some(pid) = server_pid() {
+        const N: u32 = 20;
+        let before = cpu_ms(pid);
+        for _ in 0..N {
+            let v = change(&mut client);
+            client.diagnostics(&uri, v);
+            client.backlog.clear();
+        }
+        let mid = cpu_ms(pid);
+        for _ in 0..N {
+            change(&mut client);
+            client.result("textDocument/hover", hover_at.clone());
+        }
+        let after = cpu_ms(pid);
+        client.backlog.clear();
+        if let (Some(a), Some(b), Some(c)) = (before, mid, after) {
+            println!(
+                "server CPU per operation ({N} each): change_to_diagnostics {:.1} ms, \
+                 hover_after_change {:.1} ms",
+                (b - a) / f64::from(N),
+                (c - b) / f64::from(N)
+            );
+        }
+    }
     let _ = client.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `dana lsp` process this bench started: the child of this process named `dana`.
+fn server_pid() -> Option<u32> {
+    let me = std::process::id();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+        let (comm, rest) = stat.split_once(") ")?;
+        let ppid: u32 = rest.split(' ').nth(1)?.parse().ok()?;
+        (ppid == me && comm.ends_with("(dana")).then_some(pid)
+    })
+}
+
+/// User + system CPU time of process `pid` so far, in milliseconds.
+fn cpu_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(") ")?.1;
+    // After the command: state is field 3; utime and stime are fields 14 and 15.
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // The kernel counts in clock ticks of 1/100 s (USER_HZ on Linux).
+    Some(ticks * 10.0)
 }
 
 criterion_group!(benches, bench);

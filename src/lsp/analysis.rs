@@ -49,6 +49,18 @@ impl Analysis {
     pub(crate) fn of_module(world: &World, path: &Path, text: &str, module: Module) -> Analysis {
         let opts = crate::runner::check_options(path, &module, &world.stdlib);
         let result = check::analyse(&module, &opts);
+        Analysis::of_check(path, text, &module, result, opts.modules)
+    }
+
+    /// The analysis of `module` (parsed from `text`) from a run of the checker on it with
+    /// types recorded, and the modules it imports.
+    pub(crate) fn of_check(
+        path: &Path,
+        text: &str,
+        module: &Module,
+        result: check::Analysis,
+        modules: HashMap<String, ModuleInfo>,
+    ) -> Analysis {
         let types = result
             .types
             .into_iter()
@@ -58,10 +70,10 @@ impl Analysis {
             path: path.to_path_buf(),
             text: text.to_string(),
             lines: LineIndex::new(text),
-            index: Index::build(&module, text.len()),
+            index: Index::build(module, text.len()),
             types,
             summary: result.summary,
-            modules: opts.modules,
+            modules,
         }
     }
 

@@ -1,28 +1,42 @@
 //! Diagnostics as the user types: a worker thread checks documents as `dana check` does (the
 //! parser's syntax error, the resolver's, the type checker's diagnostics and the `@poet`
-//! decorator checks) and publishes them.
+//! decorator checks), publishes them, and keeps the run of the checked version for hover,
+//! completion and navigation.
 //!
-//! Each change is sent to the worker with the document's version. The worker waits for
-//! [`DEBOUNCE`] of quiet before it checks (a burst of keystrokes is checked once), and a result
-//! is published only if its version is still the document's latest ([`Versions`]): a result
-//! computed for version N is dropped once N+1 has arrived, so no stale diagnostics reach the
-//! editor.
+//! Each change is sent to the worker with the document's version and the time it arrived.
+//! The worker starts checking at once when it is idle; the changes that arrive while it checks
+//! are coalesced (only the latest version of each document is checked next), and a check
+//! whose version went stale is abandoned between its phases (after parsing, after resolving
+//! and checking). A result is published only if its version is still the document's latest
+//! ([`Versions`]) and no sooner than [`SETTLE`] after the version arrived: a burst of
+//! keystrokes publishes only its last version, and on a file whose check takes longer than
+//! that, the wait costs nothing (it overlaps the check). No stale diagnostics reach the editor.
+//!
+//! One run serves both the diagnostics and the editor's questions: the type checker records
+//! the types it infers (`check::analyse`) on a thread of its own while the resolver runs, and
+//! the worker leaves what the run made (the tree, the types, the imported modules) in
+//! [`Analyses`]; the message loop builds the version's [`Analysis`] from it when a request
+//! needs one (the index of names is made only then) instead of checking the text again.
 
-use super::analysis::World;
+use super::analysis::{Analysis, World};
 use super::text::LineIndex;
 use super::transport::Outgoing;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use dana_grammar::ast::Span;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use dana_grammar::ast::{Module, Span};
 use dana_interpreter::check;
 use lsp_server::{Message, Notification};
 use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, PublishDiagnosticsParams, Uri};
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
-/// How long the worker waits for the typing to pause before it checks.
-pub(crate) const DEBOUNCE: Duration = Duration::from_millis(25);
+/// How long a version must stay the latest before its diagnostics are published.
+pub(crate) const SETTLE: Duration = Duration::from_millis(25);
+
+/// The stack of the threads that check: the checker and the resolver recurse over the tree,
+/// so deeply nested programs need room.
+const STACK: usize = 256 << 20;
 
 /// The latest version of each open document (`None` once closed), shared by the message loop
 /// (which writes it before sending the job) and the worker (which reads it before publishing).
@@ -34,6 +48,59 @@ pub(crate) struct Job {
     pub(crate) path: PathBuf,
     pub(crate) version: i32,
     pub(crate) text: Arc<str>,
+    /// When the change arrived.
+    pub(crate) at: Instant,
+}
+
+/// What the worker made of one version of a document.
+pub(crate) enum Ready {
+    /// The version parsed: what its analysis is built from.
+    Parsed(Box<Parts>),
+    /// The version does not parse.
+    NoParse,
+    /// The check failed (a bug): the message loop analyses the text itself.
+    Failed,
+}
+
+/// The runs the worker made, the latest of each document until the message loop takes it, and
+/// a signal for the message loop waiting for one.
+#[derive(Default)]
+pub(crate) struct Analyses {
+    slots: Mutex<HashMap<String, (i32, Ready)>>,
+    ready: Condvar,
+}
+
+impl Analyses {
+    fn put(&self, uri: &Uri, version: i32, ready: Ready) {
+        let old = match self.slots.lock() {
+            Ok(mut slots) => slots.insert(uri.as_str().to_string(), (version, ready)),
+            Err(_) => None,
+        };
+        self.ready.notify_all();
+        // A tree nobody asked for is dropped here, outside the lock.
+        drop(old);
+    }
+
+    /// Drops what is kept for a closed document.
+    pub(crate) fn forget(&self, uri: &str) {
+        if let Ok(mut slots) = self.slots.lock() {
+            slots.remove(uri);
+        }
+    }
+
+    /// Takes the worker's result for `version` of `uri`, waiting for it up to `patience` (the
+    /// worker checks every latest version, so it comes unless the worker is stuck).
+    pub(crate) fn take(&self, uri: &str, version: i32, patience: Duration) -> Option<Ready> {
+        let deadline = Instant::now() + patience;
+        let mut slots = self.slots.lock().ok()?;
+        loop {
+            if slots.get(uri).is_some_and(|(v, _)| *v == version) {
+                return slots.remove(uri).map(|(_, ready)| ready);
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            slots = self.ready.wait_timeout(slots, left).ok()?.0;
+        }
+    }
 }
 
 fn is_latest(versions: &Versions, uri: &Uri, version: i32) -> bool {
@@ -43,63 +110,126 @@ fn is_latest(versions: &Versions, uri: &Uri, version: i32) -> bool {
         .unwrap_or(false)
 }
 
+/// Keeps only the latest job of each document.
+fn coalesce(pending: &mut Vec<Job>, job: Job) {
+    pending.retain(|p| p.uri != job.uri);
+    pending.push(job);
+}
+
 /// Starts the worker; it ends when `jobs` is closed.
 pub(crate) fn spawn_worker(
     jobs: Receiver<Job>,
     versions: Versions,
+    analyses: Arc<Analyses>,
     out: Sender<Outgoing>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("lsp-diagnostics".into())
-        // The checker recurses over the tree: room for deeply nested programs.
-        .stack_size(256 << 20)
+        .stack_size(STACK)
         .spawn(move || {
             let world = World::new();
             let mut checker = DocChecker::new(&world);
-            while let Ok(first) = jobs.recv() {
-                let mut pending: Vec<Job> = vec![first];
-                // Debounce: take every job that arrives while the typing goes on.
-                let mut open = true;
+            let mut pending: Vec<Job> = Vec::new();
+            loop {
+                if pending.is_empty() {
+                    match jobs.recv() {
+                        Ok(j) => pending.push(j),
+                        Err(_) => return,
+                    }
+                }
+                // Whatever arrived meanwhile: only the latest version of a document is checked.
                 loop {
-                    match jobs.recv_timeout(DEBOUNCE) {
-                        Ok(j) => {
-                            pending.retain(|p| p.uri != j.uri);
-                            pending.push(j);
-                        }
-                        Err(RecvTimeoutError::Timeout) => break,
-                        Err(RecvTimeoutError::Disconnected) => {
-                            open = false;
-                            break;
-                        }
+                    match jobs.try_recv() {
+                        Ok(j) => coalesce(&mut pending, j),
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => return,
                     }
                 }
-                for job in pending {
-                    if !is_latest(&versions, &job.uri, job.version) {
-                        continue;
-                    }
-                    let diagnostics = checker.check(&job.path, &job.text);
-                    // Stale: a newer version arrived while this one was checked.
-                    if !is_latest(&versions, &job.uri, job.version) {
-                        continue;
-                    }
-                    let params = PublishDiagnosticsParams {
-                        uri: job.uri,
-                        diagnostics,
-                        version: Some(job.version),
-                    };
-                    let note = Notification::new("textDocument/publishDiagnostics".into(), params);
-                    if out
-                        .send(Outgoing::Message(Message::Notification(note)))
-                        .is_err()
-                    {
-                        return;
-                    }
+                let job = pending.remove(0);
+                let stale = || !is_latest(&versions, &job.uri, job.version);
+                if stale() {
+                    continue;
                 }
-                if !open {
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    checker.check(&job.path, &job.text, &stale)
+                }));
+                let run = match run {
+                    // Abandoned: a newer version is waiting.
+                    Ok(None) => continue,
+                    Ok(Some(run)) => run,
+                    Err(_) => {
+                        analyses.put(&job.uri, job.version, Ready::Failed);
+                        checker = DocChecker::new(&world);
+                        continue;
+                    }
+                };
+                let ready = match run.parsed {
+                    Some(p) => Ready::Parsed(Box::new(p)),
+                    None => Ready::NoParse,
+                };
+                analyses.put(&job.uri, job.version, ready);
+                let settled = job.at + SETTLE;
+                if Instant::now() < settled && !settle(&jobs, &mut pending, &job.uri, settled) {
+                    continue;
+                }
+                // Stale: a newer version arrived while this one was checked.
+                if stale() {
+                    continue;
+                }
+                let params = PublishDiagnosticsParams {
+                    uri: job.uri.clone(),
+                    diagnostics: run.diagnostics,
+                    version: Some(job.version),
+                };
+                let note = Notification::new("textDocument/publishDiagnostics".into(), params);
+                if out
+                    .send(Outgoing::Message(Message::Notification(note)))
+                    .is_err()
+                {
                     return;
                 }
             }
         })
+}
+
+/// Waits until `until` for `job`'s version to settle, queueing the jobs that arrive; `false`
+/// when a newer version of the same document arrives (or the server is closing).
+fn settle(jobs: &Receiver<Job>, pending: &mut Vec<Job>, uri: &Uri, until: Instant) -> bool {
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match jobs.recv_timeout(left) {
+            Ok(j) => {
+                let same = j.uri == *uri;
+                coalesce(pending, j);
+                if same {
+                    return false;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => return true,
+            Err(RecvTimeoutError::Disconnected) => return false,
+        }
+    }
+    true
+}
+
+/// One check of a document: its diagnostics for the client, and what the analysis is built
+/// from when the text parsed.
+pub(crate) struct Run {
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) parsed: Option<Parts>,
+}
+
+/// The parsed module, the checker's result (types recorded) and the imported modules.
+pub(crate) struct Parts {
+    module: Module,
+    result: check::Analysis,
+    modules: HashMap<String, check::ModuleInfo>,
+}
+
+impl Parts {
+    /// The analysis of the version whose run this is (`text` is its text).
+    pub(crate) fn analysis(self, path: &Path, text: &str) -> Analysis {
+        Analysis::of_check(path, text, &self.module, self.result, self.modules)
+    }
 }
 
 /// Checks documents as `dana check` does, with an interpreter kept for the resolver.
@@ -116,56 +246,100 @@ impl<'w> DocChecker<'w> {
         }
     }
 
-    /// The diagnostics of `text` (the document at `path`), positioned in UTF-16.
-    pub(crate) fn check(&mut self, path: &std::path::Path, text: &str) -> Vec<Diagnostic> {
+    /// Checks `text` (the document at `path`): its diagnostics positioned in UTF-16, and the
+    /// parts of its analysis. `None` when `stale()` turns true between two phases.
+    pub(crate) fn check(
+        &mut self,
+        path: &Path,
+        text: &Arc<str>,
+        stale: &dyn Fn() -> bool,
+    ) -> Option<Run> {
         let lines = LineIndex::new(text);
         let name = path.to_string_lossy().to_string();
-        let one = |span: Span, message: String, code: &str, help: Option<String>| {
-            vec![to_lsp(
+        let one = |span: Span, message: String, help: Option<String>| {
+            let d = to_lsp(
                 &lines,
                 text,
                 span,
                 check::Severity::Error,
-                code,
+                "syntax",
                 message,
                 help,
-            )]
+            );
+            vec![d]
         };
-        let parsed = match dana_interpreter::load::parse(name.as_str(), text) {
+        let parsed = match dana_interpreter::load::parse(name.as_str(), text.clone()) {
             Ok(p) => p,
             Err(e) => {
                 let e = e.error;
-                return one(e.span, e.message, "syntax", e.help);
+                return Some(Run {
+                    diagnostics: one(e.span, e.message, e.help),
+                    parsed: None,
+                });
             }
         };
+        if stale() {
+            return None;
+        }
         let globals = self
             .interp
             .new_globals("__main__", Some(parsed.name.clone()));
-        if let Err(e) = parsed.resolve(globals) {
-            let span = e.location.as_ref().map(|l| l.span).unwrap_or_default();
-            return one(span, e.message.clone(), "syntax", e.help.clone());
-        }
         let opts = crate::runner::check_options(path, &parsed.module, &self.world.stdlib);
-        let mut diags = check::check_module(&parsed.module, &opts);
-        diags.extend(crate::runner::poet_decorator_diagnostics(
-            &name,
-            &parsed.module,
-            text,
-        ));
-        diags
-            .into_iter()
-            .map(|d| {
-                to_lsp(
-                    &lines,
+        // The resolver (on this thread: it needs the interpreter) and the type checker (on a
+        // thread of its own: it only reads the tree) at the same time.
+        let module = &parsed.module;
+        let (resolved, result) = std::thread::scope(|s| {
+            let checker = std::thread::Builder::new()
+                .name("lsp-check".into())
+                .stack_size(STACK)
+                .spawn_scoped(s, || check::analyse(module, &opts));
+            let resolved = parsed.resolve(globals);
+            let result = match checker {
+                Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(_) => check::analyse(module, &opts),
+            };
+            (resolved, result)
+        });
+        if stale() {
+            return None;
+        }
+        let mut result = result;
+        let diagnostics = match resolved {
+            Err(e) => {
+                let span = e.location.as_ref().map(|l| l.span).unwrap_or_default();
+                one(span, e.message.clone(), e.help.clone())
+            }
+            Ok(()) => {
+                let mut diags = std::mem::take(&mut result.diagnostics);
+                diags.extend(crate::runner::poet_decorator_diagnostics(
+                    &name,
+                    &parsed.module,
                     text,
-                    d.span,
-                    d.severity,
-                    d.code.as_str(),
-                    d.message,
-                    d.help,
-                )
-            })
-            .collect()
+                ));
+                diags
+                    .into_iter()
+                    .map(|d| {
+                        to_lsp(
+                            &lines,
+                            text,
+                            d.span,
+                            d.severity,
+                            d.code.as_str(),
+                            d.message,
+                            d.help,
+                        )
+                    })
+                    .collect()
+            }
+        };
+        Some(Run {
+            diagnostics,
+            parsed: Some(Parts {
+                module: parsed.module,
+                result,
+                modules: opts.modules,
+            }),
+        })
     }
 }
 

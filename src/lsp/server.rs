@@ -9,7 +9,7 @@
 //! `shutdown`, 1 otherwise) or when the client closes its end (code 1).
 
 use super::analysis::{Analysis, World};
-use super::diagnostics::{spawn_worker, Job, Versions};
+use super::diagnostics::{spawn_worker, Analyses, Job, Ready, Versions};
 use super::features::{self, SHOW_ENHANCED};
 use super::navigate::{self, Place};
 use super::style;
@@ -21,8 +21,14 @@ use lsp_types as lt;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a request waits for the diagnostics worker's analysis of the current version
+/// before it analyses the text itself (the worker checks every latest version; this only
+/// guards against a worker that is stuck).
+const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs the server on stdin/stdout until `exit` or the end of input; returns the exit code.
 pub fn run() -> i32 {
@@ -53,9 +59,9 @@ struct Document {
     text: String,
     version: i32,
     /// The analysis of `version`, once asked for (`None` inside: it does not parse).
-    analysis: Option<(i32, Option<Rc<Analysis>>)>,
+    analysis: Option<(i32, Option<Arc<Analysis>>)>,
     /// The latest analysis of a version that parsed.
-    last_good: Option<Rc<Analysis>>,
+    last_good: Option<Arc<Analysis>>,
 }
 
 #[derive(PartialEq)]
@@ -70,6 +76,8 @@ struct Server {
     state: State,
     docs: HashMap<String, Document>,
     versions: Versions,
+    /// The analyses the diagnostics worker made.
+    analyses: Arc<Analyses>,
     jobs: Option<Sender<Job>>,
     worker: Option<std::thread::JoinHandle<()>>,
     world: Option<World>,
@@ -83,13 +91,15 @@ type Failure = (ErrorCode, String);
 impl Server {
     fn new(out: Sender<Outgoing>) -> std::io::Result<Server> {
         let versions: Versions = Arc::default();
+        let analyses: Arc<Analyses> = Arc::default();
         let (jobs, rx) = crossbeam_channel::unbounded();
-        let worker = spawn_worker(rx, versions.clone(), out.clone())?;
+        let worker = spawn_worker(rx, versions.clone(), analyses.clone(), out.clone())?;
         Ok(Server {
             out,
             state: State::Uninitialized,
             docs: HashMap::new(),
             versions,
+            analyses,
             jobs: Some(jobs),
             worker: Some(worker),
             world: None,
@@ -443,6 +453,7 @@ impl Server {
                 if let Ok(mut v) = self.versions.lock() {
                     v.remove(key);
                 }
+                self.analyses.forget(key);
                 let clear = lt::PublishDiagnosticsParams {
                     uri: p.text_document.uri,
                     diagnostics: Vec::new(),
@@ -471,6 +482,7 @@ impl Server {
                 path: doc.path.clone(),
                 version: doc.version,
                 text: Arc::from(doc.text.as_str()),
+                at: std::time::Instant::now(),
             });
         }
     }
@@ -489,12 +501,20 @@ impl Server {
     }
 
     /// The analysis of the document's current text, else of its latest text that parsed.
-    fn analysis(&mut self, uri: &lt::Uri) -> Result<Option<Rc<Analysis>>, Failure> {
+    /// It is built from the diagnostics worker's run (each version is parsed and checked
+    /// once); only if the worker fails is the text analysed here.
+    fn analysis(&mut self, uri: &lt::Uri) -> Result<Option<Arc<Analysis>>, Failure> {
         self.doc(uri)?;
         let world = self.world.as_ref().expect("set by initialize");
         let doc = self.docs.get_mut(uri.as_str()).expect("checked above");
         if !matches!(&doc.analysis, Some((v, _)) if *v == doc.version) {
-            let fresh = Analysis::new(world, &doc.path, &doc.text).map(Rc::new);
+            let fresh = match self.analyses.take(uri.as_str(), doc.version, PATIENCE) {
+                Some(Ready::Parsed(p)) => Some(Arc::new(p.analysis(&doc.path, &doc.text))),
+                Some(Ready::NoParse) => None,
+                Some(Ready::Failed) | None => {
+                    Analysis::new(world, &doc.path, &doc.text).map(Arc::new)
+                }
+            };
             if let Some(a) = &fresh {
                 doc.last_good = Some(a.clone());
             }
@@ -509,7 +529,7 @@ impl Server {
     /// For completion and signature help while a line is being typed: the current analysis,
     /// else one of the text with the cursor's line replaced by `pass` (the rest of the file
     /// keeps its offsets up to that line), else the latest that parsed.
-    fn completion_analysis(&mut self, uri: &lt::Uri, offset: usize) -> Option<Rc<Analysis>> {
+    fn completion_analysis(&mut self, uri: &lt::Uri, offset: usize) -> Option<Arc<Analysis>> {
         let current = self.analysis(uri).ok()?;
         let doc = self.docs.get(uri.as_str())?;
         if matches!(&doc.analysis, Some((_, Some(_)))) {
@@ -524,7 +544,7 @@ impl Server {
         let indent = &line[..line.len() - line.trim_start().len()];
         let repaired = format!("{}{indent}pass{}", &text[..start], &text[end..]);
         Analysis::new(self.world(), &doc.path, &repaired)
-            .map(Rc::new)
+            .map(Arc::new)
             .or(current)
     }
 
@@ -539,7 +559,7 @@ impl Server {
     fn at(
         &mut self,
         pos: &lt::TextDocumentPositionParams,
-    ) -> Result<(Option<Rc<Analysis>>, usize), Failure> {
+    ) -> Result<(Option<Arc<Analysis>>, usize), Failure> {
         let a = self.analysis(&pos.text_document.uri)?;
         let offset = match &a {
             Some(a) => a.lines.offset(&a.text, pos.position),

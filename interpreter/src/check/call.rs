@@ -7,7 +7,7 @@ use super::diag::{Code, Diagnostic};
 use super::suggest::suggest;
 use super::ty::{fn_type_from_signatures, Compat, FnType, ParamT, Sig, Type};
 use dana_grammar::ast::{self, ArgKind, Expr, ExprKind, ParamKind, Span, Sym};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A call's arguments with their types.
 pub(crate) struct CallArgs {
@@ -185,7 +185,7 @@ impl Checker<'_, '_> {
 
     /// The function uniform call syntax would fall back to: `None` when nothing is named
     /// `name`; `Some(None)` when something is, but its signature is unknown.
-    fn ufcs(&mut self, name: Sym) -> Option<Option<Rc<FnType>>> {
+    fn ufcs(&mut self, name: Sym) -> Option<Option<Arc<FnType>>> {
         if self.star_import {
             return Some(None);
         }
@@ -195,7 +195,7 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn ufcs_call(&mut self, f: &Rc<FnType>, recv: &Type, ca: &CallArgs, span: Span) -> Type {
+    fn ufcs_call(&mut self, f: &Arc<FnType>, recv: &Type, ca: &CallArgs, span: Span) -> Type {
         // The receiver must suit the first parameter, else the runtime would not pick it.
         let fits = f.sigs.iter().any(|s| {
             s.params

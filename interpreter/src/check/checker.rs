@@ -11,7 +11,7 @@ use super::scan::{self, BindKind};
 use super::ty::{fn_type_from_signatures, NameKinds, Type, TypeWorld};
 use dana_grammar::ast::{FunctionDef, Module, Span, Sym};
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A name bound in a scope.
 #[derive(Clone, Debug)]
@@ -262,7 +262,7 @@ pub(crate) fn builtin_types(host: &HostNames) -> HashMap<Sym, Type> {
                 if s.is_empty() {
                     Type::Callable
                 } else {
-                    Type::Func(Rc::new(fn_type_from_signatures(name, &s)))
+                    Type::Func(Arc::new(fn_type_from_signatures(name, &s)))
                 }
             }
             _ => Type::Opaque(Sym::intern(name)),

@@ -11,7 +11,7 @@ use dana_grammar::ast::{
     self, ExprKind, FuncBody, FunctionDef, Module, ParamKind, Span, StmtKind, Sym,
 };
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 impl<'o, 'a> Checker<'o, 'a> {
     // ---- pre-pass: structs, interfaces, receiver methods, star imports ----
@@ -116,7 +116,7 @@ impl<'o, 'a> Checker<'o, 'a> {
 
     /// The static type of a `def` from its annotations (a struct-block method gets its struct
     /// as the type of a first parameter named `self`).
-    pub(crate) fn fn_type(&self, f: &FunctionDef, in_struct_block: bool) -> Rc<FnType> {
+    pub(crate) fn fn_type(&self, f: &FunctionDef, in_struct_block: bool) -> Arc<FnType> {
         let mut params = Vec::new();
         let mut keyword_only = false;
         for p in f.receiver.iter().chain(f.params.iter()) {
@@ -196,7 +196,7 @@ impl<'o, 'a> Checker<'o, 'a> {
                         let mut merged = (*old).clone();
                         merged.sigs.extend(new.sigs.iter().cloned());
                         merged.user = merged.user || new.user;
-                        Type::Func(Rc::new(merged))
+                        Type::Func(Arc::new(merged))
                     }
                     Some(Type::Any) | None => t,
                     Some(_) => Type::Any,
@@ -451,7 +451,7 @@ fn ann_names(t: &ast::TypeExpr) -> Vec<Sym> {
 }
 
 /// A struct-block method as seen through an instance: without `self`.
-fn strip_receiver(ft: &Rc<FnType>, md: &FunctionDef) -> Rc<FnType> {
+fn strip_receiver(ft: &Arc<FnType>, md: &FunctionDef) -> Arc<FnType> {
     // In a struct block the first parameter is the receiver, whatever its name (the runtime
     // passes the instance first).
     let has_self = md.receiver.is_some() || !md.params.is_empty();
@@ -462,12 +462,12 @@ fn strip_receiver(ft: &Rc<FnType>, md: &FunctionDef) -> Rc<FnType> {
     }
 }
 
-fn strip_first(ft: &Rc<FnType>) -> Rc<FnType> {
+fn strip_first(ft: &Arc<FnType>) -> Arc<FnType> {
     let mut f = (**ft).clone();
     for s in &mut f.sigs {
         if !s.params.is_empty() {
             s.params.remove(0);
         }
     }
-    Rc::new(f)
+    Arc::new(f)
 }

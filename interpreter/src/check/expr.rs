@@ -8,6 +8,7 @@ use super::suggest::suggest;
 use super::ty::{fn_type_from_signatures, FnType, Sig, Type};
 use dana_grammar::ast::{self, BinOp, Expr, ExprKind, ParamKind, Sym, UnaryOp};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 impl Checker<'_, '_> {
     /// The type of an expression (reporting what is wrong inside it).
@@ -515,7 +516,7 @@ impl Checker<'_, '_> {
     }
 
     /// A builtin-value method's type, its generic names replaced by the receiver's types.
-    pub(crate) fn builtin_method(&self, recv: &Type, name: Sym) -> Option<std::rc::Rc<FnType>> {
+    pub(crate) fn builtin_method(&self, recv: &Type, name: Sym) -> Option<Arc<FnType>> {
         let tn = match recv {
             Type::Str => "str",
             Type::List(_) => "list",
@@ -544,7 +545,7 @@ impl Checker<'_, '_> {
                 p.ty = subst(&p.ty, &Type::Any, &Type::Any, &Type::Any);
             }
         }
-        Some(std::rc::Rc::new(ft))
+        Some(Arc::new(ft))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::eval::Interp;
 use crate::value::{Globals, TypeAnn, Value};
 use dana_grammar::ast::Sym;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// The summary of a runtime module (its members are exhaustive).
 pub fn module_info_from_globals(g: &Globals) -> ModuleInfo {
@@ -32,7 +32,7 @@ pub fn module_info_from_globals(g: &Globals) -> ModuleInfo {
                 if sigs.is_empty() {
                     Type::Callable
                 } else {
-                    Type::Func(Rc::new(fn_type_from_signatures(n.as_str(), &sigs)))
+                    Type::Func(Arc::new(fn_type_from_signatures(n.as_str(), &sigs)))
                 }
             }
             Value::Func(_) => Type::Callable,

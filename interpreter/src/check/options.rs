@@ -5,6 +5,7 @@
 use super::ty::{FnType, Type};
 use dana_grammar::ast::Sym;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What the checker may assume about the world outside the module.
 #[derive(Clone, Debug, Default)]
@@ -80,7 +81,7 @@ pub struct StructInfo {
     pub name: Sym,
     pub fields: Vec<FieldInfo>,
     /// Methods without their receiver parameter.
-    pub methods: HashMap<Sym, std::rc::Rc<FnType>>,
+    pub methods: HashMap<Sym, Arc<FnType>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -5,7 +5,7 @@
 use crate::builtins::signatures::Signature;
 use dana_grammar::ast::{ParamKind, Sym, TypeExpr, TypeExprKind};
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A static type. `Any` is the gradual type: compatible with everything, in both directions.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,7 +31,7 @@ pub enum Type {
     /// A value satisfying an interface (structurally).
     Interface(Sym),
     /// A function with a known signature.
-    Func(Rc<FnType>),
+    Func(Arc<FnType>),
     /// `function` / `callable`: something callable, signature unknown.
     Callable,
     /// An imported module (by module key).
@@ -76,8 +76,8 @@ pub struct FnType {
 }
 
 impl FnType {
-    pub fn single(name: impl Into<String>, sig: Sig, user: bool) -> Rc<FnType> {
-        Rc::new(FnType {
+    pub fn single(name: impl Into<String>, sig: Sig, user: bool) -> Arc<FnType> {
+        Arc::new(FnType {
             name: name.into(),
             sigs: vec![sig],
             user,

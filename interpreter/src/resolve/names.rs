@@ -233,6 +233,30 @@ pub(crate) fn nested_refs_block(body: &[ast::Stmt], out: &mut HashSet<Sym>) {
     }
 }
 
+/// Whether an expression of `body` itself (outside its functions; lambdas included) holds a
+/// comprehension. Only a comprehension's targets ask a module scope which names nested
+/// functions mention, so without one the module need not collect them.
+pub(crate) fn has_comprehension(body: &[ast::Stmt]) -> bool {
+    let mut found = false;
+    Shallow {
+        on_expr: &mut |e| {
+            if !found {
+                visit_expr(e, &mut |x| {
+                    found |= matches!(
+                        x.kind,
+                        ExprKind::ListComp { .. }
+                            | ExprKind::SetComp { .. }
+                            | ExprKind::DictComp { .. }
+                    );
+                })
+            }
+        },
+        on_fn: &mut |_| {},
+    }
+    .visit_block(body);
+    found
+}
+
 pub(crate) fn nested_refs_expr(e: &ast::Expr, out: &mut HashSet<Sym>) {
     visit_expr(e, &mut |x| {
         // The right operand of `a | g(k)` may run as a stage function (see `Resolver::pipe`),

@@ -1,7 +1,7 @@
 //! The resolver's state and name lookup: the scope stack (function, class-like block,
 //! comprehension), slot and cell allocation, and where a name read or written lives.
 
-use super::names::{check_decls, nested_refs_block, scope_decls};
+use super::names::{check_decls, has_comprehension, nested_refs_block, scope_decls};
 use crate::error::{Exc, ExcKind, RtError};
 use crate::ir::{ModuleCode, Place};
 use crate::source::SourceFile;
@@ -102,7 +102,11 @@ impl Resolver {
     /// Compiles a module body; its names become globals.
     pub fn module(&mut self, m: &ast::Module) -> R<ModuleCode> {
         let mut captured = HashSet::new();
-        nested_refs_block(&m.body, &mut captured);
+        // Names of the module are globals; only its comprehensions' targets ask which names
+        // nested functions mention (a walk through every function: skipped when there is none).
+        if has_comprehension(&m.body) {
+            nested_refs_block(&m.body, &mut captured);
+        }
         let decls = scope_decls(&m.body);
         if let Some((msg, at)) = check_decls(&m.body, &decls, &[]) {
             return Err(syntax_error(&self.src, at, msg));
