@@ -49,6 +49,8 @@ pub enum Ex {
     /// `a | g(3)`, `a | [g, h]`: a pipe whose right operand reads as a stage (see [`Pipe`]).
     Pipe(Box<Pipe>),
     Compare(Box<Ex>, Vec<(CmpOp, Ex)>, Span),
+    /// `x is None` (`true`) or `x is not None` (`false`): a test that reads a local in place.
+    IsNone(Box<Ex>, bool),
     Call(Box<Call>),
     /// `obj.name(args)`: dispatched without building a bound method.
     MethodCall(Box<MethodCall>),

@@ -304,35 +304,17 @@ impl Interp {
                 return Err(e);
             }
         }
-        // Parameter annotations are checked, not coerced (DANA_SPEC §5.3).
+        // Parameter annotations are checked, not coerced (DANA_SPEC §5.3). A value exactly of
+        // the annotation's type passes inline; anything else takes the out-of-line check.
         for (i, p) in code.params.iter().enumerate() {
             if let Some(ann) = &p.ann {
-                if p.kind != ParamKind::Normal {
-                    continue;
-                }
-                let ok = match &self.stack[base + i] {
-                    Some(v) => coerce::quick_match(v, ann).unwrap_or_else(|| {
-                        let g = func.globals.clone();
-                        coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
-                    }),
-                    None => true,
-                };
-                if !ok {
-                    let v = self.stack[base + i].clone().unwrap_or_default();
-                    self.stack.truncate(base);
-                    let mut e = type_error(format!(
-                        "{}() argument '{}' must be {}, got {}",
-                        code.name,
-                        p.name,
-                        ann,
-                        describe(&v)
-                    ));
-                    if let TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool = ann {
-                        e = e.with_help(format!(
-                            "arguments are checked, not converted: pass {} or convert with {ann}(...)",
-                            crate::error::with_article(&ann.to_string())
-                        ));
+                if let Some(v) = &self.stack[base + i] {
+                    if exact_fit(v, ann) {
+                        continue;
                     }
+                }
+                if let Err(e) = self.check_param(func, base, i) {
+                    self.stack.truncate(base);
                     return Err(e);
                 }
             }
@@ -378,20 +360,8 @@ impl Interp {
         match r {
             Ok(v) => {
                 if let Some(ann) = &code.returns {
-                    let ok = coerce::quick_match(&v, ann).unwrap_or_else(|| {
-                        let g = func.globals.clone();
-                        coerce::matches(&v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
-                    });
-                    if !ok {
-                        let mut e = type_error(format!(
-                            "{}() must return {}, got {}",
-                            code.name,
-                            ann,
-                            describe(&v)
-                        ));
-                        e.location = Some(code.src.location(ret_span));
-                        self.pending_loc = e.location.clone();
-                        return Err(e);
+                    if !exact_fit(&v, ann) {
+                        self.check_return(func, &v, ret_span)?;
                     }
                 }
                 Ok(v)
@@ -404,6 +374,72 @@ impl Interp {
                 Err(e)
             }
         }
+    }
+
+    /// The check of parameter `i`'s annotation on its argument (at `base + i`), beyond
+    /// [`exact_fit`]; parameters other than plain ones are not checked here.
+    #[inline(never)]
+    fn check_param(&self, func: &Function, base: usize, i: usize) -> Result<(), Exc> {
+        let code = &func.code;
+        let p = &code.params[i];
+        let (Some(ann), ParamKind::Normal) = (&p.ann, p.kind) else {
+            return Ok(());
+        };
+        let Some(v) = &self.stack[base + i] else {
+            return Ok(());
+        };
+        let ok = coerce::quick_match(v, ann).unwrap_or_else(|| {
+            let g = func.globals.clone();
+            coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
+        });
+        if ok {
+            return Ok(());
+        }
+        let mut e = type_error(format!(
+            "{}() argument '{}' must be {}, got {}",
+            code.name,
+            p.name,
+            ann,
+            describe(v)
+        ));
+        if let TypeAnn::Int | TypeAnn::Float | TypeAnn::Str | TypeAnn::Bool = ann {
+            e = e.with_help(format!(
+                "arguments are checked, not converted: pass {} or convert with {ann}(...)",
+                crate::error::with_article(&ann.to_string())
+            ));
+        }
+        Err(e)
+    }
+
+    /// The check of a returned value against the function's return annotation, beyond
+    /// [`exact_fit`]; the error is located at the `return` (`ret_span`).
+    #[inline(never)]
+    fn check_return(
+        &mut self,
+        func: &Function,
+        v: &Value,
+        ret_span: dana_grammar::ast::Span,
+    ) -> Result<(), Exc> {
+        let code = &func.code;
+        let Some(ann) = &code.returns else {
+            return Ok(());
+        };
+        let ok = coerce::quick_match(v, ann).unwrap_or_else(|| {
+            let g = func.globals.clone();
+            coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
+        });
+        if ok {
+            return Ok(());
+        }
+        let mut e = type_error(format!(
+            "{}() must return {}, got {}",
+            code.name,
+            ann,
+            describe(v)
+        ));
+        e.location = Some(code.src.location(ret_span));
+        self.pending_loc = e.location.clone();
+        Err(e)
     }
 
     /// Binds keyword arguments, defaults, `*args` and `**kwargs`: rewrites the stack above
@@ -626,6 +662,21 @@ fn pop_frame(stack: &mut Vec<Option<Value>>, base: usize) {
             Some(None) => {}
             None => break,
         }
+    }
+}
+
+/// `true` when `v` is exactly of the annotation's type (`int` for `int`, `float` for
+/// `float`, …, an instance of the struct the annotation names): the common case of a
+/// parameter or return check, decided inline.
+#[inline(always)]
+fn exact_fit(v: &Value, ann: &TypeAnn) -> bool {
+    match (ann, v) {
+        (TypeAnn::Int, Value::Int(_))
+        | (TypeAnn::Float, Value::Float(_))
+        | (TypeAnn::Str, Value::Str(_))
+        | (TypeAnn::Bool, Value::Bool(_)) => true,
+        (TypeAnn::Named(n), Value::Struct(inst)) => inst.ty.name == *n,
+        _ => false,
     }
 }
 

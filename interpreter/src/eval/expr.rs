@@ -60,6 +60,18 @@ impl Interp {
         self.cond_other(fr, e)
     }
 
+    /// `x is None` (`is` true) / `x is not None`: a bound local is looked at in place.
+    #[inline(never)]
+    fn is_none_test(&mut self, fr: &mut Frame<'_>, left: &Ex, is: bool) -> Result<bool, Exc> {
+        if let Ex::Name(Place::Local(s), ..) = left {
+            if let Some(v) = &self.stack[fr.base + *s as usize] {
+                return Ok(v.is_none() == is);
+            }
+        }
+        let v = self.operand(fr, left)?;
+        Ok(v.is_none() == is)
+    }
+
     /// The conditions other than one comparison; `and`, `or` and `not` are decided without
     /// building `bool` values.
     #[inline(never)]
@@ -68,6 +80,7 @@ impl Interp {
             Ex::And(ab) => Ok(self.cond(fr, &ab.0)? && self.cond(fr, &ab.1)?),
             Ex::Or(ab) => Ok(self.cond(fr, &ab.0)? || self.cond(fr, &ab.1)?),
             Ex::Not(a) => Ok(!self.cond(fr, a)?),
+            Ex::IsNone(a, is) => self.is_none_test(fr, a, *is),
             _ => Ok(self.eval(fr, e)?.truthy()),
         }
     }
@@ -145,6 +158,25 @@ impl Interp {
             Ex::Call(c) => self.eval_call(fr, c),
             Ex::MethodCall(m) => self.eval_method_call(fr, m),
             Ex::Attr(obj, name, span, hint) => {
+                // A field of a struct held in a local is read in place: no clone of the
+                // receiver.
+                match &**obj {
+                    Ex::Name(Place::Local(s), ..) => {
+                        if let Some(Value::Struct(inst)) = &self.stack[fr.base + *s as usize] {
+                            if let Some(i) = hint.find(&inst.ty, *name) {
+                                return Ok(inst.fields.borrow()[i].clone());
+                            }
+                        }
+                    }
+                    Ex::Name(Place::Global(g), ..) => {
+                        if let Some(Value::Struct(inst)) = &fr.globals.slots.borrow()[*g as usize] {
+                            if let Some(i) = hint.find(&inst.ty, *name) {
+                                return Ok(inst.fields.borrow()[i].clone());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
                 let o = self.operand(fr, obj)?;
                 if let Value::Struct(inst) = &o {
                     if let Some(i) = hint.find(&inst.ty, *name) {
@@ -192,6 +224,7 @@ impl Interp {
             Ex::And(ab) => Ok(Value::Bool(self.cond(fr, &ab.0)? && self.cond(fr, &ab.1)?)),
             Ex::Or(ab) => Ok(Value::Bool(self.cond(fr, &ab.0)? || self.cond(fr, &ab.1)?)),
             Ex::Not(a) => Ok(Value::Bool(!self.cond(fr, a)?)),
+            Ex::IsNone(a, is) => Ok(Value::Bool(self.is_none_test(fr, a, *is)?)),
             Ex::Unary(op, a, span) => {
                 let v = self.eval(fr, a)?;
                 match (op, &v) {
@@ -476,6 +509,16 @@ impl Interp {
                 Ok(())
             }
             Target::Attr(obj, name, span, hint) => {
+                if let Ex::Name(Place::Local(s), ..) = obj {
+                    if let Some(Value::Struct(inst)) = &self.stack[fr.base + *s as usize] {
+                        if !crate::sandbox::is_contained() {
+                            if let Some(i) = hint.find(&inst.ty, *name) {
+                                return super::attr::store_field(inst, i, v)
+                                    .map_err(|e| self.locate(e, *span, fr.src));
+                            }
+                        }
+                    }
+                }
                 let o = self.eval(fr, obj)?;
                 if let Value::Struct(inst) = &o {
                     if let Some(i) = hint.find(&inst.ty, *name) {

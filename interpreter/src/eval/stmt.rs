@@ -63,6 +63,31 @@ impl Interp {
                         .map_err(|err| self.locate(err, *span, fr.src))?;
                 }
             }
+            St::AugAssign(Target::Name(place, name), op, e, span) => {
+                let rhs = match self.operand(fr, e) {
+                    Ok(v) => v,
+                    Err(err) => return Err(self.locate(err, *span, fr.src)),
+                };
+                // Fast path: `i += 1` on a local int, updated in its slot.
+                if let (Place::Local(s), Value::Int(b)) = (*place, &rhs) {
+                    if let Some(Value::Int(a)) = &mut self.stack[fr.base + s as usize] {
+                        let r = match op {
+                            BinOp::Add => a.checked_add(*b),
+                            BinOp::Sub => a.checked_sub(*b),
+                            BinOp::Mul => a.checked_mul(*b),
+                            _ => None,
+                        };
+                        if let Some(r) = r {
+                            *a = r;
+                            // Ints own nothing: skip the out-of-line drop glue.
+                            std::mem::forget(rhs);
+                            return Ok(Flow::Normal);
+                        }
+                    }
+                }
+                self.aug_assign_name(fr, *place, *name, *op, rhs)
+                    .map_err(|err| self.locate(err, *span, fr.src))?;
+            }
             St::AugAssign(t, op, e, span) => {
                 self.aug_assign(fr, t, *op, e)
                     .map_err(|err| self.locate(err, *span, fr.src))?;
@@ -165,6 +190,51 @@ impl Interp {
         Ok(Flow::Normal)
     }
 
+    /// `name op= rhs` beyond the local-int fast path of [`Interp::exec`].
+    #[inline(never)]
+    fn aug_assign_name(
+        &mut self,
+        fr: &mut Frame<'_>,
+        place: Place,
+        name: Sym,
+        op: BinOp,
+        rhs: Value,
+    ) -> Result<(), Exc> {
+        // Take the current value out of its slot so a single-owner string or list can be
+        // extended in place (this makes `s += x` in a loop linear).
+        let cur = match place {
+            Place::Local(s) => match self.stack[fr.base + s as usize].take() {
+                Some(v) => v,
+                None => {
+                    return Err(self
+                        .read_place(fr, place, name)
+                        .err()
+                        .unwrap_or_else(|| runtime_error("unbound")))
+                }
+            },
+            _ => self.read_place(fr, place, name)?,
+        };
+        let backup = match (&cur, op) {
+            (Value::Str(_), BinOp::Add) | (Value::List(_), BinOp::Add) => None,
+            _ => Some(cur.clone()),
+        };
+        match self.inplace(op, cur, rhs) {
+            Ok(v) => {
+                self.write_place(fr, place, v);
+                Ok(())
+            }
+            Err((err, orig)) => {
+                if let Some(v) = orig.or(backup) {
+                    self.write_place(fr, place, v);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// `target op= e` for the targets other than a name (a name is done by
+    /// [`Interp::exec`] and [`Interp::aug_assign_name`]).
+    #[inline(never)]
     fn aug_assign(
         &mut self,
         fr: &mut Frame<'_>,
@@ -175,51 +245,7 @@ impl Interp {
         match t {
             Target::Name(place, name) => {
                 let rhs = self.operand(fr, e)?;
-                // Fast path: `i += 1` on a local int, updated in its slot.
-                if let (Place::Local(s), Value::Int(b)) = (*place, &rhs) {
-                    if let Some(Value::Int(a)) = &mut self.stack[fr.base + s as usize] {
-                        let r = match op {
-                            BinOp::Add => a.checked_add(*b),
-                            BinOp::Sub => a.checked_sub(*b),
-                            BinOp::Mul => a.checked_mul(*b),
-                            _ => None,
-                        };
-                        if let Some(r) = r {
-                            *a = r;
-                            return Ok(());
-                        }
-                    }
-                }
-                // Take the current value out of its slot so a single-owner string or list can
-                // be extended in place (this makes `s += x` in a loop linear).
-                let cur = match *place {
-                    Place::Local(s) => match self.stack[fr.base + s as usize].take() {
-                        Some(v) => v,
-                        None => {
-                            return Err(self
-                                .read_place(fr, *place, *name)
-                                .err()
-                                .unwrap_or_else(|| runtime_error("unbound")))
-                        }
-                    },
-                    _ => self.read_place(fr, *place, *name)?,
-                };
-                let backup = match (&cur, op) {
-                    (Value::Str(_), BinOp::Add) | (Value::List(_), BinOp::Add) => None,
-                    _ => Some(cur.clone()),
-                };
-                match self.inplace(op, cur, rhs) {
-                    Ok(v) => {
-                        self.write_place(fr, *place, v);
-                        Ok(())
-                    }
-                    Err((err, orig)) => {
-                        if let Some(v) = orig.or(backup) {
-                            self.write_place(fr, *place, v);
-                        }
-                        Err(err)
-                    }
-                }
+                self.aug_assign_name(fr, *place, *name, op, rhs)
             }
             Target::Scoped(scope, name) => {
                 let rhs = self.eval(fr, e)?;

@@ -199,6 +199,11 @@ impl Resolver {
                 Ex::Binary(*op, Box::new((self.expr(a)?, self.expr(b)?)), span)
             }
             ExprKind::Compare { left, ops } => {
+                if let [(op @ (ast::CmpOp::Is | ast::CmpOp::IsNot), r)] = ops.as_slice() {
+                    if let ExprKind::None = r.kind {
+                        return Ok(Ex::IsNone(self.bx(left)?, *op == ast::CmpOp::Is));
+                    }
+                }
                 let l = self.bx(left)?;
                 let mut os = Vec::new();
                 for (op, r) in ops {
