@@ -89,7 +89,7 @@ pub(crate) fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
             Ok(Value::Int(r.get(i)))
         }
         Value::Dict(d) => {
-            let found = crate::value::hash::dict_lookup(&d.borrow(), index)?;
+            let found = crate::value::strkey::dict_lookup(&d.borrow(), index)?;
             found.ok_or_else(|| key_error(repr(index)))
         }
         Value::Object(o) if o.base().is_some() => get_index(&o.base().unwrap_or_default(), index),
@@ -112,7 +112,7 @@ pub(crate) fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc>
             Ok(())
         }
         Value::Dict(d) => {
-            let old = crate::value::hash::dict_store(&mut d.borrow_mut(), index, new)?;
+            let old = crate::value::strkey::dict_store(&mut d.borrow_mut(), index, new)?;
             drop(old);
             Ok(())
         }
