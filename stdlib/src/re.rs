@@ -55,13 +55,16 @@ const CACHE_MAX: usize = 256;
 /// How many compiled patterns [`RECENT`] keeps.
 const RECENT_MAX: usize = 8;
 
+/// A recently used pattern: its text, flags and mode, and what they compiled to.
+type Recent = (Rc<String>, i64, Mode, Rc<Compiled>);
+
 thread_local! {
     static CACHE: RefCell<HashMap<(String, i64, Mode), Rc<Compiled>>> = RefCell::new(HashMap::new());
     /// The last patterns used, found by the identity of their text (a Pattern's field, or a
     /// string constant of the program): a loop calling `p.match(line)` neither hashes nor
     /// copies the pattern. Holding the `Rc` keeps the text alive, so its address is not
     /// reused while it is here.
-    static RECENT: RefCell<Vec<(Rc<String>, i64, Mode, Rc<Compiled>)>> =
+    static RECENT: RefCell<Vec<Recent>> =
         const { RefCell::new(Vec::new()) };
 }
 
