@@ -119,6 +119,24 @@ pub(crate) fn is_number(v: &Value) -> bool {
     )
 }
 
+/// The most parameters a builtin method binds with [`bind`].
+const MAX_BOUND: usize = 4;
+
+/// The arguments [`bind`] gives, one per parameter (`None`: not given); a slice of them, kept
+/// inline because every builtin method call makes one.
+#[derive(Debug)]
+pub(crate) struct Bound<'a> {
+    vals: [Option<&'a Value>; MAX_BOUND],
+    n: usize,
+}
+
+impl<'a> std::ops::Deref for Bound<'a> {
+    type Target = [Option<&'a Value>];
+    fn deref(&self) -> &Self::Target {
+        &self.vals[..self.n]
+    }
+}
+
 /// Binds a method call's arguments to `params` (positional, or by keyword name), with
 /// Python's argument-count messages (`append() takes exactly one argument (2 given)`).
 pub(crate) fn bind<'a>(
@@ -126,9 +144,14 @@ pub(crate) fn bind<'a>(
     args: Args<'a>,
     params: &[&str],
     required: usize,
-) -> Result<Vec<Option<&'a Value>>, Exc> {
+) -> Result<Bound<'a>, Exc> {
     let n = args.pos.len();
     let max = params.len();
+    if max > MAX_BOUND {
+        return Err(type_error(format!(
+            "{name}() has more parameters than a builtin method binds"
+        )));
+    }
     if n > max || (n < required && args.kw.is_empty()) {
         let plural = |k: usize| if k == 1 { "" } else { "s" };
         return Err(type_error(if max == 0 {
@@ -147,11 +170,13 @@ pub(crate) fn bind<'a>(
             )
         }));
     }
-    let mut out: Vec<Option<&'a Value>> = params
-        .iter()
-        .enumerate()
-        .map(|(i, _)| args.pos.get(i))
-        .collect();
+    let mut out = Bound {
+        vals: [None; MAX_BOUND],
+        n: max,
+    };
+    for (slot, v) in out.vals.iter_mut().zip(args.pos) {
+        *slot = Some(v);
+    }
     for (k, v) in args.kw {
         let Some(i) = params.iter().position(|p| *p == k.as_str()) else {
             if params.is_empty() {
@@ -161,12 +186,12 @@ pub(crate) fn bind<'a>(
                 "{name}() got an unexpected keyword argument '{k}'"
             )));
         };
-        if out[i].is_some() {
+        if out.vals[i].is_some() {
             return Err(type_error(format!(
                 "{name}() got multiple values for argument '{k}'"
             )));
         }
-        out[i] = Some(v);
+        out.vals[i] = Some(v);
     }
     if let Some(missing) = out.iter().take(required).position(|x| x.is_none()) {
         return Err(type_error(format!(

@@ -16,6 +16,7 @@ pub mod object;
 pub mod ops;
 pub mod repr;
 pub mod runtime;
+pub(crate) mod strkey;
 pub mod views;
 
 pub use annotation::TypeAnn;

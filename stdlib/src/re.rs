@@ -52,8 +52,20 @@ impl Compiled {
 /// Bounded so a program that builds many patterns cannot grow the cache without limit.
 const CACHE_MAX: usize = 256;
 
+/// How many compiled patterns [`RECENT`] keeps.
+const RECENT_MAX: usize = 8;
+
+/// A recently used pattern: its text, flags and mode, and what they compiled to.
+type Recent = (Rc<String>, i64, Mode, Rc<Compiled>);
+
 thread_local! {
     static CACHE: RefCell<HashMap<(String, i64, Mode), Rc<Compiled>>> = RefCell::new(HashMap::new());
+    /// The last patterns used, found by the identity of their text (a Pattern's field, or a
+    /// string constant of the program): a loop calling `p.match(line)` neither hashes nor
+    /// copies the pattern. Holding the `Rc` keeps the text alive, so its address is not
+    /// reused while it is here.
+    static RECENT: RefCell<Vec<Recent>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// The last line of a `regex` error (`error: unclosed group`) without the ASCII-art context.
@@ -95,7 +107,29 @@ pub fn regex_source(pattern: &str, flags: i64, whole: Option<bool>) -> Result<St
     })
 }
 
-fn compile(pattern: &str, flags: i64, mode: Mode) -> Result<Rc<Compiled>, Exc> {
+fn compile(pattern: &Rc<String>, flags: i64, mode: Mode) -> Result<Rc<Compiled>, Exc> {
+    let recent = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(p, f, m, _)| Rc::ptr_eq(p, pattern) && *f == flags && *m == mode)
+            .map(|e| e.3.clone())
+    });
+    if let Some(c) = recent {
+        return Ok(c);
+    }
+    let c = compile_cached(pattern, flags, mode)?;
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= RECENT_MAX {
+            r.remove(0);
+        }
+        r.push((pattern.clone(), flags, mode, c.clone()));
+    });
+    Ok(c)
+}
+
+/// [`compile`] through the cache keyed by the pattern's text.
+fn compile_cached(pattern: &str, flags: i64, mode: Mode) -> Result<Rc<Compiled>, Exc> {
     let key = (pattern.to_string(), flags, mode);
     if let Some(c) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(c);
@@ -157,13 +191,13 @@ impl Offsets {
 }
 
 /// The pattern and flags of a call: a pattern text with `flags`, or a compiled Pattern.
-fn target(pattern: &Value, flags: Option<&Value>) -> Result<(String, i64), Exc> {
+fn target(pattern: &Value, flags: Option<&Value>) -> Result<(Rc<String>, i64), Exc> {
     let flags = match flags {
         None | Some(Value::None) => 0,
         Some(f) => int_arg(f, Big::Overflow)?,
     };
     match pattern {
-        Value::Str(s) => Ok((s.to_string(), flags)),
+        Value::Str(s) => Ok((s.clone(), flags)),
         other => match pattern_parts(other) {
             Some(parts) if flags == 0 => Ok(parts),
             Some(_) => Err(value_error(
@@ -242,7 +276,7 @@ fn match_value(c: &Compiled, caps: &regex::Captures, text: &Rc<String>, off: &Of
     )
 }
 
-fn find(mode: Mode, (pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> {
+fn find(mode: Mode, (pat, flags): (Rc<String>, i64), text: &Value) -> Result<Value, Exc> {
     let text = text_arg(text)?;
     let c = compile(&pat, flags, mode)?;
     Ok(match c.re.captures(&text) {
@@ -251,7 +285,7 @@ fn find(mode: Mode, (pat, flags): (String, i64), text: &Value) -> Result<Value, 
     })
 }
 
-fn findall_in((pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> {
+fn findall_in((pat, flags): (Rc<String>, i64), text: &Value) -> Result<Value, Exc> {
     let text = text_arg(text)?;
     let c = compile(&pat, flags, Mode::Search)?;
     let n = c.groups();
@@ -268,7 +302,7 @@ fn findall_in((pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> {
     Ok(Value::list(out))
 }
 
-fn finditer_in((pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> {
+fn finditer_in((pat, flags): (Rc<String>, i64), text: &Value) -> Result<Value, Exc> {
     let text = text_arg(text)?;
     let c = compile(&pat, flags, Mode::Search)?;
     let off = Offsets::new(&text);
@@ -283,7 +317,7 @@ fn finditer_in((pat, flags): (String, i64), text: &Value) -> Result<Value, Exc> 
 /// `sub`/`subn`: `repl` is a template (`\1`, `\g<name>`) or a function of the Match.
 fn sub_in(
     mut it: Option<&mut Interp>,
-    (pat, flags): (String, i64),
+    (pat, flags): (Rc<String>, i64),
     repl: &Value,
     text: &Value,
     count: Option<&Value>,
@@ -357,7 +391,7 @@ fn sub_in(
 }
 
 fn split_in(
-    (pat, flags): (String, i64),
+    (pat, flags): (Rc<String>, i64),
     text: &Value,
     maxsplit: Option<&Value>,
 ) -> Result<Value, Exc> {
@@ -468,7 +502,7 @@ fn compile_fn(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     let (pat, flags) = target(&args.pos[0], args.get(1, "flags"))?;
     let c = compile(&pat, flags, Mode::Search)?;
     Ok(new_pattern(
-        &pat,
+        pat,
         flags,
         c.groups(),
         groupindex_dict(&c.names),
@@ -478,12 +512,13 @@ fn compile_fn(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 fn purge(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     args.check("purge", 0, 0, &[])?;
     CACHE.with(|c| c.borrow_mut().clear());
+    RECENT.with(|r| r.borrow_mut().clear());
     Ok(Value::None)
 }
 
 // ---- Pattern methods (the receiver comes first) ----
 
-fn recv_target(args: &Args, method: &str) -> Result<(String, i64), Exc> {
+fn recv_target(args: &Args, method: &str) -> Result<(Rc<String>, i64), Exc> {
     args.pos
         .first()
         .and_then(pattern_parts)
@@ -567,9 +602,14 @@ thread_local! {
 }
 
 /// A new Pattern value.
-pub(crate) fn new_pattern(pattern: &str, flags: i64, groups: usize, groupindex: Value) -> Value {
+pub(crate) fn new_pattern(
+    pattern: Rc<String>,
+    flags: i64,
+    groups: usize,
+    groupindex: Value,
+) -> Value {
     let fields = vec![
-        Value::str(pattern),
+        Value::Str(pattern),
         Value::Int(flags),
         Value::Int(groups as i64),
         groupindex,
@@ -583,14 +623,14 @@ pub(crate) fn new_pattern(pattern: &str, flags: i64, groups: usize, groupindex: 
 }
 
 /// The pattern text and flags of a Pattern value.
-pub(crate) fn pattern_parts(v: &Value) -> Option<(String, i64)> {
+pub(crate) fn pattern_parts(v: &Value) -> Option<(Rc<String>, i64)> {
     let Value::Struct(s) = v else { return None };
     if !PATTERN_TYPE.with(|t| Rc::ptr_eq(t, &s.ty)) {
         return None;
     }
     let f = s.fields.borrow();
     match (f.first(), f.get(1)) {
-        (Some(Value::Str(p)), Some(Value::Int(fl))) => Some((p.to_string(), *fl)),
+        (Some(Value::Str(p)), Some(Value::Int(fl))) => Some((p.clone(), *fl)),
         _ => None,
     }
 }

@@ -2,6 +2,8 @@
 //! [`Key`]'s constructor, hashing and equality.
 
 use super::data::{Key, ObjRef, Value};
+/// Where the attribute look-ups of the evaluator take it from.
+pub(crate) use super::strkey::StrKey;
 use crate::error::{type_error, Exc};
 use std::hash::{Hash, Hasher};
 
@@ -137,26 +139,6 @@ pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
         (Value::Struct(x), Value::Struct(y)) => std::rc::Rc::ptr_eq(x, y),
         (Value::Object(_), _) | (_, Value::Object(_)) => super::ops::eq_python(a, b),
         _ => a.is_same(b),
-    }
-}
-
-/// A borrowed string looked up as a dict key without building a `Value` (hashes as a
-/// `Value::Str` key does).
-pub(crate) struct StrKey<'a>(pub &'a str);
-
-impl Hash for StrKey<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state)
-    }
-}
-
-impl indexmap::Equivalent<Key> for StrKey<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        match &key.0 {
-            Value::Str(s) => s.as_str() == self.0,
-            Value::Object(_) => key_eq(&Value::str(self.0), &key.0),
-            _ => false,
-        }
     }
 }
 

@@ -6,8 +6,10 @@
 //! feature flag for big integers and words its errors differently.
 
 use dana_interpreter::error::{recursion_error, value_error, Exc};
-use dana_interpreter::value::{DictMap, Key, Value};
+use dana_interpreter::value::{DictMap, FxBuild, Key, Value};
 use num_bigint::BigInt;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Nesting deeper than this is refused rather than risking the native stack.
 const MAX_DEPTH: usize = 1000;
@@ -19,6 +21,7 @@ pub fn decode(text: &str) -> Result<Value, Exc> {
         b: text.as_bytes(),
         pos: 0,
         depth: 0,
+        keys: HashMap::default(),
     };
     p.skip_ws();
     let v = p.value()?;
@@ -34,6 +37,9 @@ struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
     depth: usize,
+    /// The object keys met so far: a key that repeats (the same field in every record) is
+    /// one shared string, as CPython's decoder shares them.
+    keys: HashMap<String, Rc<String>, FxBuild>,
 }
 
 impl Parser<'_> {
@@ -221,6 +227,37 @@ impl Parser<'_> {
         }
     }
 
+    /// An object key starting at its opening quote, shared with the earlier keys of the same
+    /// text.
+    fn key(&mut self) -> Result<Rc<String>, Exc> {
+        let start = self.pos + 1;
+        let mut end = start;
+        while let Some(&c) = self.b.get(end) {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            end += 1;
+        }
+        if self.b.get(end) == Some(&b'"') {
+            // No escapes: look the text up in place.
+            let text = &self.s[start..end];
+            self.pos = end + 1;
+            if let Some(k) = self.keys.get(text) {
+                return Ok(k.clone());
+            }
+            let k = Rc::new(text.to_string());
+            self.keys.insert(text.to_string(), k.clone());
+            return Ok(k);
+        }
+        let text = self.string()?;
+        if let Some(k) = self.keys.get(text.as_str()) {
+            return Ok(k.clone());
+        }
+        let k = Rc::new(text.clone());
+        self.keys.insert(text, k.clone());
+        Ok(k)
+    }
+
     fn object(&mut self) -> Result<Value, Exc> {
         self.pos += 1;
         let mut d = DictMap::default();
@@ -236,7 +273,7 @@ impl Parser<'_> {
                     self.pos,
                 ));
             }
-            let k = self.string()?;
+            let k = self.key()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return Err(self.err("Expecting ':' delimiter", self.pos));
@@ -244,7 +281,7 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let v = self.value()?;
-            d.insert(Key(Value::str(k)), v);
+            d.insert(Key(Value::Str(k)), v);
             self.skip_ws();
             match self.peek() {
                 Some(b'}') => {

@@ -260,3 +260,34 @@ fn round_trips() {
         assert_eq!(enc(&v), text);
     }
 }
+
+#[test]
+fn repeated_object_keys_share_one_string() {
+    let v = decode(r#"[{"id": 1, "n\u0061me": "x"}, {"id": 2, "name": "y", "name": "z"}]"#)
+        .unwrap_or_default();
+    let Value::List(l) = &v else {
+        panic!("not a list: {}", enc(&v));
+    };
+    let l = l.borrow();
+    let keys = |d: &Value| -> Vec<std::rc::Rc<String>> {
+        let Value::Dict(d) = d else { return vec![] };
+        d.borrow()
+            .keys()
+            .filter_map(|k| match &k.0 {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (a, b) = (keys(&l[0]), keys(&l[1]));
+    assert_eq!((a.len(), b.len()), (2, 2));
+    assert!(std::rc::Rc::ptr_eq(&a[0], &b[0]), "\"id\" is one string");
+    assert!(
+        std::rc::Rc::ptr_eq(&a[1], &b[1]),
+        "an escaped key is shared too"
+    );
+    assert_eq!(a[1].as_str(), "name");
+    // A duplicate key keeps its first place and its last value, as in Python.
+    assert_eq!(enc(&l[1]), r#"{"id": 2, "name": "z"}"#);
+    assert_eq!(enc(&l[0]), r#"{"id": 1, "name": "x"}"#);
+}

@@ -115,15 +115,18 @@ fn regs_of(fields: &[Value]) -> Vec<(i64, i64)> {
     let Some(Value::Tuple(regs)) = fields.get(F_REGS) else {
         return Vec::new();
     };
-    regs.iter()
-        .map(|r| match r {
-            Value::Tuple(p) => match (p.first(), p.get(1)) {
-                (Some(Value::Int(s)), Some(Value::Int(e))) => (*s, *e),
-                _ => (-1, -1),
-            },
+    regs.iter().map(reg_pair).collect()
+}
+
+/// One `(start, end)` of the `regs` field.
+fn reg_pair(r: &Value) -> (i64, i64) {
+    match r {
+        Value::Tuple(p) => match (p.first(), p.get(1)) {
+            (Some(Value::Int(s)), Some(Value::Int(e))) => (*s, *e),
             _ => (-1, -1),
-        })
-        .collect()
+        },
+        _ => (-1, -1),
+    }
 }
 
 /// The group number of a group argument (an int or a group name).
@@ -165,7 +168,9 @@ fn group_text(fields: &[Value], regs: &[(i64, i64)], i: usize, default: &Value) 
 
 /// `text[start:end]` in code points.
 pub(crate) fn char_slice(text: &str, start: usize, end: usize) -> String {
-    if text.is_ascii() {
+    // Spans count code points: on ASCII text (checked up to the end of the span) they are
+    // byte offsets.
+    if text.as_bytes()[..end.min(text.len())].is_ascii() {
         return text.get(start..end).unwrap_or("").to_string();
     }
     text.chars()
@@ -174,7 +179,44 @@ pub(crate) fn char_slice(text: &str, start: usize, end: usize) -> String {
         .collect()
 }
 
+/// `m.group()` or `m.group(i)` with an int, the commonest calls: the fields are read in
+/// place (no copy of them or of the spans). `None` for any other call.
+fn group_fast(args: &Args) -> Option<Result<Value, Exc>> {
+    let (Some(Value::Struct(s)), true) = (args.pos.first(), args.kw.is_empty()) else {
+        return None;
+    };
+    let i = match args.pos.get(1..) {
+        Some([]) => 0,
+        Some([Value::Int(i)]) => *i,
+        _ => return None,
+    };
+    if !MATCH_TYPE.with(|t| Rc::ptr_eq(t, &s.ty)) {
+        return None;
+    }
+    let f = s.fields.borrow();
+    let Some(Value::Tuple(regs)) = f.get(F_REGS) else {
+        return None;
+    };
+    if i < 0 || i as usize >= regs.len() {
+        return Some(Err(index_error("no such group")));
+    }
+    let (start, end) = reg_pair(&regs[i as usize]);
+    Some(Ok(if start < 0 {
+        Value::None
+    } else if i == 0 {
+        f.get(F_MATCH).cloned().unwrap_or(Value::None)
+    } else {
+        match f.get(F_STRING).and_then(Value::as_str) {
+            Some(text) => Value::str(char_slice(text, start as usize, end as usize)),
+            None => Value::None,
+        }
+    }))
+}
+
 fn group(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
+    if let Some(r) = group_fast(&args) {
+        return r;
+    }
     let f = recv(&args, "group")?;
     let regs = regs_of(&f);
     let wanted = &args.pos[1..];
@@ -242,4 +284,41 @@ fn end(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
 fn span(_it: &mut Interp, args: Args) -> Result<Value, Exc> {
     let (s, e) = span_of(&args, "span")?;
     Ok(Value::tuple(vec![Value::Int(s), Value::Int(e)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `group()` and `group(i)` (read in place) agree with the general path (several groups).
+    #[test]
+    fn group_by_number_agrees_with_the_general_path() {
+        let mut it = Interp::new();
+        let m = new_match(
+            "ab".into(),
+            Value::str("zab"),
+            vec![(1, 3), (1, 2), (-1, -1), (2, 3)],
+            groupindex_dict(&[("last".to_string(), 3)]),
+        );
+        let call = |it: &mut Interp, extra: &[Value]| {
+            let mut pos = vec![m.clone()];
+            pos.extend_from_slice(extra);
+            match group(it, Args::positional(&pos)) {
+                Ok(v) => dana_interpreter::value::repr::repr(&v),
+                Err(e) => format!("!{}", e.message),
+            }
+        };
+        assert_eq!(call(&mut it, &[]), "'ab'");
+        assert_eq!(call(&mut it, &[Value::Int(0)]), "'ab'");
+        assert_eq!(call(&mut it, &[Value::Int(1)]), "'a'");
+        assert_eq!(call(&mut it, &[Value::Int(2)]), "None");
+        assert_eq!(call(&mut it, &[Value::Int(3)]), "'b'");
+        assert_eq!(call(&mut it, &[Value::Int(4)]), "!no such group");
+        assert_eq!(call(&mut it, &[Value::Int(-1)]), "!no such group");
+        assert_eq!(call(&mut it, &[Value::str("last")]), "'b'");
+        assert_eq!(
+            call(&mut it, &[Value::Int(1), Value::Int(2), Value::Int(3)]),
+            "('a', None, 'b')"
+        );
+    }
 }

@@ -27,8 +27,8 @@ fn strs(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn t(p: &str) -> (String, i64) {
-    (p.to_string(), 0)
+fn t(p: &str) -> (Rc<String>, i64) {
+    (Rc::new(p.to_string()), 0)
 }
 
 fn s(x: &str) -> Value {
@@ -90,7 +90,7 @@ fn translated_patterns_compile_and_escape_round_trips() {
         matches!(m, Ok(Value::Struct(_))),
         "escape must produce a pattern matching the text"
     );
-    let v = find(Mode::Full, (escaped, VERBOSE), &s(text));
+    let v = find(Mode::Full, (Rc::new(escaped), VERBOSE), &s(text));
     assert!(
         matches!(v, Ok(Value::Struct(_))),
         "escaped text works in verbose mode too"
@@ -182,20 +182,32 @@ fn match_values_carry_code_point_offsets() {
         Ok(Value::None)
     ));
     assert!(matches!(
-        find(Mode::Search, (r"^b".into(), MULTILINE), &s("a\nb")),
+        find(
+            Mode::Search,
+            (Rc::new(r"^b".to_string()), MULTILINE),
+            &s("a\nb")
+        ),
         Ok(Value::Struct(_))
     ));
     assert!(matches!(
-        find(Mode::Search, ("A".into(), IGNORECASE), &s("a")),
+        find(
+            Mode::Search,
+            (Rc::new("A".to_string()), IGNORECASE),
+            &s("a")
+        ),
         Ok(Value::Struct(_))
     ));
     assert!(matches!(
-        find(Mode::Match, ("a # letter".into(), VERBOSE), &s("a")),
+        find(
+            Mode::Match,
+            (Rc::new("a # letter".to_string()), VERBOSE),
+            &s("a")
+        ),
         Ok(Value::Struct(_))
     ));
     assert!(find(Mode::Search, t("(a"), &s("a")).is_err());
     assert!(find(Mode::Search, t("a"), &Value::Int(1)).is_err());
-    assert!(find(Mode::Search, ("a".into(), 1 << 20), &s("a")).is_err());
+    assert!(find(Mode::Search, (Rc::new("a".to_string()), 1 << 20), &s("a")).is_err());
 }
 
 fn matchobj_regs(v: &Value) -> Vec<(i64, i64)> {
@@ -216,4 +228,33 @@ fn char_slices() {
     assert_eq!(matchobj::char_slice("héllo", 1, 3), "él");
     assert_eq!(matchobj::char_slice("hello", 1, 3), "el");
     assert_eq!(matchobj::char_slice("hi", 5, 9), "");
+}
+
+#[test]
+fn char_slices_of_mixed_text() {
+    assert_eq!(matchobj::char_slice("ab é", 0, 2), "ab");
+    assert_eq!(matchobj::char_slice("ab é", 3, 4), "é");
+    assert_eq!(matchobj::char_slice("éab", 1, 3), "ab");
+}
+
+#[test]
+fn recent_patterns_are_found_by_identity_with_their_flags_and_mode() {
+    let p = Rc::new("a+".to_string());
+    let (a, b) = (
+        compile(&p, 0, Mode::Search).map_err(|e| e.message),
+        compile(&p, 0, Mode::Search).map_err(|e| e.message),
+    );
+    let (a, b) = (
+        a.unwrap_or_else(|e| panic!("{e}")),
+        b.unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert!(Rc::ptr_eq(&a, &b));
+    let ci = compile(&p, IGNORECASE, Mode::Search).unwrap_or_else(|e| panic!("{}", e.message));
+    assert!(ci.re.is_match("AA") && !a.re.is_match("AA"));
+    let at_start = compile(&p, 0, Mode::Match).unwrap_or_else(|e| panic!("{}", e.message));
+    assert!(a.re.is_match("ba") && !at_start.re.is_match("ba"));
+    // The same text in another string is the same pattern.
+    let q = Rc::new("a+".to_string());
+    let c = compile(&q, 0, Mode::Search).unwrap_or_else(|e| panic!("{}", e.message));
+    assert!(c.re.is_match("a") && !c.re.is_match("b"));
 }

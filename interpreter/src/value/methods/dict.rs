@@ -32,6 +32,11 @@ pub(super) fn call_dict(recv: &Value, name: &str, args: Args<'_>) -> Result<Valu
         }
         return Ok(Value::None);
     }
+    // `d.get(k)` and `d.get(k, default)`, the commonest call, without binding the arguments.
+    if name == "get" && args.kw.is_empty() && matches!(args.pos.len(), 1 | 2) {
+        let found = crate::value::strkey::dict_lookup(&d.borrow(), &args.pos[0])?;
+        return Ok(found.unwrap_or_else(|| args.pos.get(1).cloned().unwrap_or_default()));
+    }
     let (params, required): (&[&str], usize) = match name {
         "get" | "setdefault" | "pop" => (&["key", "default"], 1),
         _ => (&[], 0),

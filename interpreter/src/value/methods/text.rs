@@ -9,8 +9,12 @@ use crate::value::ops::{
     STR_ITEM_BYTES,
 };
 use crate::value::{Args, Value};
+use std::rc::Rc;
 
-pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
+/// `rc` is the receiver's string: a method whose result equals it (`strip` with nothing to
+/// strip, `lower` of a lower-case string) returns it shared, as Python returns the same object.
+pub(super) fn call(rc: &Rc<String>, name: &str, args: Args<'_>) -> Result<Value, Exc> {
+    let s = rc.as_str();
     if name == "format" {
         return str_format(s, args.pos, args.kw).map(Value::str);
     }
@@ -32,13 +36,20 @@ pub(super) fn call(s: &str, name: &str, args: Args<'_>) -> Result<Value, Exc> {
     let arg = |i: usize| a.get(i).copied().flatten();
     let first = arg(0).cloned().unwrap_or_default();
     Ok(match name {
-        "upper" => Value::str(s.to_uppercase()),
-        "lower" => Value::str(s.to_lowercase()),
+        "upper" => change_case(rc, true),
+        "lower" => change_case(rc, false),
         "casefold" => Value::str(s.to_lowercase().replace('ß', "ss")),
         "swapcase" => Value::str(swapcase(s)),
         "title" => Value::str(title(s)),
         "capitalize" => Value::str(capitalize(s)),
-        "strip" | "lstrip" | "rstrip" => Value::str(strip(s, name, given(arg(0)))?),
+        "strip" | "lstrip" | "rstrip" => {
+            let kept = strip(s, name, given(arg(0)))?;
+            if kept.len() == s.len() {
+                Value::Str(rc.clone())
+            } else {
+                Value::str(kept)
+            }
+        }
         "split" | "rsplit" => split(s, name == "rsplit", given(arg(0)), given(arg(1)))?,
         "splitlines" => splitlines(s, arg(0).is_some_and(Value::truthy))?,
         "join" => Value::str(join(s, &first)?),
@@ -269,22 +280,54 @@ fn swapcase(s: &str) -> String {
     out
 }
 
-fn strip(s: &str, name: &str, chars: Option<&Value>) -> Result<String, Exc> {
-    let set: Option<Vec<char>> = match chars {
-        None => None,
-        Some(Value::Str(c)) => Some(c.chars().collect()),
+/// `upper()`/`lower()`: the receiver itself when no character changes; ASCII text without
+/// the Unicode tables.
+fn change_case(rc: &Rc<String>, upper: bool) -> Value {
+    let s = rc.as_str();
+    if s.is_ascii() {
+        let changes = if upper {
+            s.bytes().any(|b| b.is_ascii_lowercase())
+        } else {
+            s.bytes().any(|b| b.is_ascii_uppercase())
+        };
+        return match (changes, upper) {
+            (false, _) => Value::Str(rc.clone()),
+            (true, true) => Value::str(s.to_ascii_uppercase()),
+            (true, false) => Value::str(s.to_ascii_lowercase()),
+        };
+    }
+    let out = if upper {
+        s.to_uppercase()
+    } else {
+        s.to_lowercase()
+    };
+    if out == s {
+        Value::Str(rc.clone())
+    } else {
+        Value::str(out)
+    }
+}
+
+/// The part of `s` that `strip`/`lstrip`/`rstrip` keep (borrowed: the caller decides whether
+/// a new string is needed).
+fn strip<'s>(s: &'s str, name: &str, chars: Option<&Value>) -> Result<&'s str, Exc> {
+    let set: &str = match chars {
+        None => {
+            return Ok(match name {
+                "lstrip" => s.trim_start_matches(is_py_space),
+                "rstrip" => s.trim_end_matches(is_py_space),
+                _ => s.trim_matches(is_py_space),
+            })
+        }
+        Some(Value::Str(c)) => c.as_str(),
         Some(_) => return Err(type_error(format!("{name} arg must be None or str"))),
     };
-    let pred = |c: char| match &set {
-        None => is_py_space(c),
-        Some(cs) => cs.contains(&c),
-    };
+    let pred = |c: char| set.contains(c);
     Ok(match name {
         "lstrip" => s.trim_start_matches(pred),
         "rstrip" => s.trim_end_matches(pred),
         _ => s.trim_matches(pred),
-    }
-    .to_owned())
+    })
 }
 
 fn split(
@@ -298,7 +341,7 @@ fn split(
         .transpose()?
         .unwrap_or(-1);
     let max = if max < 0 { usize::MAX } else { max as usize };
-    let parts: Vec<String> = match sep {
+    let parts: Vec<Value> = match sep {
         None => {
             // The words, counted first so that the list is refused before it is built.
             let words = s.split(is_py_space).filter(|w| !w.is_empty()).count();
@@ -306,7 +349,11 @@ fn split(
             check_new_items(n, s.len().saturating_add(n.saturating_mul(STR_ITEM_BYTES)))?;
             // The characters, while splitting.
             crate::limits::check_alloc(s.len().saturating_mul(4))?;
-            split_whitespace(s, from_right, max)
+            if from_right {
+                split_whitespace_right(s, max)
+            } else {
+                split_whitespace(s, n, max)
+            }
         }
         Some(Value::Str(sep)) => {
             if sep.is_empty() {
@@ -325,13 +372,14 @@ fn split(
                 s.len()
                     .saturating_add(pieces.saturating_mul(STR_ITEM_BYTES)),
             )?;
+            let mut v: Vec<Value> = Vec::with_capacity(pieces);
             if from_right {
-                let mut v: Vec<String> = s.rsplitn(n, sep.as_str()).map(str::to_owned).collect();
+                v.extend(s.rsplitn(n, sep.as_str()).map(Value::str));
                 v.reverse();
-                v
             } else {
-                s.splitn(n, sep.as_str()).map(str::to_owned).collect()
+                v.extend(s.splitn(n, sep.as_str()).map(Value::str));
             }
+            v
         }
         Some(other) => {
             return Err(type_error(format!(
@@ -340,43 +388,51 @@ fn split(
             )))
         }
     };
-    Ok(Value::list(parts.into_iter().map(Value::str).collect()))
+    Ok(Value::list(parts))
 }
 
 /// `split()` without a separator: runs of whitespace separate words; leading and trailing
 /// whitespace is ignored, except that the unsplit remainder after `max` splits keeps it on
-/// its far side.
-fn split_whitespace(s: &str, from_right: bool, max: usize) -> Vec<String> {
-    let cs: Vec<char> = if from_right {
-        s.chars().rev().collect()
-    } else {
-        s.chars().collect()
-    };
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
+/// its far side. `words` is the number of pieces (to size the list).
+fn split_whitespace(s: &str, words: usize, max: usize) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(words);
+    let mut rest = s;
     loop {
-        while i < cs.len() && is_py_space(cs[i]) {
-            i += 1;
-        }
-        if i >= cs.len() {
+        rest = rest.trim_start_matches(is_py_space);
+        if rest.is_empty() {
             break;
         }
         if out.len() == max {
-            out.push(cs[i..].iter().collect());
+            out.push(Value::str(rest));
             break;
         }
-        let start = i;
-        while i < cs.len() && !is_py_space(cs[i]) {
-            i += 1;
-        }
-        out.push(cs[start..i].iter().collect());
+        let end = rest.find(is_py_space).unwrap_or(rest.len());
+        out.push(Value::str(&rest[..end]));
+        rest = &rest[end..];
     }
-    if from_right {
-        out.reverse();
-        for w in &mut out {
-            *w = w.chars().rev().collect();
+    out
+}
+
+/// `rsplit()` without a separator: [`split_whitespace`] from the right.
+fn split_whitespace_right(s: &str, max: usize) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut rest = s;
+    loop {
+        rest = rest.trim_end_matches(is_py_space);
+        if rest.is_empty() {
+            break;
         }
+        if out.len() == max {
+            out.push(Value::str(rest));
+            break;
+        }
+        let start = rest.rfind(is_py_space).map_or(0, |i| {
+            i + rest[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        out.push(Value::str(&rest[start..]));
+        rest = &rest[..start];
     }
+    out.reverse();
     out
 }
 
@@ -569,173 +625,4 @@ fn justify(s: &str, name: &str, width: usize, fill: char) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::repr::repr;
-
-    fn m(s: &str, name: &str, pos: &[Value]) -> String {
-        match call(s, name, Args::positional(pos)) {
-            Ok(v) => repr(&v),
-            Err(e) => format!("!{}: {}", e.kind, e.message),
-        }
-    }
-
-    fn v(s: &str) -> Value {
-        Value::str(s)
-    }
-
-    #[test]
-    fn case_methods_match_python() {
-        assert_eq!(m("hello world's", "title", &[]), "\"Hello World'S\"");
-        assert_eq!(
-            m("they're bill's friends from the UK", "title", &[]),
-            "\"They'Re Bill'S Friends From The Uk\""
-        );
-        assert_eq!(m("1st 2nd", "title", &[]), "'1St 2Nd'");
-        assert_eq!(m("hELLO wORLD", "capitalize", &[]), "'Hello world'");
-        assert_eq!(m("Hello", "swapcase", &[]), "'hELLO'");
-        assert_eq!(m("ABC", "isupper", &[]), "True");
-        assert_eq!(m("A1", "isupper", &[]), "True");
-        assert_eq!(m("1", "isupper", &[]), "False");
-        assert_eq!(m("Hello World", "istitle", &[]), "True");
-        assert_eq!(m("Hello world", "istitle", &[]), "False");
-        assert_eq!(m("123", "isdigit", &[]), "True");
-        assert_eq!(m("", "isdigit", &[]), "False");
-        assert_eq!(m(" \t\x1c", "isspace", &[]), "True");
-        assert_eq!(m("Straße", "casefold", &[]), "'strasse'");
-        assert_eq!(m("ÄÖü ß ǆemal ﬁsh", "title", &[]), "'Äöü Ss ǅemal Fish'");
-        assert_eq!(m("ßa", "capitalize", &[]), "'Ssa'");
-    }
-
-    #[test]
-    fn split_family_matches_python() {
-        let k = |s: &str, name: &str, pos: &[Value]| m(s, name, pos);
-        assert_eq!(
-            k("a b  c  ", "split", &[Value::None, Value::Int(1)]),
-            "['a', 'b  c  ']"
-        );
-        assert_eq!(
-            k("  a b  c ", "rsplit", &[Value::None, Value::Int(1)]),
-            "['  a b', 'c']"
-        );
-        assert_eq!(k("  a\tb\n c ", "split", &[]), "['a', 'b', 'c']");
-        assert_eq!(k("a,b,,c", "split", &[v(",")]), "['a', 'b', '', 'c']");
-        assert_eq!(
-            k("a,b,,c", "split", &[v(","), Value::Int(1)]),
-            "['a', 'b,,c']"
-        );
-        assert_eq!(
-            k("a,b,,c", "rsplit", &[v(","), Value::Int(1)]),
-            "['a,b,', 'c']"
-        );
-        assert_eq!(k("", "split", &[]), "[]");
-        assert_eq!(k("", "split", &[v(",")]), "['']");
-        assert_eq!(k("  ", "split", &[v(" ")]), "['', '', '']");
-        assert_eq!(k("a", "split", &[v("")]), "!ValueError: empty separator");
-        assert_eq!(
-            k("ab\ncd\r\nef\rgh\x0bij\x1ck\u{2028}l\n", "splitlines", &[]),
-            "['ab', 'cd', 'ef', 'gh', 'ij', 'k', 'l']"
-        );
-        assert_eq!(
-            k("a\nb\n", "splitlines", &[Value::Bool(true)]),
-            "['a\\n', 'b\\n']"
-        );
-        assert_eq!(k("\n", "splitlines", &[]), "['']");
-        assert_eq!(k("a b", "partition", &[v(" ")]), "('a', ' ', 'b')");
-        assert_eq!(k("abc", "partition", &[v("x")]), "('abc', '', '')");
-        assert_eq!(k("abc", "rpartition", &[v("x")]), "('', '', 'abc')");
-        let kw = [(dana_grammar::ast::Sym::intern("maxsplit"), Value::Int(1))];
-        let r = call("a b c", "split", Args::new(&[], &kw)).unwrap();
-        assert_eq!(repr(&r), "['a', 'b c']");
-    }
-
-    #[test]
-    fn search_methods_match_python() {
-        assert_eq!(m("abc", "find", &[v(""), Value::Int(4)]), "-1");
-        assert_eq!(m("abc", "find", &[v(""), Value::Int(3)]), "3");
-        assert_eq!(
-            m("abc", "find", &[v(""), Value::Int(2), Value::Int(1)]),
-            "-1"
-        );
-        assert_eq!(m("abcabc", "find", &[v("c"), Value::Int(-2)]), "5");
-        assert_eq!(
-            m("abcabc", "rfind", &[v("c"), Value::Int(0), Value::Int(4)]),
-            "2"
-        );
-        assert_eq!(m("héllo", "find", &[v("l")]), "2");
-        assert_eq!(
-            m("abc", "index", &[v("z")]),
-            "!ValueError: substring not found"
-        );
-        assert_eq!(m("aaa", "count", &[v("a")]), "3");
-        assert_eq!(m("aaaa", "count", &[v("aa")]), "2");
-        assert_eq!(m("abc", "count", &[v("")]), "4");
-        assert_eq!(m("abc", "count", &[v(""), Value::Int(1)]), "3");
-        assert_eq!(m("abc", "count", &[v(""), Value::Int(5)]), "0");
-        assert_eq!(
-            m("abc", "startswith", &[Value::tuple(vec![v("x"), v("a")])]),
-            "True"
-        );
-        assert_eq!(
-            m("abc", "endswith", &[v("bc"), Value::Int(0), Value::Int(2)]),
-            "False"
-        );
-        assert_eq!(m("abc", "startswith", &[v("b"), Value::Int(1)]), "True");
-        assert_eq!(
-            m("a", "startswith", &[Value::Int(1)]),
-            "!TypeError: startswith first arg must be str or a tuple of str, not int"
-        );
-    }
-
-    #[test]
-    fn editing_methods_match_python() {
-        assert_eq!(m("-42", "zfill", &[Value::Int(6)]), "'-00042'");
-        assert_eq!(m("+x", "zfill", &[Value::Int(4)]), "'+00x'");
-        assert_eq!(m("abc", "zfill", &[Value::Int(2)]), "'abc'");
-        assert_eq!(m("ab", "ljust", &[Value::Int(5), v("*")]), "'ab***'");
-        assert_eq!(m("ab", "rjust", &[Value::Int(5)]), "'   ab'");
-        assert_eq!(m("ab", "center", &[Value::Int(5)]), "'  ab '");
-        assert_eq!(m("ab", "center", &[Value::Int(6)]), "'  ab  '");
-        assert_eq!(m("abc", "center", &[Value::Int(6)]), "' abc  '");
-        assert_eq!(m("a", "center", &[Value::Int(4)]), "' a  '");
-        assert_eq!(
-            m("a", "center", &[Value::Int(5), v("ab")]),
-            "!TypeError: The fill character must be exactly one character long"
-        );
-        assert_eq!(m("xxhixx", "strip", &[v("x")]), "'hi'");
-        assert_eq!(m("  hi  ", "lstrip", &[]), "'hi  '");
-        assert_eq!(m("abcba", "rstrip", &[v("ab")]), "'abc'");
-        assert_eq!(
-            m("a", "join", &[Value::list(vec![v("x"), v("y"), v("z")])]),
-            "'xayaz'"
-        );
-        assert_eq!(m(", ", "join", &[v("abc")]), "'a, b, c'");
-        assert_eq!(
-            m("", "join", &[Value::list(vec![Value::Int(1)])]),
-            "!TypeError: sequence item 0: expected str instance, int found"
-        );
-        assert_eq!(m("abc", "replace", &[v(""), v("-")]), "'-a-b-c-'");
-        assert_eq!(
-            m("aaa", "replace", &[v("a"), v("b"), Value::Int(2)]),
-            "'bba'"
-        );
-        assert_eq!(
-            m("abc", "replace", &[v("a")]),
-            "!TypeError: replace() takes at least 2 arguments (1 given)"
-        );
-        assert_eq!(
-            m("a", "zfill", &[]),
-            "!TypeError: zfill() takes exactly one argument (0 given)"
-        );
-        assert_eq!(m("prefix-x", "removeprefix", &[v("prefix-")]), "'x'");
-        assert_eq!(m("x.txt", "removesuffix", &[v(".txt")]), "'x'");
-        assert_eq!(
-            m("{} and {name}", "format", &[Value::Int(1)]),
-            "!KeyError: 'name'"
-        );
-        assert_eq!(
-            m("a", "upper", &[Value::Int(1)]),
-            "!TypeError: upper() takes no arguments (1 given)"
-        );
-    }
-}
+mod tests;

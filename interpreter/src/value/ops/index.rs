@@ -89,8 +89,7 @@ pub(crate) fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
             Ok(Value::Int(r.get(i)))
         }
         Value::Dict(d) => {
-            let k = Key::new(index.clone())?;
-            let found = d.borrow().get(&k).cloned();
+            let found = crate::value::strkey::dict_lookup(&d.borrow(), index)?;
             found.ok_or_else(|| key_error(repr(index)))
         }
         Value::Object(o) if o.base().is_some() => get_index(&o.base().unwrap_or_default(), index),
@@ -113,8 +112,7 @@ pub(crate) fn set_index(v: &Value, index: &Value, new: Value) -> Result<(), Exc>
             Ok(())
         }
         Value::Dict(d) => {
-            let k = Key::new(index.clone())?;
-            let old = d.borrow_mut().insert(k, new);
+            let old = crate::value::strkey::dict_store(&mut d.borrow_mut(), index, new)?;
             drop(old);
             Ok(())
         }
