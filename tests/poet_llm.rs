@@ -174,6 +174,16 @@ fn a_syntax_error_then_good_code() {
         .map(|r| r.body["seed"].clone())
         .collect();
     assert_ne!(seeds[0], seeds[1]);
+    // ... and wider: the configured 0.1 first, 0.4 on the retry.
+    let temps: Vec<f64> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["temperature"].as_f64().unwrap_or(-1.0))
+        .collect();
+    assert!(
+        (temps[0] - 0.1).abs() < 1e-6 && (temps[1] - 0.4).abs() < 1e-6,
+        "{temps:?}"
+    );
 }
 
 const TWO: &str = "\

@@ -80,6 +80,17 @@ fn code_tokens(source: &str) -> u32 {
     (400 + source.len() / 2).clamp(800, 2048) as u32
 }
 
+/// The temperature of attempt `n` (from 1): the configured one first (`None`: the client's);
+/// each retry samples 0.3 wider, up to 1.0. At a low temperature another seed alone gives
+/// nearly the same answer again, so a retry would repeat the refused answer.
+fn attempt_temperature(configured: Option<f32>, attempt: u32) -> Option<f32> {
+    if attempt <= 1 {
+        return None;
+    }
+    let base = configured.unwrap_or(0.1);
+    Some((base + 0.3 * (attempt - 1) as f32).min(1.0))
+}
+
 /// One line per attempt, for the final warning: `attempt 1/3: <why>`.
 pub(crate) fn attempt_lines(attempts: &[serde_json::Value]) -> String {
     let mut out = String::new();
@@ -142,6 +153,7 @@ impl PoetFunction {
             ],
             model: self.config.model.clone(),
             max_tokens: Some(max_tokens),
+            temperature: attempt_temperature(job.client.config().temperature, attempt),
             stop: vec!["\n```\n".into()],
             // Another seed per attempt: a retry is not the same sample again.
             seed: Some(
