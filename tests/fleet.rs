@@ -240,16 +240,7 @@ fn push_then_pull_round_trips_a_store() {
     );
 
     let b = Replica::new("sync", "b", "print(1)\n", "");
-    let out = b
-        .command(None, &["poet", "pull", "--backend", "redis"])
-        .env("DANA_POET_REDIS_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sync(&b, "pull", &url);
     for file in ["code.na", "metadata.json", "params.json"] {
         let read = |r: &Replica| std::fs::read(r.poet().join("add/v1").join(file)).unwrap();
         assert_eq!(read(&a), read(&b), "{file} differs after push and pull");
@@ -509,16 +500,7 @@ fn an_oversized_shared_version_never_reaches_the_disk() {
     let (code, out, err) = a.run(None, &["run", "app.na"]);
     assert_eq!((code, out.as_str()), (0, "5\n11\n"), "{err}");
     let url = redis.url();
-    let out = a
-        .command(None, &["poet", "push", "--backend", "redis"])
-        .env("DANA_POET_REDIS_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sync(&a, "push", &url);
     // Another process (or an attacker with access to Redis) writes a 2 MB code file.
     let huge = "x".repeat(2 << 20);
     redis.command(&["HSET", "dana:poet:default:f:add:v:1", "code.na", &huge]);
@@ -706,4 +688,18 @@ fn stats_and_events_read_the_whole_fleet() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out.lines().count(), 42, "{out}");
+}
+
+/// `dana poet push|pull --backend redis` in replica `r`, which must succeed.
+fn sync(r: &Replica, verb: &str, url: &str) {
+    let out = r
+        .command(None, &["poet", verb, "--backend", "redis"])
+        .env("DANA_POET_REDIS_URL", url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "poet {verb}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

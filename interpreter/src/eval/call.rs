@@ -388,11 +388,7 @@ impl Interp {
         let Some(v) = &self.stack[base + i] else {
             return Ok(());
         };
-        let ok = coerce::quick_match(v, ann).unwrap_or_else(|| {
-            let g = func.globals.clone();
-            coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
-        });
-        if ok {
+        if self.fits(func, v, ann) {
             return Ok(());
         }
         let mut e = type_error(format!(
@@ -411,6 +407,14 @@ impl Interp {
         Err(e)
     }
 
+    /// Whether `v` fits `ann`, names in the annotation read in `func`'s globals.
+    fn fits(&self, func: &Function, v: &Value, ann: &TypeAnn) -> bool {
+        coerce::quick_match(v, ann).unwrap_or_else(|| {
+            let g = func.globals.clone();
+            coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
+        })
+    }
+
     /// The check of a returned value against the function's return annotation, beyond
     /// [`exact_fit`]; the error is located at the `return` (`ret_span`).
     #[inline(never)]
@@ -424,11 +428,7 @@ impl Interp {
         let Some(ann) = &code.returns else {
             return Ok(());
         };
-        let ok = coerce::quick_match(v, ann).unwrap_or_else(|| {
-            let g = func.globals.clone();
-            coerce::matches(v, ann, &|s| g.get(s).or_else(|| self.global_fallback(s)))
-        });
-        if ok {
+        if self.fits(func, v, ann) {
             return Ok(());
         }
         let mut e = type_error(format!(

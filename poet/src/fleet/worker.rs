@@ -101,21 +101,11 @@ impl Fleet {
         ids: &[&str],
     ) -> Result<(), FleetError> {
         let key = self.fkey(function, "evidence");
-        let applied: Vec<String> = ids
-            .iter()
-            .map(|id| self.key(&format!("applied:{id}")))
-            .collect();
+        let applied = self.applied_keys(ids);
         self.run(|c| {
             let mut p = redis::pipe();
             p.atomic().cmd("SET").arg(&key).arg(evidence).ignore();
-            for k in &applied {
-                p.cmd("SET")
-                    .arg(k)
-                    .arg(1)
-                    .arg("EX")
-                    .arg(APPLIED_TTL_S)
-                    .ignore();
-            }
+            mark(&mut p, &applied);
             p.query::<()>(c)
         })
     }
@@ -125,21 +115,30 @@ impl Fleet {
         if ids.is_empty() {
             return Ok(());
         }
-        let applied: Vec<String> = ids
-            .iter()
-            .map(|id| self.key(&format!("applied:{id}")))
-            .collect();
+        let applied = self.applied_keys(ids);
         self.run(|c| {
             let mut p = redis::pipe();
-            for k in &applied {
-                p.cmd("SET")
-                    .arg(k)
-                    .arg(1)
-                    .arg("EX")
-                    .arg(APPLIED_TTL_S)
-                    .ignore();
-            }
+            mark(&mut p, &applied);
             p.query::<()>(c)
         })
+    }
+
+    /// The keys that mark `ids` applied.
+    fn applied_keys(&self, ids: &[&str]) -> Vec<String> {
+        ids.iter()
+            .map(|id| self.key(&format!("applied:{id}")))
+            .collect()
+    }
+}
+
+/// Adds to `p` the setting of each applied-marker key (expiring after [`APPLIED_TTL_S`]).
+fn mark(p: &mut redis::Pipeline, applied: &[String]) {
+    for k in applied {
+        p.cmd("SET")
+            .arg(k)
+            .arg(1)
+            .arg("EX")
+            .arg(APPLIED_TTL_S)
+            .ignore();
     }
 }
