@@ -49,15 +49,25 @@ impl Analysis {
     pub(crate) fn of_module(world: &World, path: &Path, text: &str, module: Module) -> Analysis {
         let opts = crate::runner::check_options(path, &module, &world.stdlib);
         let result = check::analyse(&module, &opts);
-        Analysis::of_check(path, text, &module, result, opts.modules)
+        let index = Index::build(&module, text.len());
+        Analysis::of_check(
+            path,
+            text,
+            LineIndex::new(text),
+            index,
+            result,
+            opts.modules,
+        )
     }
 
-    /// The analysis of `module` (parsed from `text`) from a run of the checker on it with
-    /// types recorded, and the modules it imports.
+    /// The analysis of a module parsed from `text` (its line starts `lines` and the index of
+    /// its names `index`), from a run of the checker on it with types recorded, and the
+    /// modules it imports.
     pub(crate) fn of_check(
         path: &Path,
         text: &str,
-        module: &Module,
+        lines: LineIndex,
+        index: Index,
         result: check::Analysis,
         modules: HashMap<String, ModuleInfo>,
     ) -> Analysis {
@@ -69,8 +79,8 @@ impl Analysis {
         Analysis {
             path: path.to_path_buf(),
             text: text.to_string(),
-            lines: LineIndex::new(text),
-            index: Index::build(module, text.len()),
+            lines,
+            index,
             types,
             summary: result.summary,
             modules,

@@ -13,12 +13,19 @@
 //! that, the wait costs nothing (it overlaps the check). No stale diagnostics reach the editor.
 //!
 //! One run serves both the diagnostics and the editor's questions: the type checker records
-//! the types it infers (`check::analyse`) on a thread of its own while the resolver runs, and
-//! the worker leaves what the run made (the tree, the types, the imported modules) in
-//! [`Analyses`]; the message loop builds the version's [`Analysis`] from it when a request
-//! needs one (the index of names is made only then) instead of checking the text again.
+//! the types it infers (`check::analyse`) on a thread of its own while the resolver runs and
+//! then the index of names is built (the resolver is the shorter of the two), and the worker
+//! leaves what the run made (the index, the types, the imported modules) in [`Analyses`]; the
+//! message loop builds the version's [`Analysis`] from it when a request needs one instead of
+//! checking the text again.
+//! What a new version replaces (the previous run's tree and types, an old analysis) is freed
+//! on a reaper thread, off the path of the next diagnostics and answers.
+//!
+//! With `DANA_LOG=debug`, each publication logs its phases: time queued, parsing, resolving
+//! and checking, and the total from the change's arrival.
 
 use super::analysis::{Analysis, World};
+use super::index::Index;
 use super::text::LineIndex;
 use super::transport::Outgoing;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -64,28 +71,62 @@ pub(crate) enum Ready {
 
 /// The runs the worker made, the latest of each document until the message loop takes it, and
 /// a signal for the message loop waiting for one.
-#[derive(Default)]
 pub(crate) struct Analyses {
     slots: Mutex<HashMap<String, (i32, Ready)>>,
     ready: Condvar,
+    /// Where the trees and analyses nobody needs any more go to be freed: freeing a 5,000-line
+    /// module's tree and types takes milliseconds, which would otherwise delay the next
+    /// diagnostics or answer. `None` if the thread could not be started (they are freed in
+    /// place then).
+    reaper: Option<Sender<Box<dyn Send>>>,
 }
 
 impl Analyses {
+    /// Empty, with the thread that frees what [`Analyses::discard`] is given (it ends when the
+    /// `Analyses` is dropped).
+    pub(crate) fn new() -> Analyses {
+        let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn Send>>();
+        let reaper = std::thread::Builder::new()
+            .name("lsp-reaper".into())
+            .spawn(move || {
+                for garbage in rx {
+                    drop(garbage)
+                }
+            })
+            .ok()
+            .map(|_| tx);
+        Analyses {
+            slots: Mutex::default(),
+            ready: Condvar::new(),
+            reaper,
+        }
+    }
+
+    /// Frees `garbage` on the reaper thread, off the path of diagnostics and answers.
+    pub(crate) fn discard<T: Send + 'static>(&self, garbage: T) {
+        if let Some(tx) = &self.reaper {
+            // If the reaper is gone, the value comes back in the error and is freed here.
+            let _ = tx.send(Box::new(garbage));
+        }
+    }
+
     fn put(&self, uri: &Uri, version: i32, ready: Ready) {
         let old = match self.slots.lock() {
             Ok(mut slots) => slots.insert(uri.as_str().to_string(), (version, ready)),
             Err(_) => None,
         };
         self.ready.notify_all();
-        // A tree nobody asked for is dropped here, outside the lock.
-        drop(old);
+        // A run nobody asked for (a version superseded before any request needed it).
+        self.discard(old);
     }
 
     /// Drops what is kept for a closed document.
     pub(crate) fn forget(&self, uri: &str) {
-        if let Ok(mut slots) = self.slots.lock() {
-            slots.remove(uri);
-        }
+        let old = match self.slots.lock() {
+            Ok(mut slots) => slots.remove(uri),
+            Err(_) => None,
+        };
+        self.discard(old);
     }
 
     /// Takes the worker's result for `version` of `uri`, waiting for it up to `patience` (the
@@ -150,6 +191,7 @@ pub(crate) fn spawn_worker(
                 if stale() {
                     continue;
                 }
+                let started = Instant::now();
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     checker.check(&job.path, &job.text, &stale)
                 }));
@@ -163,6 +205,7 @@ pub(crate) fn spawn_worker(
                         continue;
                     }
                 };
+                analyses.discard(run.tree);
                 let ready = match run.parsed {
                     Some(p) => Ready::Parsed(Box::new(p)),
                     None => Ready::NoParse,
@@ -176,6 +219,7 @@ pub(crate) fn spawn_worker(
                 if stale() {
                     continue;
                 }
+                let count = run.diagnostics.len();
                 let params = PublishDiagnosticsParams {
                     uri: job.uri.clone(),
                     diagnostics: run.diagnostics,
@@ -188,6 +232,17 @@ pub(crate) fn spawn_worker(
                 {
                     return;
                 }
+                let ms = |d: Duration| d.as_secs_f64() * 1e3;
+                tracing::debug!(
+                    uri = job.uri.as_str(),
+                    version = job.version,
+                    diagnostics = count,
+                    queued_ms = ms(started - job.at),
+                    parse_ms = ms(run.parsed_at - started),
+                    check_ms = ms(run.checked_at - run.parsed_at),
+                    total_ms = ms(job.at.elapsed()),
+                    "lsp: diagnostics published"
+                );
             }
         })
 }
@@ -216,11 +271,19 @@ fn settle(jobs: &Receiver<Job>, pending: &mut Vec<Job>, uri: &Uri, until: Instan
 pub(crate) struct Run {
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) parsed: Option<Parts>,
+    /// The parsed tree, which nothing needs once the run is made (freed on the reaper).
+    tree: Option<Module>,
+    /// When parsing ended, and when resolving and checking ended (for the debug log).
+    parsed_at: Instant,
+    checked_at: Instant,
 }
 
-/// The parsed module, the checker's result (types recorded) and the imported modules.
+/// What the analysis of a parsed version is made of: the index of its names (built while the
+/// type checker runs), its line starts, the checker's result (types recorded) and the
+/// imported modules.
 pub(crate) struct Parts {
-    module: Module,
+    index: Index,
+    lines: LineIndex,
     result: check::Analysis,
     modules: HashMap<String, check::ModuleInfo>,
 }
@@ -228,7 +291,14 @@ pub(crate) struct Parts {
 impl Parts {
     /// The analysis of the version whose run this is (`text` is its text).
     pub(crate) fn analysis(self, path: &Path, text: &str) -> Analysis {
-        Analysis::of_check(path, text, &self.module, self.result, self.modules)
+        Analysis::of_check(
+            path,
+            text,
+            self.lines,
+            self.index,
+            self.result,
+            self.modules,
+        )
     }
 }
 
@@ -272,12 +342,17 @@ impl<'w> DocChecker<'w> {
             Ok(p) => p,
             Err(e) => {
                 let e = e.error;
+                let now = Instant::now();
                 return Some(Run {
                     diagnostics: one(e.span, e.message, e.help),
                     parsed: None,
+                    tree: None,
+                    parsed_at: now,
+                    checked_at: now,
                 });
             }
         };
+        let parsed_at = Instant::now();
         if stale() {
             return None;
         }
@@ -286,20 +361,23 @@ impl<'w> DocChecker<'w> {
             .new_globals("__main__", Some(parsed.name.clone()));
         let opts = crate::runner::check_options(path, &parsed.module, &self.world.stdlib);
         // The resolver (on this thread: it needs the interpreter) and the type checker (on a
-        // thread of its own: it only reads the tree) at the same time.
+        // thread of its own: it only reads the tree) at the same time; the resolver takes less
+        // time, so this thread builds the index of names for the analysis after it.
         let module = &parsed.module;
-        let (resolved, result) = std::thread::scope(|s| {
+        let (resolved, index, result) = std::thread::scope(|s| {
             let checker = std::thread::Builder::new()
                 .name("lsp-check".into())
                 .stack_size(STACK)
                 .spawn_scoped(s, || check::analyse(module, &opts));
             let resolved = parsed.resolve(globals);
+            let index = Index::build(module, text.len());
             let result = match checker {
                 Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
                 Err(_) => check::analyse(module, &opts),
             };
-            (resolved, result)
+            (resolved, index, result)
         });
+        let checked_at = Instant::now();
         if stale() {
             return None;
         }
@@ -334,11 +412,15 @@ impl<'w> DocChecker<'w> {
         };
         Some(Run {
             diagnostics,
+            parsed_at,
+            checked_at,
             parsed: Some(Parts {
-                module: parsed.module,
+                index,
+                lines,
                 result,
                 modules: opts.modules,
             }),
+            tree: Some(parsed.module),
         })
     }
 }

@@ -91,7 +91,7 @@ type Failure = (ErrorCode, String);
 impl Server {
     fn new(out: Sender<Outgoing>) -> std::io::Result<Server> {
         let versions: Versions = Arc::default();
-        let analyses: Arc<Analyses> = Arc::default();
+        let analyses = Arc::new(Analyses::new());
         let (jobs, rx) = crossbeam_channel::unbounded();
         let worker = spawn_worker(rx, versions.clone(), analyses.clone(), out.clone())?;
         Ok(Server {
@@ -440,7 +440,7 @@ impl Server {
                     apply_change(&mut doc.text, c);
                 }
                 doc.version = p.text_document.version;
-                doc.analysis = None;
+                self.analyses.discard(doc.analysis.take());
                 self.changed(&key);
             }
             "textDocument/didClose" => {
@@ -449,7 +449,7 @@ impl Server {
                     return;
                 };
                 let key = p.text_document.uri.as_str();
-                self.docs.remove(key);
+                self.analyses.discard(self.docs.remove(key));
                 if let Ok(mut v) = self.versions.lock() {
                     v.remove(key);
                 }
@@ -515,10 +515,13 @@ impl Server {
                     Analysis::new(world, &doc.path, &doc.text).map(Arc::new)
                 }
             };
+            // The analyses replaced here are freed on the reaper thread, after the answer.
             if let Some(a) = &fresh {
-                doc.last_good = Some(a.clone());
+                let old = doc.last_good.replace(a.clone());
+                self.analyses.discard(old);
             }
-            doc.analysis = Some((doc.version, fresh));
+            let old = doc.analysis.replace((doc.version, fresh));
+            self.analyses.discard(old);
         }
         Ok(match &doc.analysis {
             Some((_, Some(a))) => Some(a.clone()),
