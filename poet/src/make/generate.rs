@@ -75,9 +75,12 @@ pub(crate) struct Rejected {
     pub problems: Vec<String>,
 }
 
-/// The `max_tokens` of a code answer: about 800, more for a long function.
+/// The `max_tokens` of a code answer, sized to the function: room for about three times the
+/// original's tokens and the fence, 320 at least (a short function), 2048 at most. A small
+/// model that loses its way writes until `max_tokens`, and on a CPU a cap of 800 let one such
+/// answer take the whole 30 s deadline; this cap leaves time for the retries.
 fn code_tokens(source: &str) -> u32 {
-    (400 + source.len() / 2).clamp(800, 2048) as u32
+    (source.len() * 3 / 4 + 200).clamp(320, 2048) as u32
 }
 
 /// The temperature of attempt `n` (from 1): the configured one first (`None`: the client's);
@@ -442,5 +445,27 @@ impl PoetFunction {
                 _ => None,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_tokens_follow_the_functions_size_within_bounds() {
+        assert_eq!(code_tokens("def f(x: int) -> int:\n    return x\n"), 320);
+        // A ten-line function of 420 characters.
+        assert_eq!(code_tokens(&"x".repeat(420)), 515);
+        assert_eq!(code_tokens(&"x".repeat(100_000)), 2048);
+    }
+
+    #[test]
+    fn retries_sample_wider_up_to_one() {
+        assert_eq!(attempt_temperature(None, 1), None);
+        assert_eq!(attempt_temperature(Some(0.2), 1), None);
+        assert!((attempt_temperature(None, 2).unwrap() - 0.4).abs() < 1e-6);
+        assert!((attempt_temperature(Some(0.2), 3).unwrap() - 0.8).abs() < 1e-6);
+        assert_eq!(attempt_temperature(Some(0.9), 3), Some(1.0));
     }
 }
