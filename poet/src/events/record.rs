@@ -78,16 +78,32 @@ pub(crate) fn crc32c(bytes: &[u8]) -> u32 {
 
 /// Appends the framed record of `json` (one event's JSON) to `out`, newline included.
 pub(crate) fn encode(json: &[u8], out: &mut Vec<u8>) {
+    encode_with(out, usize::MAX, |out| out.extend_from_slice(json));
+}
+
+/// Appends the framed record of the event JSON that `write` appends to `out`, written in
+/// place (no copy of the JSON); `false`, with `out` as it was, when that JSON is longer than
+/// `max` bytes.
+pub(crate) fn encode_with(out: &mut Vec<u8>, max: usize, write: impl FnOnce(&mut Vec<u8>)) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let crc = crc32c(json);
+    let start = out.len();
     out.extend_from_slice(PREFIX);
-    for shift in (0..8).rev() {
-        out.push(HEX[((crc >> (shift * 4)) & 0xf) as usize]);
-    }
+    let hex = out.len();
+    out.extend_from_slice(b"00000000");
     out.extend_from_slice(MIDDLE);
-    out.extend_from_slice(json);
+    let body = out.len();
+    write(out);
+    if out.len() - body > max {
+        out.truncate(start);
+        return false;
+    }
+    let crc = crc32c(&out[body..]);
+    for (k, d) in out[hex..hex + 8].iter_mut().enumerate() {
+        *d = HEX[((crc >> ((7 - k) * 4)) & 0xf) as usize];
+    }
     out.extend_from_slice(SUFFIX);
     out.push(b'\n');
+    true
 }
 
 /// The event of one record line (without its newline), or why the line is not a record.
@@ -310,5 +326,19 @@ mod tests {
         assert!(decode(&flipped).is_err());
         assert!(decode(b"").is_err());
         assert!(decode(b"{\"crc32c\":\"zzzzzzzz\",\"event\":{}}").is_err());
+    }
+
+    #[test]
+    fn a_record_framed_in_place_is_the_record_of_its_json() {
+        let json = br#"{"id":"x","n":[1,2,3]}"#;
+        let mut a = b"earlier\n".to_vec();
+        let mut b = a.clone();
+        encode(json, &mut a);
+        assert!(encode_with(&mut b, json.len(), |out| out.extend_from_slice(json)));
+        assert_eq!(a, b);
+        // Over the limit: nothing appended.
+        let before = b.clone();
+        assert!(!encode_with(&mut b, json.len() - 1, |out| out.extend_from_slice(json)));
+        assert_eq!(b, before);
     }
 }
