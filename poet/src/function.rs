@@ -273,6 +273,8 @@ pub(crate) struct Stages {
     pub operate: Value,
     pub enforce: Option<Value>,
     pub train: Option<Value>,
+    /// The stages the pipeline may decide natively (`call/plain.rs`).
+    pub plain: crate::make::offline::PlainStages,
 }
 
 pub(crate) enum Slot {

@@ -101,8 +101,9 @@ pub(crate) struct Live {
     pub ratings: Vec<i64>,
     /// `feedback(..., regenerate=True)` asked for a new version.
     pub regenerate_requested: bool,
-    /// The latest executions (inputs, results, ratings) for replay and re-tuning.
-    pub records: Vec<CallRecord>,
+    /// The latest executions (inputs, results, ratings) for replay and re-tuning, oldest
+    /// first (a ring: every call adds one and drops the oldest without moving the others).
+    pub records: std::collections::VecDeque<CallRecord>,
     /// Calls to wait before the triggers look again (after a regeneration or a rollback).
     pub cooldown: usize,
     /// Set while a promoted version is on probation against its parent.

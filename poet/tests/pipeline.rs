@@ -154,3 +154,93 @@ fn counters_reach_state_json_when_the_interpreter_is_dropped() {
     assert_eq!(state["calls"], 25, "{state}");
     assert_eq!(state["breaker"]["state"], "closed");
 }
+
+/// Refusals and the operation count of good calls, for `plain_stages_refuse_like_their_code`.
+fn refusals(store: &Store) -> (Vec<String>, u64) {
+    let (mut it, _rt) = interp(store, 1_000_000);
+    let g = it.new_globals("__main__", Some("pipeline_test.na".into()));
+    let run_in = |it: &mut Interp, src: &str| -> Result<String, Exc> {
+        it.run_source("pipeline_test.na", src, &g)?;
+        Ok(it.take_output())
+    };
+    run_in(
+        &mut it,
+        "@poet(fallback=\"raise\", train=False)\n\
+         def g(x: int, y: float, z: str | None = None) -> int:\n    return x + int(y)\n",
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for call in [
+        "g(\"a\", 1.0)",
+        "g(None, 1.0)",
+        "g(1, float(\"nan\"))",
+        "g(1, float(\"-inf\"))",
+        "g(1, 2.0, z=3)",
+        "g(True, 2, None)",
+        "g(2 ** 70, 1.5)",
+        "g(1, 2 ** 70)",
+    ] {
+        seen.push(match run_in(&mut it, &format!("print({call})\n")) {
+            Ok(out) => format!("{call} -> {out}"),
+            Err(e) => format!(
+                "{call} -> {}: {} at {:?} in {:?}",
+                e.kind.name(),
+                e.message,
+                e.location,
+                e.stack
+                    .iter()
+                    .map(|s| (&s.function, &s.location))
+                    .collect::<Vec<_>>()
+            ),
+        });
+    }
+    let before = it.operations();
+    run_in(
+        &mut it,
+        "t = 0\nfor i in range(50):\n    t = g(t, 0.5)\nprint(t)\n",
+    )
+    .unwrap();
+    (seen, it.operations() - before)
+}
+
+#[test]
+fn plain_stages_refuse_like_their_code() {
+    // The offline version's perceive only checks what its annotations imply (and NaN), so the
+    // pipeline decides fitting calls natively; any other call runs the stage's code. The same
+    // version with its text changed (a comment) runs every stage interpreted: the answers and
+    // refusals (class, message, location, stack) must be the same, the work much smaller.
+    let store = Store::new("plain");
+    let (plain, plain_ops) = refusals(&store);
+    let failed = |store: &Store| {
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(store.0.join("g/v1/state.json")).unwrap(),
+        )
+        .unwrap();
+        state["failed_stages"].clone()
+    };
+    let after_plain = failed(&store);
+    let code = store.0.join("g/v1/code.na");
+    let text = std::fs::read_to_string(&code).unwrap();
+    assert!(text.contains("def perceive("), "{text}");
+    std::fs::write(&code, format!("{text}\n# edited\n")).unwrap();
+    let (interpreted, interpreted_ops) = refusals(&store);
+    assert_eq!(plain, interpreted);
+    assert!(
+        plain[0].contains("TypeError: perceive() argument 'x' must be int"),
+        "{plain:?}"
+    );
+    assert!(
+        plain[2].contains("ValueError: y: must be a finite number"),
+        "{plain:?}"
+    );
+    assert!(plain[5].ends_with("-> 3\n"), "{plain:?}");
+    // Each failure counted against perceive, the same number both ways.
+    let after_both = failed(&store);
+    let perceive = |v: &serde_json::Value| v["perceive"].as_u64().unwrap();
+    assert!(perceive(&after_plain) >= 4, "{after_plain}");
+    assert_eq!(perceive(&after_both), 2 * perceive(&after_plain));
+    assert!(
+        plain_ops * 2 < interpreted_ops,
+        "plain {plain_ops} ops, interpreted {interpreted_ops}"
+    );
+}

@@ -407,6 +407,24 @@ impl Interp {
         Err(e)
     }
 
+    /// Whether `v`, passed as positional argument `i` of `f`, passes the annotation check a
+    /// call of `f` makes (`true` without an annotation). `false` when `f` is not a Dana
+    /// function or `i` is not one of its positional parameters. For a caller that skips a
+    /// call whose body it knows to be the identity on fitting arguments.
+    pub fn param_fits(&self, f: &Value, i: usize, v: &Value) -> bool {
+        let Value::Func(func) = f else {
+            return false;
+        };
+        let code = &func.code;
+        match code.params.get(i) {
+            Some(p) if i < code.n_positional && p.kind == ParamKind::Normal => match &p.ann {
+                None => true,
+                Some(ann) => exact_fit(v, ann) || self.fits(func, v, ann),
+            },
+            _ => false,
+        }
+    }
+
     /// Whether `v` fits `ann`, names in the annotation read in `func`'s globals.
     fn fits(&self, func: &Function, v: &Value, ann: &TypeAnn) -> bool {
         coerce::quick_match(v, ann).unwrap_or_else(|| {

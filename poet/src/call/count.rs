@@ -60,7 +60,9 @@ impl PoetFunction {
             changed = t.is_some();
         }
         live.dirty = true;
-        let due = live.last_flush.is_none_or(|t| t.elapsed() >= FLUSH_EVERY);
+        let due = live
+            .last_flush
+            .is_none_or(|t| o.end.saturating_duration_since(t) >= FLUSH_EVERY);
         drop(live);
         if changed || due {
             self.flush();

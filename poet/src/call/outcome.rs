@@ -37,6 +37,8 @@ pub(crate) struct Outcome<'a> {
     pub fallback: bool,
     pub rejected_input: bool,
     pub duration: Duration,
+    /// When the call ended (the one clock reading its counters and event use).
+    pub end: Instant,
     /// The bound arguments and the result, for the learning loop's records.
     pub args: Option<&'a [Value]>,
     pub result: Option<&'a Value>,
@@ -45,6 +47,7 @@ pub(crate) struct Outcome<'a> {
 impl<'a> Outcome<'a> {
     /// A call the stages did not run: the fallback answered (or raised) `r`.
     pub(crate) fn fallback_only(r: &'a Result<Value, Exc>, start: Instant) -> Outcome<'a> {
+        let end = Instant::now();
         Outcome {
             ok: r.is_ok(),
             attempts: 0,
@@ -52,7 +55,8 @@ impl<'a> Outcome<'a> {
             error: r.as_ref().err().map(|e| &**e),
             fallback: true,
             rejected_input: false,
-            duration: start.elapsed(),
+            duration: end.saturating_duration_since(start),
+            end,
             args: None,
             result: None,
         }

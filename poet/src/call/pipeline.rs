@@ -8,6 +8,7 @@
 
 use crate::call::breaker::{Admission, BreakerState};
 use crate::call::outcome::{Outcome, Stage};
+use crate::call::plain;
 use crate::call::retry::{self, RetryPolicy};
 use crate::function::{unix_now, ParamInfo, PoetFunction, Stages};
 use crate::learn::metrics::Sample;
@@ -85,6 +86,13 @@ impl PoetFunction {
         // Perceive: the caller's input is checked once; a rejection is not retried.
         let (pos, kw) = match &stages.perceive {
             None => bound,
+            Some(p)
+                if stages.plain.perceive.as_deref().is_some_and(|c| {
+                    plain::perceive_is_identity(it, p, c, &bound.0, bound.1.is_empty())
+                }) =>
+            {
+                bound
+            }
             Some(p) => match self.perceive(it, p, &bound) {
                 Ok(a) => a,
                 Err(e) => return self.rejected(it, args, e, start, cpu0),
@@ -112,6 +120,7 @@ impl PoetFunction {
                 } else {
                     v
                 };
+                let end = Instant::now();
                 self.finish(
                     it,
                     Outcome {
@@ -121,7 +130,8 @@ impl PoetFunction {
                         error: None,
                         fallback: false,
                         rejected_input: false,
-                        duration: start.elapsed(),
+                        duration: end.saturating_duration_since(start),
+                        end,
                         args: Some(&pos),
                         result: Some(&v),
                     },
@@ -133,6 +143,7 @@ impl PoetFunction {
                 if it.check_limits().is_err() {
                     return Err(e);
                 }
+                let end = Instant::now();
                 self.finish(
                     it,
                     Outcome {
@@ -142,7 +153,8 @@ impl PoetFunction {
                         error: Some(&e),
                         fallback: self.config.fallback == "original",
                         rejected_input: false,
-                        duration: start.elapsed(),
+                        duration: end.saturating_duration_since(start),
+                        end,
                         args: Some(&pos),
                         result: None,
                     },
@@ -195,6 +207,13 @@ impl PoetFunction {
                 .map_err(|e| (Stage::Operate, e))?;
             let result = match &stages.enforce {
                 None => result,
+                Some(enforce)
+                    if stages.plain.enforce.is_some_and(|c| {
+                        plain::enforce_is_identity(it, enforce, c, &result, pos, kw.is_empty())
+                    }) =>
+                {
+                    result
+                }
                 Some(enforce) => {
                     let mut with_result = Vec::with_capacity(pos.len() + 1);
                     with_result.push(result);
@@ -390,6 +409,7 @@ impl PoetFunction {
         } else {
             Err(e)
         };
+        let end = Instant::now();
         self.finish(
             it,
             Outcome {
@@ -399,7 +419,8 @@ impl PoetFunction {
                 error: r.as_ref().err().map(|e| &**e),
                 fallback,
                 rejected_input: true,
-                duration: start.elapsed(),
+                duration: end.saturating_duration_since(start),
+                end,
                 args: None,
                 result: None,
             },

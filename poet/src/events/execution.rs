@@ -1,6 +1,11 @@
 //! The `function.execution` event as the calling thread captures it: numbers, static names
 //! and the ids as integers, no JSON. The event writer turns it into the envelope's JSON (one
 //! serialisation, fields in the order of POET_SPEC §6), so a call pays for neither.
+//!
+//! The usual event (no error, no `train` metrics) is written by [`Encoder`]: the parts that
+//! never change in a process are encoded once, the ids and numbers straight into the
+//! writer's buffer; the bytes are those of the general serialisation ([`Execution::write_json`],
+//! which writes the others).
 
 use super::event::EventMetadata;
 use super::id::format_id;
@@ -112,6 +117,123 @@ impl Execution {
     }
 }
 
+/// Writes the JSON of the usual execution event with the fixed parts encoded once.
+pub(crate) struct Encoder {
+    /// `,"metadata":{…},"payload":{"function_name":`.
+    middle: Vec<u8>,
+}
+
+impl Encoder {
+    pub(crate) fn new(metadata: &EventMetadata) -> Encoder {
+        let mut middle = b",\"causation_id\":null,\"metadata\":".to_vec();
+        let _ = serde_json::to_writer(&mut middle, metadata);
+        middle.extend_from_slice(b",\"payload\":{\"function_name\":");
+        Encoder { middle }
+    }
+
+    /// Whether [`Encoder::write`] writes `x` (no error, no metrics of a `train` stage, no
+    /// registered secret in the name); the others go through [`Execution::write_json`].
+    pub(crate) fn takes(x: &Execution) -> bool {
+        x.error.is_none()
+            && x.train.is_none()
+            && !dana_llm::secrets::contains_secret(&x.function_name)
+    }
+
+    /// Appends the JSON of `x` (one that [`Encoder::takes`]) to `out`: the bytes
+    /// [`Execution::write_json`] would write.
+    pub(crate) fn write(&self, x: &Execution, out: &mut Vec<u8>) {
+        debug_assert!(Encoder::takes(x));
+        out.extend_from_slice(b"{\"id\":\"");
+        push_id(out, x.event_id);
+        out.extend_from_slice(b"\",\"type\":\"function.execution\",\"timestamp\":");
+        push_int(out, x.event_ms);
+        out.extend_from_slice(b",\"correlation_id\":\"");
+        push_id(out, x.execution_id);
+        out.push(b'"');
+        out.extend_from_slice(&self.middle);
+        push_str(out, &x.function_name);
+        out.extend_from_slice(b",\"version\":");
+        match x.version {
+            Some(v) => push_int(out, i64::from(v)),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"execution_id\":\"");
+        push_id(out, x.execution_id);
+        out.extend_from_slice(b"\",\"start_time\":");
+        push_int(out, x.start_ms);
+        out.extend_from_slice(b",\"end_time\":");
+        push_int(out, x.end_ms);
+        out.extend_from_slice(if x.ok {
+            b",\"status\":\"success\",\"metrics\":{\"duration_ms\":"
+        } else {
+            b",\"status\":\"failure\",\"metrics\":{\"duration_ms\":"
+        });
+        push_float(out, x.duration_ms);
+        out.extend_from_slice(b",\"memory_mb\":");
+        push_float(out, x.memory_mb);
+        out.extend_from_slice(b",\"cpu_percent\":");
+        push_float(out, x.cpu_percent);
+        out.extend_from_slice(b"},\"attempts\":");
+        push_int(out, i64::from(x.attempts));
+        out.extend_from_slice(b",\"failed_stage\":");
+        match x.failed_stage {
+            Some(s) => push_str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(if x.fallback {
+            b",\"fallback_used\":true,\"breaker\":"
+        } else {
+            b",\"fallback_used\":false,\"breaker\":"
+        });
+        push_str(out, x.breaker);
+        out.extend_from_slice(b",\"error\":null,\"train\":null}}");
+    }
+}
+
+/// A UUID in lowercase hyphenated form, quotes not included.
+fn push_id(out: &mut Vec<u8>, id: u128) {
+    let mut buf = uuid::Uuid::encode_buffer();
+    let s = uuid::Uuid::from_u128(id)
+        .hyphenated()
+        .encode_lower(&mut buf);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// An integer in decimal.
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// A float as serde_json writes it (`null` for NaN and infinities).
+fn push_float(out: &mut Vec<u8>, f: f64) {
+    let _ = serde_json::to_writer(&mut *out, &f);
+}
+
+/// A JSON string: copied between quotes when nothing needs escaping, else by serde_json.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +295,73 @@ mod tests {
         assert_eq!(p["train"]["seen"], 1);
         // The serialisation of the envelope gives the same bytes as the event read back.
         assert_eq!(e.to_json().as_bytes(), &out[..]);
+    }
+
+    #[test]
+    fn the_encoder_writes_the_bytes_of_the_general_serialisation() {
+        let meta = EventMetadata::current();
+        let enc = Encoder::new(&meta);
+        let (execution_id, _) = new_id_u128();
+        let (event_id, ms) = new_id_u128();
+        let base = Execution {
+            function_name: Arc::from("f"),
+            version: Some(3),
+            event_id,
+            event_ms: ms,
+            execution_id,
+            start_ms: ms - 2,
+            end_ms: ms,
+            ok: true,
+            duration_ms: 0.004_25,
+            memory_mb: 12.0,
+            cpu_percent: 97.5,
+            attempts: 1,
+            failed_stage: None,
+            fallback: false,
+            breaker: "closed",
+            error: None,
+            train: None,
+        };
+        let variants = [
+            base.clone(),
+            Execution {
+                function_name: Arc::from("naïve \"q\"\\\n\u{1}"),
+                version: None,
+                ok: false,
+                start_ms: -5,
+                duration_ms: f64::NAN,
+                memory_mb: f64::INFINITY,
+                cpu_percent: 1e300,
+                attempts: 0,
+                failed_stage: Some("perceive"),
+                fallback: true,
+                breaker: "half_open",
+                ..base.clone()
+            },
+            Execution {
+                event_ms: 0,
+                end_ms: i64::MAX,
+                duration_ms: 0.0,
+                cpu_percent: -0.0,
+                attempts: u32::MAX,
+                ..base.clone()
+            },
+        ];
+        for x in &variants {
+            assert!(Encoder::takes(x));
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            enc.write(x, &mut fast);
+            x.write_json(&meta, &mut general);
+            assert_eq!(
+                String::from_utf8_lossy(&fast),
+                String::from_utf8_lossy(&general)
+            );
+        }
+        // An error or train metrics go the general way.
+        let with_train = Execution {
+            train: Some(serde_json::json!({"n": 1})),
+            ..base
+        };
+        assert!(!Encoder::takes(&with_train));
     }
 }

@@ -55,6 +55,36 @@ const CRC_TABLES: [[u32; 256]; 8] = {
 };
 
 pub(crate) fn crc32c(bytes: &[u8]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("sse4.2") {
+            // SAFETY: the CPU has SSE4.2, checked just above.
+            return unsafe { crc32c_sse42(bytes) };
+        }
+    }
+    crc32c_tables(bytes)
+}
+
+/// [`crc32c`] with the CPU's CRC32 instruction (SSE4.2), eight bytes at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse4.2")]
+unsafe fn crc32c_sse42(bytes: &[u8]) -> u32 {
+    use std::arch::x86_64::{_mm_crc32_u64, _mm_crc32_u8};
+    let mut crc = u64::from(!0u32);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        crc = _mm_crc32_u64(crc, word);
+    }
+    let mut crc = crc as u32;
+    for &b in chunks.remainder() {
+        crc = _mm_crc32_u8(crc, b);
+    }
+    !crc
+}
+
+/// [`crc32c`] from the tables, for CPUs without the instruction.
+fn crc32c_tables(bytes: &[u8]) -> u32 {
     let t = &CRC_TABLES;
     let mut crc = !0u32;
     let mut chunks = bytes.chunks_exact(8);
@@ -78,16 +108,32 @@ pub(crate) fn crc32c(bytes: &[u8]) -> u32 {
 
 /// Appends the framed record of `json` (one event's JSON) to `out`, newline included.
 pub(crate) fn encode(json: &[u8], out: &mut Vec<u8>) {
+    encode_with(out, usize::MAX, |out| out.extend_from_slice(json));
+}
+
+/// Appends the framed record of the event JSON that `write` appends to `out`, written in
+/// place (no copy of the JSON); `false`, with `out` as it was, when that JSON is longer than
+/// `max` bytes.
+pub(crate) fn encode_with(out: &mut Vec<u8>, max: usize, write: impl FnOnce(&mut Vec<u8>)) -> bool {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let crc = crc32c(json);
+    let start = out.len();
     out.extend_from_slice(PREFIX);
-    for shift in (0..8).rev() {
-        out.push(HEX[((crc >> (shift * 4)) & 0xf) as usize]);
-    }
+    let hex = out.len();
+    out.extend_from_slice(b"00000000");
     out.extend_from_slice(MIDDLE);
-    out.extend_from_slice(json);
+    let body = out.len();
+    write(out);
+    if out.len() - body > max {
+        out.truncate(start);
+        return false;
+    }
+    let crc = crc32c(&out[body..]);
+    for (k, d) in out[hex..hex + 8].iter_mut().enumerate() {
+        *d = HEX[((crc >> ((7 - k) * 4)) & 0xf) as usize];
+    }
     out.extend_from_slice(SUFFIX);
     out.push(b'\n');
+    true
 }
 
 /// The event of one record line (without its newline), or why the line is not a record.
@@ -285,6 +331,7 @@ mod tests {
                 crc = CRC_TABLES[0][((crc ^ b as u32) & 0xff) as usize] ^ (crc >> 8);
             }
             assert_eq!(crc32c(&data[..len]), !crc, "length {len}");
+            assert_eq!(crc32c_tables(&data[..len]), !crc, "length {len}");
         }
     }
 
@@ -310,5 +357,19 @@ mod tests {
         assert!(decode(&flipped).is_err());
         assert!(decode(b"").is_err());
         assert!(decode(b"{\"crc32c\":\"zzzzzzzz\",\"event\":{}}").is_err());
+    }
+
+    #[test]
+    fn a_record_framed_in_place_is_the_record_of_its_json() {
+        let json = br#"{"id":"x","n":[1,2,3]}"#;
+        let mut a = b"earlier\n".to_vec();
+        let mut b = a.clone();
+        encode(json, &mut a);
+        assert!(encode_with(&mut b, json.len(), |out| out.extend_from_slice(json)));
+        assert_eq!(a, b);
+        // Over the limit: nothing appended.
+        let before = b.clone();
+        assert!(!encode_with(&mut b, json.len() - 1, |out| out.extend_from_slice(json)));
+        assert_eq!(b, before);
     }
 }

@@ -18,7 +18,7 @@
 //! warns once per process when they pass the caps of `dana.toml` with no worker consuming.
 
 use crate::events::event::{check_event, Event, EventMetadata};
-use crate::events::execution::Execution;
+use crate::events::execution::{Encoder, Execution};
 use crate::events::queue::EventQueue;
 use crate::events::record;
 use crate::events::schema::MAX_EVENT_BYTES;
@@ -44,6 +44,16 @@ enum Msg {
     Execution(Box<Execution>),
     /// Write everything sent before, then answer.
     Flush(SyncSender<Result<(), String>>),
+}
+
+/// What the writer made of one message.
+enum Encoded {
+    /// A record appended to the batch.
+    Framed,
+    /// The JSON of an event (to frame), or why it is not written.
+    Json(Result<(), String>),
+    /// Not an event.
+    Nothing,
 }
 
 /// What the writer thread tells the sink.
@@ -235,6 +245,7 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
     let queue = EventQueue::open(dir);
     let settings = EventSettings::load(dir).0;
     let metadata = EventMetadata::current();
+    let encoder = Encoder::new(&metadata);
     let mut last_check: Option<Instant> = None;
     // The framed records of the batch, and the JSON of one event.
     let mut records: Vec<u8> = Vec::new();
@@ -247,26 +258,36 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
         while let Some(m) = next.take() {
             json.clear();
             let encoded = match m {
-                Msg::Event(e) => encode_event(&e, &mut json),
+                // The usual execution: encoded straight into the batch, no copy.
+                Msg::Execution(x)
+                    if Encoder::takes(&x)
+                        && record::encode_with(&mut records, MAX_EVENT_BYTES, |out| {
+                            encoder.write(&x, out)
+                        }) =>
+                {
+                    Encoded::Framed
+                }
+                Msg::Event(e) => Encoded::Json(encode_event(&e, &mut json)),
                 Msg::Execution(x) => {
                     x.write_json(&metadata, &mut json);
-                    finish_json(&mut json)
+                    Encoded::Json(finish_json(&mut json))
                 }
                 Msg::Flush(w) => {
                     waiters.push(w);
-                    Err(String::new())
+                    Encoded::Nothing
                 }
             };
             match encoded {
-                Ok(()) => {
+                Encoded::Framed => count += 1,
+                Encoded::Json(Ok(())) => {
                     record::encode(&json, &mut records);
                     count += 1;
                 }
-                Err(e) if e.is_empty() => {}
-                Err(e) => {
+                Encoded::Json(Err(e)) => {
                     shared.lost.fetch_add(1, Ordering::Relaxed);
                     refused.get_or_insert(e);
                 }
+                Encoded::Nothing => {}
             }
             if count < BATCH {
                 next = rx.try_recv().ok();
@@ -292,8 +313,9 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
             f.get_or_insert(e);
         }
         records.clear();
-        // A batch far above the usual size does not keep its memory.
-        records.shrink_to(1 << 20);
+        // A batch far above the usual size does not keep its memory; a full batch of usual
+        // events (about 2.5 MiB) does, so the next one is not copied as it grows.
+        records.shrink_to(4 << 20);
         for w in waiters.drain(..) {
             let _ = w.send(result.clone());
         }

@@ -82,22 +82,20 @@ pub(crate) fn trigger_of(live: &Live, t: &Triggers, optimize_for: Option<&str>) 
     }
     let recent = &live.records;
     if recent.len() >= t.min_calls {
-        let window = &recent[recent.len() - t.min_calls..];
-        let errors = window.iter().filter(|r| !r.ok).count();
-        if errors as f64 / window.len() as f64 > t.error_rate {
+        let window = recent.range(recent.len() - t.min_calls..);
+        let errors = window.filter(|r| !r.ok).count();
+        if errors as f64 / t.min_calls as f64 > t.error_rate {
             return Some(format!(
                 "error rate {errors}/{} over the last calls",
-                window.len()
+                t.min_calls
             ));
         }
     }
-    let last20 = &recent[recent.len().saturating_sub(20)..];
-    let timeouts = last20.iter().filter(|r| r.timeout).count();
+    let last20 = recent.range(recent.len().saturating_sub(20)..);
+    let n20 = last20.len();
+    let timeouts = last20.filter(|r| r.timeout).count();
     if timeouts >= t.timeouts {
-        return Some(format!(
-            "{timeouts} timeouts in the last {} calls",
-            last20.len()
-        ));
+        return Some(format!("{timeouts} timeouts in the last {n20} calls"));
     }
     let ratings = &live.ratings;
     if ratings.len() >= t.min_ratings {
@@ -144,7 +142,10 @@ impl PoetFunction {
         let result = result
             .and_then(|v| record_values(std::slice::from_ref(v)).map(|mut a| a.swap_remove(0)));
         let mut live = self.live.borrow_mut();
-        live.records.push(CallRecord {
+        if live.records.len() >= MAX_RECORDS {
+            live.records.pop_front();
+        }
+        live.records.push_back(CallRecord {
             execution_id: crate::events::id::format_id(execution_id),
             ok,
             timeout,
@@ -153,8 +154,6 @@ impl PoetFunction {
             result,
             rating: None,
         });
-        let excess = live.records.len().saturating_sub(MAX_RECORDS);
-        live.records.drain(..excess);
         live.cooldown = live.cooldown.saturating_sub(1);
     }
 
@@ -439,7 +438,7 @@ impl PoetFunction {
     /// New learned parameters from the evidence, verified by replay.
     fn retune(&self, it: &mut Interp) -> Result<Learned, String> {
         let mut learned = self.learned.borrow().clone();
-        let records = self.live.borrow().records.clone();
+        let records: Vec<CallRecord> = self.live.borrow().records.iter().cloned().collect();
         let mut changed = false;
         let timeouts = records.iter().filter(|r| r.timeout).count();
         if timeouts >= self.triggers.borrow().timeouts {
@@ -784,7 +783,7 @@ pub(crate) fn worse_than_parent(
 }
 
 /// The share of failed calls among the records.
-pub(crate) fn error_rate(records: &[CallRecord]) -> f64 {
+pub(crate) fn error_rate(records: &std::collections::VecDeque<CallRecord>) -> f64 {
     if records.is_empty() {
         return 0.0;
     }

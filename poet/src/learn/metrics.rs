@@ -92,9 +92,9 @@ pub(crate) fn call_start(now: Instant) -> Sample {
     }
 }
 
-/// The `cpu_percent` and peak memory (KiB) of a call that started from `start` and lasted
-/// `wall`.
-pub(crate) fn call_end(start: Sample, wall: Duration) -> (f64, i64) {
+/// The `cpu_percent` and peak memory (KiB) of a call that started from `start`, lasted
+/// `wall` and ended at `end`.
+pub(crate) fn call_end(start: Sample, wall: Duration, end: Instant) -> (f64, i64) {
     let share = |from: &Sample, to: &Sample| {
         let w = to.at.saturating_duration_since(from.at).as_secs_f64();
         if w > 0.0 {
@@ -105,7 +105,7 @@ pub(crate) fn call_end(start: Sample, wall: Duration) -> (f64, i64) {
     };
     let latest = LATEST.get();
     if let Some((s, Some(pct))) = latest {
-        if wall < LONG_CALL && s.at.elapsed() < SAMPLE_EVERY {
+        if wall < LONG_CALL && end.saturating_duration_since(s.at) < SAMPLE_EVERY {
             return (pct, s.maxrss_kib);
         }
     }
@@ -118,7 +118,7 @@ pub(crate) fn call_end(start: Sample, wall: Duration) -> (f64, i64) {
 impl PoetFunction {
     /// The `function.execution` event of a finished call (train on), and its execution id.
     pub(crate) fn execution_record(&self, o: &Outcome<'_>, cpu: Sample) -> Execution {
-        let (cpu_percent, maxrss_kib) = call_end(cpu, o.duration);
+        let (cpu_percent, maxrss_kib) = call_end(cpu, o.duration, o.end);
         let ([execution_id, event_id], end) = new_ids::<2>();
         let live = self.live.borrow();
         let error = o.error.map(|e| {

@@ -218,7 +218,7 @@ fn fold_execution(live: &mut Live, e: &Event) -> bool {
         live.failures += 1;
     }
     live.timeouts += u64::from(timeout);
-    live.records.push(CallRecord {
+    live.records.push_back(CallRecord {
         execution_id: exec_id.to_string(),
         ok,
         timeout,

@@ -62,6 +62,91 @@ struct Check {
     cond: String,
     /// A Dana string expression (a literal or an f-string).
     message: String,
+    /// What the check tests, for [`plain_stages`].
+    kind: CheckKind,
+}
+
+/// What a generated check tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CheckKind {
+    /// The value is not `None`.
+    NotNone,
+    /// The runtime type, which the stage's own parameter annotation already ensures.
+    Type,
+    /// A float is neither NaN nor infinite.
+    Finite,
+    /// A rule of the domain template.
+    Rule,
+}
+
+/// What the offline perceive or enforce of a signature checks of one value, when the stage
+/// checks nothing beyond its parameter annotations, `None` and NaN/infinity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PlainCheck {
+    /// `None` is refused (`ValueError("<name>: must not be None")`).
+    pub not_none: bool,
+    /// A float NaN or infinity is refused.
+    pub finite: bool,
+}
+
+/// The offline stages of a signature that are plain: every check they make is one of
+/// [`PlainCheck`]'s or a type test that the stage's parameter annotations make anyway, so on
+/// arguments that fit the annotations and pass these, the stage returns its input unchanged.
+/// The pipeline then decides such a call natively (`call/plain.rs`), and runs the stage's
+/// code only when it would refuse the input (so the error is the stage's own).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PlainStages {
+    /// perceive is plain: what it checks of each parameter, in order.
+    pub perceive: Option<Vec<PlainCheck>>,
+    /// enforce is plain: what it checks of the result.
+    pub enforce: Option<PlainCheck>,
+}
+
+/// Which stages of [`enhance`]'s text for `shape` under `domain` are plain. Only signatures
+/// of plain parameters (no `*args`, `**kwargs` or keyword-only ones) qualify.
+pub(crate) fn plain_stages(shape: &FunctionShape, domain: &DomainTemplate) -> PlainStages {
+    if shape.params.iter().any(|p| p.kind != ParamKind::Normal) {
+        return PlainStages::default();
+    }
+    let shadowing = shadowing_names(shape);
+    let summarize = |checks: &[(usize, CheckKind)], n: usize| -> Option<Vec<PlainCheck>> {
+        let mut out = vec![PlainCheck::default(); n];
+        for &(i, kind) in checks {
+            match kind {
+                CheckKind::NotNone => out[i].not_none = true,
+                CheckKind::Finite => out[i].finite = true,
+                CheckKind::Type => {}
+                CheckKind::Rule => return None,
+            }
+        }
+        Some(out)
+    };
+    let inputs: Vec<(usize, CheckKind)> = input_checks(shape, domain, &shadowing)
+        .into_iter()
+        .map(|(i, c)| (i, c.kind))
+        .collect();
+    let perceive = if inputs.is_empty() {
+        None
+    } else {
+        summarize(&inputs, shape.params.len())
+    };
+    let ret = shape.returns.as_deref().and_then(annotation);
+    let has_result_param = shape.arg_params().any(|p| p.name == "result");
+    let enforce = match &ret {
+        Some(r) if !has_result_param => {
+            let outputs: Vec<(usize, CheckKind)> = output_checks(shape, domain, r, &shadowing)
+                .iter()
+                .map(|c| (0, c.kind))
+                .collect();
+            if outputs.is_empty() {
+                None
+            } else {
+                summarize(&outputs, 1).map(|v| v[0])
+            }
+        }
+        _ => None,
+    };
+    PlainStages { perceive, enforce }
 }
 
 /// The text of `code.na` for `shape` under `domain`.
@@ -75,7 +160,10 @@ pub fn enhance(
     let ret = shape.returns.as_deref().and_then(annotation);
     let shadowing = shadowing_names(shape);
 
-    let inputs = input_checks(shape, domain, &shadowing);
+    let inputs: Vec<Check> = input_checks(shape, domain, &shadowing)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
     if inputs.is_empty() {
         out.push_str("# perceive: no input checks apply to these parameters.\n\n");
     } else {
@@ -224,17 +312,23 @@ fn mentions_any(text: &str, names: &HashSet<String>) -> bool {
             .any(|w| names.contains(w))
 }
 
+/// The checks of perceive, each with the index of the parameter it checks (in
+/// `shape.arg_params()`).
 fn input_checks(
     shape: &FunctionShape,
     d: &DomainTemplate,
     shadowing: &HashSet<String>,
-) -> Vec<Check> {
+) -> Vec<(usize, Check)> {
     // Checks are written for a placeholder name first: a parameter that shadows a builtin
     // (`id`, `type`) is fine where the check means the parameter, but a check that calls the
     // builtin itself would call the argument instead, so only the template is tested.
     const PARAM: &str = "__poet_param__";
-    let mut checks: Vec<Check> = Vec::new();
-    for p in shape.arg_params().filter(|p| p.kind == ParamKind::Normal) {
+    let mut checks: Vec<(usize, Check)> = Vec::new();
+    for (i, p) in shape
+        .arg_params()
+        .enumerate()
+        .filter(|(_, p)| p.kind == ParamKind::Normal)
+    {
         let Some(ann) = p.ann.as_deref().and_then(annotation) else {
             continue;
         };
@@ -254,8 +348,11 @@ fn input_checks(
             let c = Check {
                 cond: c.cond.replace(PARAM, &p.name),
                 message: c.message.replace(PARAM, &p.name),
+                kind: c.kind,
             };
-            push_unique(&mut checks, c, &HashSet::new());
+            if !checks.iter().any(|(_, x)| x.cond == c.cond) {
+                checks.push((i, c));
+            }
         }
     }
     checks
@@ -312,6 +409,7 @@ fn rule_check(name: &str, cond: &str, guard: bool, message: String) -> Check {
             cond.to_string()
         },
         message,
+        kind: CheckKind::Rule,
     }
 }
 
@@ -331,6 +429,7 @@ fn value_checks(name: &str, label: &str, ann: &TypeAnn, finite: bool) -> Vec<Che
         out.push(Check {
             cond: format!("{name} is not None"),
             message: literal(&format!("{label}: must not be None")),
+            kind: CheckKind::NotNone,
         });
     }
     if let Some(test) = type_test(name, &base) {
@@ -346,6 +445,7 @@ fn value_checks(name: &str, label: &str, ann: &TypeAnn, finite: bool) -> Vec<Che
                 escape_f(label),
                 escape_f(&ann.to_string())
             ),
+            kind: CheckKind::Type,
         });
     }
     if finite && has_float(&base) {
@@ -360,6 +460,7 @@ fn value_checks(name: &str, label: &str, ann: &TypeAnn, finite: bool) -> Vec<Che
             message: literal(&format!(
                 "{label}: must be a finite number (not NaN or infinity)"
             )),
+            kind: CheckKind::Finite,
         });
     }
     out
@@ -606,5 +707,43 @@ mod tests {
         let code = enhance(&s, &d, None);
         assert!(code.contains("if id is None:"), "{code}");
         assert!(code.contains("id: must not be None"), "{code}");
+    }
+
+    #[test]
+    fn stages_with_only_implied_checks_are_plain_and_domain_rules_are_not() {
+        let d = Domains::builtin().resolve("base").unwrap();
+        let s = FunctionShape::from_source(
+            "def f(x: int, y: float, z: str | None = None) -> int:\n    return x\n",
+            0,
+        )
+        .unwrap();
+        let p = plain_stages(&s, &d);
+        let strict = PlainCheck {
+            not_none: true,
+            finite: false,
+        };
+        let float = PlainCheck {
+            not_none: true,
+            finite: true,
+        };
+        assert_eq!(
+            p.perceive.as_deref(),
+            Some(&[strict, float, PlainCheck::default()][..])
+        );
+        assert_eq!(p.enforce, Some(strict));
+        // *args, or a parameter without checks only: nothing plain on the perceive side.
+        let s = FunctionShape::from_source("def f(*xs: int) -> int:\n    return 1\n", 0).unwrap();
+        assert_eq!(plain_stages(&s, &d), PlainStages::default());
+        let s = FunctionShape::from_source("def f(x) -> int:\n    return 1\n", 0).unwrap();
+        assert_eq!(plain_stages(&s, &d).perceive, None);
+        // A domain's input rule is a real check: that stage runs its code.
+        let ml = Domains::builtin().resolve("ml_monitoring").unwrap();
+        let s = FunctionShape::from_source(
+            "def total(xs: list[float]) -> float:\n    return sum(xs)\n",
+            0,
+        )
+        .unwrap();
+        assert!(enhance(&s, &ml, None).contains("def perceive("));
+        assert_eq!(plain_stages(&s, &ml).perceive, None);
     }
 }

@@ -396,6 +396,13 @@ impl PoetFunction {
         };
         drop(lock);
         drop(lease);
+        // The offline version's perceive and enforce may be decided without the interpreter.
+        let plain = crate::call::plain::plain_for(
+            &version.code,
+            &offline_code,
+            crate::make::offline::plain_stages(&self.shape, &domain),
+            &self.globals,
+        );
         if !damage.is_empty() {
             warn(
                 it,
@@ -422,7 +429,9 @@ impl PoetFunction {
                 *self.background.borrow_mut() = Some(Background { job, llm, key });
             }
         }
-        self.compile(it, store, version)
+        let mut stages = self.compile(it, store, version)?;
+        stages.plain = plain;
+        Ok(stages)
     }
 
     /// Writes a candidate as a new version (the lock held).
@@ -593,6 +602,7 @@ impl PoetFunction {
             operate,
             enforce: get("enforce"),
             train: get("train"),
+            plain: Default::default(),
         })
     }
 }

@@ -360,6 +360,7 @@ impl PoetFunction {
             operate,
             enforce: get("enforce"),
             train: None,
+            plain: Default::default(),
         })
     }
 
