@@ -568,6 +568,7 @@ impl Interp {
         ))
     }
 
+    #[inline(never)]
     fn run_pipeline(
         &mut self,
         fr: &mut Frame<'_>,
