@@ -3,13 +3,14 @@
 
 use super::{Frame, Interp};
 use crate::error::{attribute_error, did_you_mean, type_error, Exc};
-use crate::ir::{Arg, MethodCall, Place};
+use crate::ir::{Arg, Ex, MethodCall, Place};
 use crate::value::hash::StrKey;
 use crate::value::{
     coerce, methods, Args, BoundMethod, BuiltinType, Key, MethodTarget, NativeFn, StructInstance,
     TypeAnn, Value,
 };
 use dana_grammar::ast::Sym;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 enum Found {
@@ -279,6 +280,30 @@ impl Interp {
         fr: &mut Frame<'_>,
         m: &MethodCall,
     ) -> Result<Value, Exc> {
+        if m.append {
+            if let (
+                Ex::Name(Place::Local(s), ..),
+                [Arg::Pos(e @ (Ex::Name(Place::Local(_), ..) | Ex::Const(_)))],
+            ) = (&m.recv, m.args.as_slice())
+            {
+                // `xs.append(v)` with a local list and a leaf argument (reading it has no
+                // effect on `xs`): the list is used in its slot, without a clone of the `Rc`.
+                let at = fr.base + *s as usize;
+                if let Some(recv @ Value::List(_)) = &self.stack[at] {
+                    if crate::sandbox::is_contained() {
+                        crate::sandbox::check_mutation(recv)?;
+                    }
+                    let v = self.operand(fr, e)?;
+                    if let Some(Value::List(list)) = &self.stack[at] {
+                        let r = push_item(list, v);
+                        return match r {
+                            Ok(()) => Ok(Value::None),
+                            Err(e) => Err(self.locate(e, m.span, fr.src)),
+                        };
+                    }
+                }
+            }
+        }
         let recv = self.operand(fr, &m.recv)?;
         if m.append {
             if let (Value::List(list), [Arg::Pos(e)]) = (&recv, m.args.as_slice()) {
@@ -286,15 +311,10 @@ impl Interp {
                     crate::sandbox::check_mutation(&recv)?;
                 }
                 let v = self.operand(fr, e)?;
-                let mut items = list.borrow_mut();
-                if items.len() == items.capacity() {
-                    if let Err(e) = crate::limits::memory::grow_for_push(&mut items) {
-                        drop(items);
-                        return Err(self.locate(e, m.span, fr.src));
-                    }
-                }
-                items.push(v);
-                return Ok(Value::None);
+                return match push_item(list, v) {
+                    Ok(()) => Ok(Value::None),
+                    Err(e) => Err(self.locate(e, m.span, fr.src)),
+                };
             }
         }
         if m.simple {
@@ -398,6 +418,17 @@ impl Interp {
             },
         }
     }
+}
+
+/// Appends `v` to `list` within the memory limit.
+#[inline]
+fn push_item(list: &RefCell<Vec<Value>>, v: Value) -> Result<(), Exc> {
+    let mut items = list.borrow_mut();
+    if items.len() == items.capacity() {
+        crate::limits::memory::grow_for_push(&mut items)?;
+    }
+    items.push(v);
+    Ok(())
 }
 
 /// Calls of builtin-value methods with at most this many arguments pass them in an array.
@@ -507,11 +538,12 @@ pub(super) fn store_field(inst: &StructInstance, i: usize, v: Value) -> Result<(
     Ok(())
 }
 
-/// `true` when `v` matches `ann` and is stored unchanged: numbers only where the annotation
-/// names `int` itself (a field that takes float but not int widens them).
+/// `true` when `v` matches `ann` and is stored unchanged: a bool for `bool`, numbers only
+/// where the annotation names `int` itself (a field that takes float but not int widens them).
 #[inline]
 fn fits_as_is(v: &Value, ann: &TypeAnn) -> bool {
     match v {
+        Value::Bool(_) if matches!(ann, TypeAnn::Bool) => true,
         Value::Int(_) | Value::Bool(_) | Value::BigInt(_) => match ann {
             TypeAnn::Int => true,
             TypeAnn::Union(ts) => ts.iter().any(|t| matches!(t, TypeAnn::Int)),

@@ -586,6 +586,7 @@ impl Interp {
         ))
     }
 
+    #[inline(never)]
     fn run_pipeline(
         &mut self,
         fr: &mut Frame<'_>,
@@ -694,6 +695,18 @@ fn exact_fit(v: &Value, ann: &TypeAnn) -> bool {
         | (TypeAnn::Str, Value::Str(_))
         | (TypeAnn::Bool, Value::Bool(_)) => true,
         (TypeAnn::Named(n), Value::Struct(inst)) => inst.ty.name == *n,
+        (TypeAnn::Union(ts), _) => optional_fit(v, ts),
+        _ => false,
+    }
+}
+
+/// [`exact_fit`] for `Name | None` (a struct or nothing): `None`, or an instance of the
+/// struct the annotation names.
+#[inline]
+fn optional_fit(v: &Value, ts: &[TypeAnn]) -> bool {
+    match (ts, v) {
+        ([TypeAnn::Named(_), TypeAnn::None], Value::None) => true,
+        ([TypeAnn::Named(n), TypeAnn::None], Value::Struct(inst)) => inst.ty.name == *n,
         _ => false,
     }
 }

@@ -2,7 +2,9 @@
 
 use super::{Flow, Frame, Interp};
 use crate::error::{assertion_error, runtime_error, type_error, Exc, ExcKind, RtError};
-use crate::ir::{Ex, FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt};
+use crate::ir::{
+    Ex, ForSt, FuncDef, Handler, InterfaceDefIr, Place, St, StructDefIr, Target, TrySt,
+};
 use crate::value::ValueIter;
 use crate::value::{
     coerce, repr, FxBuild, InterfaceType, NativeFn, StructField, StructType, Value,
@@ -95,6 +97,8 @@ impl Interp {
             St::If(cond, body, orelse) => {
                 return if self.cond(fr, cond)? {
                     self.exec_block(fr, body)
+                } else if orelse.is_empty() {
+                    Ok(Flow::Normal)
                 } else {
                     self.exec_block(fr, orelse)
                 };
@@ -117,6 +121,11 @@ impl Interp {
                 let iterable = self.eval(fr, &f.iter)?;
                 let mut it =
                     ValueIter::new(&iterable).map_err(|err| self.locate(err, f.span, fr.src))?;
+                if let (ValueIter::Range { cur, stop, step }, Target::Name(Place::Local(s), _)) =
+                    (&it, &f.target)
+                {
+                    return self.for_range(fr, f, *s, (*cur, *stop, *step));
+                }
                 while let Some(v) = it
                     .next_value(self)
                     .map_err(|err| self.locate(err, f.span, fr.src))?
@@ -188,6 +197,39 @@ impl Interp {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// `for i in range(...)` into a local: the ints are counted here, without the general
+    /// iterator, and written over the slot's previous int in place (no drop glue).
+    #[inline(never)]
+    fn for_range(
+        &mut self,
+        fr: &mut Frame<'_>,
+        f: &ForSt,
+        slot: u32,
+        (mut cur, mut stop, step): (i64, i64, i64),
+    ) -> Result<Flow, Exc> {
+        let at = fr.base + slot as usize;
+        while (step > 0 && cur < stop) || (step < 0 && cur > stop) {
+            let v = cur;
+            cur = cur.saturating_add(step);
+            if cur == v {
+                // Saturated at the i64 edge: stop after this element.
+                stop = v;
+            }
+            self.tick()
+                .map_err(|err| self.locate(err, f.span, fr.src))?;
+            match &mut self.stack[at] {
+                Some(Value::Int(x)) => *x = v,
+                other => *other = Some(Value::Int(v)),
+            }
+            match self.exec_block(fr, &f.body)? {
+                Flow::Break => return Ok(Flow::Normal),
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                _ => {}
+            }
+        }
+        self.exec_block(fr, &f.orelse)
     }
 
     /// `name op= rhs` beyond the local-int fast path of [`Interp::exec`].

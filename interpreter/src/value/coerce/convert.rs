@@ -81,6 +81,14 @@ pub fn quick_match(v: &Value, ann: &TypeAnn) -> Option<bool> {
 /// `quick_match` itself is not recursive and inlines into the call path.
 #[inline(never)]
 fn quick_match_union(v: &Value, ts: &[TypeAnn]) -> Option<bool> {
+    // `T | None`, the common union: `None` decides at once, anything else is `T`'s answer.
+    if let [t, TypeAnn::None] | [TypeAnn::None, t] = ts {
+        return if v.is_none() {
+            Some(true)
+        } else {
+            quick_match(v, t)
+        };
+    }
     let mut unsure = false;
     for t in ts {
         match quick_match(v, t) {
