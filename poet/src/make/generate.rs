@@ -135,6 +135,7 @@ impl PoetFunction {
                 problems: &r.problems,
             }),
             evidence,
+            improve: self.config.improve,
         });
         let operate = prompt::operate_line(&self.shape);
         let stage_lines: Vec<String> = prompt::extra_stages(&self.shape, &job.domain)

@@ -45,6 +45,9 @@ pub struct PromptInput<'a> {
     pub capabilities: &'a [String],
     pub previous: Option<Previous<'a>>,
     pub evidence: Option<&'a Evidence>,
+    /// `@poet(improve=True)`: the original is a placeholder, and the docstring's examples
+    /// (with the domain's rules) say what the answers must be, not the original's answers.
+    pub improve: bool,
 }
 
 /// The system message: short, so that a small model keeps it in view.
@@ -94,7 +97,12 @@ pub fn build(p: &PromptInput<'_>) -> String {
     let shape = p.shape;
     let _ = writeln!(
         s,
-        "Improve this Dana function:\n```dana\n{}\n```",
+        "{}\n```dana\n{}\n```",
+        if p.improve {
+            "This Dana function is a placeholder to be replaced:"
+        } else {
+            "Improve this Dana function:"
+        },
         shape.source.trim_end()
     );
     if !p.structs.is_empty() {
@@ -121,10 +129,17 @@ pub fn build(p: &PromptInput<'_>) -> String {
         (false, true) => " Input checks are added for you.",
         (true, true) => "",
     };
+    // What the answers must be: the original's, or, for a placeholder, the docstring's
+    // examples (the original's answers are not wanted then).
+    let duty = if p.improve {
+        "It does what the function's name and docstring describe, and gives the answers of the \
+         docstring's examples (the lines after `>>>`)."
+    } else {
+        "It returns the same answer as the original for every input the original accepts."
+    };
     let _ = writeln!(
         s,
-        "\nWrite `operate`, the improved version. It must start with exactly:\n{}\n\
-         It returns the same answer as the original for every input the original accepts.{added}",
+        "\nWrite `operate`, the improved version. It must start with exactly:\n{}\n{duty}{added}",
         operate_line(shape)
     );
     for (stage, line) in &extra {
@@ -262,6 +277,7 @@ mod tests {
             capabilities: &[],
             previous: None,
             evidence: None,
+            improve: false,
         };
         let first = format!("{}\n{}", system(), build(&input));
         let problems = vec!["code.na:3:12: error: expected an expression".to_string()];
@@ -272,6 +288,46 @@ mod tests {
         });
         let retry = format!("{}\n{}", system(), build(&input));
         (first, retry)
+    }
+
+    #[test]
+    fn the_answers_asked_for_are_the_originals_or_for_a_placeholder_the_examples() {
+        let src = "def drift(xs: list[float]) -> float:\n    \"\"\"Spread of xs.\n    >>> drift([1.0, 3.0])\n    2.0\n    \"\"\"\n    return 0.0\n";
+        let shape = FunctionShape::from_source(src, 0).unwrap_or_else(|e| panic!("{e}"));
+        let domains = crate::make::domains::Domains::builtin();
+        let domain = domains.resolve("base").unwrap_or_else(|e| panic!("{e}"));
+        let mut input = PromptInput {
+            shape: &shape,
+            structs: &[],
+            domain: &domain,
+            optimize_for: None,
+            capabilities: &[],
+            previous: None,
+            evidence: None,
+            improve: false,
+        };
+        let keep = build(&input);
+        assert!(keep.starts_with("Improve this Dana function:"), "{keep}");
+        assert!(
+            keep.contains(
+                "It returns the same answer as the original for every input the original accepts."
+            ),
+            "{keep}"
+        );
+        input.improve = true;
+        let replace = build(&input);
+        assert!(
+            replace.starts_with("This Dana function is a placeholder to be replaced:"),
+            "{replace}"
+        );
+        assert!(
+            replace.contains("gives the answers of the docstring's examples"),
+            "{replace}"
+        );
+        assert!(
+            !replace.contains("same answer as the original"),
+            "{replace}"
+        );
     }
 
     #[test]
@@ -328,6 +384,7 @@ mod tests {
             capabilities: &[],
             previous: None,
             evidence: None,
+            improve: false,
         });
         assert!(
             p.contains("After it, write `enforce`. It must start with exactly:\ndef enforce(result: float, x: float, label: str) -> float:\n"),
