@@ -252,6 +252,21 @@ fn signature_tail(shape: &FunctionShape) -> String {
 mod tests {
     use super::*;
 
+    /// The input of a first request for `shape` under `domain`: no structs, capabilities,
+    /// retry or evidence.
+    fn first_request<'a>(shape: &'a FunctionShape, domain: &'a DomainTemplate) -> PromptInput<'a> {
+        PromptInput {
+            shape,
+            structs: &[],
+            domain,
+            optimize_for: None,
+            capabilities: &[],
+            previous: None,
+            evidence: None,
+            improve: false,
+        }
+    }
+
     /// A 10-line function under a domain with requirements, as a first request and as a
     /// retry with a rejected answer.
     fn ten_line_prompts() -> (String, String) {
@@ -270,14 +285,8 @@ mod tests {
             .resolve("financial_risk")
             .unwrap_or_else(|e| panic!("{e}"));
         let mut input = PromptInput {
-            shape: &shape,
-            structs: &[],
-            domain: &domain,
             optimize_for: Some("accuracy"),
-            capabilities: &[],
-            previous: None,
-            evidence: None,
-            improve: false,
+            ..first_request(&shape, &domain)
         };
         let first = format!("{}\n{}", system(), build(&input));
         let problems = vec!["code.na:3:12: error: expected an expression".to_string()];
@@ -296,16 +305,7 @@ mod tests {
         let shape = FunctionShape::from_source(src, 0).unwrap_or_else(|e| panic!("{e}"));
         let domains = crate::make::domains::Domains::builtin();
         let domain = domains.resolve("base").unwrap_or_else(|e| panic!("{e}"));
-        let mut input = PromptInput {
-            shape: &shape,
-            structs: &[],
-            domain: &domain,
-            optimize_for: None,
-            capabilities: &[],
-            previous: None,
-            evidence: None,
-            improve: false,
-        };
+        let mut input = first_request(&shape, &domain);
         let keep = build(&input);
         assert!(keep.starts_with("Improve this Dana function:"), "{keep}");
         assert!(
@@ -376,16 +376,7 @@ mod tests {
         assert!(domain.generate.is_empty());
         domain.generate = vec!["enforce".into()];
         domain.requirements.enforce = vec!["the score stays in [0, 1]".into()];
-        let p = build(&PromptInput {
-            shape: &shape,
-            structs: &[],
-            domain: &domain,
-            optimize_for: None,
-            capabilities: &[],
-            previous: None,
-            evidence: None,
-            improve: false,
-        });
+        let p = build(&first_request(&shape, &domain));
         assert!(
             p.contains("After it, write `enforce`. It must start with exactly:\ndef enforce(result: float, x: float, label: str) -> float:\n"),
             "{p}"
