@@ -621,6 +621,9 @@ fn a_killed_worker_loses_no_event_and_a_repeated_event_is_applied_once() {
     assert!(read.len() >= 40, "{}", read.len());
     let pending = redis.command(&["XPENDING", stream_key, WORKER_GROUP]);
     assert!(pending.starts_with(&read.len().to_string()), "{pending}");
+    // The entries must have been idle longer than the claim threshold (10 ms) when the next
+    // worker looks: a worker started sooner rightly claims nothing.
+    std::thread::sleep(Duration::from_millis(50));
     let w = Replica::new("claim", "w", "print(0)\n", &toml);
     let (code, out, err) = w.run(
         None,
