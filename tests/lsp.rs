@@ -683,3 +683,34 @@ fn semantic_tokens_and_formatting_answer_for_the_open_text() {
     let (status, stderr) = c.shutdown();
     assert_eq!(status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn dana_log_debug_shows_each_publications_phases_on_stderr() {
+    let tmp = workspace("lsp-log", &[]);
+    let path = tmp.0.join("main.na");
+    let mut c = LspClient::spawn_with(&tmp.0, &[("DANA_LOG", "debug")]);
+    c.initialize(&tmp.0);
+    let uri = c.open(&path, "x = 1\nprint(x)\n");
+    assert!(c.diagnostics(&uri, 1).is_empty());
+    let (status, stderr) = c.shutdown();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("lsp: diagnostics published"))
+        .unwrap_or_else(|| panic!("no publication logged:\n{stderr}"));
+    for field in [
+        "version=1",
+        "diagnostics=0",
+        "parse_ms=",
+        "check_ms=",
+        "total_ms=",
+    ] {
+        assert!(line.contains(field), "{field} missing: {line}");
+    }
+    // Without DANA_LOG, stderr stays quiet.
+    let mut quiet = started(&tmp);
+    let uri = quiet.open(&path, "x = 1\n");
+    quiet.diagnostics(&uri, 1);
+    let (_, stderr) = quiet.shutdown();
+    assert!(!stderr.contains("diagnostics published"), "{stderr}");
+}

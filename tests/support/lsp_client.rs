@@ -26,11 +26,18 @@ pub struct LspClient {
 impl LspClient {
     /// Starts `dana lsp` in `dir` (POET's store found from there).
     pub fn spawn(dir: &Path) -> LspClient {
+        LspClient::spawn_with(dir, &[])
+    }
+
+    /// [`LspClient::spawn`] with extra environment variables.
+    pub fn spawn_with(dir: &Path, envs: &[(&str, &str)]) -> LspClient {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dana"))
             .arg("lsp")
             .current_dir(dir)
             .env_remove("DANA_POET_DIR")
             .env_remove("DANAPATH")
+            .env_remove("DANA_LOG")
+            .envs(envs.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
