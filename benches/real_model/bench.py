@@ -11,6 +11,7 @@ Usage: python3 bench.py DANA_BINARY BASE_URL MODEL
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,6 +54,19 @@ def run(binary, folder, program, env):
     return lines, err, first, time.monotonic() - start
 
 
+def calls_original(code_path, fn):
+    """Whether the `operate` of the stored code.na calls the original function: its name, a
+    uniform call `x.name(...)`, or `_original`."""
+    try:
+        with open(code_path) as f:
+            code = f.read()
+    except OSError:
+        return False
+    m = re.search(r"^def operate\(.*?(?=^\S|\Z)", code, re.S | re.M)
+    body = m.group(0).split("\n", 1)[1] if m else ""
+    return bool(re.search(r"\b(%s|_original)\s*\(" % re.escape(fn or "_original"), body))
+
+
 def base_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DANA_", "OPENAI_", "ANTHROPIC_"))}
     env["NO_COLOR"] = "1"
@@ -89,6 +103,10 @@ def main():
                     meta = json.load(f)
         attempts = meta.get("validation", {}).get("attempts", [])
         accepted = str(meta.get("generator", "")).startswith("llm:")
+        # A version whose operate calls the original (by its name or `_original`) is legal
+        # (POET_SPEC §2) but is not the model's own code: it is counted apart.
+        delegates = accepted and calls_original(
+            os.path.join(poet, fn, "v1", "code.na"), fn)
         why = ""
         if not accepted:
             probs = [a.get("error") or (a.get("problems") or [""])[0] for a in attempts]
@@ -96,13 +114,14 @@ def main():
         rows.append({
             "function": fn or name,
             "accepted": accepted,
+            "delegates": delegates,
             "same": got == expected,
             "attempts": len(attempts),
             "first": first,
             "total": total,
             "why": why,
         })
-        print(f"{name}: accepted={accepted} same={got == expected} attempts={len(attempts)} "
+        print(f"{name}: accepted={accepted} delegates={delegates} same={got == expected} attempts={len(attempts)} "
               f"first={first} total={total:.1f}s {why}", file=sys.stderr)
     reason_dir = os.path.join(work, "reason")
     os.makedirs(reason_dir)
@@ -125,16 +144,19 @@ def main():
 
     n = len(rows)
     acc = sum(r["accepted"] for r in rows)
+    own = sum(r["accepted"] and not r["delegates"] for r in rows)
     wrong_accepted = sum(r["accepted"] and not r["same"] for r in rows)
     firsts = [r["first"] for r in rows if r["first"] is not None]
     print(f"| function | LLM version accepted | same answers as the original | attempts | time to first answer (s) | why not accepted |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         first = f"{r['first']:.1f}" if r["first"] is not None else "none"
-        print(f"| `{r['function']}` | {'yes' if r['accepted'] else 'no'} | {'yes' if r['same'] else 'NO'} | "
+        verdict = ("yes, calls the original" if r["delegates"] else "yes") if r["accepted"] else "no"
+        print(f"| `{r['function']}` | {verdict} | {'yes' if r['same'] else 'NO'} | "
               f"{r['attempts']} | {first} | {r['why']} |")
     print()
-    print(f"Functions: {acc}/{n} got an accepted LLM version; {wrong_accepted} accepted versions "
+    print(f"Functions: {acc}/{n} got an accepted LLM version, {own}/{n} with operate's own code "
+          f"(not calling the original); {wrong_accepted} accepted versions "
           f"answer differently from the original; slowest first answer "
           f"{max(firsts) if firsts else 0:.1f} s.")
     print()

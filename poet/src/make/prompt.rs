@@ -88,13 +88,14 @@ fn stage_duty(stage: &str) -> &'static str {
     }
 }
 
-/// The user message: the function, the answer's exact shape with one worked example, the
-/// stage contract for `operate` (and the domain's extra stages), the allowed names and (on a
-/// retry) the previous answer with its failing lines marked. The offline version stays out:
-/// its checks are added to the answer afterwards for the stages the answer does not write.
+/// The user message: one worked example of the answer's shape, the function, the answer's
+/// exact first line, the stage contract for `operate` (and the domain's extra stages), the
+/// allowed names and (on a retry) the previous answer with its failing lines marked. The
+/// offline version stays out: its checks are added to the answer afterwards for the stages
+/// the answer does not write.
 pub fn build(p: &PromptInput<'_>) -> String {
-    let mut s = String::new();
     let shape = p.shape;
+    let mut s = format!("{}\n\n", example(shape));
     let _ = writeln!(
         s,
         "{}\n```dana\n{}\n```",
@@ -180,7 +181,6 @@ pub fn build(p: &PromptInput<'_>) -> String {
             format!(" Also allowed: {}.", granted.join(", "))
         }
     );
-    let _ = writeln!(s, "\n{}", EXAMPLE.trim_end());
 
     if let Some(ev) = p.evidence {
         let _ = writeln!(s, "\nWhy a new version is needed:");
@@ -218,9 +218,30 @@ pub fn build(p: &PromptInput<'_>) -> String {
     s
 }
 
-/// One worked example of the answer's exact shape.
-const EXAMPLE: &str = "Example. For `def double(x: int) -> int:` the whole answer is:\n\
-```dana\ndef operate(x: int) -> int:\n    return x * 2\n```";
+/// One worked example of the answer's exact shape, first in the message. A small model
+/// copies the example's body into its answer (`x * 2` turned up in the answers for `clamp`
+/// and `mean`), so the example works on another kind of value than the function does: text
+/// for a function without strings, numbers for one with them.
+fn example(shape: &FunctionShape) -> &'static str {
+    let texty = shape
+        .params
+        .iter()
+        .filter_map(|p| p.ann.as_deref())
+        .chain(shape.returns.as_deref())
+        .any(|t| {
+            t.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == "str")
+        });
+    if texty {
+        "Example. For `def total(xs: list[int]) -> int:` the whole answer is:\n\
+         ```dana\ndef operate(xs: list[int]) -> int:\n    t = 0\n    for x in xs:\n        \
+         t += x\n    return t\n```"
+    } else {
+        "Example. For `def first_word(text: str) -> str:` the whole answer is:\n\
+         ```dana\ndef operate(text: str) -> str:\n    words = text.split()\n    \
+         if len(words) == 0:\n        return \"\"\n    return words[0]\n```"
+    }
+}
 
 /// Outside text as one quoted, bounded line.
 fn quote(text: &str) -> String {
@@ -300,6 +321,35 @@ mod tests {
     }
 
     #[test]
+    fn the_worked_example_comes_first_and_works_on_another_kind_of_value() {
+        let domains = crate::make::domains::Domains::builtin();
+        let domain = domains.resolve("base").unwrap_or_else(|e| panic!("{e}"));
+        let numeric = "def clamp(x: float, low: float, high: float) -> float:\n    return min(max(x, low), high)\n";
+        let texty = "def is_palindrome(word: str) -> bool:\n    return word == word[::-1]\n";
+        // `Instrument` is not `str`.
+        let named = "def price(i: Instrument) -> float:\n    return i.price\n";
+        for (src, example, other) in [
+            (numeric, "def first_word(text: str) -> str:", "def total("),
+            (texty, "def total(xs: list[int]) -> int:", "def first_word("),
+            (named, "def first_word(text: str) -> str:", "def total("),
+        ] {
+            let shape = FunctionShape::from_source(src, 0).unwrap_or_else(|e| panic!("{e}"));
+            let prompt = build(&first_request(&shape, &domain));
+            assert!(
+                prompt.starts_with(&format!("Example. For `{example}` the whole answer is:")),
+                "{prompt}"
+            );
+            assert!(!prompt.contains(other), "{prompt}");
+            let function = prompt
+                .find(&shape.source)
+                .unwrap_or_else(|| panic!("{prompt}"));
+            assert!(prompt
+                .find("```dana\ndef operate(")
+                .is_some_and(|e| e < function));
+        }
+    }
+
+    #[test]
     fn the_answers_asked_for_are_the_originals_or_for_a_placeholder_the_examples() {
         let src = "def drift(xs: list[float]) -> float:\n    \"\"\"Spread of xs.\n    >>> drift([1.0, 3.0])\n    2.0\n    \"\"\"\n    return 0.0\n";
         let shape = FunctionShape::from_source(src, 0).unwrap_or_else(|e| panic!("{e}"));
@@ -307,7 +357,7 @@ mod tests {
         let domain = domains.resolve("base").unwrap_or_else(|e| panic!("{e}"));
         let mut input = first_request(&shape, &domain);
         let keep = build(&input);
-        assert!(keep.starts_with("Improve this Dana function:"), "{keep}");
+        assert!(keep.contains("\n\nImprove this Dana function:"), "{keep}");
         assert!(
             keep.contains(
                 "It returns the same answer as the original for every input the original accepts."
@@ -317,7 +367,7 @@ mod tests {
         input.improve = true;
         let replace = build(&input);
         assert!(
-            replace.starts_with("This Dana function is a placeholder to be replaced:"),
+            replace.contains("\n\nThis Dana function is a placeholder to be replaced:"),
             "{replace}"
         );
         assert!(
@@ -344,7 +394,7 @@ mod tests {
         assert!(retry.chars().count().div_ceil(4) <= 600, "{retry}");
         assert!(first.contains("def operate(amount: float, history: list[float], country: str = \"US\") -> float:\n"), "{first}");
         assert!(
-            first.contains("Example.") && first.contains("    return x * 2"),
+            first.contains("Example.") && first.contains("        t += x\n"),
             "{first}"
         );
         // The offline version stays out; only operate is asked for.
