@@ -21,8 +21,9 @@
 //! # Writing
 //!
 //! Each [`EventQueue`] appends to a segment of its own, which it creates under a temporary
-//! name, locks (an exclusive `flock`) and only then renames into place, fsyncing the
-//! directory. It holds that lock for as long as it writes there; no other writer ever opens
+//! name, locks (an exclusive `flock`) and only then renames into place; the directory is
+//! fsynced by the segment's first commit, after its records (one journal commit, not two).
+//! It holds that lock for as long as it writes there; no other writer ever opens
 //! the segment, so its records are only ever followed by records of the same writer. A commit
 //! ([`EventQueue::emit`] of one event or [`EventQueue::emit_batch`] of many) encodes every
 //! record first, then makes one `write` of all of them and one `fdatasync`: the batch is group

@@ -4,15 +4,17 @@
 //! checks it once (the size limit, registered secrets: an event over the limit is cut and one
 //! holding a secret is redacted), frames it and appends it with every event that arrived
 //! meanwhile, one `fdatasync` per batch (group commit). The batches adapt to the load: while
-//! one is on its way to disk the next gathers.
+//! one is on its way to disk the next gathers, up to [`BATCH`] events or about a segment's
+//! worth of bytes ([`BATCH_BYTES`]).
 //!
 //! Nothing is lost on a normal end: [`EventSink::flush`] waits until everything sent before it
 //! is on disk (reads of the queue by the same process flush first), and dropping the sink (the
 //! runtime's `Drop`, also while a panic unwinds) drains the channel and joins the thread.
 //! [`flush_all`] does the same for every sink of the process, for paths that end it with
 //! `std::process::exit` (a second Ctrl-C). A `kill -9` loses what was not yet on disk: the
-//! events of the batch being written and those still in the channel (at most a few
-//! milliseconds of calls); every event written before is intact (see `queue.rs`).
+//! events of the batch being written and those still in the channel (a few milliseconds
+//! of calls, more under a burst that outruns the disk: at most [`CHANNEL`] events and one
+//! batch); every event written before is intact (see `queue.rs`).
 //!
 //! The thread also looks at the size and age of `pending/` (at most every few seconds) and
 //! warns once per process when they pass the caps of `dana.toml` with no worker consuming.
@@ -23,6 +25,7 @@ use crate::events::queue::EventQueue;
 use crate::events::record;
 use crate::events::schema::MAX_EVENT_BYTES;
 use crate::events::settings::EventSettings;
+use crate::events::writer::SEGMENT_MAX_BYTES;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -31,7 +34,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The most events written in one batch.
-const BATCH: usize = 4096;
+const BATCH: usize = 16_384;
+/// A batch stops gathering once its records hold this many bytes: a little under the size at
+/// which a segment is closed, so under a burst each batch fills one segment (one `fdatasync`
+/// for about 6,500 usual events) and the next event still fits the buffer kept between
+/// batches ([`BATCH_BUFFER`]).
+const BATCH_BYTES: usize = SEGMENT_MAX_BYTES as usize - (64 << 10);
+/// The capacity of the batch buffer kept from one batch to the next.
+const BATCH_BUFFER: usize = SEGMENT_MAX_BYTES as usize;
 /// Events in the channel before a call waits for the writer (back-pressure, never loss).
 const CHANNEL: usize = 65_536;
 /// How often the writer looks at the caps of `pending/`.
@@ -289,7 +299,7 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
                 }
                 Encoded::Nothing => {}
             }
-            if count < BATCH {
+            if count < BATCH && records.len() < BATCH_BYTES {
                 next = rx.try_recv().ok();
             }
         }
@@ -314,8 +324,8 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
         }
         records.clear();
         // A batch far above the usual size does not keep its memory; a full batch of usual
-        // events (about 2.5 MiB) does, so the next one is not copied as it grows.
-        records.shrink_to(4 << 20);
+        // events does, so the next one is not copied as it grows.
+        records.shrink_to(BATCH_BUFFER);
         for w in waiters.drain(..) {
             let _ = w.send(result.clone());
         }
