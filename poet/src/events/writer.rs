@@ -101,7 +101,7 @@ impl ActiveSegment {
             .file
             .write_all(bytes)
             .and_then(|()| self.file.sync_data())
-            .and_then(|()| self.sync_dir_once());
+            .and_then(|()| self.sync_dir());
         match result {
             Ok(()) => {
                 self.len += bytes.len() as u64;
@@ -109,15 +109,45 @@ impl ActiveSegment {
             }
             Err(e) => {
                 // Best effort: cut a partial record off so it is not even a torn tail.
-                if self.file.set_len(self.len).is_ok() {
-                    let _ = self.file.sync_data();
-                }
+                self.cut(self.len);
                 Err(e)
             }
         }
     }
 
-    fn sync_dir_once(&mut self) -> io::Result<()> {
+    /// Appends `bytes` (whole records) without making them durable: [`ActiveSegment::sync`]
+    /// does, later, maybe on another thread through [`ActiveSegment::sync_handle`]. The length
+    /// of the segment afterwards; on failure the segment must be dropped, as after
+    /// [`ActiveSegment::append`].
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> io::Result<u64> {
+        match self.file.write_all(bytes) {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(self.len)
+            }
+            Err(e) => {
+                self.cut(self.len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Another handle on the segment's file, to sync it without holding the segment.
+    pub(crate) fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
+    /// Cuts the segment back to `len` bytes (best effort): what was written after it is not
+    /// even a torn tail. The segment must then be dropped.
+    pub(crate) fn cut(&mut self, len: u64) {
+        if self.file.set_len(len).is_ok() {
+            let _ = self.file.sync_data();
+            self.len = len;
+        }
+    }
+
+    /// Makes the directory entry durable, the first time (after the first sync of records).
+    pub(crate) fn sync_dir(&mut self) -> io::Result<()> {
         if !self.dir_synced {
             if let Some(dir) = self.path.parent() {
                 fsync_dir(dir)?;
