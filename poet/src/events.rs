@@ -81,7 +81,7 @@
 //! checksum; `writer.rs` the active segment of one writer; `follow.rs` the watcher;
 //! `maintain.rs` the consumers' side (mark processed, compaction, gc); `consume.rs` batches
 //! for a worker; `caps.rs` the caps of `pending/`; `settings.rs` the dana.toml keys; `sink.rs`
-//! the runtime's writer thread; `error.rs` the errors.
+//! the runtime's writer thread; `sync.rs` its syncer thread; `error.rs` the errors.
 
 mod caps;
 mod consume;
@@ -97,6 +97,7 @@ pub(crate) mod schema;
 pub(crate) mod segments;
 pub mod settings;
 pub(crate) mod sink;
+mod sync;
 mod writer;
 
 pub use caps::PendingUsage;

@@ -82,14 +82,16 @@ pub(crate) const ID_LEN: usize = 36;
 
 /// `id` in lowercase hyphenated form.
 pub(crate) fn format_id(id: u128) -> String {
-    let mut buf = [0u8; ID_LEN];
-    write_id(id, &mut buf);
-    // Hex digits and hyphens only, so always UTF-8.
-    std::str::from_utf8(&buf).unwrap_or_default().to_owned()
+    let mut buf = uuid::Uuid::encode_buffer();
+    uuid::Uuid::from_u128(id)
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_string()
 }
 
 /// Writes `id` in lowercase hyphenated form (8-4-4-4-12 hex digits) into `out`, two digits per
-/// byte from a table: the form of [`format_id`], without the allocation.
+/// byte from a table: the form of [`format_id`], without the allocation or the check that the
+/// text is UTF-8.
 pub(crate) fn write_id(id: u128, out: &mut [u8; ID_LEN]) {
     /// The two lowercase hex digits of every byte.
     const HEX2: [[u8; 2]; 256] = {

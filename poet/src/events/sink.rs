@@ -5,7 +5,7 @@
 //! holding a secret is redacted), frames it and appends it with every event that arrived
 //! meanwhile, one `fdatasync` per batch (group commit). The `fdatasync` runs on a second
 //! thread (the syncer), which answers the flushes once their batch is durable: while the disk
-//! takes one batch, the writer encodes and appends the next (at most [`SYNC_QUEUE`] batches
+//! takes one batch, the writer encodes and appends the next (at most [`SYNC_QUEUE`](crate::events::sync::SYNC_QUEUE) batches
 //! wait for the syncer), and batches that queued during a sync share the next one. The
 //! batches adapt to the load: while one is on its way to disk the next gathers, up to
 //! [`BATCH`] events or about a segment's worth of bytes ([`BATCH_BYTES`]).
@@ -17,25 +17,24 @@
 //! `std::process::exit` (a second Ctrl-C). A `kill -9` loses what was not yet on disk: the
 //! events of the batches being written or synced and those still in the channel (a few
 //! milliseconds of calls, more under a burst that outruns the disk: at most [`CHANNEL`]
-//! events and [`SYNC_QUEUE`] + 2 batches); every event written before is intact (see
+//! events and two batches more than the syncer's queue); every event written before is intact (see
 //! `queue.rs`).
 //!
 //! The thread also looks at the size and age of `pending/` (at most every few seconds) and
 //! warns once per process when they pass the caps of `dana.toml` with no worker consuming.
 
-use crate::events::error::EventError;
 use crate::events::event::{check_event, Event, EventMetadata};
 use crate::events::execution::{Encoder, Execution};
 use crate::events::queue::EventQueue;
 use crate::events::record;
 use crate::events::schema::MAX_EVENT_BYTES;
 use crate::events::settings::EventSettings;
-use crate::events::writer::{ActiveSegment, SEGMENT_MAX_BYTES};
-use std::fs::File;
+use crate::events::sync::{write_batch, Commit, Segment, Shared, Syncer, Waiter};
+use crate::events::writer::SEGMENT_MAX_BYTES;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -70,23 +69,6 @@ enum Encoded {
     Json(Result<(), String>),
     /// Not an event.
     Nothing,
-}
-
-/// What the writer thread tells the sink.
-#[derive(Default)]
-struct Shared {
-    /// Events that could not be written.
-    lost: AtomicUsize,
-    /// The first failure, until the sink reports it.
-    failure: Mutex<Option<String>>,
-}
-
-impl Shared {
-    /// Keeps `e` unless an earlier failure is still to be reported.
-    fn note_failure(&self, e: String) {
-        let mut f = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        f.get_or_insert(e);
-    }
 }
 
 /// Every live sink's channel, for [`flush_all`].
@@ -363,209 +345,6 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Arc<Shared>) {
     }
     // Everything handed over is durable (or counted lost) before the thread ends.
     syncer.finish();
-}
-
-/// Whoever waits for a flush.
-type Waiter = SyncSender<Result<(), String>>;
-
-/// A batch handed from the writer to the syncer: its records, written up to `end` of a
-/// segment (`None` when nothing was written: only flushes, or a batch that failed and is
-/// already counted), and who waits for it.
-struct Commit {
-    written: Option<(Arc<Segment>, u64)>,
-    /// Why the batch was not written.
-    failed: Option<String>,
-    count: usize,
-    waiters: Vec<Waiter>,
-}
-
-/// A segment the writer appends to and the syncer makes durable.
-struct Segment {
-    state: Mutex<SegmentState>,
-    /// A second handle on the file: the syncer syncs through it without taking `state`, so
-    /// the writer appends the next batch meanwhile.
-    file: File,
-}
-
-struct SegmentState {
-    active: ActiveSegment,
-    /// The bytes known to be durable.
-    synced: u64,
-    /// Why a sync failed: the segment was cut back to `synced` and takes nothing more.
-    broken: Option<String>,
-}
-
-impl Segment {
-    fn lock(&self) -> MutexGuard<'_, SegmentState> {
-        // Nothing panics while holding the lock; a poisoned one still holds a valid state.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Makes the segment durable up to `target` (at least), for a commit that ends at `end`.
-    /// Every byte up to `target` was written before this is called.
-    fn sync(&self, end: u64, target: u64) -> Result<(), String> {
-        {
-            let st = self.lock();
-            if st.synced >= end {
-                return Ok(());
-            }
-            if let Some(why) = &st.broken {
-                return Err(why.clone());
-            }
-        }
-        let synced = self.file.sync_data();
-        let mut st = self.lock();
-        match synced.and_then(|()| st.active.sync_dir()) {
-            Ok(()) => {
-                st.synced = st.synced.max(target);
-                Ok(())
-            }
-            Err(e) => {
-                if st.broken.is_none() {
-                    let why = EventError::io(st.active.path(), "write events to", e).to_string();
-                    // What is not durable is cut off: a partial write stays the segment's
-                    // last thing, and the writer starts a new segment.
-                    let keep = st.synced;
-                    st.active.cut(keep);
-                    st.broken = Some(why);
-                }
-                Err(st.broken.clone().unwrap_or_default())
-            }
-        }
-    }
-}
-
-/// Appends a batch's records to the current segment, or to a new one when it is full, gone,
-/// broken or was left after a failure; where they end.
-fn write_batch(
-    q: &EventQueue,
-    current: &mut Option<Arc<Segment>>,
-    records: &[u8],
-) -> Result<(Arc<Segment>, u64), String> {
-    let reusable = current.as_ref().is_some_and(|seg| {
-        let st = seg.lock();
-        st.broken.is_none() && st.active.accepts(records.len()) && st.active.in_place()
-    });
-    if !reusable {
-        // The syncer may still hold it; it is closed (its lock released) when both let go.
-        *current = None;
-        let active = q.new_segment().map_err(|e| e.to_string())?;
-        let file = active
-            .sync_handle()
-            .map_err(|e| EventError::io(active.path(), "open", e).to_string())?;
-        *current = Some(Arc::new(Segment {
-            state: Mutex::new(SegmentState {
-                active,
-                synced: 0,
-                broken: None,
-            }),
-            file,
-        }));
-    }
-    let Some(seg) = current.clone() else {
-        return Err("no segment to write events to".into());
-    };
-    let end = {
-        let mut st = seg.lock();
-        st.active
-            .write(records)
-            .map_err(|e| EventError::io(st.active.path(), "write events to", e).to_string())
-    };
-    match end {
-        Ok(end) => Ok((seg, end)),
-        Err(e) => {
-            // Never appended again: a partial write may sit at its end.
-            *current = None;
-            Err(e)
-        }
-    }
-}
-
-/// Makes the writer's batches durable: on a thread of its own when it can have one (the
-/// writer then encodes and writes the next batch during the sync), else on the writer's.
-enum Syncer {
-    Thread {
-        tx: SyncSender<Commit>,
-        handle: JoinHandle<()>,
-    },
-    Inline(Arc<Shared>),
-}
-
-/// Batches written and not yet handed to the sync: the writer waits for the syncer beyond
-/// this, so what a `kill -9` can find unsynced stays bounded.
-const SYNC_QUEUE: usize = 2;
-
-impl Syncer {
-    fn start(shared: &Arc<Shared>) -> Syncer {
-        let (tx, rx) = mpsc::sync_channel::<Commit>(SYNC_QUEUE);
-        let on_thread = shared.clone();
-        let spawned = std::thread::Builder::new()
-            .name("dana-poet-fsync".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    let mut commits = vec![first];
-                    commits.extend(rx.try_iter());
-                    sync_commits(commits, &on_thread);
-                }
-            });
-        match spawned {
-            Ok(handle) => Syncer::Thread { tx, handle },
-            Err(_) => Syncer::Inline(shared.clone()),
-        }
-    }
-
-    fn hand(&self, c: Commit) {
-        match self {
-            Syncer::Thread { tx, .. } => {
-                // The thread only ends when this sender is dropped.
-                let _ = tx.send(c);
-            }
-            Syncer::Inline(shared) => sync_commits(vec![c], shared),
-        }
-    }
-
-    fn finish(self) {
-        if let Syncer::Thread { tx, handle } = self {
-            drop(tx);
-            let _ = handle.join();
-        }
-    }
-}
-
-/// Makes `commits` durable in order and answers their waiters: one sync per segment, to the
-/// furthest end any of them reached (all were written before it starts), so batches that
-/// queued during a sync share the next one.
-fn sync_commits(commits: Vec<Commit>, shared: &Shared) {
-    let targets: Vec<u64> = commits
-        .iter()
-        .map(|c| match &c.written {
-            Some((seg, _)) => commits
-                .iter()
-                .filter_map(|o| o.written.as_ref())
-                .filter(|(s, _)| Arc::ptr_eq(s, seg))
-                .map(|&(_, end)| end)
-                .max()
-                .unwrap_or(0),
-            None => 0,
-        })
-        .collect();
-    for (c, target) in commits.into_iter().zip(targets) {
-        let result = match &c.written {
-            Some((seg, end)) => {
-                let r = seg.sync(*end, target);
-                if let Err(e) = &r {
-                    shared.lost.fetch_add(c.count, Ordering::Relaxed);
-                    shared.note_failure(e.clone());
-                }
-                r
-            }
-            // Counted and noted by the writer already.
-            None => c.failed.map_or(Ok(()), Err),
-        };
-        for w in c.waiters {
-            let _ = w.send(result.clone());
-        }
-    }
 }
 
 /// Warns (once per process) when `pending/` is past a cap and no worker is consuming it.
