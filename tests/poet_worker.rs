@@ -413,3 +413,69 @@ fn events_of_a_program_that_panics_are_on_disk() {
     let pending = queue(&d.0).pending().unwrap();
     assert_eq!(of_kind(&pending, "function.execution"), 25);
 }
+
+// ---- a burst larger than a batch, then a panic -----------------------------------------------
+
+const BURST_ROLE: &str = "DANA_POET_WORKER_TEST_BURST";
+
+/// More calls than the event writer puts in one batch (16,384) and more bytes than one
+/// segment holds (4 MiB): several batches and segments, the last ones still on their way to
+/// disk when the host panics.
+const BURST: usize = 20_000;
+
+#[test]
+fn a_burst_larger_than_a_batch_then_a_panic_loses_nothing() {
+    if let Ok(dir) = std::env::var(BURST_ROLE) {
+        let mut engine = dana::Engine::builder()
+            .poet_dir(Path::new(&dir).join(".poet"))
+            .build();
+        let program = engine
+            .compile(
+                CALLS
+                    .replace("range(40)", &format!("range({BURST})"))
+                    .as_str(),
+            )
+            .unwrap();
+        engine
+            .run_with_scope(&program, &mut dana::Scope::new())
+            .unwrap();
+        panic!("the host fails after the burst");
+    }
+    let d = TempDir::new("worker-burst-panic");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_burst_larger_than_a_batch_then_a_panic_loses_nothing",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(BURST_ROLE, &d.0)
+        .env_remove("DANA_LLM_BASE_URL")
+        .env_remove("DANA_MOCK_LLM")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("the host fails")
+            || text(&out.stderr).contains("the host fails")
+    );
+    let scan = queue(&d.0).scan(&EventFilter::default()).unwrap();
+    assert!(scan.damage.is_empty(), "{:?}", scan.damage);
+    assert_eq!(scan.torn_tails, 0);
+    let executions: Vec<&Event> = scan
+        .pending
+        .iter()
+        .filter(|e| e.kind == "function.execution")
+        .collect();
+    assert_eq!(executions.len(), BURST);
+    let ids: HashSet<&str> = executions.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), BURST);
+    let segments = std::fs::read_dir(d.0.join(".poet/events/pending"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+        })
+        .count();
+    assert!(segments >= 2, "{segments} segment(s)");
+}

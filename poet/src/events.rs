@@ -21,8 +21,9 @@
 //! # Writing
 //!
 //! Each [`EventQueue`] appends to a segment of its own, which it creates under a temporary
-//! name, locks (an exclusive `flock`) and only then renames into place, fsyncing the
-//! directory. It holds that lock for as long as it writes there; no other writer ever opens
+//! name, locks (an exclusive `flock`) and only then renames into place; the directory is
+//! fsynced by the segment's first commit, after its records (one journal commit, not two).
+//! It holds that lock for as long as it writes there; no other writer ever opens
 //! the segment, so its records are only ever followed by records of the same writer. A commit
 //! ([`EventQueue::emit`] of one event or [`EventQueue::emit_batch`] of many) encodes every
 //! record first, then makes one `write` of all of them and one `fdatasync`: the batch is group
@@ -80,7 +81,7 @@
 //! checksum; `writer.rs` the active segment of one writer; `follow.rs` the watcher;
 //! `maintain.rs` the consumers' side (mark processed, compaction, gc); `consume.rs` batches
 //! for a worker; `caps.rs` the caps of `pending/`; `settings.rs` the dana.toml keys; `sink.rs`
-//! the runtime's writer thread; `error.rs` the errors.
+//! the runtime's writer thread; `sync.rs` its syncer thread; `error.rs` the errors.
 
 mod caps;
 mod consume;
@@ -96,6 +97,7 @@ pub(crate) mod schema;
 pub(crate) mod segments;
 pub mod settings;
 pub(crate) mod sink;
+mod sync;
 mod writer;
 
 pub use caps::PendingUsage;

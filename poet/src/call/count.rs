@@ -26,7 +26,7 @@ impl PoetFunction {
         live.fallbacks += o.fallback as u64;
         live.rejected_inputs += o.rejected_input as u64;
         live.retries += o.attempts.saturating_sub(1) as u64;
-        let ms = o.duration.as_secs_f64() * 1000.0;
+        let ms = o.millis();
         live.total_ms += ms;
         live.max_ms = live.max_ms.max(ms);
         if let Some(stage) = o.failed_stage {
@@ -77,7 +77,7 @@ impl PoetFunction {
                 let e = self.execution_record(&o, cpu0);
                 self.last_execution.set(Some((e.execution_id, e.event_id)));
                 let timeout = o.error.is_some_and(|e| e.kind == ExcKind::TimeoutError);
-                let ms = o.duration.as_secs_f64() * 1000.0;
+                let ms = o.millis();
                 if !o.rejected_input && o.attempts > 0 {
                     self.remember(e.execution_id, o.ok, timeout, ms, o.args, o.result);
                 }

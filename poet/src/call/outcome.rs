@@ -45,6 +45,19 @@ pub(crate) struct Outcome<'a> {
 }
 
 impl<'a> Outcome<'a> {
+    /// The call's duration in milliseconds, as the counters, the learning records and the
+    /// execution event all take it: the nanoseconds divided once, so the number is the
+    /// nearest to the exact one and is written with the fewest digits (`0.003285`, not the
+    /// `0.0032849999999999997` of seconds times a thousand).
+    pub(crate) fn millis(&self) -> f64 {
+        let d = self.duration;
+        let nanos = d
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(d.subsec_nanos()));
+        nanos as f64 / 1e6
+    }
+
     /// A call the stages did not run: the fallback answered (or raised) `r`.
     pub(crate) fn fallback_only(r: &'a Result<Value, Exc>, start: Instant) -> Outcome<'a> {
         let end = Instant::now();
@@ -59,6 +72,43 @@ impl<'a> Outcome<'a> {
             end,
             args: None,
             result: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after(duration: Duration) -> Outcome<'static> {
+        Outcome {
+            ok: true,
+            attempts: 1,
+            failed_stage: None,
+            error: None,
+            fallback: false,
+            rejected_input: false,
+            duration,
+            end: Instant::now(),
+            args: None,
+            result: None,
+        }
+    }
+
+    #[test]
+    fn milliseconds_are_the_nearest_number_to_the_nanoseconds() {
+        for (d, text) in [
+            (Duration::from_nanos(3_285), "0.003285"),
+            (Duration::from_nanos(521), "0.000521"),
+            (Duration::from_nanos(37_455_410), "37.45541"),
+            (Duration::new(2, 500_000), "2000.5"),
+            (Duration::ZERO, "0.0"),
+        ] {
+            let ms = after(d).millis();
+            assert_eq!(serde_json::to_string(&ms).unwrap(), text, "{d:?}");
+            // The value the seconds give, within a rounding step.
+            let other = d.as_secs_f64() * 1000.0;
+            assert!((ms - other).abs() <= other * 1e-15, "{ms} vs {other}");
         }
     }
 }

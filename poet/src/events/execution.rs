@@ -8,7 +8,7 @@
 //! which writes the others).
 
 use super::event::EventMetadata;
-use super::id::format_id;
+use super::id::{format_id, write_id, ID_LEN};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -148,6 +148,7 @@ impl Encoder {
         out.extend_from_slice(b"\",\"type\":\"function.execution\",\"timestamp\":");
         push_int(out, x.event_ms);
         out.extend_from_slice(b",\"correlation_id\":\"");
+        let correlation = out.len();
         push_id(out, x.execution_id);
         out.push(b'"');
         out.extend_from_slice(&self.middle);
@@ -158,7 +159,8 @@ impl Encoder {
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"execution_id\":\"");
-        push_id(out, x.execution_id);
+        // The same id as the correlation id: copied.
+        out.extend_from_within(correlation..correlation + ID_LEN);
         out.extend_from_slice(b"\",\"start_time\":");
         push_int(out, x.start_ms);
         out.extend_from_slice(b",\"end_time\":");
@@ -192,25 +194,41 @@ impl Encoder {
 
 /// A UUID in lowercase hyphenated form, quotes not included.
 fn push_id(out: &mut Vec<u8>, id: u128) {
-    let mut buf = uuid::Uuid::encode_buffer();
-    let s = uuid::Uuid::from_u128(id)
-        .hyphenated()
-        .encode_lower(&mut buf);
-    out.extend_from_slice(s.as_bytes());
+    let mut buf = [0u8; ID_LEN];
+    write_id(id, &mut buf);
+    out.extend_from_slice(&buf);
 }
 
-/// An integer in decimal.
+/// An integer in decimal, two digits at a time (a millisecond timestamp has 13).
 fn push_int(out: &mut Vec<u8>, n: i64) {
+    /// "00" to "99".
+    const DIGITS2: [[u8; 2]; 100] = {
+        let mut t = [[0u8; 2]; 100];
+        let mut i = 0;
+        while i < 100 {
+            t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+            i += 1;
+        }
+        t
+    };
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut m = n.unsigned_abs();
-    loop {
+    while m >= 100 {
+        let [hi, lo] = DIGITS2[(m % 100) as usize];
+        m /= 100;
+        i -= 2;
+        buf[i] = hi;
+        buf[i + 1] = lo;
+    }
+    if m >= 10 {
+        let [hi, lo] = DIGITS2[m as usize];
+        i -= 2;
+        buf[i] = hi;
+        buf[i + 1] = lo;
+    } else {
         i -= 1;
-        buf[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
+        buf[i] = b'0' + m as u8;
     }
     if n < 0 {
         out.push(b'-');
@@ -356,6 +374,30 @@ mod tests {
                 String::from_utf8_lossy(&fast),
                 String::from_utf8_lossy(&general)
             );
+        }
+        // Integers of every length and sign, as serde_json writes them.
+        for n in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            101,
+            1_796_697_861_601,
+            -1,
+            -10,
+            -100,
+            i64::MAX,
+            i64::MIN,
+        ]
+        .into_iter()
+        .chain((0..19).flat_map(|k| {
+            let p = 10i64.pow(k);
+            [p - 1, p, p + 1, -p]
+        })) {
+            let mut out = Vec::new();
+            push_int(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
         }
         // An error or train metrics go the general way.
         let with_train = Execution {

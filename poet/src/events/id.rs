@@ -77,6 +77,9 @@ pub(crate) fn new_ids<const N: usize>() -> ([u128; N], i64) {
     (ids, s.ms as i64)
 }
 
+/// The length of an id in lowercase hyphenated form.
+pub(crate) const ID_LEN: usize = 36;
+
 /// `id` in lowercase hyphenated form.
 pub(crate) fn format_id(id: u128) -> String {
     let mut buf = uuid::Uuid::encode_buffer();
@@ -84,6 +87,32 @@ pub(crate) fn format_id(id: u128) -> String {
         .hyphenated()
         .encode_lower(&mut buf)
         .to_string()
+}
+
+/// Writes `id` in lowercase hyphenated form (8-4-4-4-12 hex digits) into `out`, two digits per
+/// byte from a table: the form of [`format_id`], without the allocation or the check that the
+/// text is UTF-8.
+pub(crate) fn write_id(id: u128, out: &mut [u8; ID_LEN]) {
+    /// The two lowercase hex digits of every byte.
+    const HEX2: [[u8; 2]; 256] = {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut t = [[0u8; 2]; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = [HEX[i >> 4], HEX[i & 0xf]];
+            i += 1;
+        }
+        t
+    };
+    /// Where the digits of each of the 16 bytes go.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    let bytes = id.to_be_bytes();
+    for (b, at) in bytes.iter().zip(AT) {
+        out[at..at + 2].copy_from_slice(&HEX2[usize::from(*b)]);
+    }
+    for at in [8, 13, 18, 23] {
+        out[at] = b'-';
+    }
 }
 
 /// A new UUID v7 in lowercase hyphenated form, with its millisecond timestamp.
@@ -116,12 +145,30 @@ mod tests {
             assert_eq!(u.get_version_num(), 7, "{id}");
             assert_eq!(u.get_variant(), uuid::Variant::RFC4122, "{id}");
             assert_eq!(*id, u.hyphenated().to_string(), "not lowercase hyphenated");
+            assert_eq!(format_id(u.as_u128()), *id);
             let (secs, nanos) = u.get_timestamp().unwrap().to_unix();
             assert_eq!(secs as i64 * 1000 + i64::from(nanos / 1_000_000), *ms);
             assert!(
                 *ms >= before && *ms <= after,
                 "{ms} not in {before}..={after}"
             );
+        }
+    }
+
+    #[test]
+    fn ids_are_written_as_the_uuid_crate_writes_them() {
+        let mut r = 0x0123_4567_89ab_cdef_u64;
+        let mut samples = vec![0u128, u128::MAX, 0x0f0f_f0f0_0000_ffff_a5a5_5a5a_1234_9876];
+        for _ in 0..1000 {
+            let hi = u128::from(super::next_random(&mut r));
+            samples.push(hi << 64 | u128::from(super::next_random(&mut r)));
+        }
+        for id in samples {
+            let expected = uuid::Uuid::from_u128(id).hyphenated().to_string();
+            assert_eq!(format_id(id), expected);
+            let mut buf = [0u8; ID_LEN];
+            write_id(id, &mut buf);
+            assert_eq!(&buf[..], expected.as_bytes());
         }
     }
 }

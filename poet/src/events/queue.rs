@@ -146,13 +146,7 @@ impl EventQueue {
         }
         let mut segment = match w.segment.take() {
             Some(s) => s,
-            None => {
-                // Made again when someone removed them (they are checked only here, rarely).
-                if !self.pending.is_dir() || !self.processed.is_dir() {
-                    self.create_dirs()?;
-                }
-                ActiveSegment::create(&self.pending)?
-            }
+            None => self.new_segment()?,
         };
         match segment.append(records) {
             Ok(()) => {
@@ -161,6 +155,16 @@ impl EventQueue {
             }
             Err(e) => Err(EventError::io(segment.path(), "write events to", e)),
         }
+    }
+
+    /// A new segment in `pending/`, for this queue or for a writer that handles its own
+    /// segments (the event sink's).
+    pub(crate) fn new_segment(&self) -> Result<ActiveSegment, EventError> {
+        // Made again when someone removed them (they are checked only here, rarely).
+        if !self.pending.is_dir() || !self.processed.is_dir() {
+            self.create_dirs()?;
+        }
+        ActiveSegment::create(&self.pending)
     }
 
     /// Pending events, oldest first, each id once. An event a crashed consumer had already

@@ -3,16 +3,22 @@
 //! `execution.rs`; other events as they are), and a writer thread of the sink makes the JSON,
 //! checks it once (the size limit, registered secrets: an event over the limit is cut and one
 //! holding a secret is redacted), frames it and appends it with every event that arrived
-//! meanwhile, one `fdatasync` per batch (group commit). The batches adapt to the load: while
-//! one is on its way to disk the next gathers.
+//! meanwhile, one `fdatasync` per batch (group commit). The `fdatasync` runs on a second
+//! thread (the syncer), which answers the flushes once their batch is durable: while the disk
+//! takes one batch, the writer encodes and appends the next (at most [`SYNC_QUEUE`](crate::events::sync::SYNC_QUEUE) batches
+//! wait for the syncer), and batches that queued during a sync share the next one. The
+//! batches adapt to the load: while one is on its way to disk the next gathers, up to
+//! [`BATCH`] events or about a segment's worth of bytes ([`BATCH_BYTES`]).
 //!
 //! Nothing is lost on a normal end: [`EventSink::flush`] waits until everything sent before it
 //! is on disk (reads of the queue by the same process flush first), and dropping the sink (the
-//! runtime's `Drop`, also while a panic unwinds) drains the channel and joins the thread.
+//! runtime's `Drop`, also while a panic unwinds) drains the channel and joins the threads.
 //! [`flush_all`] does the same for every sink of the process, for paths that end it with
 //! `std::process::exit` (a second Ctrl-C). A `kill -9` loses what was not yet on disk: the
-//! events of the batch being written and those still in the channel (at most a few
-//! milliseconds of calls); every event written before is intact (see `queue.rs`).
+//! events of the batches being written or synced and those still in the channel (a few
+//! milliseconds of calls, more under a burst that outruns the disk: at most [`CHANNEL`]
+//! events and two batches more than the syncer's queue); every event written before is intact (see
+//! `queue.rs`).
 //!
 //! The thread also looks at the size and age of `pending/` (at most every few seconds) and
 //! warns once per process when they pass the caps of `dana.toml` with no worker consuming.
@@ -23,15 +29,24 @@ use crate::events::queue::EventQueue;
 use crate::events::record;
 use crate::events::schema::MAX_EVENT_BYTES;
 use crate::events::settings::EventSettings;
+use crate::events::sync::{write_batch, Commit, Segment, Shared, Syncer, Waiter};
+use crate::events::writer::SEGMENT_MAX_BYTES;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The most events written in one batch.
-const BATCH: usize = 4096;
+const BATCH: usize = 16_384;
+/// A batch stops gathering once its records hold this many bytes: a little under the size at
+/// which a segment is closed, so under a burst each batch fills one segment (one `fdatasync`
+/// for about 6,500 usual events) and the next event still fits the buffer kept between
+/// batches ([`BATCH_BUFFER`]).
+const BATCH_BYTES: usize = SEGMENT_MAX_BYTES as usize - (64 << 10);
+/// The capacity of the batch buffer kept from one batch to the next.
+const BATCH_BUFFER: usize = SEGMENT_MAX_BYTES as usize;
 /// Events in the channel before a call waits for the writer (back-pressure, never loss).
 const CHANNEL: usize = 65_536;
 /// How often the writer looks at the caps of `pending/`.
@@ -54,15 +69,6 @@ enum Encoded {
     Json(Result<(), String>),
     /// Not an event.
     Nothing,
-}
-
-/// What the writer thread tells the sink.
-#[derive(Default)]
-struct Shared {
-    /// Events that could not be written.
-    lost: AtomicUsize,
-    /// The first failure, until the sink reports it.
-    failure: Mutex<Option<String>>,
 }
 
 /// Every live sink's channel, for [`flush_all`].
@@ -239,22 +245,25 @@ pub fn flush_all() {
     }
 }
 
-/// The writer thread: takes what has arrived, encodes it and writes it as one batch, answers
-/// the flushes.
-fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
+/// The writer thread: takes what has arrived, encodes it and writes it as one batch, then
+/// hands the batch to the syncer, which makes it durable and answers the flushes while the
+/// next batch is encoded and written.
+fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Arc<Shared>) {
     let queue = EventQueue::open(dir);
     let settings = EventSettings::load(dir).0;
     let metadata = EventMetadata::current();
     let encoder = Encoder::new(&metadata);
+    let syncer = Syncer::start(shared);
+    let mut segment: Option<Arc<Segment>> = None;
     let mut last_check: Option<Instant> = None;
     // The framed records of the batch, and the JSON of one event.
     let mut records: Vec<u8> = Vec::new();
     let mut json: Vec<u8> = Vec::new();
-    let mut waiters: Vec<SyncSender<Result<(), String>>> = Vec::new();
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
         let mut count = 0;
         let mut refused: Option<String> = None;
+        let mut waiters: Vec<Waiter> = Vec::new();
         while let Some(m) = next.take() {
             json.clear();
             let encoded = match m {
@@ -289,36 +298,44 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
                 }
                 Encoded::Nothing => {}
             }
-            if count < BATCH {
+            if count < BATCH && records.len() < BATCH_BYTES {
                 next = rx.try_recv().ok();
             }
         }
-        let result = if count == 0 {
-            Ok(())
+        let mut failed = None;
+        let written = if count == 0 {
+            None
         } else {
-            match &queue {
-                Ok(q) => q.append_records(&records).map_err(|e| e.to_string()),
+            let w = match &queue {
+                Ok(q) => write_batch(q, &mut segment, &records),
                 Err(e) => Err(format!(
                     "the event queue in {} could not be opened: {e}",
                     dir.display()
                 )),
+            };
+            match w {
+                Ok(at) => Some(at),
+                Err(e) => {
+                    shared.lost.fetch_add(count, Ordering::Relaxed);
+                    failed = Some(e.clone());
+                    refused.get_or_insert(e);
+                    None
+                }
             }
         };
-        if let Err(e) = &result {
-            shared.lost.fetch_add(count, Ordering::Relaxed);
-            refused.get_or_insert(e.clone());
-        }
         if let Some(e) = refused {
-            let mut f = shared.failure.lock().unwrap_or_else(|e| e.into_inner());
-            f.get_or_insert(e);
+            shared.note_failure(e);
         }
         records.clear();
         // A batch far above the usual size does not keep its memory; a full batch of usual
-        // events (about 2.5 MiB) does, so the next one is not copied as it grows.
-        records.shrink_to(4 << 20);
-        for w in waiters.drain(..) {
-            let _ = w.send(result.clone());
-        }
+        // events does, so the next one is not copied as it grows.
+        records.shrink_to(BATCH_BUFFER);
+        syncer.hand(Commit {
+            written,
+            failed,
+            count,
+            waiters,
+        });
         if count > 0 && last_check.is_none_or(|t| t.elapsed() >= CAP_CHECK_EVERY) {
             last_check = Some(Instant::now());
             if let Ok(q) = &queue {
@@ -326,6 +343,8 @@ fn write_loop(dir: &Path, rx: &Receiver<Msg>, shared: &Shared) {
             }
         }
     }
+    // Everything handed over is durable (or counted lost) before the thread ends.
+    syncer.finish();
 }
 
 /// Warns (once per process) when `pending/` is past a cap and no worker is consuming it.
@@ -404,7 +423,135 @@ fn finish_json(json: &mut Vec<u8>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::event::{new_id, EventFilter};
+    use crate::events::id::{format_id, new_ids};
     use serde_json::json;
+    use std::collections::HashSet;
+
+    /// A fresh directory for one test, removed when dropped.
+    struct Dir(PathBuf);
+
+    impl Dir {
+        fn new(name: &str) -> Dir {
+            let d = std::env::temp_dir().join(format!(
+                "dana-sink-{name}-{}-{}",
+                std::process::id(),
+                new_id()
+            ));
+            std::fs::create_dir_all(&d).unwrap();
+            Dir(d)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn execution(n: u64) -> Execution {
+        let ([execution_id, event_id], ms) = new_ids::<2>();
+        Execution {
+            function_name: Arc::from("f"),
+            version: Some(1),
+            event_id,
+            event_ms: ms,
+            execution_id,
+            start_ms: ms,
+            end_ms: ms,
+            ok: !n.is_multiple_of(7),
+            duration_ms: n as f64 / 1e6,
+            memory_mb: 10.5,
+            cpu_percent: 50.0,
+            attempts: 1,
+            failed_stage: None,
+            fallback: false,
+            breaker: "closed",
+            error: None,
+            train: None,
+        }
+    }
+
+    #[test]
+    fn a_burst_larger_than_a_batch_is_written_whole_in_several_segments() {
+        let d = Dir::new("burst");
+        let n = BATCH + BATCH / 2;
+        let mut ids = Vec::with_capacity(n);
+        let mut sink = EventSink::new(&d.0);
+        for i in 0..n {
+            let x = execution(i as u64);
+            ids.push(format_id(x.event_id));
+            assert_eq!(sink.push_execution(x), None);
+        }
+        // A flush in the middle of the burst covers everything sent before it.
+        sink.flush().unwrap();
+        let queue = EventQueue::open(&d.0).unwrap();
+        let scan = queue.scan(&EventFilter::default()).unwrap();
+        assert_eq!(scan.pending.len(), n);
+        assert!(scan.damage.is_empty(), "{:?}", scan.damage);
+        assert_eq!(scan.torn_tails, 0);
+        let written: Vec<&str> = scan.pending.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(written, ids.iter().map(String::as_str).collect::<Vec<_>>());
+        for e in &scan.pending {
+            check_event(e).unwrap();
+            assert_eq!(e.payload["execution_id"], e.correlation_id.as_str());
+        }
+        // More than a segment's worth of bytes: the writer moved on to new segments, each
+        // closed near the size limit.
+        let segments: Vec<u64> = std::fs::read_dir(d.0.join("events/pending"))
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .collect();
+        assert!(segments.len() >= 2, "{segments:?}");
+        assert!(
+            segments
+                .iter()
+                .all(|&len| len <= SEGMENT_MAX_BYTES + MAX_EVENT_BYTES as u64),
+            "{segments:?}"
+        );
+        // Events sent after the flush are on disk once the sink is dropped.
+        let more: Vec<String> = (0..100)
+            .map(|i| {
+                let x = execution(i);
+                let id = format_id(x.event_id);
+                sink.push_execution(x);
+                id
+            })
+            .collect();
+        assert_eq!(sink.final_report(), None);
+        drop(sink);
+        let all: HashSet<String> = queue.pending().unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(all.len(), n + more.len());
+        assert!(more.iter().all(|id| all.contains(id)));
+    }
+
+    #[test]
+    fn flushes_without_events_are_answered_in_order() {
+        let d = Dir::new("flushes");
+        let mut sink = EventSink::new(&d.0);
+        sink.flush().unwrap();
+        sink.push_execution(execution(1));
+        sink.flush().unwrap();
+        sink.flush().unwrap();
+        let queue = EventQueue::open(&d.0).unwrap();
+        assert_eq!(queue.pending().unwrap().len(), 1);
+        assert_eq!(sink.final_report(), None);
+    }
+
+    #[test]
+    fn a_store_that_cannot_take_events_counts_them_lost() {
+        let d = Dir::new("refused");
+        // `events` is a file: no segment can be made.
+        std::fs::write(d.0.join("events"), b"not a directory").unwrap();
+        let mut sink = EventSink::new(&d.0);
+        let first = sink.push_execution(execution(1));
+        for i in 0..10 {
+            sink.push_execution(execution(i));
+        }
+        assert!(sink.flush().is_err() || first.is_some());
+        let report = sink.final_report().unwrap_or_default();
+        assert!(report.contains("could not be written"), "{report}");
+    }
 
     fn json_of(payload: serde_json::Value) -> Vec<u8> {
         Event::new("function.execution", None, None, payload)

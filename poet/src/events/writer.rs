@@ -1,5 +1,12 @@
 //! The segment a queue appends to: created locked, appended with one `fdatasync` per commit,
 //! abandoned (never appended again) after any failure or once it is large enough.
+//!
+//! The directory entry of a new segment is made durable by its first commit, after the
+//! `fdatasync` of the records: on ext4 (and other journaling file systems) that sync has
+//! already committed the rename with the data, so the directory's sync finds nothing left to
+//! write, where syncing it at creation cost a journal commit of its own per segment. No record
+//! is acknowledged before both are done, so a crash before them loses only unacknowledged
+//! records (the file may then come back under its temporary name, which `gc` removes).
 
 use super::error::EventError;
 use super::event::new_id;
@@ -18,6 +25,8 @@ pub(crate) struct ActiveSegment {
     file: File,
     path: PathBuf,
     len: u64,
+    /// Whether the directory entry is known to be durable (after the first commit).
+    dir_synced: bool,
     /// Device and inode, to notice the file being removed or replaced behind the writer's back.
     #[cfg(unix)]
     identity: (u64, u64),
@@ -36,9 +45,8 @@ impl ActiveSegment {
             .create_new(true)
             .open(&tmp)
             .map_err(|e| EventError::io(&tmp, "create", e))?;
-        let placed = lock_new(&file)
-            .and_then(|()| fs::rename(&tmp, &path))
-            .and_then(|()| fsync_dir(pending));
+        // The directory is synced by the first commit (see the top of this file).
+        let placed = lock_new(&file).and_then(|()| fs::rename(&tmp, &path));
         if let Err(e) = placed {
             let _ = fs::remove_file(&tmp);
             return Err(EventError::io(&path, "create", e));
@@ -55,6 +63,7 @@ impl ActiveSegment {
             file,
             path,
             len: 0,
+            dir_synced: false,
             #[cfg(unix)]
             identity,
         })
@@ -84,13 +93,15 @@ impl ActiveSegment {
         }
     }
 
-    /// Appends `bytes` (whole records) and makes them durable. On failure the segment must be
-    /// dropped: a partial write may sit at its end, and that must stay its tail.
+    /// Appends `bytes` (whole records) and makes them durable, with the segment's directory
+    /// entry the first time. On failure the segment must be dropped: a partial write may sit
+    /// at its end, and that must stay its tail.
     pub(crate) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
         let result = self
             .file
             .write_all(bytes)
-            .and_then(|()| self.file.sync_data());
+            .and_then(|()| self.file.sync_data())
+            .and_then(|()| self.sync_dir());
         match result {
             Ok(()) => {
                 self.len += bytes.len() as u64;
@@ -98,12 +109,52 @@ impl ActiveSegment {
             }
             Err(e) => {
                 // Best effort: cut a partial record off so it is not even a torn tail.
-                if self.file.set_len(self.len).is_ok() {
-                    let _ = self.file.sync_data();
-                }
+                self.cut(self.len);
                 Err(e)
             }
         }
+    }
+
+    /// Appends `bytes` (whole records) without making them durable: [`ActiveSegment::sync`]
+    /// does, later, maybe on another thread through [`ActiveSegment::sync_handle`]. The length
+    /// of the segment afterwards; on failure the segment must be dropped, as after
+    /// [`ActiveSegment::append`].
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> io::Result<u64> {
+        match self.file.write_all(bytes) {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(self.len)
+            }
+            Err(e) => {
+                self.cut(self.len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Another handle on the segment's file, to sync it without holding the segment.
+    pub(crate) fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
+    /// Cuts the segment back to `len` bytes (best effort): what was written after it is not
+    /// even a torn tail. The segment must then be dropped.
+    pub(crate) fn cut(&mut self, len: u64) {
+        if self.file.set_len(len).is_ok() {
+            let _ = self.file.sync_data();
+            self.len = len;
+        }
+    }
+
+    /// Makes the directory entry durable, the first time (after the first sync of records).
+    pub(crate) fn sync_dir(&mut self) -> io::Result<()> {
+        if !self.dir_synced {
+            if let Some(dir) = self.path.parent() {
+                fsync_dir(dir)?;
+            }
+            self.dir_synced = true;
+        }
+        Ok(())
     }
 }
 

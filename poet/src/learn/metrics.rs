@@ -137,7 +137,7 @@ impl PoetFunction {
             start_ms: end - o.duration.as_millis() as i64,
             end_ms: end,
             ok: o.ok,
-            duration_ms: o.duration.as_secs_f64() * 1000.0,
+            duration_ms: o.millis(),
             memory_mb: maxrss_kib as f64 / 1024.0,
             cpu_percent,
             attempts: o.attempts,
