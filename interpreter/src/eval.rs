@@ -11,6 +11,8 @@ mod delete;
 mod expr;
 mod import;
 mod stmt;
+#[cfg(test)]
+mod tests;
 
 use crate::error::{did_you_mean, Exc, ExcKind, Location, RtError, StackEntry};
 use crate::ir::{FuncCode, Place};

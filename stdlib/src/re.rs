@@ -16,7 +16,7 @@ use dana_interpreter::limits::{Progress, MAX_STR_LEN};
 use dana_interpreter::value::{Args, Globals, NativeFnPtr, Value};
 use dana_interpreter::value::{StructInstance, StructType};
 use matchobj::{field, groupindex_dict, make_type, new_match};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -41,11 +41,37 @@ struct Compiled {
     re: regex::Regex,
     /// Named groups with their numbers.
     names: Vec<(String, usize)>,
+    /// The `regex` source `re` was built from.
+    source: String,
+    /// The same source built for ASCII text only (see [`Compiled::ascii`]), once asked for.
+    ascii: OnceCell<Option<regex::bytes::Regex>>,
 }
 
 impl Compiled {
     fn groups(&self) -> usize {
         self.re.captures_len().saturating_sub(1)
+    }
+
+    /// `re` compiled without Unicode classes, for searching ASCII text: on ASCII text it
+    /// matches exactly what `re` matches (each Unicode class, case folding, `\b` and `.` agree
+    /// with their ASCII forms on ASCII characters), with a far smaller automaton (Unicode `\d`
+    /// and `\w` are hundreds of ranges), so a capture search does not clear a large visited
+    /// set on every call. `None` when the source has a non-ASCII character or needs Unicode
+    /// (`\p{..}`, an escape above `\x7F` in a range): `re` is used then.
+    fn ascii(&self) -> Option<&regex::bytes::Regex> {
+        self.ascii
+            .get_or_init(|| {
+                if !self.source.is_ascii() {
+                    return None;
+                }
+                let re = regex::bytes::RegexBuilder::new(&self.source)
+                    .unicode(false)
+                    .build()
+                    .ok()?;
+                // The groups must be the same ones, in the same order.
+                (re.captures_len() == self.re.captures_len()).then_some(re)
+            })
+            .as_ref()
     }
 }
 
@@ -151,7 +177,12 @@ fn compile_cached(pattern: &str, flags: i64, mode: Mode) -> Result<Rc<Compiled>,
         .enumerate()
         .filter_map(|(i, n)| n.map(|n| (n.to_string(), i)))
         .collect();
-    let c = Rc::new(Compiled { re, names });
+    let c = Rc::new(Compiled {
+        re,
+        names,
+        source,
+        ascii: OnceCell::new(),
+    });
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHE_MAX {
@@ -279,10 +310,39 @@ fn match_value(c: &Compiled, caps: &regex::Captures, text: &Rc<String>, off: &Of
 fn find(mode: Mode, (pat, flags): (Rc<String>, i64), text: &Value) -> Result<Value, Exc> {
     let text = text_arg(text)?;
     let c = compile(&pat, flags, mode)?;
+    if text.is_ascii() {
+        if let Some(re) = c.ascii() {
+            return Ok(match re.captures(text.as_bytes()) {
+                Some(caps) => ascii_match_value(&c, &caps, &text),
+                None => Value::None,
+            });
+        }
+    }
     Ok(match c.re.captures(&text) {
         Some(caps) => match_value(&c, &caps, &text, &Offsets::new(&text)),
         None => Value::None,
     })
+}
+
+/// [`match_value`] for a match of [`Compiled::ascii`] in ASCII text (byte offsets are
+/// character offsets).
+fn ascii_match_value(c: &Compiled, caps: &regex::bytes::Captures, text: &Rc<String>) -> Value {
+    let regs = (0..caps.len())
+        .map(|i| {
+            caps.get(i)
+                .map_or((-1, -1), |m| (m.start() as i64, m.end() as i64))
+        })
+        .collect();
+    let matched = caps
+        .get(0)
+        .map_or("", |m| &text[m.start()..m.end()])
+        .to_string();
+    new_match(
+        matched,
+        Value::Str(text.clone()),
+        regs,
+        groupindex_dict(&c.names),
+    )
 }
 
 fn findall_in((pat, flags): (Rc<String>, i64), text: &Value) -> Result<Value, Exc> {

@@ -81,7 +81,21 @@ impl Interp {
             Ex::Or(ab) => Ok(self.cond(fr, &ab.0)? || self.cond(fr, &ab.1)?),
             Ex::Not(a) => Ok(!self.cond(fr, a)?),
             Ex::IsNone(a, is) => self.is_none_test(fr, a, *is),
-            _ => Ok(self.eval(fr, e)?.truthy()),
+            Ex::Attr(obj, name, _, hint) => {
+                // A bool field of a struct held in a local (`if t.waiting:`) is tested in
+                // place: no clone of the field.
+                if let Ex::Name(Place::Local(s), ..) = &**obj {
+                    if let Some(Value::Struct(inst)) = &self.stack[fr.base + *s as usize] {
+                        if let Some(i) = hint.find(&inst.ty, *name) {
+                            if let Value::Bool(b) = inst.fields.borrow()[i] {
+                                return Ok(b);
+                            }
+                        }
+                    }
+                }
+                Ok(truth(self.eval(fr, e)?))
+            }
+            _ => Ok(truth(self.eval(fr, e)?)),
         }
     }
 
@@ -130,6 +144,22 @@ impl Interp {
                         std::mem::forget(a);
                         std::mem::forget(b);
                         return Ok(Value::Int(r));
+                    }
+                }
+                if let (Value::Float(x), Value::Float(y)) = (&a, &b) {
+                    // Float arithmetic inline; division by zero takes the general path (its
+                    // error).
+                    let r = match op {
+                        BinOp::Add => Some(x + y),
+                        BinOp::Sub => Some(x - y),
+                        BinOp::Mul => Some(x * y),
+                        BinOp::Div if *y != 0.0 => Some(x / y),
+                        _ => None,
+                    };
+                    if let Some(r) = r {
+                        std::mem::forget(a);
+                        std::mem::forget(b);
+                        return Ok(Value::Float(r));
                     }
                 }
                 match self.binary(*op, a, b) {
@@ -250,7 +280,7 @@ impl Interp {
                 Ok(Value::set(s))
             }
             Ex::Dict(items) => {
-                let mut d = DictMap::default();
+                let mut d = DictMap::with_capacity_and_hasher(items.len(), Default::default());
                 for (k, v) in items {
                     // `{**other, ...}` merges another dict at this position.
                     if let Ex::Starred(inner) = k {
@@ -726,4 +756,13 @@ fn binary_other(op: BinOp, a: Value, b: Value) -> Result<Value, Exc> {
         return Ok(compose(a, b));
     }
     ops::binary(op, &a, &b)
+}
+
+/// The truth of a condition's value: a bool (the usual case) is read inline.
+#[inline]
+fn truth(v: Value) -> bool {
+    match v {
+        Value::Bool(b) => b,
+        v => v.truthy(),
+    }
 }

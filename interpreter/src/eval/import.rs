@@ -12,6 +12,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 impl Interp {
+    /// Out of line: inlined into the statement dispatch, the import code's registers and stack
+    /// slots made every statement's dispatch slower.
+    #[inline(never)]
     pub(crate) fn exec_import(&mut self, fr: &mut Frame<'_>, i: &ImportSt) -> Result<(), Exc> {
         let (r, span) = match i {
             ImportSt::Module {

@@ -7,7 +7,7 @@ use crate::ir::{
 };
 use crate::value::ValueIter;
 use crate::value::{
-    coerce, repr, FxBuild, InterfaceType, NativeFn, StructField, StructType, Value,
+    coerce, repr, FxBuild, InterfaceType, NativeFn, StructField, StructType, TypeAnn, Value,
 };
 use dana_grammar::ast::{BinOp, ScopeKind, Sym};
 use std::cell::RefCell;
@@ -347,6 +347,26 @@ impl Interp {
             if let Some(i) = hint.find(&inst.ty, name) {
                 let cur = inst.fields.borrow()[i].clone();
                 let rhs = self.eval(fr, e)?;
+                if let (Value::Float(x), Value::Float(y)) = (&cur, &rhs) {
+                    // A float field updated by a float (`b.vx -= dx * m`): a float result
+                    // fits a field declared `float` (or undeclared) as it is, so it is written
+                    // over the old float in place, with no type check.
+                    let r = match op {
+                        BinOp::Add => Some(x + y),
+                        BinOp::Sub => Some(x - y),
+                        BinOp::Mul => Some(x * y),
+                        _ => None,
+                    };
+                    if let (Some(r), None | Some(TypeAnn::Float | TypeAnn::Any)) =
+                        (r, &inst.ty.fields[i].ann)
+                    {
+                        if crate::sandbox::is_contained() {
+                            crate::sandbox::check_mutation(&o)?;
+                        }
+                        inst.fields.borrow_mut()[i] = Value::Float(r);
+                        return Ok(());
+                    }
+                }
                 let v = self.binary(op, cur, rhs)?;
                 if crate::sandbox::is_contained() {
                     crate::sandbox::check_mutation(&o)?;

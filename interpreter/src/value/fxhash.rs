@@ -28,9 +28,13 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            // The remaining bytes as a little-endian word padded with zeros, assembled byte by
+            // byte (a copy into a buffer of a length known only at run time calls `memcpy`).
+            let mut word = 0u64;
+            for (i, b) in rest.iter().enumerate() {
+                word |= (*b as u64) << (8 * i);
+            }
+            self.add(word);
         }
     }
     #[inline]
@@ -58,3 +62,35 @@ impl Hasher for FxHasher {
 }
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hash of `bytes` with the tail copied into a zero-padded word, as the hasher
+    /// always hashed it.
+    fn reference(bytes: &[u8]) -> u64 {
+        let mut h = FxHasher::default();
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            h.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            h.add(u64::from_le_bytes(buf));
+        }
+        h.finish()
+    }
+
+    #[test]
+    fn tails_hash_as_zero_padded_words() {
+        let text = b"the quick brown fox jumps over the lazy dog\xff\x80";
+        for n in 0..text.len() {
+            let mut h = FxHasher::default();
+            h.write(&text[..n]);
+            assert_eq!(h.finish(), reference(&text[..n]), "length {n}");
+        }
+    }
+}

@@ -258,3 +258,71 @@ fn recent_patterns_are_found_by_identity_with_their_flags_and_mode() {
     let c = compile(&q, 0, Mode::Search).unwrap_or_else(|e| panic!("{}", e.message));
     assert!(c.re.is_match("a") && !c.re.is_match("b"));
 }
+
+/// The matched text and the group offsets of a match (`None` for no match).
+fn match_parts(m: &Value) -> Option<(String, Vec<(i64, i64)>)> {
+    let Value::Struct(inst) = m else { return None };
+    let f = inst.fields.borrow();
+    Some((
+        f[0].as_str().unwrap_or("?").to_string(),
+        matchobj_regs(&f[2]),
+    ))
+}
+
+#[test]
+fn ascii_text_takes_the_ascii_automaton_with_the_same_matches() {
+    // (pattern, flags, ASCII text): each is searched in both automata and must agree.
+    let cases: &[(&str, i64, &str)] = &[
+        (
+            r#"^(\d+\.\d+\.\d+\.\d+) \S+ \S+ \[([^\]]+)\] "(\w+) (\S+) [^"]*" (\d{3}) (\d+)"#,
+            0,
+            r#"10.1.2.3 - - [07/Dec/2026:10:00:01 +0000] "GET /api HTTP/1.1" 200 512 3ms"#,
+        ),
+        (r"rid=(\d+)", 0, "x rid=00042 y"),
+        (r"(?P<k>\w+)=(?P<v>\d+)?", 0, "  key= 7"),
+        (r"\bfoo\b", 0, "a foo_bar foo."),
+        (r"K(s)", IGNORECASE, "xx ks"),
+        (r"a.c", 0, "a\nc abc"),
+        (r"a.c", DOTALL, "a\nc"),
+        (r"^b$", MULTILINE, "a\nb\nc"),
+        (r"\s+(\S)", 0, "a \t\x0b\x0cb"),
+        (r"(x)?(y)", 0, "y"),
+        (r"\d+", ASCII, "ab 12"),
+    ];
+    for &(p, flags, text) in cases {
+        let c = compile(&Rc::new(p.to_string()), flags, Mode::Search)
+            .unwrap_or_else(|e| panic!("{p}: {}", e.message));
+        assert!(c.ascii().is_some(), "{p}: no ASCII automaton");
+        let got = find(Mode::Search, (Rc::new(p.to_string()), flags), &s(text))
+            .unwrap_or_else(|e| panic!("{p}: {}", e.message));
+        let want = c.re.captures(text).map(|caps| {
+            let regs = (0..caps.len())
+                .map(|i| {
+                    caps.get(i)
+                        .map_or((-1, -1), |m| (m.start() as i64, m.end() as i64))
+                })
+                .collect::<Vec<_>>();
+            (caps[0].to_string(), regs)
+        });
+        assert_eq!(match_parts(&got), want, "{p} on {text:?}");
+    }
+    // A character beyond ASCII in the pattern: no ASCII automaton; ASCII text is searched
+    // with the Unicode one.
+    for (p, text, want) in [
+        (r"[^\xa0]+", "\u{a0}ab", (1, 3)),
+        (r"[^\xa0]+", "ab", (0, 2)),
+    ] {
+        let c = compile(&Rc::new(p.to_string()), 0, Mode::Search)
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        assert!(c.ascii().is_none(), "{p}");
+        let m = find(Mode::Search, t(p), &s(text)).unwrap_or(Value::None);
+        assert_eq!(match_parts(&m), Some(("ab".to_string(), vec![want])), "{p}");
+    }
+    // Non-ASCII text goes through the Unicode automaton: `\d` and `\w` take Unicode digits
+    // and letters there.
+    let m = find(Mode::Search, t(r"(\w+) (\d+)"), &s("né ٣4")).unwrap_or(Value::None);
+    assert_eq!(
+        match_parts(&m),
+        Some(("né ٣4".to_string(), vec![(0, 5), (0, 2), (3, 5)]))
+    );
+}

@@ -60,11 +60,35 @@ fn char_at(s: &str, i: usize) -> Value {
     } else {
         s.chars().nth(i)
     };
-    Value::str(c.map(String::from).unwrap_or_default())
+    match c {
+        Some(c) if c.is_ascii() => ascii_char(c as u8),
+        c => Value::str(c.map(String::from).unwrap_or_default()),
+    }
+}
+
+thread_local! {
+    /// The 1-character strings of the ASCII characters, made once: `s[i]` in a scanning loop
+    /// shares them instead of allocating a string per character.
+    static ASCII_CHARS: [Value; 128] =
+        std::array::from_fn(|b| Value::str(char::from(b as u8).to_string()));
+}
+
+/// The 1-character string of an ASCII byte.
+#[inline]
+fn ascii_char(b: u8) -> Value {
+    ASCII_CHARS.with(|t| t[(b & 0x7f) as usize].clone())
 }
 
 /// `v[index]` (not slices).
 pub(crate) fn get_index(v: &Value, index: &Value) -> Result<Value, Exc> {
+    if let (Value::Str(s), Value::Int(i)) = (v, index) {
+        // A character of an ASCII run: when the bytes up to `i` are ASCII, byte `i` is
+        // character `i`.
+        let b = s.as_bytes();
+        if *i >= 0 && (*i as usize) < b.len() && b[..=*i as usize].is_ascii() {
+            return Ok(ascii_char(b[*i as usize]));
+        }
+    }
     match v {
         Value::List(l) => {
             let l = l.borrow();
@@ -255,7 +279,12 @@ fn resolve(len: usize, lower: &Value, upper: &Value, step: &Value) -> Result<Sli
             adjust(slice_bound(upper)?, len),
         )
     };
-    let count = if step > 0 {
+    // Steps of 1 and -1 (nearly every slice) need no 128-bit division.
+    let count = if step == 1 {
+        (stop - start).max(0)
+    } else if step == -1 {
+        (start - stop).max(0)
+    } else if step > 0 {
         if start < stop {
             (stop - start - 1) / step + 1
         } else {
@@ -285,7 +314,19 @@ pub(crate) fn get_slice(
         Value::List(l) => {
             let l = l.borrow();
             let sl = resolve(l.len(), lower, upper, step)?;
-            Ok(Value::list(sl.indices().map(|i| l[i].clone()).collect()))
+            if sl.count == 0 {
+                return Ok(Value::list(Vec::new()));
+            }
+            // `xs[a:b]` and `xs[b:a:-1]` copy a run of the list.
+            let items = match sl.step {
+                1 => l[sl.start as usize..sl.start as usize + sl.count].to_vec(),
+                -1 => {
+                    let first = sl.start as usize + 1 - sl.count;
+                    l[first..=sl.start as usize].iter().rev().cloned().collect()
+                }
+                _ => sl.indices().map(|i| l[i].clone()).collect(),
+            };
+            Ok(Value::list(items))
         }
         Value::Tuple(t) => {
             let sl = resolve(t.len(), lower, upper, step)?;
@@ -345,8 +386,16 @@ pub(crate) fn set_slice(
             _ => format!("'{}' object is not subscriptable", v.type_name()),
         }));
     };
-    // Copy the new items first: `xs[:] = xs` reads the list being assigned.
-    let items = iter_to_vec(&new).map_err(|_| type_error("can only assign an iterable"))?;
+    // Copy the new items first: `xs[:] = xs` reads the list being assigned. A list that
+    // nothing else holds (`xs[:k] = xs[k::-1]`) gives its items without a copy.
+    let items = match new {
+        Value::List(n) => match Rc::try_unwrap(n) {
+            Ok(cell) => cell.into_inner(),
+            Err(n) => iter_to_vec(&Value::List(n))
+                .map_err(|_| type_error("can only assign an iterable"))?,
+        },
+        new => iter_to_vec(&new).map_err(|_| type_error("can only assign an iterable"))?,
+    };
     let len = l.borrow().len();
     let sl = resolve(len, lower, upper, step)?;
     if sl.step == 1 {
@@ -354,6 +403,16 @@ pub(crate) fn set_slice(
         let end = start + sl.count;
         if len - sl.count + items.len() > MAX_LIST_LEN {
             return Err(crate::error::limit_error("list too large"));
+        }
+        if items.len() == sl.count {
+            // As many items as replaced: swapped in place (no splice); the old items are
+            // dropped once the list is no longer borrowed.
+            let mut items = items;
+            for (dst, src) in l.borrow_mut()[start..end].iter_mut().zip(&mut items) {
+                std::mem::swap(dst, src);
+            }
+            drop(items);
+            return Ok(());
         }
         let removed: Vec<Value> = l.borrow_mut().splice(start..end, items).collect();
         drop(removed);
@@ -469,6 +528,72 @@ mod tests {
         )
         .unwrap();
         assert_eq!(repr(&xs), "[7, 9, 7, 4, 0, 7]");
+    }
+
+    #[test]
+    fn runs_of_a_list_by_steps_of_one() {
+        let xs = ints(&[0, 1, 2, 3, 4, 5]);
+        let n = Value::None;
+        assert_eq!(sl(&xs, Some(3), None, Some(-1)), "[3, 2, 1, 0]");
+        assert_eq!(sl(&xs, Some(-2), Some(1), Some(-1)), "[4, 3, 2]");
+        assert_eq!(sl(&xs, Some(9), Some(-9), Some(-1)), "[5, 4, 3, 2, 1, 0]");
+        assert_eq!(sl(&xs, Some(0), None, Some(-1)), "[0]");
+        assert_eq!(sl(&xs, Some(-9), None, Some(-1)), "[]");
+        assert_eq!(sl(&xs, Some(2), Some(2), None), "[]");
+        assert_eq!(sl(&xs, Some(-3), Some(99), Some(1)), "[3, 4, 5]");
+        // An equal-length assignment of a list nothing else holds (items swapped in place).
+        let rev = get_slice(&xs, &Value::Int(3), &n, &Value::Int(-1)).unwrap();
+        set_slice(&xs, &n, &Value::Int(4), &n, rev).unwrap();
+        assert_eq!(repr(&xs), "[3, 2, 1, 0, 4, 5]");
+        // A list still held elsewhere is copied: the source is unchanged afterwards.
+        let src = ints(&[7, 8]);
+        set_slice(&xs, &Value::Int(-2), &n, &n, src.clone()).unwrap();
+        assert_eq!(repr(&xs), "[3, 2, 1, 0, 7, 8]");
+        assert_eq!(repr(&src), "[7, 8]");
+        // The list itself as the source.
+        set_slice(&xs, &n, &n, &n, xs.clone()).unwrap();
+        assert_eq!(repr(&xs), "[3, 2, 1, 0, 7, 8]");
+        // Errors stay: a non-iterable source, bad bounds.
+        assert_eq!(
+            set_slice(&xs, &n, &Value::Int(1), &n, Value::Int(3))
+                .unwrap_err()
+                .message,
+            "can only assign an iterable"
+        );
+        assert_eq!(
+            set_slice(&xs, &Value::str("a"), &n, &n, ints(&[1]))
+                .unwrap_err()
+                .message,
+            "slice indices must be integers or None or have an __index__ method"
+        );
+    }
+
+    #[test]
+    fn characters_of_ascii_and_mixed_strings() {
+        let at = |s: &str, i: i64| repr(&get_index(&Value::str(s), &Value::Int(i)).unwrap());
+        assert_eq!(at("abc", 0), "'a'");
+        assert_eq!(at("abc", 2), "'c'");
+        assert_eq!(at("abc", -1), "'c'");
+        // Bytes past a non-ASCII character are not characters.
+        assert_eq!(at("héllo", 2), "'l'");
+        assert_eq!(at("héllo", 1), "'é'");
+        assert_eq!(at("ab€", 1), "'b'");
+        assert_eq!(at("ab€", 2), "'€'");
+        assert_eq!(
+            get_index(&Value::str("héllo"), &Value::Int(5))
+                .unwrap_err()
+                .message,
+            "string index out of range"
+        );
+        assert_eq!(
+            get_index(&Value::str("abc"), &Value::Int(3))
+                .unwrap_err()
+                .message,
+            "string index out of range"
+        );
+        // The shared strings are strings like any other.
+        let a = get_index(&Value::str("xa"), &Value::Int(1)).unwrap();
+        assert_eq!(a.as_str(), Some("a"));
     }
 
     #[test]
