@@ -280,8 +280,7 @@ impl Interp {
                 Ok(Value::set(s))
             }
             Ex::Dict(items) => {
-                let mut d =
-                    DictMap::with_capacity_and_hasher(table_room(items.len()), Default::default());
+                let mut d = crate::value::data::dict_with_room(items.len());
                 for (k, v) in items {
                     // `{**other, ...}` merges another dict at this position.
                     if let Ex::Starred(inner) = k {
@@ -765,40 +764,5 @@ fn truth(v: Value) -> bool {
     match v {
         Value::Bool(b) => b,
         v => v.truthy(),
-    }
-}
-
-/// The room a dict display of `n` entries is made with: the capacity its hash table has
-/// anyway (a power of two of buckets, 7/8 of them usable), so that its entries fit at once and
-/// a key added later (`r["net"] = …` on a record) still finds room, as after the growth steps
-/// of a dict filled one key at a time. Room for exactly `n` would make that key reallocate
-/// the entries of every such record (170 MB more for a million 5-key records).
-fn table_room(n: usize) -> usize {
-    match n {
-        0 => 0,
-        1..=3 => 3,
-        4..=7 => 7,
-        _ => (n * 8 / 7).next_power_of_two() / 8 * 7,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_dict_display_has_the_room_of_its_hash_table() {
-        for n in 0..200 {
-            let room = table_room(n);
-            assert!(room >= n, "{n}");
-            let mut d = DictMap::with_capacity_and_hasher(room, Default::default());
-            // The entries and the table have the same room: nothing was allocated for
-            // nothing, and a key added while there is room does not reallocate.
-            assert_eq!(d.capacity(), room, "{n}");
-            for i in 0..room {
-                d.insert(Key(Value::Int(i as i64)), Value::None);
-            }
-            assert_eq!(d.capacity(), room, "{n}");
-        }
     }
 }

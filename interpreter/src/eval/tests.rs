@@ -100,3 +100,23 @@ print(check(T(on=False, items=[3])))
 ";
     assert_eq!(run(src), "on items name 0\noff 0\noff items 1\n");
 }
+
+#[test]
+fn a_dict_display_has_the_room_of_its_hash_table() {
+    use crate::value::data::{dict_with_room, Key};
+    use crate::value::Value;
+    let mut last = 0;
+    for n in 0..200 {
+        let mut d = dict_with_room(n);
+        // The entries and the table have the same room (the capacity is the smaller of
+        // the two, and the table's is never below what was asked), at least n, growing
+        // with n.
+        let room = d.capacity();
+        assert!(room >= n && room >= last, "{n}");
+        last = room;
+        for i in 0..room {
+            d.insert(Key(Value::Int(i as i64)), Value::None);
+        }
+        assert_eq!(d.capacity(), room, "{n}");
+    }
+}
