@@ -375,10 +375,15 @@ impl Interp {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.limits.max_operations = match (saved.max_operations, budget) {
-            (Some(a), Some(b)) => Some(a.min(used.saturating_add(b))),
-            (a, b) => a.or(b.map(|b| used.saturating_add(b))),
-        };
+        // The tighter budget applies, and its error names it as it was given.
+        (self.limits.max_operations, self.limits.operations_from) =
+            match (saved.max_operations, budget) {
+                (Some(a), Some(b)) if a <= used.saturating_add(b) => {
+                    (Some(a), saved.operations_from)
+                }
+                (_, Some(b)) => (Some(used.saturating_add(b)), used),
+                (a, None) => (a, saved.operations_from),
+            };
         let r = f(self);
         self.limits = saved;
         self.ops_used = self.operations();

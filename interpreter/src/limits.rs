@@ -28,6 +28,9 @@ pub struct Limits {
     pub max_call_depth: usize,
     /// Maximum operations (loop iterations + calls); `None` = unlimited.
     pub max_operations: Option<u64>,
+    /// The operation count the budget of `max_operations` was given at (a stage's or trial's
+    /// budget counts from its start), so that the error names the budget, not the count.
+    pub(crate) operations_from: u64,
     /// Wall-clock deadline; `None` = none.
     pub deadline: Option<Instant>,
     /// Set to `true` from another thread to stop the run (a `LimitError`, "cancelled").
@@ -49,6 +52,7 @@ impl Default for Limits {
         Limits {
             max_call_depth: 1000,
             max_operations: None,
+            operations_from: 0,
             deadline: None,
             cancel: None,
             interrupt: None,
@@ -59,6 +63,7 @@ impl Default for Limits {
 
 /// What a slow check found.
 pub enum LimitHit {
+    /// The operation budget (counted from where it was given) is spent.
     Operations(u64),
     Deadline,
     Cancelled,
@@ -70,7 +75,7 @@ impl Limits {
     pub fn check(&self, used: u64) -> Result<(), LimitHit> {
         if let Some(max) = self.max_operations {
             if used > max {
-                return Err(LimitHit::Operations(max));
+                return Err(LimitHit::Operations(max - self.operations_from.min(max)));
             }
         }
         if let Some(d) = self.deadline {

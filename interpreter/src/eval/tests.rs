@@ -120,3 +120,38 @@ fn a_dict_display_has_the_room_of_its_hash_table() {
         assert_eq!(d.capacity(), room, "{n}");
     }
 }
+
+#[test]
+fn a_budget_given_later_is_named_as_given() {
+    let mut it = Interp::new();
+    it.set_output(Output::Capture(String::new()));
+    let g = it.new_globals("__main__", None);
+    // Operations already counted before the budget is given do not show in its error.
+    let spend = "n = 0\nfor i in range(100000):\n    n += 1\n";
+    assert!(it.run_source("<test>", spend, &g).is_ok());
+    for _ in 0..2 {
+        let err = it
+            .with_limits(None, Some(5000), |it| {
+                it.run_source("<test>", "while True:\n    pass\n", &g)
+            })
+            .err()
+            .map(|e| format!("{}: {}", e.kind, e.message));
+        assert_eq!(
+            err.as_deref(),
+            Some("LimitError: operation budget of 5000 exhausted")
+        );
+        // An outer budget that is tighter is the one named.
+        let err = it
+            .with_limits(None, Some(3000), |it| {
+                it.with_limits(None, Some(1_000_000), |it| {
+                    it.run_source("<test>", "while True:\n    pass\n", &g)
+                })
+            })
+            .err()
+            .map(|e| format!("{}: {}", e.kind, e.message));
+        assert_eq!(
+            err.as_deref(),
+            Some("LimitError: operation budget of 3000 exhausted")
+        );
+    }
+}
