@@ -377,29 +377,29 @@ fn gc_drops_pending_segments_past_the_age_cap() {
 
 const PANIC_ROLE: &str = "DANA_POET_WORKER_TEST_PANIC";
 
-#[test]
-fn events_of_a_program_that_panics_are_on_disk() {
+/// Runs this test binary again as a child that makes `calls` calls of the `@poet` function in
+/// a live engine and then panics; returns the child's folder. In the child (`PANIC_ROLE` set
+/// to the folder), it makes the calls and panics.
+fn calls_then_panic(test: &str, calls: usize) -> TempDir {
     if let Ok(dir) = std::env::var(PANIC_ROLE) {
-        // The child: 25 calls, then a panic with the engine alive.
         let mut engine = dana::Engine::builder()
             .poet_dir(Path::new(&dir).join(".poet"))
             .build();
         let program = engine
-            .compile(CALLS.replace("range(40)", "range(25)").as_str())
+            .compile(
+                CALLS
+                    .replace("range(40)", &format!("range({calls})"))
+                    .as_str(),
+            )
             .unwrap();
         engine
             .run_with_scope(&program, &mut dana::Scope::new())
             .unwrap();
-        panic!("the host fails after 25 calls");
+        panic!("the host fails after {calls} calls");
     }
-    let d = TempDir::new("worker-panic");
+    let d = TempDir::new(test);
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "events_of_a_program_that_panics_are_on_disk",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(PANIC_ROLE, &d.0)
         .env_remove("DANA_LLM_BASE_URL")
         .env_remove("DANA_MOCK_LLM")
@@ -410,13 +410,17 @@ fn events_of_a_program_that_panics_are_on_disk() {
         text(&out.stdout).contains("the host fails")
             || text(&out.stderr).contains("the host fails")
     );
+    d
+}
+
+#[test]
+fn events_of_a_program_that_panics_are_on_disk() {
+    let d = calls_then_panic("events_of_a_program_that_panics_are_on_disk", 25);
     let pending = queue(&d.0).pending().unwrap();
     assert_eq!(of_kind(&pending, "function.execution"), 25);
 }
 
 // ---- a burst larger than a batch, then a panic -----------------------------------------------
-
-const BURST_ROLE: &str = "DANA_POET_WORKER_TEST_BURST";
 
 /// More calls than the event writer puts in one batch (16,384) and more bytes than one
 /// segment holds (4 MiB): several batches and segments, the last ones still on their way to
@@ -425,39 +429,9 @@ const BURST: usize = 20_000;
 
 #[test]
 fn a_burst_larger_than_a_batch_then_a_panic_loses_nothing() {
-    if let Ok(dir) = std::env::var(BURST_ROLE) {
-        let mut engine = dana::Engine::builder()
-            .poet_dir(Path::new(&dir).join(".poet"))
-            .build();
-        let program = engine
-            .compile(
-                CALLS
-                    .replace("range(40)", &format!("range({BURST})"))
-                    .as_str(),
-            )
-            .unwrap();
-        engine
-            .run_with_scope(&program, &mut dana::Scope::new())
-            .unwrap();
-        panic!("the host fails after the burst");
-    }
-    let d = TempDir::new("worker-burst-panic");
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_burst_larger_than_a_batch_then_a_panic_loses_nothing",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(BURST_ROLE, &d.0)
-        .env_remove("DANA_LLM_BASE_URL")
-        .env_remove("DANA_MOCK_LLM")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stdout).contains("the host fails")
-            || text(&out.stderr).contains("the host fails")
+    let d = calls_then_panic(
+        "a_burst_larger_than_a_batch_then_a_panic_loses_nothing",
+        BURST,
     );
     let scan = queue(&d.0).scan(&EventFilter::default()).unwrap();
     assert!(scan.damage.is_empty(), "{:?}", scan.damage);
