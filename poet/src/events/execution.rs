@@ -253,16 +253,12 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::events::event::{check_event, id_timestamp_ms, Event};
-    use crate::events::id::new_id_u128;
-
-    #[test]
-    fn an_execution_is_written_as_the_envelope_of_the_spec() {
-        let (execution_id, _) = new_id_u128();
-        let (event_id, ms) = new_id_u128();
-        let x = Execution {
+impl Execution {
+    /// A successful call of `f` (version 3) that ended now, with fresh ids, for tests: a test
+    /// sets what it is about with `Execution { …, ..Execution::sample() }`.
+    pub(crate) fn sample() -> Execution {
+        let ([execution_id, event_id], ms) = super::id::new_ids::<2>();
+        Execution {
             function_name: Arc::from("f"),
             version: Some(3),
             event_id,
@@ -270,21 +266,43 @@ mod tests {
             execution_id,
             start_ms: ms - 2,
             end_ms: ms,
+            ok: true,
+            duration_ms: 0.004_25,
+            memory_mb: 12.0,
+            cpu_percent: 97.5,
+            attempts: 1,
+            failed_stage: None,
+            fallback: false,
+            breaker: "closed",
+            error: None,
+            train: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::event::{check_event, id_timestamp_ms, Event};
+
+    #[test]
+    fn an_execution_is_written_as_the_envelope_of_the_spec() {
+        let x = Execution {
             ok: false,
             duration_ms: 2.5,
-            memory_mb: 12.0,
             cpu_percent: 97.0,
             attempts: 2,
             failed_stage: Some("operate"),
             fallback: true,
-            breaker: "closed",
             error: Some(Box::new(ExecutionError {
                 kind: "ValueError",
                 message: "bad \"x\"".into(),
                 stack_trace: vec!["operate".into()],
             })),
             train: Some(serde_json::json!({"seen": 1})),
+            ..Execution::sample()
         };
+        let (event_id, execution_id, ms) = (x.event_id, x.execution_id, x.event_ms);
         let meta = EventMetadata::current();
         let mut out = Vec::new();
         x.write_json(&meta, &mut out);
@@ -319,27 +337,7 @@ mod tests {
     fn the_encoder_writes_the_bytes_of_the_general_serialisation() {
         let meta = EventMetadata::current();
         let enc = Encoder::new(&meta);
-        let (execution_id, _) = new_id_u128();
-        let (event_id, ms) = new_id_u128();
-        let base = Execution {
-            function_name: Arc::from("f"),
-            version: Some(3),
-            event_id,
-            event_ms: ms,
-            execution_id,
-            start_ms: ms - 2,
-            end_ms: ms,
-            ok: true,
-            duration_ms: 0.004_25,
-            memory_mb: 12.0,
-            cpu_percent: 97.5,
-            attempts: 1,
-            failed_stage: None,
-            fallback: false,
-            breaker: "closed",
-            error: None,
-            train: None,
-        };
+        let base = Execution::sample();
         let variants = [
             base.clone(),
             Execution {

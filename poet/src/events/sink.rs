@@ -424,7 +424,7 @@ fn finish_json(json: &mut Vec<u8>) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::events::event::{new_id, EventFilter};
-    use crate::events::id::{format_id, new_ids};
+    use crate::events::id::format_id;
     use serde_json::json;
     use std::collections::HashSet;
 
@@ -450,25 +450,10 @@ mod tests {
     }
 
     fn execution(n: u64) -> Execution {
-        let ([execution_id, event_id], ms) = new_ids::<2>();
         Execution {
-            function_name: Arc::from("f"),
-            version: Some(1),
-            event_id,
-            event_ms: ms,
-            execution_id,
-            start_ms: ms,
-            end_ms: ms,
             ok: !n.is_multiple_of(7),
             duration_ms: n as f64 / 1e6,
-            memory_mb: 10.5,
-            cpu_percent: 50.0,
-            attempts: 1,
-            failed_stage: None,
-            fallback: false,
-            breaker: "closed",
-            error: None,
-            train: None,
+            ..Execution::sample()
         }
     }
 
